@@ -1,0 +1,1 @@
+//! Side-by-side benchmarks of pulselog and its peers.

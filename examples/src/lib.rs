@@ -1,0 +1,1 @@
+//! Runnable examples for pulselog: `cargo run --example observability_matrix`.

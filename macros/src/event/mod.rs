@@ -1,0 +1,18 @@
+//! The log macros (`info!`, `log!`, …): parse the call, check it, expand it.
+
+mod expand;
+mod parse;
+mod valid;
+
+use proc_macro2::TokenStream;
+
+pub fn expand(input: TokenStream) -> TokenStream {
+    let call = match syn::parse2::<parse::EventCall>(input) {
+        Ok(call) => call,
+        Err(err) => return err.to_compile_error(),
+    };
+    match valid::check(&call) {
+        Ok(plan) => expand::expand(&call, &plan),
+        Err(err) => err.to_compile_error(),
+    }
+}

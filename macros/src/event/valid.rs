@@ -1,0 +1,226 @@
+//! Checks a parsed call against the message template and the reserved keys,
+//! and decides which value goes into which slot of the record.
+
+use super::parse::{EventCall, Item};
+use crate::template::{self, ArgRef, Piece};
+use proc_macro2::Span;
+use syn::Expr;
+
+/// Keys every output line owns. A field with one of these names would either
+/// be dropped or shadow the real value, so it is refused at compile time.
+pub const RESERVED: &[&str] = &[
+    "asctime",
+    "created",
+    "msecs",
+    "relativeCreated",
+    "levelname",
+    "levelno",
+    "name",
+    "message",
+    "msg",
+    "args",
+    "filename",
+    "pathname",
+    "module",
+    "lineno",
+    "colno",
+    "funcName",
+    "process",
+    "processName",
+    "thread",
+    "threadName",
+    "taskName",
+    "request_id",
+    "exc_info",
+    "exc_text",
+    "stack_info",
+];
+
+/// Where a value in the record comes from.
+pub enum Slot {
+    /// A positional argument rendered with `{}`.
+    Positional(usize),
+    /// A variable captured by name from the message, rendered with `{}`.
+    Capture(syn::Ident),
+    /// Any argument rendered with a format spec: formatted at the call site.
+    Formatted { value: SlotValue, spec: String },
+    /// A `key = value` field (always after the message slots).
+    Field(usize),
+}
+
+pub enum SlotValue {
+    Positional(usize),
+    Field(usize),
+    Capture(syn::Ident),
+}
+
+/// A message piece after resolution: literal text or a slot index.
+pub enum PlanPiece {
+    Lit(String),
+    Slot(usize),
+    /// A field's value; its slot index is known once all message slots are.
+    Field(usize),
+}
+
+pub struct Plan<'a> {
+    pub pieces: Vec<PlanPiece>,
+    /// Message slots first, then one slot per field in order.
+    pub slots: Vec<Slot>,
+    pub positional: Vec<&'a Expr>,
+    pub fields: Vec<&'a super::parse::Field>,
+}
+
+pub fn check(call: &EventCall) -> syn::Result<Plan<'_>> {
+    let mut errors: Option<syn::Error> = None;
+    let mut push = |e: syn::Error| match &mut errors {
+        Some(all) => all.combine(e),
+        None => errors = Some(e),
+    };
+
+    let mut positional = Vec::new();
+    let mut fields: Vec<&super::parse::Field> = Vec::new();
+    for item in &call.items {
+        match item {
+            Item::Positional(expr) => positional.push(expr),
+            Item::Field(field) => {
+                if RESERVED.contains(&field.key.as_str()) {
+                    push(syn::Error::new_spanned(
+                        &field.key_tokens,
+                        format!(
+                            "`{}` is a standard key of every log line and cannot be a field; rename it (e.g. `{}_value = ...`)",
+                            field.key, field.key
+                        ),
+                    ));
+                } else if fields.iter().any(|f| f.key == field.key) {
+                    push(syn::Error::new_spanned(
+                        &field.key_tokens,
+                        format!("duplicate field `{}`: each key may appear once", field.key),
+                    ));
+                }
+                fields.push(field);
+            }
+        }
+    }
+
+    let parsed = match template::parse(&call.message.value()) {
+        Ok(p) => p,
+        Err(msg) => {
+            push(syn::Error::new(call.message.span(), msg));
+            Vec::new()
+        }
+    };
+
+    let mut slots: Vec<Slot> = Vec::new();
+    let mut pieces = Vec::new();
+    let mut used = vec![false; positional.len()];
+    let mut next = 0usize;
+    let n_pos = positional.len();
+    let plural = |n: usize| if n == 1 { "argument" } else { "arguments" };
+    for piece in parsed {
+        let (arg, spec) = match piece {
+            Piece::Lit(s) => {
+                pieces.push(PlanPiece::Lit(s));
+                continue;
+            }
+            Piece::Arg { arg, spec } => (arg, spec),
+        };
+        let value = match arg {
+            ArgRef::Next | ArgRef::Index(_) => {
+                let index = if let ArgRef::Index(i) = arg {
+                    i
+                } else {
+                    next += 1;
+                    next - 1
+                };
+                if index >= n_pos {
+                    push(syn::Error::new(
+                        call.message.span(),
+                        format!(
+                            "the message refers to positional argument {index}, but there {} {n_pos} positional {}",
+                            if n_pos == 1 { "is" } else { "are" },
+                            plural(n_pos)
+                        ),
+                    ));
+                    continue;
+                }
+                used[index] = true;
+                SlotValue::Positional(index)
+            }
+            ArgRef::Name(name) => {
+                if let Some(k) = fields.iter().position(|f| f.key == name) {
+                    SlotValue::Field(k)
+                } else {
+                    // Like `format!`: an unknown name is captured from scope,
+                    // with the literal's span so it resolves at the call site.
+                    let ident = syn::Ident::new_raw_or_plain(&name, call.message.span());
+                    SlotValue::Capture(ident)
+                }
+            }
+        };
+        let slot = if spec.is_empty() {
+            match value {
+                SlotValue::Positional(i) => find_or_push(&mut slots, Slot::Positional(i)),
+                SlotValue::Field(k) => {
+                    pieces.push(PlanPiece::Field(k));
+                    continue;
+                }
+                SlotValue::Capture(ident) => find_or_push(&mut slots, Slot::Capture(ident)),
+            }
+        } else {
+            slots.push(Slot::Formatted { value, spec });
+            slots.len() - 1
+        };
+        pieces.push(PlanPiece::Slot(slot));
+    }
+    for (i, expr) in positional.iter().enumerate() {
+        if !used[i] {
+            push(syn::Error::new_spanned(
+                expr,
+                "argument never used: the message has no `{}` placeholder for it; to record it as a field write `name = value`",
+            ));
+        }
+    }
+    if let Some(err) = errors {
+        return Err(err);
+    }
+    let n_msg = slots.len();
+    for piece in &mut pieces {
+        if let PlanPiece::Field(k) = *piece {
+            *piece = PlanPiece::Slot(n_msg + k);
+        }
+    }
+    for k in 0..fields.len() {
+        slots.push(Slot::Field(k));
+    }
+    Ok(Plan {
+        pieces,
+        slots,
+        positional,
+        fields,
+    })
+}
+
+fn find_or_push(slots: &mut Vec<Slot>, slot: Slot) -> usize {
+    let found = slots.iter().position(|s| match (s, &slot) {
+        (Slot::Positional(a), Slot::Positional(b)) => a == b,
+        (Slot::Capture(a), Slot::Capture(b)) => a == b,
+        _ => false,
+    });
+    found.unwrap_or_else(|| {
+        slots.push(slot);
+        slots.len() - 1
+    })
+}
+
+trait NewRawOrPlain {
+    fn new_raw_or_plain(name: &str, span: Span) -> syn::Ident;
+}
+
+impl NewRawOrPlain for syn::Ident {
+    fn new_raw_or_plain(name: &str, span: Span) -> syn::Ident {
+        match name.strip_prefix("r#") {
+            Some(raw) => syn::Ident::new_raw(raw, span),
+            None => syn::Ident::new(name, span),
+        }
+    }
+}

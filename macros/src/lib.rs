@@ -1,0 +1,16 @@
+//! Implementation detail of pulselog: the procedural macros behind its log
+//! macros and `#[logged]`. Use them through the `pulselog` crate; nothing here
+//! is a stable interface on its own.
+
+mod event;
+mod template;
+
+use proc_macro::TokenStream;
+
+/// Expands one log event. Called by pulselog's `macro_rules!` front ends as
+/// `event!($crate, <level>, <user tokens>)`; not public API.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __event(input: TokenStream) -> TokenStream {
+    event::expand(input.into()).into()
+}

@@ -1,0 +1,336 @@
+//! Configuration, installation and the guard.
+
+use crate::filter::{Filter, FilterError};
+use crate::format::Formatter;
+use crate::format::json::JsonFormat;
+use crate::format::text::TextFormat;
+use crate::level::Level;
+use crate::queue::Queue;
+use crate::writer::{Output, Sink};
+use std::fmt;
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// One JSON object per line (python-json-logger schema by default).
+    Json,
+    /// Human-readable template.
+    Text,
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Format, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "json" => Ok(Format::Json),
+            "text" => Ok(Format::Text),
+            other => Err(format!(
+                "unknown format `{other}`: expected `json` or `text`"
+            )),
+        }
+    }
+}
+
+/// What a log call does when the queue is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Overflow {
+    /// Wait for room (lossless). If the output stops draining, waiting gives
+    /// up after the block timeout and the event is counted as dropped; while
+    /// the output stays stuck, further events drop without waiting.
+    #[default]
+    Block,
+    /// Never wait: the event is dropped and counted. The writer reports the
+    /// count in a WARNING line.
+    Drop,
+}
+
+/// Why a logger could not be installed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum InitError {
+    /// A logger is installed already (one per process).
+    AlreadyInstalled,
+    /// The configuration is invalid (bad directive, template, key …).
+    Config(String),
+    /// The writer thread could not be started.
+    Spawn(std::io::Error),
+}
+
+impl fmt::Display for InitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InitError::AlreadyInstalled => f.write_str("a pulselog logger is already installed"),
+            InitError::Config(e) => write!(f, "invalid pulselog configuration: {e}"),
+            InitError::Spawn(e) => write!(f, "could not start the pulselog writer thread: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for InitError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            InitError::Spawn(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<FilterError> for InitError {
+    fn from(e: FilterError) -> Self {
+        InitError::Config(e.to_string())
+    }
+}
+
+/// Builder for the logger.
+///
+/// ```no_run
+/// use pulselog::{Config, Format, JsonFormat, Overflow};
+/// let _guard = Config::new()
+///     .format(Format::Json)
+///     .json(JsonFormat::new().rename("levelname", "level").static_field("service", "checkout"))
+///     .filter("info,my_app::db=debug")
+///     .overflow(Overflow::Block)
+///     .install()
+///     .expect("logger installed");
+/// ```
+pub struct Config {
+    format: Option<Format>,
+    filter: Result<Filter, String>,
+    json: JsonFormat,
+    text: TextFormat,
+    overflow: Overflow,
+    capacity: usize,
+    block_timeout: Duration,
+    sink: Option<Box<dyn Write + Send>>,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("format", &self.format)
+            .field("filter", &self.filter)
+            .field("overflow", &self.overflow)
+            .field("capacity", &self.capacity)
+            .field("block_timeout", &self.block_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config::new()
+    }
+}
+
+/// Default queue capacity, in events.
+pub const DEFAULT_CAPACITY: usize = 16 * 1024;
+
+impl Config {
+    /// Defaults, ignoring the environment: level `info`, JSON unless stdout
+    /// is a terminal, a queue of 16 Ki events, `Overflow::Block` with a
+    /// 2-second give-up.
+    #[must_use]
+    pub fn new() -> Config {
+        Config {
+            format: None,
+            filter: Ok(Filter::default()),
+            json: JsonFormat::new(),
+            text: TextFormat::new(),
+            overflow: Overflow::Block,
+            capacity: DEFAULT_CAPACITY,
+            block_timeout: Duration::from_secs(2),
+            sink: None,
+        }
+    }
+
+    /// Defaults plus the environment: `PULSELOG_FORMAT` (`json`|`text`) and
+    /// `PULSELOG_LEVEL` (directives; `RUST_LOG` when unset). An invalid
+    /// value makes [`Config::install`] fail with a message naming it.
+    #[must_use]
+    pub fn from_env() -> Config {
+        let mut c = Config::new();
+        if let Some(f) = env_var("PULSELOG_FORMAT") {
+            match f.parse() {
+                Ok(f) => c.format = Some(f),
+                Err(e) => c.filter = Err(format!("PULSELOG_FORMAT: {e}")),
+            }
+        }
+        let directives = env_var("PULSELOG_LEVEL")
+            .map(|d| ("PULSELOG_LEVEL", d))
+            .or_else(|| env_var("RUST_LOG").map(|d| ("RUST_LOG", d)));
+        if let Some((name, d)) = directives
+            && c.filter.is_ok()
+        {
+            c.filter = Filter::parse(&d).map_err(|e| format!("{name}: {e}"));
+        }
+        c
+    }
+
+    /// Chooses the output format (default: text on a terminal, else JSON).
+    #[must_use]
+    pub fn format(mut self, format: Format) -> Config {
+        self.format = Some(format);
+        self
+    }
+
+    /// Configures the JSON formatter (and selects JSON unless a format was
+    /// chosen explicitly).
+    #[must_use]
+    pub fn json(mut self, json: JsonFormat) -> Config {
+        self.json = json;
+        self.format.get_or_insert(Format::Json);
+        self
+    }
+
+    /// Configures the text formatter (and selects text unless a format was
+    /// chosen explicitly).
+    #[must_use]
+    pub fn text(mut self, text: TextFormat) -> Config {
+        self.text = text;
+        self.format.get_or_insert(Format::Text);
+        self
+    }
+
+    /// One level for every module.
+    #[must_use]
+    pub fn level(mut self, level: Level) -> Config {
+        self.filter = Ok(Filter::from_level(Some(level)));
+        self
+    }
+
+    /// `env_logger`-style directives, e.g. `warn,my_app::db=debug`.
+    #[must_use]
+    pub fn filter(mut self, directives: &str) -> Config {
+        self.filter = Filter::parse(directives).map_err(|e| e.to_string());
+        self
+    }
+
+    /// What to do when the queue is full.
+    #[must_use]
+    pub fn overflow(mut self, overflow: Overflow) -> Config {
+        self.overflow = overflow;
+        self
+    }
+
+    /// Queue capacity in events (memory is about 200 bytes per event).
+    #[must_use]
+    pub fn capacity(mut self, events: usize) -> Config {
+        self.capacity = events;
+        self
+    }
+
+    /// How long `Overflow::Block` (and `flush`) wait for a stuck output.
+    #[must_use]
+    pub fn block_timeout(mut self, timeout: Duration) -> Config {
+        self.block_timeout = timeout;
+        self
+    }
+
+    /// Writes lines to `w` instead of stdout (files, benchmarks).
+    #[must_use]
+    pub fn writer(mut self, w: impl Write + Send + 'static) -> Config {
+        self.sink = Some(Box::new(w));
+        self
+    }
+
+    /// Installs the logger: starts the writer thread and applies the filter.
+    /// Dropping the returned guard flushes every event logged before and
+    /// stops the writer thread.
+    pub fn install(self) -> Result<Guard, InitError> {
+        if crate::logger::is_installed() {
+            return Err(InitError::AlreadyInstalled);
+        }
+        let filter = self.filter.map_err(InitError::Config)?;
+        let format = self.format.unwrap_or_else(|| {
+            if std::io::stdout().is_terminal() {
+                Format::Text
+            } else {
+                Format::Json
+            }
+        });
+        let formatter = match format {
+            Format::Json => Formatter::Json(self.json.build().map_err(InitError::Config)?),
+            Format::Text => Formatter::Text(self.text.build().map_err(InitError::Config)?),
+        };
+        let sink = self.sink.map_or(Sink::Stdout, Sink::Writer);
+        let queue = Queue::new(self.capacity, self.overflow, self.block_timeout);
+        crate::logger::install(
+            filter,
+            queue,
+            Output::new(formatter, sink),
+            self.block_timeout,
+        )
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                InitError::AlreadyInstalled
+            } else {
+                InitError::Spawn(e)
+            }
+        })?;
+        Ok(Guard { active: true })
+    }
+}
+
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// Keeps the logger running; dropping it flushes every event logged before
+/// and stops the writer thread. Events logged after that are written
+/// synchronously on the caller's thread.
+#[must_use = "dropping the guard stops the logger: bind it with `let _guard = …`"]
+#[derive(Debug)]
+pub struct Guard {
+    active: bool,
+}
+
+impl Guard {
+    /// Whether this guard controls the logger (false for the inert guard
+    /// `init` returns when a logger was installed already).
+    #[must_use]
+    pub fn is_active(&self) -> bool {
+        self.active
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        if self.active {
+            crate::logger::shutdown();
+        }
+    }
+}
+
+/// Installs a logger configured from the environment (see
+/// [`Config::from_env`]). Never panics: when a logger is installed already,
+/// it says so once on stderr and returns an inert guard; when the
+/// environment holds an invalid value, it says so on stderr and uses the
+/// defaults.
+pub fn init() -> Guard {
+    static WARNED: AtomicBool = AtomicBool::new(false);
+    let result = match Config::from_env().install() {
+        Err(InitError::Config(e)) => {
+            eprintln!("pulselog: {e}; using the defaults");
+            Config::new().install()
+        }
+        other => other,
+    };
+    match result {
+        Ok(guard) => guard,
+        Err(e) => {
+            if !WARNED.swap(true, Ordering::Relaxed) {
+                eprintln!("pulselog: {e}; init() did nothing");
+            }
+            Guard { active: false }
+        }
+    }
+}
+
+/// Like [`init`], but reports every problem as an error.
+pub fn try_init() -> Result<Guard, InitError> {
+    Config::from_env().install()
+}

@@ -1,0 +1,558 @@
+//! JSON lines, python-json-logger compatible by default:
+//! `{"asctime": "…", "levelname": "INFO", "name": "app", "message": "…",
+//! "filename": "src/main.rs", "lineno": 42, "funcName": "main", …}` —
+//! standard keys first, then static fields, then context fields (the
+//! request id first), then the event's fields.
+
+use super::Event;
+use super::time::TimeFormat;
+use crate::record::RecordBuilder;
+use crate::value::{Decoder, Encode, Value};
+use std::fmt;
+
+/// A standard key: one attribute of Python's `LogRecord` that pulselog
+/// knows how to fill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StdKey {
+    /// Time of the call, ISO 8601 in UTC (or `datefmt`).
+    Asctime,
+    /// Time of the call as float seconds since the epoch.
+    Created,
+    /// Milliseconds part of the time, as a float.
+    Msecs,
+    /// `INFO`, `ERROR`, …
+    Levelname,
+    /// 20, 40, …
+    Levelno,
+    /// Logger name: the module path.
+    Name,
+    /// The rendered message.
+    Message,
+    /// `file!()` of the call site.
+    Filename,
+    /// Same as `filename` (Rust knows no other path at compile time).
+    Pathname,
+    /// Last segment of the module path.
+    Module,
+    /// Line of the call site.
+    Lineno,
+    /// Column of the call site.
+    Colno,
+    /// Bare name of the enclosing function.
+    FuncName,
+    /// Process id.
+    Process,
+}
+
+impl StdKey {
+    const ALL: [StdKey; 14] = [
+        StdKey::Asctime,
+        StdKey::Created,
+        StdKey::Msecs,
+        StdKey::Levelname,
+        StdKey::Levelno,
+        StdKey::Name,
+        StdKey::Message,
+        StdKey::Filename,
+        StdKey::Pathname,
+        StdKey::Module,
+        StdKey::Lineno,
+        StdKey::Colno,
+        StdKey::FuncName,
+        StdKey::Process,
+    ];
+
+    /// The key's Python name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StdKey::Asctime => "asctime",
+            StdKey::Created => "created",
+            StdKey::Msecs => "msecs",
+            StdKey::Levelname => "levelname",
+            StdKey::Levelno => "levelno",
+            StdKey::Name => "name",
+            StdKey::Message => "message",
+            StdKey::Filename => "filename",
+            StdKey::Pathname => "pathname",
+            StdKey::Module => "module",
+            StdKey::Lineno => "lineno",
+            StdKey::Colno => "colno",
+            StdKey::FuncName => "funcName",
+            StdKey::Process => "process",
+        }
+    }
+
+    /// Looks a key up by its Python name.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<StdKey> {
+        StdKey::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+}
+
+/// Prefix given to a field whose key arrives at run time and equals a key
+/// the line already has, so that no line has a duplicate key.
+pub const CLASH_PREFIX: &str = "extra.";
+
+/// Configuration of the JSON formatter.
+#[derive(Debug, Clone)]
+pub struct JsonFormat {
+    keys: Vec<(StdKey, String)>,
+    statics: Vec<(String, Vec<u8>)>,
+    datefmt: Option<String>,
+    errors: Vec<String>,
+    rt: Option<Runtime>,
+}
+
+#[derive(Debug, Clone)]
+struct Runtime {
+    /// `"key": ` per standard key, escaped once.
+    prefixes: Vec<Vec<u8>>,
+    statics: Vec<u8>,
+    taken: Vec<String>,
+    time: TimeFormat,
+    pid: u32,
+}
+
+impl Default for JsonFormat {
+    fn default() -> Self {
+        JsonFormat::new()
+    }
+}
+
+impl JsonFormat {
+    /// The default schema: `asctime`, `levelname`, `name`, `message`,
+    /// `filename`, `lineno`, `funcName`.
+    #[must_use]
+    pub fn new() -> JsonFormat {
+        let keys = [
+            StdKey::Asctime,
+            StdKey::Levelname,
+            StdKey::Name,
+            StdKey::Message,
+            StdKey::Filename,
+            StdKey::Lineno,
+            StdKey::FuncName,
+        ];
+        JsonFormat {
+            keys: keys.iter().map(|k| (*k, k.as_str().to_owned())).collect(),
+            statics: Vec::new(),
+            datefmt: None,
+            errors: Vec::new(),
+            rt: None,
+        }
+    }
+
+    /// Chooses the standard keys and their order, python-json-logger `fmt`
+    /// style: `"%(asctime)s %(levelname)s %(message)s"`, or the same names in
+    /// braces (`"{asctime} {levelname}"`) or bare, separated by spaces or
+    /// commas. Renames made before are kept for the keys that remain.
+    #[must_use]
+    pub fn keys(mut self, fmt: &str) -> JsonFormat {
+        let mut keys = Vec::new();
+        for name in key_names(fmt) {
+            match StdKey::from_name(&name) {
+                Some(k) => {
+                    let out = self
+                        .keys
+                        .iter()
+                        .find(|(old, _)| *old == k)
+                        .map_or_else(|| k.as_str().to_owned(), |(_, n)| n.clone());
+                    keys.push((k, out));
+                }
+                None => self.errors.push(format!(
+                    "unknown standard key `{name}` in JSON keys; known keys: {}",
+                    StdKey::ALL.map(StdKey::as_str).join(", ")
+                )),
+            }
+        }
+        self.keys = keys;
+        self
+    }
+
+    /// Writes a standard key under another name, like python-json-logger's
+    /// `rename_fields` (`levelname` → `level`).
+    #[must_use]
+    pub fn rename(mut self, key: &str, to: &str) -> JsonFormat {
+        match self.keys.iter_mut().find(|(k, _)| k.as_str() == key) {
+            Some(slot) => slot.1 = to.to_owned(),
+            None => self.errors.push(format!(
+                "cannot rename `{key}`: it is not one of the chosen standard keys"
+            )),
+        }
+        self
+    }
+
+    /// Adds a field with the same value on every line (`service`, `env`, …),
+    /// like python-json-logger's `static_fields`. Numbers stay numbers.
+    #[must_use]
+    pub fn static_field(mut self, key: &str, value: impl Encode) -> JsonFormat {
+        let mut rec = RecordBuilder::scratch();
+        value.encode(&mut rec);
+        let mut json = Vec::new();
+        if let Some(v) = Decoder::new(&rec.into_bytes()).next() {
+            write_value(&mut json, v);
+        }
+        self.statics.push((key.to_owned(), json));
+        self
+    }
+
+    /// Renders `asctime` with a strftime format (Python's `datefmt`) instead
+    /// of ISO 8601.
+    #[must_use]
+    pub fn datefmt(mut self, fmt: &str) -> JsonFormat {
+        self.datefmt = Some(fmt.to_owned());
+        self
+    }
+
+    /// Checks the configuration and precomputes what every line needs.
+    pub(crate) fn build(mut self) -> Result<JsonFormat, String> {
+        let time = TimeFormat::new(self.datefmt.clone());
+        if let Err(e) = &time {
+            self.errors.push(e.clone());
+        }
+        let mut taken: Vec<String> = Vec::new();
+        for name in self
+            .keys
+            .iter()
+            .map(|k| &k.1)
+            .chain(self.statics.iter().map(|s| &s.0))
+        {
+            if taken.contains(name) {
+                self.errors
+                    .push(format!("the JSON key `{name}` is used twice"));
+            }
+            taken.push(name.clone());
+        }
+        if !self.errors.is_empty() {
+            return Err(self.errors.join("; "));
+        }
+        let prefixes = self
+            .keys
+            .iter()
+            .enumerate()
+            .map(|(i, (_, name))| {
+                let mut p = Vec::new();
+                p.extend_from_slice(if i == 0 { b"{" } else { b", " });
+                write_str(&mut p, name);
+                p.extend_from_slice(b": ");
+                p
+            })
+            .collect();
+        let mut statics = Vec::new();
+        for (i, (k, v)) in self.statics.iter().enumerate() {
+            statics.extend_from_slice(if i == 0 && self.keys.is_empty() {
+                b"{"
+            } else {
+                b", "
+            });
+            write_str(&mut statics, k);
+            statics.extend_from_slice(b": ");
+            statics.extend_from_slice(v);
+        }
+        self.rt = Some(Runtime {
+            prefixes,
+            statics,
+            taken,
+            time: time.expect("checked above"),
+            pid: std::process::id(),
+        });
+        Ok(self)
+    }
+
+    pub(crate) fn format(&mut self, event: &Event<'_>, out: &mut Vec<u8>) {
+        let Some(rt) = &mut self.rt else {
+            return;
+        };
+        let mut first = true;
+        for ((key, _), prefix) in self.keys.iter().zip(&rt.prefixes) {
+            out.extend_from_slice(prefix);
+            first = false;
+            let ns = event.time_ns();
+            match key {
+                StdKey::Asctime => {
+                    if self.datefmt.is_some() {
+                        let mut buf = Vec::new();
+                        rt.time.write(ns, &mut buf);
+                        write_str(out, &String::from_utf8_lossy(&buf));
+                    } else {
+                        out.push(b'"');
+                        rt.time.write(ns, out);
+                        out.push(b'"');
+                    }
+                }
+                StdKey::Created => {
+                    #[allow(clippy::cast_precision_loss)]
+                    let secs = ns as f64 / 1e9;
+                    write_value(out, Value::F64(secs));
+                }
+                StdKey::Msecs => {
+                    #[allow(clippy::cast_precision_loss)]
+                    let ms = (ns % 1_000_000_000) as f64 / 1e6;
+                    write_value(out, Value::F64(ms));
+                }
+                StdKey::Levelname => {
+                    out.push(b'"');
+                    out.extend_from_slice(event.level().as_str().as_bytes());
+                    out.push(b'"');
+                }
+                StdKey::Levelno => write_value(out, Value::U64(event.level().number().into())),
+                StdKey::Name => write_str(out, event.target()),
+                StdKey::Message => {
+                    let mut msg = String::new();
+                    event.write_message(&mut msg);
+                    write_str(out, &msg);
+                }
+                StdKey::Filename | StdKey::Pathname => write_str(out, event.file()),
+                StdKey::Module => write_str(
+                    out,
+                    event.target().rsplit("::").next().unwrap_or(event.target()),
+                ),
+                StdKey::Lineno => write_value(out, Value::U64(event.line().into())),
+                StdKey::Colno => write_value(out, Value::U64(event.column().into())),
+                StdKey::FuncName => write_str(out, event.function()),
+                StdKey::Process => write_value(out, Value::U64(rt.pid.into())),
+            }
+        }
+        if !rt.statics.is_empty() {
+            out.extend_from_slice(&rt.statics);
+            first = false;
+        }
+        let mut sep = |out: &mut Vec<u8>| {
+            out.extend_from_slice(if first { b"{" } else { b", " });
+            first = false;
+        };
+        let ctx = event.context();
+        if let Some(id) = ctx.request_id() {
+            sep(out);
+            write_str(out, "request_id");
+            out.extend_from_slice(b": ");
+            write_str(out, id);
+        }
+        let own: smallvec::SmallVec<[&str; 8]> = event.fields().map(|(k, _)| k).collect();
+        ctx.for_each_field(|key, value| {
+            if own.contains(&key) {
+                return;
+            }
+            sep(out);
+            write_key(out, key, &rt.taken);
+            write_value(out, value);
+        });
+        for (key, value) in event.fields() {
+            sep(out);
+            write_key(out, key, &rt.taken);
+            write_value(out, value);
+        }
+        if first {
+            out.push(b'{');
+        }
+        out.extend_from_slice(b"}\n");
+    }
+}
+
+fn write_key(out: &mut Vec<u8>, key: &str, taken: &[String]) {
+    if taken.iter().any(|t| t == key) || key == "request_id" {
+        let mut k = String::with_capacity(CLASH_PREFIX.len() + key.len());
+        k.push_str(CLASH_PREFIX);
+        k.push_str(key);
+        write_str(out, &k);
+    } else {
+        write_str(out, key);
+    }
+    out.extend_from_slice(b": ");
+}
+
+/// Key names in a python-json-logger `fmt` string.
+fn key_names(fmt: &str) -> Vec<String> {
+    if fmt.contains("%(") {
+        fmt.split("%(")
+            .skip(1)
+            .filter_map(|s| s.split_once(')').map(|(k, _)| k.to_owned()))
+            .collect()
+    } else {
+        fmt.split(|c: char| c.is_whitespace() || c == ',' || c == '{' || c == '}')
+            .map(|s| s.split(':').next().unwrap_or(s))
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+/// Writes a value as JSON. Numbers stay numbers; a non-finite float becomes
+/// `null` (JSON has no NaN, and a string would break the field's numeric
+/// mapping in Elasticsearch and others).
+pub(crate) fn write_value(out: &mut Vec<u8>, v: Value<'_>) {
+    match v {
+        Value::I64(n) => out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
+        Value::U64(n) => out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
+        Value::I128(n) => out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
+        Value::U128(n) => out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
+        Value::F32(f) if f.is_finite() => {
+            out.extend_from_slice(ryu::Buffer::new().format_finite(f).as_bytes());
+        }
+        Value::F64(f) if f.is_finite() => {
+            out.extend_from_slice(ryu::Buffer::new().format_finite(f).as_bytes());
+        }
+        Value::F32(_) | Value::F64(_) | Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
+        Value::Char(c) => write_str(out, c.encode_utf8(&mut [0; 4])),
+        Value::Str(s) => write_str(out, s),
+    }
+}
+
+/// Which bytes start something the escaper must look at: ASCII controls,
+/// `"`, `\`, DEL, and the lead bytes of the escaped non-ASCII characters
+/// (C1 controls `C2 80..9F`, `E2 80 A8..AE` and `E2 81 A6..A9` for the line
+/// separators and bidi controls, `D8 9C` for the Arabic letter mark).
+static SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = true;
+        i += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t[0x7F] = true;
+    t[0xC2] = true;
+    t[0xD8] = true;
+    t[0xE2] = true;
+    t
+};
+
+/// Whether a character is written as `\uXXXX` although JSON allows it raw:
+/// it could end a line for a JavaScript-based reader (U+2028/2029), is
+/// invisible and steers terminals (DEL, C1 controls), or reorders the text a
+/// human reads (bidi embeddings, overrides, isolates and marks).
+pub(crate) fn is_hostile(c: char) -> bool {
+    matches!(c,
+        '\u{7F}'..='\u{9F}'
+        | '\u{061C}'
+        | '\u{200E}' | '\u{200F}'
+        | '\u{2028}'..='\u{202E}'
+        | '\u{2066}'..='\u{2069}')
+}
+
+/// Writes `s` as a JSON string, quotes included. Besides JSON's required
+/// escapes, U+2028/2029, DEL, C1 controls and bidi controls are written as
+/// `\uXXXX`, so a line is safe for any JSON reader and for human eyes.
+pub fn write_str(out: &mut Vec<u8>, s: &str) {
+    out.reserve(s.len() + 2);
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if !SPECIAL[b as usize] {
+            i += 1;
+            continue;
+        }
+        let (c, len) = match s[i..].chars().next() {
+            Some(c) => (c, c.len_utf8()),
+            None => break,
+        };
+        let escape: Option<&[u8]> = match c {
+            '"' => Some(b"\\\""),
+            '\\' => Some(b"\\\\"),
+            '\n' => Some(b"\\n"),
+            '\r' => Some(b"\\r"),
+            '\t' => Some(b"\\t"),
+            '\u{08}' => Some(b"\\b"),
+            '\u{0C}' => Some(b"\\f"),
+            _ => None,
+        };
+        if escape.is_none() && !(c < ' ' || is_hostile(c)) {
+            i += len;
+            continue;
+        }
+        out.extend_from_slice(&bytes[start..i]);
+        match escape {
+            Some(e) => out.extend_from_slice(e),
+            None => push_u_escape(out, c),
+        }
+        i += len;
+        start = i;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+fn push_u_escape(out: &mut Vec<u8>, c: char) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let n = c as u32;
+    out.extend_from_slice(b"\\u");
+    for shift in [12, 8, 4, 0] {
+        out.push(HEX[((n >> shift) & 0xF) as usize]);
+    }
+}
+
+impl fmt::Display for StdKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn esc(s: &str) -> String {
+        let mut out = Vec::new();
+        write_str(&mut out, s);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn escapes_what_json_requires_and_what_is_hostile() {
+        assert_eq!(esc("plain"), r#""plain""#);
+        assert_eq!(esc("a\"b\\c"), r#""a\"b\\c""#);
+        assert_eq!(esc("l1\nl2\r\t\u{8}\u{c}"), r#""l1\nl2\r\t\b\f""#);
+        assert_eq!(esc("\u{0}\u{1b}[31m"), r#""\u0000\u001b[31m""#);
+        assert_eq!(esc("x\u{7f}\u{85}\u{9f}"), r#""x\u007f\u0085\u009f""#);
+        assert_eq!(esc("\u{2028}\u{2029}"), r#""\u2028\u2029""#);
+        assert_eq!(
+            esc("\u{202e}evil\u{2066}\u{2069}\u{200f}\u{61c}"),
+            r#""\u202eevil\u2066\u2069\u200f\u061c""#
+        );
+        // Non-hostile characters sharing lead bytes stay raw.
+        assert_eq!(esc("é ✓ € — ء"), "\"é ✓ € — ء\"");
+    }
+
+    #[test]
+    fn key_names_accept_python_and_brace_styles() {
+        assert_eq!(
+            key_names("%(asctime)s %(levelname)-8s %(message)s"),
+            ["asctime", "levelname", "message"]
+        );
+        assert_eq!(
+            key_names("{asctime} {levelname:<8}, message"),
+            ["asctime", "levelname", "message"]
+        );
+    }
+
+    #[test]
+    fn numbers_keep_their_type_and_non_finite_is_null() {
+        let mut out = Vec::new();
+        for v in [
+            Value::I64(-3),
+            Value::U64(u64::MAX),
+            Value::I128(i128::MIN),
+            Value::F64(0.1),
+            Value::F64(1e300),
+            Value::F32(1.5),
+            Value::F64(f64::NAN),
+            Value::F64(f64::NEG_INFINITY),
+            Value::Bool(true),
+            Value::Null,
+            Value::Char('"'),
+        ] {
+            write_value(&mut out, v);
+            out.push(b' ');
+        }
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "-3 18446744073709551615 -170141183460469231731687303715884105728 0.1 1e300 1.5 null null true null \"\\\"\" "
+        );
+    }
+}

@@ -1,0 +1,138 @@
+//! Formatting, on the writer thread: a record becomes one line of output.
+//!
+//! [`Event`] is the decoded view of a record that formatters (and
+//! `pulselog::testing`) read; [`json`] and [`text`] turn it into bytes.
+
+pub mod json;
+pub mod text;
+pub(crate) mod time;
+
+use crate::callsite::Piece;
+use crate::level::Level;
+use crate::record::Record;
+use crate::value::{Decoder, Value};
+use smallvec::SmallVec;
+use std::fmt::Write as _;
+
+/// A record decoded for formatting.
+#[derive(Debug)]
+pub struct Event<'a> {
+    rec: &'a Record,
+    values: SmallVec<[Value<'a>; 12]>,
+}
+
+impl<'a> Event<'a> {
+    pub(crate) fn new(rec: &'a Record) -> Event<'a> {
+        Event {
+            rec,
+            values: Decoder::new(&rec.data).collect(),
+        }
+    }
+
+    /// The event's level.
+    #[must_use]
+    pub fn level(&self) -> Level {
+        self.rec.level
+    }
+
+    /// The logger name: the module path of the call site.
+    #[must_use]
+    pub fn target(&self) -> &'static str {
+        self.rec.callsite.metadata().target
+    }
+
+    /// Source file of the call site, as `file!()` gives it.
+    #[must_use]
+    pub fn file(&self) -> &'static str {
+        self.rec.callsite.metadata().file
+    }
+
+    /// Line of the call site.
+    #[must_use]
+    pub fn line(&self) -> u32 {
+        self.rec.callsite.metadata().line
+    }
+
+    /// Column of the call site.
+    #[must_use]
+    pub fn column(&self) -> u32 {
+        self.rec.callsite.metadata().column
+    }
+
+    /// Bare name of the enclosing function.
+    #[must_use]
+    pub fn function(&self) -> &'static str {
+        self.rec.callsite.function()
+    }
+
+    /// The message template as written.
+    #[must_use]
+    pub fn template(&self) -> &'static str {
+        self.rec.callsite.metadata().template
+    }
+
+    /// Wall-clock time of the call, nanoseconds since the Unix epoch.
+    #[must_use]
+    pub fn time_ns(&self) -> u64 {
+        self.rec.time_ns
+    }
+
+    /// The request context the event was logged in.
+    #[must_use]
+    pub fn context(&self) -> &'a crate::context::Context {
+        &self.rec.context
+    }
+
+    /// Appends the rendered message.
+    pub fn write_message(&self, out: &mut String) {
+        for piece in self.rec.callsite.metadata().pieces {
+            match *piece {
+                Piece::Lit(s) => out.push_str(s),
+                Piece::Value(i) => match self.values.get(usize::from(i)) {
+                    Some(Value::Str(s)) => out.push_str(s),
+                    Some(Value::I64(v)) => out.push_str(itoa::Buffer::new().format(*v)),
+                    Some(Value::U64(v)) => out.push_str(itoa::Buffer::new().format(*v)),
+                    Some(v) => {
+                        let _ = write!(out, "{v}");
+                    }
+                    None => {}
+                },
+            }
+        }
+    }
+
+    /// The rendered message.
+    #[must_use]
+    pub fn message(&self) -> String {
+        let mut s = String::new();
+        self.write_message(&mut s);
+        s
+    }
+
+    /// The event's own `key = value` fields, in call order.
+    pub fn fields(&self) -> impl Iterator<Item = (&'static str, Value<'a>)> + '_ {
+        let meta = self.rec.callsite.metadata();
+        let start = usize::from(meta.message_values);
+        meta.fields
+            .iter()
+            .copied()
+            .zip(self.values.iter().skip(start).copied())
+    }
+}
+
+/// The formatter the writer thread runs.
+#[derive(Debug)]
+pub(crate) enum Formatter {
+    Json(json::JsonFormat),
+    Text(text::TextFormat),
+}
+
+impl Formatter {
+    pub(crate) fn format(&mut self, rec: &Record, out: &mut Vec<u8>) {
+        let event = Event::new(rec);
+        match self {
+            Formatter::Json(f) => f.format(&event, out),
+            Formatter::Text(f) => f.format(&event, out),
+        }
+    }
+}

@@ -1,0 +1,425 @@
+//! Human-readable lines from a template.
+//!
+//! The default template is
+//! `{asctime} | {levelname:<8} | [{filename}:{lineno}] | {message}`, followed
+//! by the request id and fields as ` key=value`. Templates take the same keys
+//! as the JSON formatter (plus `request_id`), in `{key}` / `{key:<8}` syntax
+//! or Python's `%(key)s` / `%(key)-8s` syntax.
+//!
+//! One event is one line: control characters in anything that comes from
+//! data (message, values, request id) are escaped, so no input can start a
+//! fake line or send a terminal escape sequence.
+
+use super::Event;
+use super::json::{StdKey, is_hostile};
+use super::time::TimeFormat;
+use crate::value::Value;
+use std::fmt::Write as _;
+
+/// The default text template.
+pub const DEFAULT_TEMPLATE: &str = "{asctime} | {levelname:<8} | [{filename}:{lineno}] | {message}";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Key {
+    Std(StdKey),
+    RequestId,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Align {
+    Left,
+    Right,
+    Center,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Segment {
+    Lit(String),
+    Key {
+        key: Key,
+        align: Align,
+        width: usize,
+    },
+}
+
+/// Configuration of the text formatter.
+#[derive(Debug, Clone)]
+pub struct TextFormat {
+    template: String,
+    datefmt: Option<String>,
+    fields: bool,
+    segments: Vec<Segment>,
+    time: Option<TimeFormat>,
+    scratch: String,
+}
+
+impl Default for TextFormat {
+    fn default() -> Self {
+        TextFormat::new()
+    }
+}
+
+impl TextFormat {
+    /// The default template, fields appended.
+    #[must_use]
+    pub fn new() -> TextFormat {
+        TextFormat {
+            template: DEFAULT_TEMPLATE.to_owned(),
+            datefmt: None,
+            fields: true,
+            segments: Vec::new(),
+            time: None,
+            scratch: String::new(),
+        }
+    }
+
+    /// Uses another template: `{key}`, `{key:<8}`, `{key:>5}`, `{key:^9}`,
+    /// `{{` and `}}`; or Python's `%(key)s`, `%(key)-8s`, `%(key)5d`, `%%`.
+    #[must_use]
+    pub fn template(mut self, template: &str) -> TextFormat {
+        template.clone_into(&mut self.template);
+        self
+    }
+
+    /// Renders `asctime` with a strftime format (Python's `datefmt`).
+    #[must_use]
+    pub fn datefmt(mut self, fmt: &str) -> TextFormat {
+        self.datefmt = Some(fmt.to_owned());
+        self
+    }
+
+    /// Whether to append the request id and fields as ` key=value` (default
+    /// yes).
+    #[must_use]
+    pub fn with_fields(mut self, on: bool) -> TextFormat {
+        self.fields = on;
+        self
+    }
+
+    pub(crate) fn build(mut self) -> Result<TextFormat, String> {
+        self.segments = parse_template(&self.template)?;
+        self.time = Some(TimeFormat::new(self.datefmt.clone())?);
+        Ok(self)
+    }
+
+    pub(crate) fn format(&mut self, event: &Event<'_>, out: &mut Vec<u8>) {
+        let Some(time) = &mut self.time else {
+            return;
+        };
+        for seg in &self.segments {
+            match seg {
+                Segment::Lit(s) => out.extend_from_slice(s.as_bytes()),
+                Segment::Key { key, align, width } => {
+                    let s = &mut self.scratch;
+                    s.clear();
+                    match key {
+                        Key::Std(StdKey::Asctime) => {
+                            let mut b = Vec::new();
+                            time.write(event.time_ns(), &mut b);
+                            s.push_str(&String::from_utf8_lossy(&b));
+                        }
+                        Key::Std(StdKey::Message) => {
+                            let mut msg = String::new();
+                            event.write_message(&mut msg);
+                            escape_into(s, &msg);
+                        }
+                        Key::Std(k) => std_value(s, *k, event),
+                        Key::RequestId => {
+                            if let Some(id) = event.context().request_id() {
+                                escape_into(s, id);
+                            }
+                        }
+                    }
+                    pad(out, s, *align, *width);
+                }
+            }
+        }
+        if self.fields {
+            let s = &mut self.scratch;
+            s.clear();
+            let ctx = event.context();
+            let in_template = self.segments.iter().any(|seg| {
+                matches!(
+                    seg,
+                    Segment::Key {
+                        key: Key::RequestId,
+                        ..
+                    }
+                )
+            });
+            if let (Some(id), false) = (ctx.request_id(), in_template) {
+                s.push_str(" request_id=");
+                push_logfmt_value(s, Value::Str(id));
+            }
+            let own: smallvec::SmallVec<[&str; 8]> = event.fields().map(|(k, _)| k).collect();
+            ctx.for_each_field(|k, v| {
+                if !own.contains(&k) {
+                    push_pair(s, k, v);
+                }
+            });
+            for (k, v) in event.fields() {
+                push_pair(s, k, v);
+            }
+            out.extend_from_slice(s.as_bytes());
+        }
+        out.push(b'\n');
+    }
+}
+
+fn std_value(s: &mut String, key: StdKey, event: &Event<'_>) {
+    let ns = event.time_ns();
+    let _ = match key {
+        StdKey::Asctime | StdKey::Message => Ok(()),
+        #[allow(clippy::cast_precision_loss)]
+        StdKey::Created => write!(s, "{:.6}", ns as f64 / 1e9),
+        #[allow(clippy::cast_precision_loss)]
+        StdKey::Msecs => write!(s, "{:.3}", (ns % 1_000_000_000) as f64 / 1e6),
+        StdKey::Levelname => {
+            s.push_str(event.level().as_str());
+            Ok(())
+        }
+        StdKey::Levelno => write!(s, "{}", event.level().number()),
+        StdKey::Name => {
+            s.push_str(event.target());
+            Ok(())
+        }
+        StdKey::Filename | StdKey::Pathname => {
+            s.push_str(event.file());
+            Ok(())
+        }
+        StdKey::Module => {
+            s.push_str(event.target().rsplit("::").next().unwrap_or(""));
+            Ok(())
+        }
+        StdKey::Lineno => write!(s, "{}", event.line()),
+        StdKey::Colno => write!(s, "{}", event.column()),
+        StdKey::FuncName => {
+            s.push_str(event.function());
+            Ok(())
+        }
+        StdKey::Process => write!(s, "{}", std::process::id()),
+    };
+}
+
+fn pad(out: &mut Vec<u8>, s: &str, align: Align, width: usize) {
+    let len = s.chars().count();
+    let fill = width.saturating_sub(len);
+    let (before, after) = match align {
+        Align::Left => (0, fill),
+        Align::Right => (fill, 0),
+        Align::Center => (fill / 2, fill - fill / 2),
+    };
+    out.extend(std::iter::repeat_n(b' ', before));
+    out.extend_from_slice(s.as_bytes());
+    out.extend(std::iter::repeat_n(b' ', after));
+}
+
+fn push_pair(s: &mut String, key: &str, value: Value<'_>) {
+    s.push(' ');
+    if needs_quotes(key) {
+        push_quoted(s, key);
+    } else {
+        s.push_str(key);
+    }
+    s.push('=');
+    push_logfmt_value(s, value);
+}
+
+fn push_logfmt_value(s: &mut String, value: Value<'_>) {
+    match value {
+        Value::Str(v) => {
+            if needs_quotes(v) {
+                push_quoted(s, v);
+            } else {
+                s.push_str(v);
+            }
+        }
+        Value::Char(c) => push_logfmt_value(s, Value::Str(c.encode_utf8(&mut [0; 4]))),
+        Value::Null => s.push_str("null"),
+        other => {
+            let _ = write!(s, "{other}");
+        }
+    }
+}
+
+fn needs_quotes(v: &str) -> bool {
+    v.is_empty()
+        || v.chars().any(|c| {
+            c == ' ' || c == '"' || c == '=' || c == '\\' || c.is_control() || is_hostile(c)
+        })
+}
+
+fn push_quoted(s: &mut String, v: &str) {
+    s.push('"');
+    for c in v.chars() {
+        match c {
+            '"' => s.push_str("\\\""),
+            '\\' => s.push_str("\\\\"),
+            c => push_char_escaped(s, c),
+        }
+    }
+    s.push('"');
+}
+
+/// Appends `v`, escaping characters that could break the line or drive a
+/// terminal.
+pub(crate) fn escape_into(s: &mut String, v: &str) {
+    if !v.chars().any(|c| c.is_control() || is_hostile(c)) {
+        s.push_str(v);
+        return;
+    }
+    for c in v.chars() {
+        push_char_escaped(s, c);
+    }
+}
+
+fn push_char_escaped(s: &mut String, c: char) {
+    match c {
+        '\n' => s.push_str("\\n"),
+        '\r' => s.push_str("\\r"),
+        '\t' => s.push_str("\\t"),
+        c if c.is_control() || is_hostile(c) => {
+            let _ = write!(s, "\\u{{{:x}}}", c as u32);
+        }
+        c => s.push(c),
+    }
+}
+
+fn key_from_name(name: &str) -> Result<Key, String> {
+    if name == "request_id" {
+        return Ok(Key::RequestId);
+    }
+    StdKey::from_name(name)
+        .map(Key::Std)
+        .ok_or_else(|| format!("unknown key `{name}` in the text template"))
+}
+
+fn parse_template(t: &str) -> Result<Vec<Segment>, String> {
+    let mut segs = Vec::new();
+    let mut lit = String::new();
+    let mut rest = t;
+    while let Some(c) = rest.chars().next() {
+        if let Some(r) = rest.strip_prefix("{{").or_else(|| rest.strip_prefix("}}")) {
+            lit.push(c);
+            rest = r;
+        } else if let Some(r) = rest.strip_prefix("%%") {
+            lit.push('%');
+            rest = r;
+        } else if let Some(r) = rest.strip_prefix('{') {
+            let (inner, after) = r
+                .split_once('}')
+                .ok_or_else(|| format!("unclosed `{{` in the text template `{t}`"))?;
+            let (name, spec) = inner.split_once(':').unwrap_or((inner, ""));
+            let (align, width) = parse_brace_spec(spec)
+                .ok_or_else(|| format!("unsupported spec `{{{inner}}}` in the text template: use `<`, `>` or `^` and a width"))?;
+            flush(&mut segs, &mut lit);
+            segs.push(Segment::Key {
+                key: key_from_name(name.trim())?,
+                align,
+                width,
+            });
+            rest = after;
+        } else if let Some(r) = rest.strip_prefix("%(") {
+            let (name, after) = r
+                .split_once(')')
+                .ok_or_else(|| format!("unclosed `%(` in the text template `{t}`"))?;
+            let conv_at = after
+                .find(|c: char| c.is_ascii_alphabetic())
+                .ok_or_else(|| {
+                    format!("missing conversion after `%({name})` in the text template")
+                })?;
+            let spec = &after[..conv_at];
+            let (left, digits) = match spec.strip_prefix('-') {
+                Some(d) => (true, d),
+                None => (false, spec),
+            };
+            let digits = digits.split('.').next().unwrap_or("");
+            let width = if digits.is_empty() {
+                0
+            } else {
+                digits
+                    .parse()
+                    .map_err(|_| format!("bad width in `%({name}){spec}` in the text template"))?
+            };
+            flush(&mut segs, &mut lit);
+            segs.push(Segment::Key {
+                key: key_from_name(name.trim())?,
+                align: if left || width == 0 {
+                    Align::Left
+                } else {
+                    Align::Right
+                },
+                width,
+            });
+            rest = &after[conv_at + 1..];
+        } else if rest.starts_with('}') {
+            return Err(format!(
+                "unmatched `}}` in the text template `{t}`: write `}}}}`"
+            ));
+        } else {
+            lit.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    flush(&mut segs, &mut lit);
+    Ok(segs)
+}
+
+fn flush(segs: &mut Vec<Segment>, lit: &mut String) {
+    if !lit.is_empty() {
+        segs.push(Segment::Lit(std::mem::take(lit)));
+    }
+}
+
+fn parse_brace_spec(spec: &str) -> Option<(Align, usize)> {
+    let (align, digits) = match spec.chars().next() {
+        Some('<') => (Align::Left, &spec[1..]),
+        Some('>') => (Align::Right, &spec[1..]),
+        Some('^') => (Align::Center, &spec[1..]),
+        _ => (Align::Left, spec),
+    };
+    let width = if digits.is_empty() {
+        0
+    } else {
+        digits.parse().ok()?
+    };
+    Some((align, width))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn python_and_brace_templates_parse_alike() {
+        let a = parse_template("%(asctime)s | %(levelname)-8s | %(lineno)5d %%").unwrap();
+        let b = parse_template("{asctime} | {levelname:<8} | {lineno:>5} %").unwrap();
+        assert_eq!(a, b);
+        assert!(
+            parse_template("{nope}")
+                .unwrap_err()
+                .contains("unknown key `nope`")
+        );
+        assert!(parse_template("{message").unwrap_err().contains("unclosed"));
+        assert!(parse_template("a } b").unwrap_err().contains("unmatched"));
+        assert!(
+            parse_template("{message:+}")
+                .unwrap_err()
+                .contains("unsupported spec")
+        );
+    }
+
+    #[test]
+    fn escaping_keeps_one_line() {
+        let mut s = String::new();
+        escape_into(&mut s, "a\nb\r\u{1b}[2J\u{202e}\tc\u{85}");
+        assert_eq!(s, "a\\nb\\r\\u{1b}[2J\\u{202e}\\tc\\u{85}");
+        let mut s = String::new();
+        push_pair(&mut s, "k", Value::Str("two words \"q\"\nx"));
+        assert_eq!(s, r#" k="two words \"q\"\nx""#);
+        let mut s = String::new();
+        push_pair(&mut s, "n", Value::F64(1.5));
+        push_pair(&mut s, "e", Value::Str(""));
+        assert_eq!(s, r#" n=1.5 e="""#);
+    }
+}

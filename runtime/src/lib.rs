@@ -1,0 +1,167 @@
+//! # pulselog
+//!
+//! Structured logging for services that must be observable in production.
+//!
+//! - **Compile-time call sites.** `info!`, `error!` and friends capture file,
+//!   line, column, module and the enclosing function's name at compile time.
+//!   A disabled call costs one relaxed atomic load and evaluates none of its
+//!   arguments.
+//! - **Request context.** Every event carries the request id and bound fields
+//!   of the flow that produced it ([`context`]), across `.await` and threads.
+//! - **Never waits on I/O.** A log call encodes its values into a record and
+//!   pushes it onto a bounded lock-free queue; a background thread formats
+//!   JSON or text and writes batches to stdout.
+//! - **Safe output.** Every JSON line is valid JSON whatever the data; text
+//!   lines escape control characters, so no input can forge a line.
+//!
+//! ```
+//! use pulselog::prelude::*;
+//!
+//! fn main() {
+//!     let _guard = pulselog::init(); // PULSELOG_FORMAT, PULSELOG_LEVEL
+//!     let port = 8080;
+//!     info!("Server started on port {port}");
+//!     error!("Payment failed", user_id = 99, gateway = "stripe");
+//!     warning!("rate limit near: {}", 0.93);
+//!     log!(Level::Info, "dynamic level");
+//! } // the guard flushes every line on drop
+//! ```
+//!
+//! ## Macro syntax
+//!
+//! `info!("message in format! syntax", positional, key = value, …)`:
+//! - the message is a string literal; `{}` / `{0}` take positional
+//!   arguments, `{name}` takes the field `name` or else captures the
+//!   variable `name`, and a `:spec` (`{x:?}`, `{:.2}`) formats as `format!`
+//!   does;
+//! - `key = value` is always a structured field (numbers stay numbers in
+//!   JSON); `key = %value` records it through `Display`, `key = ?value`
+//!   through `Debug`; dotted keys (`http.method = "GET"`) are allowed;
+//! - a field named like a standard key (`message`, `levelname`, …) is a
+//!   compile error.
+//!
+//! Field values are recorded by type: integers, floats, `bool`, `char`, the
+//! string types, paths and `Option`s of these natively; any other type
+//! through `Display`, else `Debug`.
+//!
+//! ## Configuration
+//!
+//! - `PULSELOG_FORMAT`: `json` or `text`; default text when stdout is a
+//!   terminal, JSON otherwise.
+//! - `PULSELOG_LEVEL` (else `RUST_LOG`): directives in env_logger syntax,
+//!   `warn,my_app::db=debug`; default `info`. See [`Filter`].
+//! - In code: [`Config`], [`JsonFormat`], [`TextFormat`].
+//!
+//! ## Guarantees and limits
+//!
+//! - Dropping the [`Guard`] (or calling [`flush`]) writes every event logged
+//!   before. [`exit`] flushes, then exits.
+//! - With [`Overflow::Block`] (the default) no event is lost while the
+//!   output drains; a stdout that stops draining makes log calls give up
+//!   after the block timeout, and the drops are counted and reported.
+//! - A write error (closed stdout, `EPIPE`) never panics: output stops
+//!   quietly.
+//! - Not promised: output after `SIGKILL` or `abort`, logging from signal
+//!   handlers, the writer thread in a child after `fork()`.
+//! - Timestamps are UTC.
+
+#![warn(missing_docs)]
+#![deny(unsafe_op_in_unsafe_fn)]
+
+mod callsite;
+mod config;
+pub mod context;
+mod filter;
+pub mod format;
+mod level;
+mod logger;
+mod queue;
+mod record;
+pub mod testing;
+mod value;
+mod writer;
+
+pub use crate::config::{
+    Config, DEFAULT_CAPACITY, Format, Guard, InitError, Overflow, init, try_init,
+};
+pub use crate::context::Context;
+pub use crate::filter::{Filter, FilterError};
+pub use crate::format::json::JsonFormat;
+pub use crate::format::text::TextFormat;
+pub use crate::level::{Level, ParseLevelError};
+pub use crate::logger::flush;
+pub use crate::value::{Encode, Value};
+
+/// Flushes every event logged so far, then exits the process with `code`
+/// (`std::process::exit` runs no destructors, so a guard would not flush).
+pub fn exit(code: i32) -> ! {
+    logger::shutdown();
+    std::process::exit(code)
+}
+
+/// The macros, [`Level`] and the context adapter traits.
+pub mod prelude {
+    pub use crate::context::FutureExt as _;
+    pub use crate::testing::Owned;
+    pub use crate::{Level, critical, debug, error, info, log, trace, warn, warning};
+}
+
+/// Logs at TRACE: `trace!("message {x}", key = value)`.
+#[macro_export]
+macro_rules! trace {
+    ($($t:tt)*) => { $crate::__private::event!($crate trace Trace $($t)*) };
+}
+
+/// Logs at DEBUG: `debug!("message {x}", key = value)`.
+#[macro_export]
+macro_rules! debug {
+    ($($t:tt)*) => { $crate::__private::event!($crate debug Debug $($t)*) };
+}
+
+/// Logs at INFO: `info!("Server started on port {port}", port = 8080)`.
+#[macro_export]
+macro_rules! info {
+    ($($t:tt)*) => { $crate::__private::event!($crate info Info $($t)*) };
+}
+
+/// Logs at WARNING: `warning!("rate limit near: {}", used)`.
+#[macro_export]
+macro_rules! warning {
+    ($($t:tt)*) => { $crate::__private::event!($crate warning Warning $($t)*) };
+}
+
+/// Same as [`warning!`], under the name Rust loggers use.
+#[macro_export]
+macro_rules! warn {
+    ($($t:tt)*) => { $crate::__private::event!($crate warn Warning $($t)*) };
+}
+
+/// Logs at ERROR: `error!("Payment failed", user_id = 99, gateway = "stripe")`.
+#[macro_export]
+macro_rules! error {
+    ($($t:tt)*) => { $crate::__private::event!($crate error Error $($t)*) };
+}
+
+/// Logs at CRITICAL: `critical!("database unreachable", attempts = 5)`.
+#[macro_export]
+macro_rules! critical {
+    ($($t:tt)*) => { $crate::__private::event!($crate critical Critical $($t)*) };
+}
+
+/// Logs at a level chosen at run time: `log!(level, "message", key = value)`
+/// where `level` is any expression of type [`Level`].
+#[macro_export]
+macro_rules! log {
+    ($level:expr, $($t:tt)*) => { $crate::__private::event!($crate log ($level) $($t)*) };
+    ($level:expr) => { $crate::__private::event!($crate log ($level)) };
+}
+
+/// Items the macros expand to. Not public API: no stability promise.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::callsite::{Callsite, Metadata, Piece};
+    pub use crate::level::Level;
+    pub use crate::record::RecordBuilder;
+    pub use crate::value::{ArgDisplay, ArgKnown, FieldDebug, FieldDisplay, FieldKnown, Wrap};
+    pub use pulselog_macros::__event as event;
+}

@@ -1,0 +1,215 @@
+//! The installed logger: global state that call sites reach.
+
+use crate::filter::{Filter, OFF};
+use crate::queue::{Msg, Queue, Signal};
+use crate::record::Record;
+use crate::writer::Output;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+pub(crate) struct Logger {
+    pub(crate) queue: Arc<Queue>,
+    writer: Mutex<Option<JoinHandle<Output>>>,
+    /// Once the writer thread has stopped (the guard dropped), events are
+    /// formatted and written here, on the caller's thread.
+    sync_out: Mutex<Option<Output>>,
+    closed: AtomicBool,
+    flush_timeout: Duration,
+}
+
+static LOGGER: OnceLock<Logger> = OnceLock::new();
+/// `None` until a logger is installed: every call site is then disabled.
+static FILTER: RwLock<Option<Filter>> = RwLock::new(None);
+
+/// Computes a call site's threshold and stores it while holding the filter
+/// lock, so that a concurrent filter change cannot be overwritten by a stale
+/// answer.
+pub(crate) fn threshold_for(target: &str, store: impl FnOnce(u8)) -> u8 {
+    let filter = FILTER.read().unwrap_or_else(PoisonError::into_inner);
+    let mut t = filter.as_ref().map_or(OFF, |f| f.threshold(target));
+    if crate::testing::active() {
+        t = t.min(crate::level::Level::Trace.number());
+    }
+    store(t);
+    t
+}
+
+pub(crate) fn set_filter(filter: Option<Filter>) {
+    let mut slot = FILTER.write().unwrap_or_else(PoisonError::into_inner);
+    *slot = filter;
+    crate::callsite::reset_all();
+}
+
+/// Re-evaluates every call site (after a capture starts or ends).
+pub(crate) fn refresh() {
+    let _held = FILTER.write().unwrap_or_else(PoisonError::into_inner);
+    crate::callsite::reset_all();
+}
+
+fn filter_allows(rec: &Record) -> bool {
+    let filter = FILTER.read().unwrap_or_else(PoisonError::into_inner);
+    filter
+        .as_ref()
+        .is_some_and(|f| f.enabled(rec.callsite.metadata().target, rec.level))
+}
+
+/// Where every enabled event goes.
+pub(crate) fn dispatch(rec: Record) {
+    let rec = if crate::testing::active() {
+        match crate::testing::offer(rec) {
+            None => return,
+            Some(rec) if filter_allows(&rec) => rec,
+            Some(_) => return,
+        }
+    } else {
+        rec
+    };
+    let Some(logger) = LOGGER.get() else {
+        return;
+    };
+    if logger.closed.load(Ordering::Acquire) {
+        logger.write_sync(&rec);
+    } else {
+        logger.queue.push(rec);
+    }
+}
+
+impl Logger {
+    fn write_sync(&self, rec: &Record) {
+        let mut out = self.sync_out.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(out) = out.as_mut() {
+            self.drain_into(out);
+            out.format(rec);
+            out.write_batch();
+        }
+    }
+
+    /// Writes whatever is still queued (events that raced with shutdown).
+    fn drain_into(&self, out: &mut Output) {
+        while let Some(msg) = self.queue.pop() {
+            match msg {
+                Msg::Event(rec) => out.format(&rec),
+                Msg::Flush(signal) => signal.notify(),
+                Msg::Shutdown => {}
+            }
+        }
+        let dropped = self.queue.take_dropped();
+        if dropped > 0 {
+            out.report_dropped(dropped);
+        }
+    }
+
+    fn flush(&self) {
+        if self.closed.load(Ordering::Acquire) {
+            let mut out = self.sync_out.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(out) = out.as_mut() {
+                self.drain_into(out);
+                out.flush_sink();
+            }
+            return;
+        }
+        let signal = Arc::new(Signal::default());
+        if self
+            .queue
+            .push_blocking(Msg::Flush(Arc::clone(&signal)), self.flush_timeout)
+            .is_ok()
+        {
+            signal.wait(self.flush_timeout);
+        }
+    }
+
+    fn shutdown(&self) {
+        let Some(handle) = self
+            .writer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+        else {
+            return;
+        };
+        if self
+            .queue
+            .push_blocking(Msg::Shutdown, self.flush_timeout)
+            .is_err()
+        {
+            // The writer is stuck on an output that does not drain; leave it
+            // rather than hang the program.
+            self.closed.store(true, Ordering::Release);
+            return;
+        }
+        let out = handle.join().ok();
+        let mut sync = self.sync_out.lock().unwrap_or_else(PoisonError::into_inner);
+        *sync = out;
+        self.closed.store(true, Ordering::Release);
+        if let Some(out) = sync.as_mut() {
+            self.drain_into(out);
+            out.flush_sink();
+        }
+    }
+}
+
+/// Installs the logger; `Err` if one is installed already.
+pub(crate) fn install(
+    filter: Filter,
+    queue: Queue,
+    output: Output,
+    flush_timeout: Duration,
+) -> Result<(), std::io::Error> {
+    let queue = Arc::new(queue);
+    let mut spawn_err = None;
+    let mut installed = false;
+    LOGGER.get_or_init(|| {
+        installed = true;
+        let q = Arc::clone(&queue);
+        let handle = std::thread::Builder::new()
+            .name("pulselog-writer".into())
+            .spawn(move || crate::writer::run(&q, output));
+        let handle = match handle {
+            Ok(h) => {
+                queue.set_writer(h.thread().clone());
+                Some(h)
+            }
+            Err(e) => {
+                spawn_err = Some(e);
+                None
+            }
+        };
+        Logger {
+            closed: AtomicBool::new(handle.is_none()),
+            queue,
+            writer: Mutex::new(handle),
+            sync_out: Mutex::new(None),
+            flush_timeout,
+        }
+    });
+    if !installed {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            "a logger is already installed",
+        ));
+    }
+    if let Some(e) = spawn_err {
+        return Err(e);
+    }
+    set_filter(Some(filter));
+    Ok(())
+}
+
+pub(crate) fn is_installed() -> bool {
+    LOGGER.get().is_some()
+}
+
+/// Waits until every event logged before the call is written.
+pub fn flush() {
+    if let Some(logger) = LOGGER.get() {
+        logger.flush();
+    }
+}
+
+pub(crate) fn shutdown() {
+    if let Some(logger) = LOGGER.get() {
+        logger.shutdown();
+    }
+}

@@ -1,0 +1,296 @@
+//! Values as a call site encodes them into a record, and as the writer thread
+//! reads them back.
+//!
+//! Numbers, booleans, chars and strings are copied into the record as tagged
+//! bytes (no formatting, no allocation while they fit the record's inline
+//! buffer). Any other type is formatted once at the call site, through
+//! `Display` or `Debug`, straight into the record. Which path a value takes is
+//! decided at compile time by autoref specialization on [`Wrap`].
+
+use crate::record::RecordBuilder;
+use std::borrow::Cow;
+use std::fmt;
+
+/// A value decoded from a record.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Value<'a> {
+    /// A signed integer.
+    I64(i64),
+    /// An unsigned integer.
+    U64(u64),
+    /// A signed integer wider than 64 bits.
+    I128(i128),
+    /// An unsigned integer wider than 64 bits.
+    U128(u128),
+    /// A 32-bit float (kept apart so that it prints as `f32` does).
+    F32(f32),
+    /// A 64-bit float.
+    F64(f64),
+    /// A boolean.
+    Bool(bool),
+    /// A character.
+    Char(char),
+    /// Text: a string, or any value rendered through `Display`/`Debug`.
+    Str(&'a str),
+    /// An absent value (`None`).
+    Null,
+}
+
+impl fmt::Display for Value<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Value::I64(v) => fmt::Display::fmt(&v, f),
+            Value::U64(v) => fmt::Display::fmt(&v, f),
+            Value::I128(v) => fmt::Display::fmt(&v, f),
+            Value::U128(v) => fmt::Display::fmt(&v, f),
+            Value::F32(v) => fmt::Display::fmt(&v, f),
+            Value::F64(v) => fmt::Display::fmt(&v, f),
+            Value::Bool(v) => fmt::Display::fmt(&v, f),
+            Value::Char(v) => fmt::Display::fmt(&v, f),
+            Value::Str(v) => f.write_str(v),
+            Value::Null => f.write_str("None"),
+        }
+    }
+}
+
+pub(crate) mod tag {
+    pub const I64: u8 = 1;
+    pub const U64: u8 = 2;
+    pub const I128: u8 = 3;
+    pub const U128: u8 = 4;
+    pub const F32: u8 = 5;
+    pub const F64: u8 = 6;
+    pub const BOOL: u8 = 7;
+    pub const CHAR: u8 = 8;
+    pub const STR: u8 = 9;
+    pub const NULL: u8 = 10;
+}
+
+/// Reads the values of a record back, in the order they were encoded.
+pub(crate) struct Decoder<'a> {
+    buf: &'a [u8],
+}
+
+impl<'a> Decoder<'a> {
+    pub(crate) fn new(buf: &'a [u8]) -> Self {
+        Decoder { buf }
+    }
+
+    fn take<const N: usize>(&mut self) -> [u8; N] {
+        let (head, rest) = self.buf.split_at(N);
+        self.buf = rest;
+        head.try_into().expect("split_at returned N bytes")
+    }
+}
+
+impl<'a> Iterator for Decoder<'a> {
+    type Item = Value<'a>;
+
+    fn next(&mut self) -> Option<Value<'a>> {
+        let (&t, rest) = self.buf.split_first()?;
+        self.buf = rest;
+        Some(match t {
+            tag::I64 => Value::I64(i64::from_ne_bytes(self.take())),
+            tag::U64 => Value::U64(u64::from_ne_bytes(self.take())),
+            tag::I128 => Value::I128(i128::from_ne_bytes(self.take())),
+            tag::U128 => Value::U128(u128::from_ne_bytes(self.take())),
+            tag::F32 => Value::F32(f32::from_ne_bytes(self.take())),
+            tag::F64 => Value::F64(f64::from_ne_bytes(self.take())),
+            tag::BOOL => Value::Bool(self.take::<1>()[0] != 0),
+            tag::CHAR => {
+                Value::Char(char::from_u32(u32::from_ne_bytes(self.take())).unwrap_or('\u{FFFD}'))
+            }
+            tag::STR => {
+                let len = u32::from_ne_bytes(self.take()) as usize;
+                let (s, rest) = self.buf.split_at(len);
+                self.buf = rest;
+                // The encoder only ever writes whole `str`s.
+                Value::Str(std::str::from_utf8(s).unwrap_or("\u{FFFD}"))
+            }
+            tag::NULL => Value::Null,
+            _ => {
+                self.buf = &[];
+                return None;
+            }
+        })
+    }
+}
+
+/// Types recorded natively, without going through `Display`.
+///
+/// Implemented for the integer and float types, `bool`, `char`, the string
+/// types, paths and OS strings (lossily converted to UTF-8), references to
+/// these and `Option` of these (`None` becomes `null`).
+pub trait Encode {
+    /// Appends the value to a record.
+    #[doc(hidden)]
+    fn encode(&self, rec: &mut RecordBuilder);
+}
+
+macro_rules! encode_as {
+    ($method:ident as $as:ty: $($t:ty),*) => {$(
+        impl Encode for $t {
+            #[inline]
+            fn encode(&self, rec: &mut RecordBuilder) {
+                rec.$method(*self as $as);
+            }
+        }
+    )*};
+}
+encode_as!(push_i64 as i64: i8, i16, i32, i64, isize);
+encode_as!(push_u64 as u64: u8, u16, u32, u64, usize);
+encode_as!(push_i128 as i128: i128);
+encode_as!(push_u128 as u128: u128);
+encode_as!(push_f32 as f32: f32);
+encode_as!(push_f64 as f64: f64);
+
+impl Encode for bool {
+    #[inline]
+    fn encode(&self, rec: &mut RecordBuilder) {
+        rec.push_bool(*self);
+    }
+}
+impl Encode for char {
+    #[inline]
+    fn encode(&self, rec: &mut RecordBuilder) {
+        rec.push_char(*self);
+    }
+}
+impl Encode for str {
+    #[inline]
+    fn encode(&self, rec: &mut RecordBuilder) {
+        rec.push_str(self);
+    }
+}
+impl Encode for String {
+    #[inline]
+    fn encode(&self, rec: &mut RecordBuilder) {
+        rec.push_str(self);
+    }
+}
+impl Encode for Cow<'_, str> {
+    #[inline]
+    fn encode(&self, rec: &mut RecordBuilder) {
+        rec.push_str(self);
+    }
+}
+impl Encode for Box<str> {
+    #[inline]
+    fn encode(&self, rec: &mut RecordBuilder) {
+        rec.push_str(self);
+    }
+}
+impl Encode for std::sync::Arc<str> {
+    #[inline]
+    fn encode(&self, rec: &mut RecordBuilder) {
+        rec.push_str(self);
+    }
+}
+impl Encode for std::ffi::OsStr {
+    fn encode(&self, rec: &mut RecordBuilder) {
+        rec.push_str(&self.to_string_lossy());
+    }
+}
+impl Encode for std::ffi::OsString {
+    fn encode(&self, rec: &mut RecordBuilder) {
+        rec.push_str(&self.to_string_lossy());
+    }
+}
+impl Encode for std::path::Path {
+    fn encode(&self, rec: &mut RecordBuilder) {
+        rec.push_str(&self.to_string_lossy());
+    }
+}
+impl Encode for std::path::PathBuf {
+    fn encode(&self, rec: &mut RecordBuilder) {
+        rec.push_str(&self.to_string_lossy());
+    }
+}
+impl<T: Encode + ?Sized> Encode for &T {
+    #[inline]
+    fn encode(&self, rec: &mut RecordBuilder) {
+        (**self).encode(rec);
+    }
+}
+impl<T: Encode + ?Sized> Encode for &mut T {
+    #[inline]
+    fn encode(&self, rec: &mut RecordBuilder) {
+        (**self).encode(rec);
+    }
+}
+impl<T: Encode> Encode for Option<T> {
+    #[inline]
+    fn encode(&self, rec: &mut RecordBuilder) {
+        match self {
+            Some(v) => v.encode(rec),
+            None => rec.push_null(),
+        }
+    }
+}
+
+/// Wraps a value so that the log macros can pick how to record it by its type
+/// (autoref specialization). Not public API.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Wrap<'a, T: ?Sized>(pub &'a T);
+
+/// Field tier 1: natively encoded types. Not public API.
+#[doc(hidden)]
+pub trait FieldKnown {
+    fn __pulselog_field(&self, rec: &mut RecordBuilder);
+}
+impl<T: Encode + ?Sized> FieldKnown for &&Wrap<'_, T> {
+    #[inline]
+    fn __pulselog_field(&self, rec: &mut RecordBuilder) {
+        self.0.encode(rec);
+    }
+}
+
+/// Field tier 2: anything `Display`. Not public API.
+#[doc(hidden)]
+pub trait FieldDisplay {
+    fn __pulselog_field(&self, rec: &mut RecordBuilder);
+}
+impl<T: fmt::Display + ?Sized> FieldDisplay for &Wrap<'_, T> {
+    #[inline]
+    fn __pulselog_field(&self, rec: &mut RecordBuilder) {
+        rec.display(self.0);
+    }
+}
+
+/// Field tier 3: anything `Debug`. Not public API.
+#[doc(hidden)]
+pub trait FieldDebug {
+    fn __pulselog_field(&self, rec: &mut RecordBuilder);
+}
+impl<T: fmt::Debug + ?Sized> FieldDebug for Wrap<'_, T> {
+    #[inline]
+    fn __pulselog_field(&self, rec: &mut RecordBuilder) {
+        rec.debug(self.0);
+    }
+}
+
+/// Message argument tier 1: natively encoded types. Not public API.
+#[doc(hidden)]
+pub trait ArgKnown {
+    fn __pulselog_arg(&self, rec: &mut RecordBuilder);
+}
+impl<T: Encode + ?Sized> ArgKnown for &Wrap<'_, T> {
+    #[inline]
+    fn __pulselog_arg(&self, rec: &mut RecordBuilder) {
+        self.0.encode(rec);
+    }
+}
+
+/// Message argument tier 2: anything `Display`, as `format!("{}")` requires.
+/// Not public API.
+#[doc(hidden)]
+pub trait ArgDisplay {
+    fn __pulselog_arg(&self, rec: &mut RecordBuilder);
+}
+impl<T: fmt::Display + ?Sized> ArgDisplay for Wrap<'_, T> {
+    #[inline]
+    fn __pulselog_arg(&self, rec: &mut RecordBuilder) {
+        rec.display(self.0);
+    }
+}

@@ -1,0 +1,200 @@
+//! The writer thread: pops records, formats them into a batch, and writes
+//! each batch with one `write` call.
+
+use crate::callsite::{Callsite, Metadata, Piece};
+use crate::context::Context;
+use crate::format::Formatter;
+use crate::level::Level;
+use crate::queue::{Msg, Queue};
+use crate::record::{Record, RecordBuilder};
+use std::io::{self, Write};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A batch is written once it reaches this size (or the queue runs dry).
+const BATCH: usize = 64 * 1024;
+
+/// Where lines go.
+pub(crate) enum Sink {
+    Stdout,
+    Writer(Box<dyn Write + Send>),
+}
+
+impl std::fmt::Debug for Sink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Sink::Stdout => "Stdout",
+            Sink::Writer(_) => "Writer",
+        })
+    }
+}
+
+/// Formatter plus sink: what the writer thread owns, and what a caller uses
+/// to write synchronously once the writer thread has stopped.
+#[derive(Debug)]
+pub(crate) struct Output {
+    pub(crate) formatter: Formatter,
+    pub(crate) sink: Sink,
+    /// Set on the first write error (closed stdout, EPIPE): from then on
+    /// lines are discarded quietly.
+    pub(crate) broken: bool,
+    pub(crate) buf: Vec<u8>,
+}
+
+impl Output {
+    pub(crate) fn new(formatter: Formatter, sink: Sink) -> Output {
+        Output {
+            formatter,
+            sink,
+            broken: false,
+            buf: Vec::with_capacity(BATCH + 4096),
+        }
+    }
+
+    pub(crate) fn format(&mut self, rec: &Record) {
+        if !self.broken {
+            self.formatter.format(rec, &mut self.buf);
+        }
+    }
+
+    /// Writes the batch. Errors never escape: a closed stdout ends output
+    /// quietly, as a logger must not take the program down with it.
+    pub(crate) fn write_batch(&mut self) {
+        if self.buf.is_empty() {
+            return;
+        }
+        if !self.broken {
+            let res = match &mut self.sink {
+                Sink::Stdout => write_retrying(&mut io::stdout().lock(), &self.buf),
+                Sink::Writer(w) => write_retrying(w, &self.buf),
+            };
+            if res.is_err() {
+                self.broken = true;
+            }
+        }
+        self.buf.clear();
+    }
+
+    pub(crate) fn flush_sink(&mut self) {
+        self.write_batch();
+        if !self.broken {
+            let res = match &mut self.sink {
+                Sink::Stdout => io::stdout().lock().flush(),
+                Sink::Writer(w) => w.flush(),
+            };
+            if res.is_err() {
+                self.broken = true;
+            }
+        }
+    }
+
+    /// Formats a report of dropped events into the batch.
+    pub(crate) fn report_dropped(&mut self, n: u64) {
+        let mut b = RecordBuilder::scratch();
+        b.push_u64(n);
+        let rec = Record {
+            callsite: &DROPPED_SITE,
+            level: Level::Warning,
+            time_ns: crate::format::time::now_ns(),
+            context: Context::default(),
+            data: b.into_bytes().into(),
+        };
+        self.format(&rec);
+    }
+}
+
+/// `write_all` that waits out a non-blocking stdout instead of failing.
+fn write_retrying(w: &mut dyn Write, mut buf: &[u8]) -> io::Result<()> {
+    let mut waits = 0u32;
+    while !buf.is_empty() {
+        match w.write(buf) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => {
+                buf = &buf[n..];
+                waits = 0;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock && waits < 10_000 => {
+                waits += 1;
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+static DROPPED_META: Metadata = Metadata {
+    level: Level::Warning,
+    target: "pulselog",
+    file: file!(),
+    line: line!(),
+    column: column!(),
+    function: dropped_fn,
+    template: "pulselog dropped {dropped} events: the log queue was full",
+    pieces: &[
+        Piece::Lit("pulselog dropped "),
+        Piece::Value(0),
+        Piece::Lit(" events: the log queue was full"),
+    ],
+    fields: &["dropped"],
+    message_values: 0,
+};
+static DROPPED_SITE: Callsite = Callsite::new(&DROPPED_META);
+
+fn dropped_fn() -> &'static str {
+    "pulselog::writer::__pulselog_function"
+}
+
+/// The writer thread's loop. Returns the output so that later events can be
+/// written synchronously.
+pub(crate) fn run(queue: &Arc<Queue>, mut out: Output) -> Output {
+    let mut idle_rounds = 0u32;
+    loop {
+        let mut shutdown = false;
+        let mut worked = false;
+        while let Some(msg) = queue.pop() {
+            worked = true;
+            match msg {
+                Msg::Event(rec) => {
+                    out.format(&rec);
+                    drop(rec);
+                    if out.buf.len() >= BATCH {
+                        out.write_batch();
+                        queue.drained();
+                    }
+                }
+                Msg::Flush(signal) => {
+                    let dropped = queue.take_dropped();
+                    if dropped > 0 {
+                        out.report_dropped(dropped);
+                    }
+                    out.flush_sink();
+                    signal.notify();
+                }
+                Msg::Shutdown => shutdown = true,
+            }
+        }
+        let dropped = queue.take_dropped();
+        if dropped > 0 {
+            out.report_dropped(dropped);
+        }
+        out.write_batch();
+        queue.drained();
+        if shutdown {
+            out.flush_sink();
+            return out;
+        }
+        if worked {
+            idle_rounds = 0;
+            continue;
+        }
+        // Stay awake briefly so that a steady stream costs no wake-ups.
+        idle_rounds += 1;
+        if idle_rounds < 32 {
+            std::thread::yield_now();
+        } else {
+            queue.idle(Duration::from_millis(100));
+        }
+    }
+}
