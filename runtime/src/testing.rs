@@ -26,6 +26,7 @@ use crate::format::text::TextFormat;
 use crate::level::Level;
 use crate::record::Record;
 use crate::value::Value;
+use std::cell::RefCell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -38,20 +39,32 @@ pub(crate) fn active() -> bool {
     ACTIVE.load(Ordering::Relaxed) > 0
 }
 
+thread_local! {
+    /// The capture running on this thread, for events logged in a context
+    /// that was made outside the capture (and so lacks its marker).
+    static THREAD_SINK: RefCell<Option<Sink>> = const { RefCell::new(None) };
+}
+
 /// Takes the record if it was logged inside a capture; gives it back if not.
 pub(crate) fn offer(rec: Record) -> Option<Record> {
     let mut frame: Option<&Frame> = rec.context.0.as_deref();
+    let mut sink = None;
     while let Some(f) = frame {
-        if let Some(sink) = &f.capture {
-            let sink = Arc::clone(sink);
-            sink.lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(rec);
-            return None;
+        if let Some(s) = &f.capture {
+            sink = Some(Arc::clone(s));
+            break;
         }
         frame = f.parent.as_deref();
     }
-    Some(rec)
+    match sink.or_else(|| THREAD_SINK.with(|t| t.borrow().clone())) {
+        Some(sink) => {
+            sink.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(rec);
+            None
+        }
+        None => Some(rec),
+    }
 }
 
 /// Runs `f` and returns what it returned plus every event it logged.
@@ -59,9 +72,20 @@ pub fn capture<R>(f: impl FnOnce() -> R) -> (R, Captured) {
     let sink: Sink = Arc::default();
     let ctx = Context::current().with_capture(Arc::clone(&sink));
     let _active = Active::start();
+    let prev = THREAD_SINK.with(|t| t.replace(Some(Arc::clone(&sink))));
+    let _restore = RestoreThreadSink(prev);
     let r = ctx.scope(f);
     drop(ctx);
     (r, Captured::take(&sink))
+}
+
+struct RestoreThreadSink(Option<Sink>);
+
+impl Drop for RestoreThreadSink {
+    fn drop(&mut self) {
+        let prev = self.0.take();
+        let _ = THREAD_SINK.try_with(|t| t.replace(prev));
+    }
 }
 
 /// Like [`capture`] for a future: events logged while it runs (in this
@@ -289,6 +313,12 @@ impl Captured {
     #[must_use]
     pub fn events(&self) -> &[CapturedEvent] {
         &self.events
+    }
+
+    /// All events, owned.
+    #[must_use]
+    pub fn into_events(self) -> Vec<CapturedEvent> {
+        self.events
     }
 
     /// How many events were captured.
