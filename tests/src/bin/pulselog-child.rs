@@ -1,0 +1,149 @@
+//! A program the process-level tests run as a child: each role exercises
+//! one behaviour that only a whole process shows (flush at exit, closed
+//! stdout, environment configuration).
+
+use pulselog::prelude::*;
+use pulselog::{Config, Overflow};
+use std::io::Write;
+use std::time::Duration;
+
+mod db {
+    use pulselog::prelude::*;
+
+    pub fn log_all() {
+        trace!("db trace");
+        debug!("db debug");
+        info!("db info");
+        warning!("db warning");
+        error!("db error");
+        critical!("db critical");
+    }
+}
+
+fn log_all() {
+    trace!("root trace");
+    debug!("root debug");
+    info!("root info");
+    warning!("root warning");
+    error!("root error");
+    critical!("root critical");
+}
+
+fn side_effect(what: &str) -> &str {
+    eprintln!("EVALUATED {what}");
+    what
+}
+
+/// Writes slowly, to make the queue fill up.
+struct Slow<W>(W);
+
+impl<W: Write> Write for Slow<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        std::thread::sleep(Duration::from_millis(2));
+        self.0.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+/// Never finishes a write: an output that stopped draining.
+struct Stuck;
+
+impl Write for Stuck {
+    fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+        loop {
+            std::thread::park();
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn lines(n: u64) {
+    let payload = "p".repeat(40);
+    for i in 0..n {
+        info!("line {i}", i = i, payload = payload.as_str());
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let arg = |i: usize| args.get(i).map_or("", String::as_str);
+    let n: u64 = arg(1).parse().unwrap_or(0);
+    match arg(0) {
+        "lines" => {
+            let _guard = pulselog::init();
+            lines(n);
+        }
+        "exit" => {
+            let _guard = pulselog::init();
+            lines(n);
+            pulselog::exit(3);
+        }
+        "after-guard" => {
+            let guard = pulselog::init();
+            info!("before drop");
+            drop(guard);
+            info!("after drop");
+        }
+        "epipe" => {
+            let _guard = pulselog::init();
+            lines(n);
+            eprintln!("child finished logging");
+        }
+        "levels" => {
+            let _guard = pulselog::init();
+            log_all();
+            db::log_all();
+            debug!(
+                "disabled {}",
+                side_effect("debug-arg"),
+                field = side_effect("debug-field")
+            );
+            info!("enabled {}", side_effect("info-arg"));
+        }
+        "double-init" => {
+            let first = pulselog::init();
+            let second = pulselog::init();
+            let third = pulselog::init();
+            let err = pulselog::try_init().map(|_| ()).unwrap_err();
+            info!(
+                "state",
+                first = first.is_active(),
+                second = second.is_active(),
+                third = third.is_active(),
+                err = %err
+            );
+        }
+        "overflow-drop" => {
+            let _guard = Config::new()
+                .format(pulselog::Format::Json)
+                .capacity(8)
+                .overflow(Overflow::Drop)
+                .writer(Slow(std::io::stdout()))
+                .install()
+                .expect("install");
+            lines(n);
+        }
+        "stalled" => {
+            let guard = Config::new()
+                .capacity(4)
+                .block_timeout(Duration::from_millis(100))
+                .writer(Stuck)
+                .install()
+                .expect("install");
+            lines(n);
+            eprintln!("logging returned");
+            pulselog::flush();
+            eprintln!("flush returned");
+            drop(guard);
+            eprintln!("guard dropped");
+        }
+        other => {
+            eprintln!("unknown role `{other}`");
+            std::process::exit(2);
+        }
+    }
+}
