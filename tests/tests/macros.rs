@@ -71,7 +71,7 @@ fn positional_indexed_named_and_inline_arguments() {
 
 #[test]
 fn format_specs_work_as_in_format() {
-    let pi = 2.71828_f64 * 1.5;
+    let pi = 12.345_67_f64;
     let v = vec![1, 2];
     let e = one(|| info!("{pi:.2}|{:>5}|{:<4}|{v:?}|{0:#x}|{s:?}", 7, "ab", s = "q"));
     assert_eq!(
