@@ -102,11 +102,13 @@ pub fn check(call: &EventCall) -> syn::Result<Plan<'_>> {
         }
     }
 
-    let parsed = match template::parse(&call.message.value()) {
-        Ok(p) => p,
+    // An argument looks unused when the template could not be read; say
+    // only what is wrong with the template then.
+    let (parsed, template_ok) = match template::parse(&call.message.value()) {
+        Ok(p) => (p, true),
         Err(msg) => {
             push(syn::Error::new(call.message.span(), msg));
-            Vec::new()
+            (Vec::new(), false)
         }
     };
 
@@ -173,7 +175,7 @@ pub fn check(call: &EventCall) -> syn::Result<Plan<'_>> {
         pieces.push(PlanPiece::Slot(slot));
     }
     for (i, expr) in positional.iter().enumerate() {
-        if !used[i] {
+        if template_ok && !used[i] {
             push(syn::Error::new_spanned(
                 expr,
                 "argument never used: the message has no `{}` placeholder for it; to record it as a field write `name = value`",

@@ -1,0 +1,7 @@
+use pulselog::prelude::*;
+
+struct Opaque;
+
+fn main() {
+    info!("value", v = Opaque);
+}

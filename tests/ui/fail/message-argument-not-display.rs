@@ -1,0 +1,8 @@
+use pulselog::prelude::*;
+
+#[derive(Debug)]
+struct OnlyDebug;
+
+fn main() {
+    info!("value {}", OnlyDebug);
+}

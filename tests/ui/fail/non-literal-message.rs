@@ -1,0 +1,6 @@
+use pulselog::prelude::*;
+
+fn main() {
+    let msg = String::from("hello");
+    info!(msg);
+}

@@ -1,0 +1,6 @@
+use pulselog::prelude::*;
+
+fn main() {
+    info!("a } b");
+    info!("a { b");
+}

@@ -1,0 +1,5 @@
+use pulselog::prelude::*;
+
+fn main() {
+    info!("no placeholder", 42);
+}

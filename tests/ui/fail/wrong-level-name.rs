@@ -1,0 +1,5 @@
+use pulselog::prelude::*;
+
+fn main() {
+    log!(Level::Verbose, "hello");
+}
