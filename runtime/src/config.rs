@@ -177,21 +177,20 @@ impl Config {
         self
     }
 
-    /// Configures the JSON formatter (and selects JSON unless a format was
-    /// chosen explicitly).
+    /// Configures the JSON formatter, used when the format is JSON. It does
+    /// not choose the format: configure both formatters and let
+    /// `PULSELOG_FORMAT` or the terminal check decide.
     #[must_use]
     pub fn json(mut self, json: JsonFormat) -> Config {
         self.json = json;
-        self.format.get_or_insert(Format::Json);
         self
     }
 
-    /// Configures the text formatter (and selects text unless a format was
-    /// chosen explicitly).
+    /// Configures the text formatter, used when the format is text (see
+    /// [`Config::json`]).
     #[must_use]
     pub fn text(mut self, text: TextFormat) -> Config {
         self.text = text;
-        self.format.get_or_insert(Format::Text);
         self
     }
 
@@ -252,9 +251,13 @@ impl Config {
                 Format::Json
             }
         });
+        // Both formatters are checked, so that a bad template fails at once
+        // rather than on the day the format is switched.
+        let json = self.json.build().map_err(InitError::Config)?;
+        let text = self.text.build().map_err(InitError::Config)?;
         let formatter = match format {
-            Format::Json => Formatter::Json(self.json.build().map_err(InitError::Config)?),
-            Format::Text => Formatter::Text(self.text.build().map_err(InitError::Config)?),
+            Format::Json => Formatter::Json(json),
+            Format::Text => Formatter::Text(text),
         };
         let sink = self.sink.map_or(Sink::Stdout, Sink::Writer);
         let queue = Queue::new(self.capacity, self.overflow, self.block_timeout);

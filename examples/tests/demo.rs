@@ -1,0 +1,81 @@
+//! The main demo, run as a user runs it: piped into a file it writes only
+//! valid JSON lines; with `PULSELOG_FORMAT=text`, the text template.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// `cargo test` builds the examples next to the test binaries.
+fn example(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let dir = exe.parent().and_then(|d| d.parent()).expect("target dir");
+    let path = dir.join("examples").join(name);
+    assert!(path.exists(), "{} not built", path.display());
+    path
+}
+
+fn run(format: Option<&str>) -> Vec<String> {
+    let mut cmd = Command::new(example("observability_matrix"));
+    cmd.env_remove("PULSELOG_LEVEL").env_remove("RUST_LOG");
+    match format {
+        Some(f) => cmd.env("PULSELOG_FORMAT", f),
+        None => cmd.env_remove("PULSELOG_FORMAT"),
+    };
+    let out = cmd.output().expect("run the demo");
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8(out.stdout)
+        .expect("UTF-8")
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn piped_output_is_only_json_lines_with_the_standard_keys() {
+    let lines = run(None);
+    let mut tasks = std::collections::BTreeSet::new();
+    for line in &lines {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("invalid JSON ({e}): {line}"));
+        for key in [
+            "asctime",
+            "levelname",
+            "name",
+            "message",
+            "filename",
+            "lineno",
+            "funcName",
+        ] {
+            assert!(v.get(key).is_some(), "`{key}` missing: {line}");
+        }
+        if let Some(t) = v.get("task") {
+            tasks.insert(t.as_u64().unwrap());
+        }
+    }
+    assert_eq!(tasks.len(), 10, "ten concurrent tasks logged");
+    let payment = lines
+        .iter()
+        .find(|l| l.contains("Payment failed"))
+        .expect("payment error");
+    let v: serde_json::Value = serde_json::from_str(payment).unwrap();
+    assert_eq!(v["levelname"], "ERROR");
+    assert_eq!(v["user_id"], 99);
+    assert_eq!(v["gateway"], "stripe");
+    assert_eq!(v["name"], "observability_matrix::payments");
+    assert_eq!(v["funcName"], "charge");
+}
+
+#[test]
+fn text_format_uses_the_template() {
+    let lines = run(Some("text"));
+    assert!(!lines.is_empty());
+    for line in &lines {
+        let parts: Vec<_> = line.splitn(4, " | ").collect();
+        assert_eq!(parts.len(), 4, "{line}");
+        assert_eq!(parts[0].len(), "2026-04-09 10:15:30".len(), "{line}");
+        assert_eq!(parts[1].len(), 8, "{line}");
+        assert!(
+            parts[2].starts_with("[examples/examples/observability_matrix.rs:"),
+            "{line}"
+        );
+    }
+}
