@@ -150,6 +150,32 @@ fn pulselog_level_directives_apply_per_module() {
 }
 
 #[test]
+fn config_filter_and_level_work_like_the_environment() {
+    let messages = |args: &[&str]| -> Vec<String> {
+        let out = run(args, &[("PULSELOG_LEVEL", "trace")]);
+        assert!(out.status.success(), "{out:?}");
+        stdout_lines(&out)
+            .iter()
+            .map(|l| json(l)["message"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        messages(&["config-filter", "warning,pulselog_child::db=error"]),
+        [
+            "root warning",
+            "root error",
+            "root critical",
+            "db error",
+            "db critical"
+        ]
+    );
+    assert_eq!(
+        messages(&["config-level"]),
+        ["root warning", "root error", "root critical"]
+    );
+}
+
+#[test]
 fn rust_log_is_read_when_pulselog_level_is_unset() {
     let (msgs, _) = messages_for(&[("RUST_LOG", "warn")]);
     assert_eq!(msgs[0], "root warning");

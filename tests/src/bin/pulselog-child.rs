@@ -104,6 +104,23 @@ fn main() {
             );
             info!("enabled {}", side_effect("info-arg"));
         }
+        "config-filter" => {
+            let _guard = Config::new()
+                .format(pulselog::Format::Json)
+                .filter(arg(1))
+                .install()
+                .expect("install");
+            log_all();
+            db::log_all();
+        }
+        "config-level" => {
+            let _guard = Config::new()
+                .format(pulselog::Format::Json)
+                .level(Level::Warning)
+                .install()
+                .expect("install");
+            log_all();
+        }
         "double-init" => {
             let first = pulselog::init();
             let second = pulselog::init();
