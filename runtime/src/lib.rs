@@ -71,10 +71,12 @@
 mod callsite;
 mod config;
 pub mod context;
+mod exc_info;
 mod filter;
 pub mod format;
 mod level;
 mod logger;
+mod panic;
 mod queue;
 mod record;
 pub mod testing;
@@ -85,6 +87,7 @@ pub use crate::config::{
     Config, DEFAULT_CAPACITY, Format, Guard, InitError, Overflow, init, try_init,
 };
 pub use crate::context::Context;
+pub use crate::exc_info::{BacktraceFrame, ExcInfo, MAX_CHAIN, MAX_FRAMES, MISS_BUDGET};
 pub use crate::filter::{Filter, FilterError};
 pub use crate::format::json::JsonFormat;
 pub use crate::format::text::TextFormat;
@@ -104,6 +107,7 @@ pub mod prelude {
     pub use crate::context::FutureExt as _;
     pub use crate::testing::Owned;
     pub use crate::{Level, critical, debug, error, info, log, trace, warn, warning};
+    pub use crate::log_error;
 }
 
 /// Logs at TRACE: `trace!("message {x}", key = value)`.
@@ -156,6 +160,33 @@ macro_rules! log {
     ($level:expr) => { $crate::__private::event!($crate log ($level)) };
 }
 
+/// Logs an error at ERROR with its type, message and whole `source()` chain
+/// (`exc_info`): `log_error!(err, "config load failed", path = p)`. The bare
+/// flag `exc_info` adds a backtrace of the call site, like Python's
+/// `exc_info=True`: `log_error!(err, "config load failed", exc_info)`.
+///
+/// `err` is any `std::error::Error` by value or by reference (`&dyn Error`
+/// too), a type that derefs to one (`Box<dyn Error + Send + Sync>`,
+/// `anyhow::Error`), or a panic payload from `catch_unwind`. After it, the
+/// message and fields as in [`info!`]. Any other level macro attaches an
+/// error with the field `exc_info = err` (chain and backtrace).
+///
+/// ```
+/// use pulselog::prelude::*;
+///
+/// let (_, events) = pulselog::testing::capture(|| {
+///     let err = std::fs::read("/nonexistent/config.toml").unwrap_err();
+///     log_error!(err, "config load failed", path = "/nonexistent/config.toml");
+/// });
+/// let exc = events.only().exc_info().expect("exc_info");
+/// assert_eq!(exc.type_name(), "std::io::error::Error");
+/// assert!(exc.backtrace().is_none());
+/// ```
+#[macro_export]
+macro_rules! log_error {
+    ($($t:tt)*) => { $crate::__private::event!($crate log_error Error $($t)*) };
+}
+
 /// Items the macros expand to. Not public API: no stability promise.
 #[doc(hidden)]
 pub mod __private {
@@ -164,4 +195,18 @@ pub mod __private {
     pub use crate::record::RecordBuilder;
     pub use crate::value::{ArgDisplay, ArgKnown, FieldDebug, FieldDisplay, FieldKnown, Wrap};
     pub use pulselog_macros::__event as event;
+
+    // `exc_info = e` and `log_error!(e, …)`:
+    // `(&&&&ExcWrap(&e)).__pulselog_exc_info(&mut rec, backtrace)` with the
+    // four `ExcInfo*` traits in scope.
+    pub use crate::exc_info::{
+        AsDynError, ExcInfoDeref, ExcInfoDeref2, ExcInfoError, ExcInfoOther, ExcWrap, PanicPayload,
+    };
+    // An `Err(e)` returned by a function (`#[logged(err)]`): errors with
+    // their chain, other `Display`/`Debug` types as their message;
+    // `(&&&&&&ExcWrap(&e)).__pulselog_err(&mut rec, backtrace)` with the six
+    // `Err*` traits in scope.
+    pub use crate::exc_info::{
+        ErrDebug, ErrDeref, ErrDeref2, ErrDisplay, ErrError, ErrPanic, LoggableErr,
+    };
 }
