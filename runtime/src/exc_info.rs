@@ -599,31 +599,37 @@ pub trait PanicPayload {
     #[doc(hidden)]
     fn __pulselog_payload(&self) -> &(dyn Any + Send);
 }
+#[diagnostic::do_not_recommend]
 impl PanicPayload for dyn Any + Send {
     fn __pulselog_payload(&self) -> &(dyn Any + Send) {
         self
     }
 }
+#[diagnostic::do_not_recommend]
 impl PanicPayload for dyn Any + Send + Sync {
     fn __pulselog_payload(&self) -> &(dyn Any + Send) {
         self
     }
 }
+#[diagnostic::do_not_recommend]
 impl PanicPayload for Box<dyn Any + Send> {
     fn __pulselog_payload(&self) -> &(dyn Any + Send) {
         &**self
     }
 }
+#[diagnostic::do_not_recommend]
 impl PanicPayload for Box<dyn Any + Send + Sync> {
     fn __pulselog_payload(&self) -> &(dyn Any + Send) {
         &**self
     }
 }
+#[diagnostic::do_not_recommend]
 impl<T: PanicPayload + ?Sized> PanicPayload for &T {
     fn __pulselog_payload(&self) -> &(dyn Any + Send) {
         (**self).__pulselog_payload()
     }
 }
+#[diagnostic::do_not_recommend]
 impl<T: PanicPayload + ?Sized> PanicPayload for &mut T {
     fn __pulselog_payload(&self) -> &(dyn Any + Send) {
         (**self).__pulselog_payload()

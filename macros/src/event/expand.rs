@@ -119,12 +119,18 @@ pub fn expand(call: &EventCall, plan: &Plan<'_>) -> TokenStream {
         Some(exc) => {
             let span = exc.expr.span();
             let backtrace = exc.backtrace;
+            // The receiver gets the operand's span, so that an unsupported
+            // type is reported on the operand rather than on the whole call.
+            let wrap = syn::Ident::new("__pulselog_exc_wrap", span);
             (
                 quote! {
                     #[allow(unused_imports)]
                     use #p::{ExcInfoError as _, ExcInfoDeref as _, ExcInfoDeref2 as _, ExcInfoOther as _};
                 },
-                quote_spanned!(span=> (&&&&#p::ExcWrap(#exc_name)).__pulselog_exc_info(&mut #rec, #backtrace);),
+                quote_spanned! {span=>
+                    let #wrap = &&&&#p::ExcWrap(#exc_name);
+                    #wrap.__pulselog_exc_info(&mut #rec, #backtrace);
+                },
             )
         }
         None => (TokenStream::new(), TokenStream::new()),
