@@ -136,7 +136,9 @@ impl ExcInfo {
             .iter()
             .find(|f| f.is_at(loc))
             .or_else(|| frames.first())?;
-        frame.resolved.then(|| intern(bare_function_name(&frame.function)))
+        frame
+            .resolved
+            .then(|| intern(bare_function_name(&frame.function)))
     }
 
     fn new(type_name: &'static str) -> ExcInfo {
@@ -403,7 +405,11 @@ impl Symbolizer {
         }
     }
 
-    fn frames(&mut self, ip: usize, resolve: impl FnOnce(usize) -> Vec<BacktraceFrame>) -> Arc<[BacktraceFrame]> {
+    fn frames(
+        &mut self,
+        ip: usize,
+        resolve: impl FnOnce(usize) -> Vec<BacktraceFrame>,
+    ) -> Arc<[BacktraceFrame]> {
         if let Some(hit) = self.cache.get(&ip) {
             return Arc::clone(hit);
         }
@@ -881,7 +887,11 @@ mod tests {
             ),
             frame("app::handler", Some("/src/app/src/main.rs"), Some(9)),
             frame("app::main", Some("/src/app/src/main.rs"), Some(3)),
-            frame("std::sys::backtrace::__rust_begin_short_backtrace", None, None),
+            frame(
+                "std::sys::backtrace::__rust_begin_short_backtrace",
+                None,
+                None,
+            ),
             frame("std::rt::lang_start", None, None),
         ];
         let names: Vec<_> = trim(frames.clone(), None)
@@ -893,7 +903,11 @@ mod tests {
         // A panic starts at its location, below the indexing internals.
         let mut panicking = vec![
             frame("core::panicking::panic_bounds_check", None, None),
-            frame("<usize as core::slice::index::SliceIndex<[T]>>::index", None, None),
+            frame(
+                "<usize as core::slice::index::SliceIndex<[T]>>::index",
+                None,
+                None,
+            ),
         ];
         panicking.extend(frames[3..].iter().cloned());
         let loc = Location {
@@ -931,10 +945,10 @@ mod tests {
 
     #[test]
     fn type_names_lose_references() {
-        assert_eq!(type_name_of::<&&mut std::io::Error>(), "std::io::error::Error");
         assert_eq!(
-            type_name_of::<&dyn Error>(),
-            "dyn core::error::Error"
+            type_name_of::<&&mut std::io::Error>(),
+            "std::io::error::Error"
         );
+        assert_eq!(type_name_of::<&dyn Error>(), "dyn core::error::Error");
     }
 }

@@ -105,9 +105,9 @@ pub fn exit(code: i32) -> ! {
 /// The macros, [`Level`] and the context adapter traits.
 pub mod prelude {
     pub use crate::context::FutureExt as _;
+    pub use crate::log_error;
     pub use crate::testing::Owned;
     pub use crate::{Level, critical, debug, error, info, log, trace, warn, warning};
-    pub use crate::log_error;
 }
 
 /// Logs at TRACE: `trace!("message {x}", key = value)`.

@@ -142,7 +142,11 @@ fn boxed_and_dyn_errors() {
     let [a, b, c, d] = events.events() else {
         panic!("{:?}", events.messages())
     };
-    let want = ["could not load the configuration", "could not read /b", "no such file"];
+    let want = [
+        "could not load the configuration",
+        "could not read /b",
+        "no such file",
+    ];
     for e in [a, b, d] {
         assert_eq!(chain(e), want, "{}", e.message());
     }
@@ -200,7 +204,8 @@ fn exc_info_field_on_any_level_captures_a_backtrace() {
 fn backtrace_starts_at_the_caller() {
     let err = app::load("/etc/app.toml").unwrap_err();
     let (line, events) = capture(|| {
-        log_error!(err, "with backtrace", exc_info); let line = line!();
+        let line = line!() + 1;
+        log_error!(err, "with backtrace", exc_info);
         line
     });
     let e = events.only();
@@ -212,7 +217,10 @@ fn backtrace_starts_at_the_caller() {
             .starts_with("exc_info::backtrace_starts_at_the_caller"),
         "{frames:#?}"
     );
-    assert!(first.file().is_some_and(|f| f.ends_with(file!())), "{first}");
+    assert!(
+        first.file().is_some_and(|f| f.ends_with(file!())),
+        "{first}"
+    );
     assert_eq!(first.line(), Some(line));
     // The frames end at the test itself: none of the harness below it.
     assert!(
@@ -227,13 +235,21 @@ fn backtrace_starts_at_the_caller() {
     );
 
     let j = json(e);
-    let bt = j["exc_info"]["backtrace"].as_array().expect("backtrace array");
+    let bt = j["exc_info"]["backtrace"]
+        .as_array()
+        .expect("backtrace array");
     let top = bt[0].as_str().unwrap();
     assert!(
         top.starts_with("exc_info::backtrace_starts_at_the_caller"),
         "{top}"
     );
-    assert!(top.contains(&format!("{} at ", "backtrace_starts_at_the_caller::{{closure}}")), "{top}");
+    assert!(
+        top.contains(&format!(
+            "{} at ",
+            "backtrace_starts_at_the_caller::{{closure}}"
+        )),
+        "{top}"
+    );
     assert!(top.contains(&format!("{}:{line}:", file!())), "{top}");
 }
 
@@ -259,8 +275,19 @@ impl Error for Explosive {
 #[test]
 fn an_error_whose_display_panics_still_yields_a_line() {
     let (_, events) = capture(|| {
-        log_error!(Explosive { source_panics: false }, "first");
-        log_error!(Explosive { source_panics: true }, "second", exc_info);
+        log_error!(
+            Explosive {
+                source_panics: false
+            },
+            "first"
+        );
+        log_error!(
+            Explosive {
+                source_panics: true
+            },
+            "second",
+            exc_info
+        );
         info!("the logger still works");
     });
     assert_eq!(
@@ -295,7 +322,10 @@ fn an_error_whose_display_logs_itself_terminates() {
         info!("after");
     });
     let messages = events.messages();
-    assert_eq!(messages.first().map(String::as_str), Some("formatting Chatty"));
+    assert_eq!(
+        messages.first().map(String::as_str),
+        Some("formatting Chatty")
+    );
     assert!(messages.contains(&"outer".to_owned()));
     assert_eq!(messages.last().map(String::as_str), Some("after"));
     // The recursion was cut a few levels deep with a placeholder.
@@ -364,7 +394,10 @@ fn text_renders_the_chain_on_continuation_lines_that_cannot_be_forged() {
     let text = events.only().to_text(&TextFormat::new());
     let lines: Vec<&str> = text.lines().collect();
     assert!(lines[0].contains("| ERROR    |"), "{text}");
-    assert!(lines[0].ends_with(r#"request failed user="a\nb""#), "{text}");
+    assert!(
+        lines[0].ends_with(r#"request failed user="a\nb""#),
+        "{text}"
+    );
     let cont = pulselog::format::text::CONTINUATION;
     for line in &lines[1..] {
         assert!(line.starts_with(cont), "{line:?} in\n{text}");
@@ -372,11 +405,12 @@ fn text_renders_the_chain_on_continuation_lines_that_cannot_be_forged() {
     }
     assert_eq!(
         lines[1],
-        format!(
-            "{cont}exc_info::Forger: outer\\n{FORGED}",
-        )
+        format!("{cont}exc_info::Forger: outer\\n{FORGED}",)
     );
-    assert_eq!(lines[2], format!("{cont}  Caused by: root\\r\\n  | Caused by: fake"));
+    assert_eq!(
+        lines[2],
+        format!("{cont}  Caused by: root\\r\\n  | Caused by: fake")
+    );
     assert_eq!(lines[3], format!("{cont}Backtrace:"));
     assert!(
         lines[4].starts_with(&format!(
@@ -394,4 +428,91 @@ fn events_without_exc_info_have_none() {
     assert!(events.only().exc_info().is_none());
     assert!(json(events.only()).get("exc_info").is_none());
     assert!(!events.only().to_text(&TextFormat::new()).contains('\n'));
+}
+
+/// What `#[logged(err)]` expands to for a returned `Err(e)`: a call site of
+/// its own, then the `__private` entry point that records `e` by its type.
+macro_rules! log_returned_err {
+    ($e:expr, $backtrace:expr) => {{
+        #[allow(unused_imports)]
+        use pulselog::__private::{
+            Callsite, ErrDebug as _, ErrDeref as _, ErrDeref2 as _, ErrDisplay as _, ErrError as _,
+            ErrPanic as _, ExcWrap, Metadata, Piece, RecordBuilder,
+        };
+        fn function() -> &'static str {
+            "exc_info::returned::__pulselog_function"
+        }
+        static META: Metadata = Metadata {
+            level: Level::Error,
+            target: module_path!(),
+            file: file!(),
+            line: line!(),
+            column: column!(),
+            function,
+            template: "returned an error",
+            pieces: &[Piece::Lit("returned an error")],
+            fields: &[],
+            message_values: 0,
+        };
+        static SITE: Callsite = Callsite::new(&META);
+        if SITE.enabled(Level::Error) {
+            let mut rec = RecordBuilder::new(&SITE, Level::Error);
+            (&&&&&&ExcWrap(&$e)).__pulselog_err(&mut rec, $backtrace);
+            rec.submit();
+        }
+    }};
+}
+
+/// Only `Display`: logged as its message.
+struct DisplayOnly;
+
+impl fmt::Display for DisplayOnly {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("display only")
+    }
+}
+
+/// Only `Debug`: logged as its `Debug`.
+#[derive(Debug)]
+#[allow(dead_code)] // read through `Debug`
+struct DebugOnly {
+    code: u16,
+}
+
+#[test]
+fn returned_errors_are_recorded_by_type() {
+    let chain3 = app::load("/etc/app.toml").unwrap_err();
+    let boxed: Box<dyn Error + Send + Sync> = Box::new(app::load("/etc/app.toml").unwrap_err());
+    let any = anyhow::Error::new(app::load("/etc/app.toml").unwrap_err()).context("ctx");
+    let payload = std::panic::catch_unwind(|| panic!("exploded")).unwrap_err();
+    let (_, events) = capture(|| {
+        log_returned_err!(chain3, false);
+        log_returned_err!(boxed, true);
+        log_returned_err!(&any, false);
+        log_returned_err!(payload, false);
+        log_returned_err!(DisplayOnly, false);
+        log_returned_err!(DebugOnly { code: 503 }, false);
+        log_returned_err!(String::from("a string error"), false);
+    });
+    let e = events.events();
+    assert_eq!(e.len(), 7, "{:?}", events.messages());
+    assert_eq!(chain(&e[0]), THREE);
+    assert_eq!(exc(&e[0]).type_name(), "exc_info::app::ConfigError");
+    assert!(exc(&e[0]).backtrace().is_none());
+    assert_eq!(chain(&e[1]), THREE);
+    assert!(exc(&e[1]).backtrace().is_some_and(|bt| {
+        bt[0]
+            .function()
+            .starts_with("exc_info::returned_errors_are_recorded_by_type")
+    }));
+    assert_eq!(chain(&e[2])[0], "ctx");
+    assert_eq!(chain(&e[2]).len(), 4);
+    assert_eq!(exc(&e[2]).type_name(), "anyhow::Error");
+    assert_eq!(chain(&e[3]), ["exploded"]);
+    assert_eq!(exc(&e[3]).type_name(), "panic");
+    assert_eq!(chain(&e[4]), ["display only"]);
+    assert_eq!(exc(&e[4]).type_name(), "exc_info::DisplayOnly");
+    assert_eq!(chain(&e[5]), ["DebugOnly { code: 503 }"]);
+    assert_eq!(chain(&e[6]), ["a string error"]);
+    assert_eq!(exc(&e[6]).type_name(), "alloc::string::String");
 }

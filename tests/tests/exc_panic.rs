@@ -103,7 +103,10 @@ fn panic_in_a_worker_thread_is_logged_with_its_request_id() {
     assert_eq!(line["funcName"], "element");
     let message = line["message"].as_str().unwrap();
     assert!(
-        message.starts_with(&format!("thread 'worker' panicked at {}:{panic_line}:", file!())),
+        message.starts_with(&format!(
+            "thread 'worker' panicked at {}:{panic_line}:",
+            file!()
+        )),
         "{message}"
     );
     assert!(

@@ -98,7 +98,9 @@ fn parse_error_operand(input: ParseStream<'_>, macro_name: &Ident) -> syn::Resul
     if input.is_empty() {
         return Err(syn::Error::new(
             macro_name.span(),
-            format!("missing error: `{macro_name}!` takes the error first, then the message: {example}"),
+            format!(
+                "missing error: `{macro_name}!` takes the error first, then the message: {example}"
+            ),
         ));
     }
     let expr: Expr = input.parse()?;
@@ -111,7 +113,9 @@ fn parse_error_operand(input: ParseStream<'_>, macro_name: &Ident) -> syn::Resul
             })
         );
         let msg = if is_literal {
-            format!("`{macro_name}!` takes the error first, then the message: {example}; to log a message alone, use `error!`")
+            format!(
+                "`{macro_name}!` takes the error first, then the message: {example}; to log a message alone, use `error!`"
+            )
         } else {
             format!("missing message after the error: {example}")
         };

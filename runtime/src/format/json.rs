@@ -6,8 +6,8 @@
 
 use super::Event;
 use super::time::TimeFormat;
-use crate::record::RecordBuilder;
 use crate::exc_info::ExcInfo;
+use crate::record::RecordBuilder;
 use crate::value::{Decoder, Encode, Value};
 use std::fmt::{self, Write as _};
 

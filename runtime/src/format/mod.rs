@@ -74,9 +74,7 @@ impl<'a> Event<'a> {
     #[must_use]
     pub fn function(&self) -> &'static str {
         match &self.rec.exc {
-            Some(exc) if exc.location().is_some() => {
-                exc.panic_function().unwrap_or("<unknown>")
-            }
+            Some(exc) if exc.location().is_some() => exc.panic_function().unwrap_or("<unknown>"),
             _ => self.rec.callsite.function(),
         }
     }

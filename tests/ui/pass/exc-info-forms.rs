@@ -8,6 +8,7 @@ fn main() {
     let boxed: Box<dyn Error + Send + Sync> = "boxed".into();
     let plain: Box<dyn Error> = "plain".into();
     let dynamic: &dyn Error = &io;
+    std::panic::set_hook(Box::new(|_| {})); // the panic below is expected
     let payload = std::panic::catch_unwind(|| panic!("p")).unwrap_err();
     let path = "/etc/app.toml";
 
