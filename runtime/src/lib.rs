@@ -44,6 +44,44 @@
 //! string types, paths and `Option`s of these natively; any other type
 //! through `Display`, else `Debug`.
 //!
+//! ## Errors and panics (`exc_info`)
+//!
+//! ```
+//! use pulselog::prelude::*;
+//! # fn load() -> Result<(), std::io::Error> { Err(std::io::Error::other("disk on fire")) }
+//! # let path = "/etc/app.toml";
+//! if let Err(err) = load() {
+//!     log_error!(err, "config load failed", path = path);           // ERROR + source chain
+//!     log_error!(&err, "config load failed", exc_info, path = path); // + backtrace
+//!     warning!("retrying", exc_info = &err);                         // any level: chain + backtrace
+//! }
+//! ```
+//!
+//! The event carries an [`ExcInfo`]: the error's type name, its message, the
+//! messages of its `source()` chain (outermost first, root cause last, at
+//! most [`MAX_CHAIN`]) and, with the flag `exc_info` or the field
+//! `exc_info = err`, a backtrace of the call site (always, whatever
+//! `RUST_BACKTRACE` says). Accepted: any `std::error::Error` by value or by
+//! reference (`&dyn Error` too), a type that derefs to one
+//! (`Box<dyn Error + Send + Sync>`, `anyhow::Error`), and a panic payload
+//! from `catch_unwind`; anything else is a compile error that says so.
+//!
+//! JSON writes `"exc_info": {"type", "message", "chain": […], "backtrace":
+//! […]}`; text writes the chain and the backtrace under the event line, each
+//! line starting with [`format::text::CONTINUATION`].
+//!
+//! The backtrace is captured unresolved on the caller's thread (unwinding
+//! only) and symbolized on the writer thread, through a cache keyed by
+//! instruction pointer and within a budget of [`MISS_BUDGET`] lookups per
+//! second; frames of pulselog itself and of the runtime below `main` are
+//! trimmed, so the first frame is the code that logged.
+//!
+//! The panic hook that [`init`] and [`Config::install`] install (see
+//! [`Config::panic_hook`]) logs a panic at CRITICAL, under the logger name
+//! `panic`, with its message, location (as `filename`/`lineno`/`funcName`),
+//! backtrace and the request context of the flow that panicked; it waits
+//! until the line is written, then runs the previously installed hook.
+//!
 //! ## Configuration
 //!
 //! - `PULSELOG_FORMAT`: `json` or `text`; default text when stdout is a
@@ -61,6 +99,9 @@
 //!   after the block timeout, and the drops are counted and reported.
 //! - A write error (closed stdout, `EPIPE`) never panics: output stops
 //!   quietly.
+//! - A value whose `Display`/`Debug` (or an error's `source()`) panics is
+//!   written as a placeholder; one whose formatting logs itself again and
+//!   again is cut after a few levels.
 //! - Not promised: output after `SIGKILL` or `abort`, logging from signal
 //!   handlers, the writer thread in a child after `fork()`.
 //! - Timestamps are UTC.
