@@ -26,7 +26,7 @@ use smallvec::SmallVec;
 use std::any::Any;
 use std::collections::{HashMap, HashSet};
 use std::error::Error;
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::ops::Deref;
 use std::sync::{Arc, LazyLock, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
@@ -57,8 +57,10 @@ pub const PANIC_TYPE: &str = "panic";
 #[derive(Debug)]
 pub struct ExcInfo {
     type_name: &'static str,
-    /// The chain's messages, back to back; message `i` ends at `ends[i]`.
-    text: String,
+    /// The chain's messages, back to back (UTF-8); message `i` ends at
+    /// `ends[i]`. Inline, so that a typical chain costs no allocation besides
+    /// the box.
+    text: SmallVec<[u8; TEXT_INLINE]>,
     ends: SmallVec<[u32; 4]>,
     truncated: bool,
     backtrace: Option<Backtrace>,
@@ -93,9 +95,10 @@ impl ExcInfo {
     pub fn chain(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
         let mut start = 0;
         self.ends.iter().map(move |&end| {
-            let s = &self.text[start..end as usize];
+            let s = self.text.get(start..end as usize).unwrap_or_default();
             start = end as usize;
-            s
+            // Only whole `str`s are ever appended.
+            std::str::from_utf8(s).unwrap_or("\u{FFFD}")
         })
     }
 
@@ -144,7 +147,7 @@ impl ExcInfo {
     fn new(type_name: &'static str) -> ExcInfo {
         ExcInfo {
             type_name,
-            text: String::new(),
+            text: SmallVec::new(),
             ends: SmallVec::new(),
             truncated: false,
             backtrace: None,
@@ -154,12 +157,12 @@ impl ExcInfo {
 
     /// Appends one message, written by user code: a panic leaves a
     /// placeholder, a formatting error keeps what was written.
-    fn push_message(&mut self, write: impl FnOnce(&mut String) -> fmt::Result) {
+    fn push_message(&mut self, write: impl FnOnce(&mut dyn fmt::Write) -> fmt::Result) {
         let start = self.text.len();
         let text = &mut self.text;
-        if let Err(placeholder) = guarded(|| write(text)) {
+        if let Err(placeholder) = guarded(|| write(&mut TextWriter(text))) {
             self.text.truncate(start);
-            self.text.push_str(placeholder);
+            self.text.extend_from_slice(placeholder.as_bytes());
         }
         let end = u32::try_from(self.text.len()).unwrap_or(u32::MAX);
         self.ends.push(end);
@@ -176,6 +179,18 @@ impl ExcInfo {
             self.push_message(|s| write!(s, "{e}"));
             cur = guarded(|| e.source()).ok().flatten();
         }
+    }
+}
+
+/// Bytes of chain text an [`ExcInfo`] holds without a second allocation.
+const TEXT_INLINE: usize = 128;
+
+struct TextWriter<'a>(&'a mut SmallVec<[u8; TEXT_INLINE]>);
+
+impl fmt::Write for TextWriter<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.0.extend_from_slice(s.as_bytes());
+        Ok(())
     }
 }
 
@@ -200,7 +215,7 @@ pub(crate) fn capture_error(
 fn capture_message(
     rec: &mut RecordBuilder,
     type_name: &'static str,
-    msg: &dyn Fn(&mut String) -> fmt::Result,
+    msg: &dyn Fn(&mut dyn fmt::Write) -> fmt::Result,
     backtrace: bool,
 ) {
     let backtrace = backtrace.then(Backtrace::capture);
@@ -221,10 +236,7 @@ pub(crate) fn capture_panic(
     let backtrace = backtrace.then(Backtrace::capture);
     let mut exc = ExcInfo::new(PANIC_TYPE);
     let msg = payload_message(payload);
-    exc.push_message(|s| {
-        s.push_str(msg);
-        Ok(())
-    });
+    exc.push_message(|s| s.write_str(msg));
     exc.backtrace = backtrace;
     exc.location = location.map(|l| Location {
         file: intern(l.file()),
@@ -826,10 +838,10 @@ impl<T: fmt::Display + ?Sized> ErrDisplay for &ExcWrap<'_, T> {
 )]
 pub trait LoggableErr {
     #[doc(hidden)]
-    fn __pulselog_debug(&self, s: &mut String) -> fmt::Result;
+    fn __pulselog_debug(&self, s: &mut dyn fmt::Write) -> fmt::Result;
 }
 impl<T: fmt::Debug + ?Sized> LoggableErr for T {
-    fn __pulselog_debug(&self, s: &mut String) -> fmt::Result {
+    fn __pulselog_debug(&self, s: &mut dyn fmt::Write) -> fmt::Result {
         write!(s, "{self:?}")
     }
 }
