@@ -516,3 +516,20 @@ fn returned_errors_are_recorded_by_type() {
     assert_eq!(chain(&e[6]), ["a string error"]);
     assert_eq!(exc(&e[6]).type_name(), "alloc::string::String");
 }
+
+#[test]
+fn exc_info_is_a_key_no_other_data_can_take() {
+    let (_, events) = capture(|| {
+        let ctx = pulselog::Context::current().with_field("exc_info", "from context");
+        ctx.scope(|| log_error!(io::Error::other("boom"), "failed"));
+    });
+    let j = json(events.only());
+    assert_eq!(j["exc_info"]["message"], "boom");
+    assert_eq!(j["extra.exc_info"], "from context");
+
+    let err = pulselog::Config::new()
+        .json(JsonFormat::new().static_field("exc_info", 1))
+        .install()
+        .expect_err("refused before anything is installed");
+    assert!(err.to_string().contains("`exc_info`"), "{err}");
+}

@@ -248,3 +248,64 @@ fn the_panic_hook_can_be_turned_off() {
         "{stdout}"
     );
 }
+
+/// Errors whose `Display` panics or logs itself, with the hook installed: a
+/// panic that pulselog catches while formatting is not reported as a crash,
+/// and the logger keeps working.
+#[derive(Debug)]
+struct Hostile {
+    logs: bool,
+}
+
+impl std::fmt::Display for Hostile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.logs {
+            log_error!(Hostile { logs: true }, "while formatting");
+            f.write_str("hostile")
+        } else {
+            panic!("Display exploded")
+        }
+    }
+}
+
+impl std::error::Error for Hostile {}
+
+fn hostile_child() {
+    let guard = pulselog::init();
+    log_error!(Hostile { logs: false }, "panicking display", exc_info);
+    log_error!(Hostile { logs: true }, "recursive display");
+    info!("still working");
+    drop(guard);
+}
+
+#[test]
+fn hostile_errors_with_the_hook_installed() {
+    if std::env::var(ROLE).as_deref() == Ok("hostile") {
+        hostile_child();
+        return;
+    }
+    let (stdout, ok) = run_child("hostile_errors_with_the_hook_installed", "hostile", "json");
+    assert!(ok, "{stdout}");
+    let lines = json_lines(&stdout);
+    assert!(
+        lines.iter().all(|l| l["levelname"] != "CRITICAL"),
+        "{stdout}"
+    );
+    let find = |m: &str| {
+        lines
+            .iter()
+            .find(|l| l["message"] == m)
+            .unwrap_or_else(|| panic!("no `{m}` in:\n{stdout}"))
+    };
+    assert_eq!(
+        find("panicking display")["exc_info"]["chain"][0],
+        "<panicked while formatting>"
+    );
+    assert_eq!(find("recursive display")["exc_info"]["chain"][0], "hostile");
+    assert!(
+        lines.iter().any(|l| l["message"] == "while formatting"
+            && l["exc_info"]["chain"][0] == "<recursion while formatting>"),
+        "{stdout}"
+    );
+    assert_eq!(find("still working")["levelname"], "INFO");
+}
