@@ -54,9 +54,9 @@ pub const PANIC_TYPE: &str = "panic";
 ///
 /// Formatters read it through [`Event::exc_info`](crate::format::Event::exc_info),
 /// tests through [`CapturedEvent::exc_info`](crate::testing::CapturedEvent::exc_info).
-#[derive(Debug)]
 pub struct ExcInfo {
     type_name: &'static str,
+    panic: bool,
     /// The chain's messages, back to back (UTF-8); message `i` ends at
     /// `ends[i]`. Inline, so that a typical chain costs no allocation besides
     /// the box.
@@ -65,6 +65,18 @@ pub struct ExcInfo {
     truncated: bool,
     backtrace: Option<Backtrace>,
     location: Option<Location>,
+}
+
+impl fmt::Debug for ExcInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExcInfo")
+            .field("type", &self.type_name)
+            .field("chain", &self.chain().collect::<Vec<_>>())
+            .field("chain_truncated", &self.truncated)
+            .field("backtrace", &self.backtrace)
+            .field("location", &self.location)
+            .finish()
+    }
 }
 
 /// Where a panic happened.
@@ -124,7 +136,7 @@ impl ExcInfo {
     /// Whether this records a panic rather than an error value.
     #[must_use]
     pub fn is_panic(&self) -> bool {
-        self.location.is_some() || std::ptr::eq(self.type_name, PANIC_TYPE)
+        self.panic
     }
 
     pub(crate) fn location(&self) -> Option<Location> {
@@ -147,6 +159,7 @@ impl ExcInfo {
     fn new(type_name: &'static str) -> ExcInfo {
         ExcInfo {
             type_name,
+            panic: false,
             text: SmallVec::new(),
             ends: SmallVec::new(),
             truncated: false,
@@ -235,6 +248,7 @@ pub(crate) fn capture_panic(
 ) {
     let backtrace = backtrace.then(Backtrace::capture);
     let mut exc = ExcInfo::new(PANIC_TYPE);
+    exc.panic = true;
     let msg = payload_message(payload);
     exc.push_message(|s| s.write_str(msg));
     exc.backtrace = backtrace;

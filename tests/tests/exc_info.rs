@@ -68,6 +68,7 @@ fn three_level_thiserror_chain() {
     assert_eq!(x.message(), THREE[0]);
     assert_eq!(chain(e), THREE);
     assert!(!x.chain_truncated());
+    assert!(!x.is_panic());
     assert!(x.backtrace().is_none(), "no backtrace unless asked for");
 
     let j = json(e);
