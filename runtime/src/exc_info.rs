@@ -217,7 +217,8 @@ pub(crate) fn capture_error(
     backtrace: bool,
 ) {
     let backtrace = backtrace.then(Backtrace::capture);
-    let mut exc = ExcInfo::new(type_name);
+    // Built in its box: the record takes the pointer, nothing is copied.
+    let mut exc = Box::new(ExcInfo::new(type_name));
     exc.walk(err);
     exc.backtrace = backtrace;
     rec.set_exc(exc);
@@ -232,7 +233,8 @@ fn capture_message(
     backtrace: bool,
 ) {
     let backtrace = backtrace.then(Backtrace::capture);
-    let mut exc = ExcInfo::new(type_name);
+    // Built in its box: the record takes the pointer, nothing is copied.
+    let mut exc = Box::new(ExcInfo::new(type_name));
     exc.push_message(msg);
     exc.backtrace = backtrace;
     rec.set_exc(exc);
@@ -247,7 +249,7 @@ pub(crate) fn capture_panic(
     backtrace: bool,
 ) {
     let backtrace = backtrace.then(Backtrace::capture);
-    let mut exc = ExcInfo::new(PANIC_TYPE);
+    let mut exc = Box::new(ExcInfo::new(PANIC_TYPE));
     exc.panic = true;
     let msg = payload_message(payload);
     exc.push_message(|s| s.write_str(msg));

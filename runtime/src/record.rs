@@ -100,8 +100,8 @@ impl RecordBuilder {
         }
     }
 
-    pub(crate) fn set_exc(&mut self, exc: ExcInfo) {
-        self.exc = Some(Box::new(exc));
+    pub(crate) fn set_exc(&mut self, exc: Box<ExcInfo>) {
+        self.exc = Some(exc);
     }
 
     pub(crate) fn into_bytes(self) -> Vec<u8> {
