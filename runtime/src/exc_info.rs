@@ -436,12 +436,12 @@ impl Symbolizer {
     fn frames(
         &mut self,
         ip: usize,
+        now: Instant,
         resolve: impl FnOnce(usize) -> Vec<BacktraceFrame>,
     ) -> Arc<[BacktraceFrame]> {
         if let Some(hit) = self.cache.get(&ip) {
             return Arc::clone(hit);
         }
-        let now = Instant::now();
         if self
             .window
             .is_none_or(|start| now.duration_since(start) >= Duration::from_secs(1))
@@ -492,6 +492,7 @@ fn symbolize(ips: &[usize], location: Option<&Location>) -> Vec<BacktraceFrame> 
     let frames = symbolize_with(
         &mut SYMBOLIZER.lock().unwrap_or_else(PoisonError::into_inner),
         ips,
+        Instant::now(),
         resolve_ip,
     );
     trim(frames, location)
@@ -500,11 +501,12 @@ fn symbolize(ips: &[usize], location: Option<&Location>) -> Vec<BacktraceFrame> 
 fn symbolize_with(
     sym: &mut Symbolizer,
     ips: &[usize],
+    now: Instant,
     mut resolve: impl FnMut(usize) -> Vec<BacktraceFrame>,
 ) -> Vec<BacktraceFrame> {
     let mut out = Vec::with_capacity(ips.len());
     for &ip in ips {
-        out.extend(sym.frames(ip, &mut resolve).iter().cloned());
+        out.extend(sym.frames(ip, now, &mut resolve).iter().cloned());
     }
     out
 }
@@ -956,12 +958,18 @@ mod tests {
             lookups.push(ip);
             vec![frame(&format!("f{ip}"), None, None)]
         };
-        let out = symbolize_with(&mut sym, &[1, 2, 1, 3, 2], &mut resolve);
+        let now = Instant::now();
+        let out = symbolize_with(&mut sym, &[1, 2, 1, 3, 2], now, &mut resolve);
         let names: Vec<_> = out.iter().map(|f| f.function.to_string()).collect();
         // 1 and 2 are resolved once each; 3 is past the budget of 2 per second.
         assert_eq!(names, ["f1", "f2", "f1", "0x3", "f2"]);
         assert!(!out[3].is_resolved());
-        assert_eq!(lookups, [1, 2]);
+        // A second later the budget is back.
+        let later = now + Duration::from_secs(1);
+        let out = symbolize_with(&mut sym, &[3, 1], later, &mut resolve);
+        assert_eq!(&*out[0].function, "f3");
+        assert!(out[0].is_resolved());
+        assert_eq!(lookups, [1, 2, 3]);
     }
 
     #[test]
