@@ -58,9 +58,11 @@ pub(crate) fn install_hook() {
 
 fn log_panic(info: &PanicHookInfo<'_>) {
     // A panic inside a value's `Display` is caught by pulselog and becomes a
-    // placeholder; the writer thread cannot wait for itself; and a panic
-    // while logging a panic must not recurse.
-    if crate::record::in_guarded() || crate::writer::on_writer_thread() {
+    // placeholder (unless panics abort: then it is the program's last word);
+    // the writer thread cannot wait for itself; and a panic while logging a
+    // panic must not recurse.
+    let caught = cfg!(panic = "unwind") && crate::record::in_guarded();
+    if caught || crate::writer::on_writer_thread() {
         return;
     }
     if IN_HOOK.try_with(|h| h.replace(true)).unwrap_or(true) {
