@@ -106,6 +106,7 @@ pub struct Config {
     capacity: usize,
     block_timeout: Duration,
     sink: Option<Box<dyn Write + Send>>,
+    panic_hook: bool,
 }
 
 impl fmt::Debug for Config {
@@ -116,6 +117,7 @@ impl fmt::Debug for Config {
             .field("overflow", &self.overflow)
             .field("capacity", &self.capacity)
             .field("block_timeout", &self.block_timeout)
+            .field("panic_hook", &self.panic_hook)
             .finish_non_exhaustive()
     }
 }
@@ -144,6 +146,7 @@ impl Config {
             capacity: DEFAULT_CAPACITY,
             block_timeout: Duration::from_secs(2),
             sink: None,
+            panic_hook: true,
         }
     }
 
@@ -236,8 +239,19 @@ impl Config {
         self
     }
 
-    /// Installs the logger: starts the writer thread and applies the filter.
-    /// Dropping the returned guard flushes every event logged before and
+    /// Whether [`Config::install`] installs the panic hook (default yes). The
+    /// hook logs a panic at CRITICAL — message, location, backtrace and the
+    /// request context of the panicking flow — waits until the line is
+    /// written, then runs the hook installed before it.
+    #[must_use]
+    pub fn panic_hook(mut self, on: bool) -> Config {
+        self.panic_hook = on;
+        self
+    }
+
+    /// Installs the logger: starts the writer thread, applies the filter and
+    /// (unless turned off with [`Config::panic_hook`]) installs the panic
+    /// hook. Dropping the returned guard flushes every event logged before and
     /// stops the writer thread.
     pub fn install(self) -> Result<Guard, InitError> {
         if crate::logger::is_installed() {
@@ -274,6 +288,9 @@ impl Config {
                 InitError::Spawn(e)
             }
         })?;
+        if self.panic_hook {
+            crate::panic::install_hook();
+        }
         Ok(Guard { active: true })
     }
 }

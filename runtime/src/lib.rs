@@ -44,6 +44,44 @@
 //! string types, paths and `Option`s of these natively; any other type
 //! through `Display`, else `Debug`.
 //!
+//! ## Errors and panics (`exc_info`)
+//!
+//! ```
+//! use pulselog::prelude::*;
+//! # fn load() -> Result<(), std::io::Error> { Err(std::io::Error::other("disk on fire")) }
+//! # let path = "/etc/app.toml";
+//! if let Err(err) = load() {
+//!     log_error!(err, "config load failed", path = path);           // ERROR + source chain
+//!     log_error!(&err, "config load failed", exc_info, path = path); // + backtrace
+//!     warning!("retrying", exc_info = &err);                         // any level: chain + backtrace
+//! }
+//! ```
+//!
+//! The event carries an [`ExcInfo`]: the error's type name, its message, the
+//! messages of its `source()` chain (outermost first, root cause last, at
+//! most [`MAX_CHAIN`]) and, with the flag `exc_info` or the field
+//! `exc_info = err`, a backtrace of the call site (always, whatever
+//! `RUST_BACKTRACE` says). Accepted: any `std::error::Error` by value or by
+//! reference (`&dyn Error` too), a type that derefs to one
+//! (`Box<dyn Error + Send + Sync>`, `anyhow::Error`), and a panic payload
+//! from `catch_unwind`; anything else is a compile error that says so.
+//!
+//! JSON writes `"exc_info": {"type", "message", "chain": […], "backtrace":
+//! […]}`; text writes the chain and the backtrace under the event line, each
+//! line starting with [`format::text::CONTINUATION`].
+//!
+//! The backtrace is captured unresolved on the caller's thread (unwinding
+//! only) and symbolized on the writer thread, through a cache keyed by
+//! instruction pointer and within a budget of [`MISS_BUDGET`] lookups per
+//! second; frames of pulselog itself and of the runtime below `main` are
+//! trimmed, so the first frame is the code that logged.
+//!
+//! The panic hook that [`init`] and [`Config::install`] install (see
+//! [`Config::panic_hook`]) logs a panic at CRITICAL, under the logger name
+//! `panic`, with its message, location (as `filename`/`lineno`/`funcName`),
+//! backtrace and the request context of the flow that panicked; it waits
+//! until the line is written, then runs the previously installed hook.
+//!
 //! ## Configuration
 //!
 //! - `PULSELOG_FORMAT`: `json` or `text`; default text when stdout is a
@@ -61,6 +99,9 @@
 //!   after the block timeout, and the drops are counted and reported.
 //! - A write error (closed stdout, `EPIPE`) never panics: output stops
 //!   quietly.
+//! - A value whose `Display`/`Debug` (or an error's `source()`) panics is
+//!   written as a placeholder; one whose formatting logs itself again and
+//!   again is cut after a few levels.
 //! - Not promised: output after `SIGKILL` or `abort`, logging from signal
 //!   handlers, the writer thread in a child after `fork()`.
 //! - Timestamps are UTC.
@@ -71,10 +112,12 @@
 mod callsite;
 mod config;
 pub mod context;
+mod exc_info;
 mod filter;
 pub mod format;
 mod level;
 mod logger;
+mod panic;
 mod queue;
 mod record;
 pub mod testing;
@@ -85,6 +128,7 @@ pub use crate::config::{
     Config, DEFAULT_CAPACITY, Format, Guard, InitError, Overflow, init, try_init,
 };
 pub use crate::context::Context;
+pub use crate::exc_info::{BacktraceFrame, ExcInfo, MAX_CHAIN, MAX_FRAMES, MISS_BUDGET};
 pub use crate::filter::{Filter, FilterError};
 pub use crate::format::json::JsonFormat;
 pub use crate::format::text::TextFormat;
@@ -102,6 +146,7 @@ pub fn exit(code: i32) -> ! {
 /// The macros, [`Level`] and the context adapter traits.
 pub mod prelude {
     pub use crate::context::FutureExt as _;
+    pub use crate::log_error;
     pub use crate::testing::Owned;
     pub use crate::{Level, critical, debug, error, info, log, trace, warn, warning};
 }
@@ -156,6 +201,33 @@ macro_rules! log {
     ($level:expr) => { $crate::__private::event!($crate log ($level)) };
 }
 
+/// Logs an error at ERROR with its type, message and whole `source()` chain
+/// (`exc_info`): `log_error!(err, "config load failed", path = p)`. The bare
+/// flag `exc_info` adds a backtrace of the call site, like Python's
+/// `exc_info=True`: `log_error!(err, "config load failed", exc_info)`.
+///
+/// `err` is any `std::error::Error` by value or by reference (`&dyn Error`
+/// too), a type that derefs to one (`Box<dyn Error + Send + Sync>`,
+/// `anyhow::Error`), or a panic payload from `catch_unwind`. After it, the
+/// message and fields as in [`info!`]. Any other level macro attaches an
+/// error with the field `exc_info = err` (chain and backtrace).
+///
+/// ```
+/// use pulselog::prelude::*;
+///
+/// let (_, events) = pulselog::testing::capture(|| {
+///     let err = std::fs::read("/nonexistent/config.toml").unwrap_err();
+///     log_error!(err, "config load failed", path = "/nonexistent/config.toml");
+/// });
+/// let exc = events.only().exc_info().expect("exc_info");
+/// assert_eq!(exc.type_name(), "std::io::error::Error");
+/// assert!(exc.backtrace().is_none());
+/// ```
+#[macro_export]
+macro_rules! log_error {
+    ($($t:tt)*) => { $crate::__private::event!($crate log_error Error $($t)*) };
+}
+
 /// Items the macros expand to. Not public API: no stability promise.
 #[doc(hidden)]
 pub mod __private {
@@ -164,4 +236,18 @@ pub mod __private {
     pub use crate::record::RecordBuilder;
     pub use crate::value::{ArgDisplay, ArgKnown, FieldDebug, FieldDisplay, FieldKnown, Wrap};
     pub use pulselog_macros::__event as event;
+
+    // `exc_info = e` and `log_error!(e, …)`:
+    // `(&&&&ExcWrap(&e)).__pulselog_exc_info(&mut rec, backtrace)` with the
+    // four `ExcInfo*` traits in scope.
+    pub use crate::exc_info::{
+        AsDynError, ExcInfoDeref, ExcInfoDeref2, ExcInfoError, ExcInfoOther, ExcWrap, PanicPayload,
+    };
+    // An `Err(e)` returned by a function (`#[logged(err)]`): errors with
+    // their chain, other `Display`/`Debug` types as their message;
+    // `(&&&&&&ExcWrap(&e)).__pulselog_err(&mut rec, backtrace)` with the six
+    // `Err*` traits in scope.
+    pub use crate::exc_info::{
+        ErrDebug, ErrDeref, ErrDeref2, ErrDisplay, ErrError, ErrPanic, LoggableErr,
+    };
 }

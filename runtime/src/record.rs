@@ -2,9 +2,11 @@
 
 use crate::callsite::Callsite;
 use crate::context::Context;
+use crate::exc_info::ExcInfo;
 use crate::level::Level;
 use crate::value::tag;
 use smallvec::SmallVec;
+use std::cell::Cell;
 use std::fmt::{self, Write as _};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -18,6 +20,38 @@ pub(crate) type Data = SmallVec<[u8; INLINE]>;
 /// Placeholder written when a value's `Display`/`Debug` panics.
 pub(crate) const PANICKED: &str = "<panicked while formatting>";
 
+/// Placeholder written when formatting a value logs, which formats a value
+/// that logs, and so on past [`MAX_NESTING`] levels.
+pub(crate) const RECURSED: &str = "<recursion while formatting>";
+
+/// How deeply user formatting code may nest log calls that format again.
+const MAX_NESTING: u8 = 4;
+
+thread_local! {
+    /// How many guarded user-formatting calls are running on this thread.
+    static NESTING: Cell<u8> = const { Cell::new(0) };
+}
+
+/// Runs user code that renders a value (`Display`, `Debug`, `source()`):
+/// a panic is caught, and so is a value whose formatting logs itself over
+/// and over. `Err` holds the placeholder to write instead.
+pub(crate) fn guarded<R>(f: impl FnOnce() -> R) -> Result<R, &'static str> {
+    let depth = NESTING.try_with(Cell::get).unwrap_or(0);
+    if depth >= MAX_NESTING {
+        return Err(RECURSED);
+    }
+    let _ = NESTING.try_with(|n| n.set(depth + 1));
+    let r = catch_unwind(AssertUnwindSafe(f)).map_err(|_| PANICKED);
+    let _ = NESTING.try_with(|n| n.set(depth));
+    r
+}
+
+/// Whether this thread is inside [`guarded`] user code: a panic there is
+/// caught by pulselog, so the panic hook does not report it.
+pub(crate) fn in_guarded() -> bool {
+    NESTING.try_with(Cell::get).unwrap_or(0) > 0
+}
+
 /// One event, as it travels from the call site to the writer thread.
 #[derive(Debug)]
 pub struct Record {
@@ -27,6 +61,9 @@ pub struct Record {
     pub(crate) time_ns: u64,
     pub(crate) context: Context,
     pub(crate) data: Data,
+    /// The error or panic attached with `exc_info`, if any (boxed: most
+    /// events have none, and the record stays small).
+    pub(crate) exc: Option<Box<ExcInfo>>,
 }
 
 /// Encodes one event's values at the call site. Not public API: generated
@@ -37,6 +74,7 @@ pub struct RecordBuilder {
     callsite: Option<&'static Callsite>,
     level: Level,
     data: Data,
+    exc: Option<Box<ExcInfo>>,
 }
 
 impl RecordBuilder {
@@ -48,6 +86,7 @@ impl RecordBuilder {
             callsite: Some(callsite),
             level,
             data: SmallVec::new(),
+            exc: None,
         }
     }
 
@@ -57,7 +96,12 @@ impl RecordBuilder {
             callsite: None,
             level: Level::Info,
             data: SmallVec::new(),
+            exc: None,
         }
+    }
+
+    pub(crate) fn set_exc(&mut self, exc: Box<ExcInfo>) {
+        self.exc = Some(exc);
     }
 
     pub(crate) fn into_bytes(self) -> Vec<u8> {
@@ -75,6 +119,7 @@ impl RecordBuilder {
                 time_ns: crate::format::time::now_ns(),
                 context: Context::current(),
                 data: self.data,
+                exc: self.exc,
             });
         }
     }
@@ -172,14 +217,19 @@ impl RecordBuilder {
         self.data.push(tag::STR);
         self.data.extend_from_slice(&[0; 4]);
         let body = self.data.len();
-        let ok = catch_unwind(AssertUnwindSafe(|| {
-            f(&mut StrWriter(&mut self.data)).is_ok()
-        }))
-        .unwrap_or(false);
-        if !ok {
-            self.data.truncate(start);
-            self.push_str(PANICKED);
-            return;
+        let data = &mut self.data;
+        match guarded(|| f(&mut StrWriter(data)).is_ok()) {
+            Ok(true) => {}
+            Ok(false) => {
+                self.data.truncate(start);
+                self.push_str(PANICKED);
+                return;
+            }
+            Err(placeholder) => {
+                self.data.truncate(start);
+                self.push_str(placeholder);
+                return;
+            }
         }
         let len = u32::try_from(self.data.len() - body).unwrap_or(u32::MAX);
         self.data[start + 1..body].copy_from_slice(&len.to_ne_bytes());

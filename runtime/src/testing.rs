@@ -20,6 +20,7 @@
 //! ```
 
 use crate::context::{Context, Frame};
+use crate::exc_info::ExcInfo;
 use crate::format::Event;
 use crate::format::json::JsonFormat;
 use crate::format::text::TextFormat;
@@ -218,22 +219,30 @@ impl CapturedEvent {
         self.rec.callsite.metadata().target
     }
 
-    /// `file!()` of the call site.
+    /// `file!()` of the call site (for a panic, where it happened).
     #[must_use]
     pub fn file(&self) -> &'static str {
-        self.rec.callsite.metadata().file
+        self.event().file()
     }
 
-    /// Line of the call site.
+    /// Line of the call site (for a panic, where it happened).
     #[must_use]
     pub fn line(&self) -> u32 {
-        self.rec.callsite.metadata().line
+        self.event().line()
     }
 
-    /// Bare name of the enclosing function.
+    /// Bare name of the enclosing function (for a panic, of the function
+    /// that panicked).
     #[must_use]
     pub fn function(&self) -> &'static str {
-        self.rec.callsite.function()
+        self.event().function()
+    }
+
+    /// The error or panic attached with `log_error!` or `exc_info = …`:
+    /// type, message, chain and backtrace.
+    #[must_use]
+    pub fn exc_info(&self) -> Option<&ExcInfo> {
+        self.rec.exc.as_deref()
     }
 
     /// The request id in force when the event was logged.

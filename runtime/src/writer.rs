@@ -98,6 +98,7 @@ impl Output {
             time_ns: crate::format::time::now_ns(),
             context: Context::default(),
             data: b.into_bytes().into(),
+            exc: None,
         };
         self.format(&rec);
     }
@@ -146,9 +147,20 @@ fn dropped_fn() -> &'static str {
     "pulselog::writer::__pulselog_function"
 }
 
+thread_local! {
+    static IS_WRITER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the current thread is the writer thread (which must never wait
+/// for itself, e.g. by flushing from the panic hook).
+pub(crate) fn on_writer_thread() -> bool {
+    IS_WRITER.try_with(std::cell::Cell::get).unwrap_or(false)
+}
+
 /// The writer thread's loop. Returns the output so that later events can be
 /// written synchronously.
 pub(crate) fn run(queue: &Arc<Queue>, mut out: Output) -> Output {
+    IS_WRITER.with(|w| w.set(true));
     let mut idle_rounds = 0u32;
     loop {
         let mut shutdown = false;

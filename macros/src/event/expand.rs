@@ -4,7 +4,7 @@
 //! time), checks whether the event is enabled (one relaxed atomic load), and
 //! only then evaluates the arguments and encodes them into a record.
 
-use super::parse::{EventCall, LevelSpec, Sigil};
+use super::parse::{EXC_INFO, EventCall, Item, LevelSpec, Sigil};
 use super::valid::{Plan, PlanPiece, Slot, SlotValue};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
@@ -48,16 +48,25 @@ pub fn expand(call: &EventCall, plan: &Plan<'_>) -> TokenStream {
     // known to be enabled.
     let pos_name = |i: usize| format_ident!("__pulselog_arg{}", i, span = Span::mixed_site());
     let field_name = |i: usize| format_ident!("__pulselog_field{}", i, span = Span::mixed_site());
+    let exc_name = format_ident!("__pulselog_exc", span = Span::mixed_site());
     let mut binds = Vec::new();
+    if let Some(err) = &call.error {
+        binds.push(quote_spanned!(err.span()=> let #exc_name = &(#err);));
+    }
     let (mut pi, mut fi) = (0, 0);
     for item in &call.items {
         match item {
-            super::parse::Item::Positional(expr) => {
+            Item::Positional(expr) => {
                 let name = pos_name(pi);
                 pi += 1;
                 binds.push(quote_spanned!(expr.span()=> let #name = &(#expr);));
             }
-            super::parse::Item::Field(field) => {
+            Item::ExcFlag(_) => {}
+            Item::Field(field) if field.key == EXC_INFO => {
+                let expr = &field.value;
+                binds.push(quote_spanned!(expr.span()=> let #exc_name = &(#expr);));
+            }
+            Item::Field(field) => {
                 let name = field_name(fi);
                 fi += 1;
                 let expr = &field.value;
@@ -104,6 +113,29 @@ pub fn expand(call: &EventCall, plan: &Plan<'_>) -> TokenStream {
         }
     });
 
+    // The error: by its type, an error with its chain, or a panic payload;
+    // anything else fails on the tier-4 bound, which says what is accepted.
+    let (exc_use, exc_encode) = match &plan.exc {
+        Some(exc) => {
+            let span = exc.expr.span();
+            let backtrace = exc.backtrace;
+            // The receiver gets the operand's span, so that an unsupported
+            // type is reported on the operand rather than on the whole call.
+            let wrap = syn::Ident::new("__pulselog_exc_wrap", span);
+            (
+                quote! {
+                    #[allow(unused_imports)]
+                    use #p::{ExcInfoError as _, ExcInfoDeref as _, ExcInfoDeref2 as _, ExcInfoOther as _};
+                },
+                quote_spanned! {span=>
+                    let #wrap = &&&&#p::ExcWrap(#exc_name);
+                    #wrap.__pulselog_exc_info(&mut #rec, #backtrace);
+                },
+            )
+        }
+        None => (TokenStream::new(), TokenStream::new()),
+    };
+
     let meta = format_ident!("__PULSELOG_META", span = Span::mixed_site());
     let site = format_ident!("__PULSELOG_CALLSITE", span = Span::mixed_site());
     let func = format_ident!("__pulselog_function", span = Span::mixed_site());
@@ -111,6 +143,7 @@ pub fn expand(call: &EventCall, plan: &Plan<'_>) -> TokenStream {
         {
             #[allow(unused_imports)]
             use #p::{ArgKnown as _, ArgDisplay as _, FieldKnown as _, FieldDisplay as _, FieldDebug as _};
+            #exc_use
             fn #func() -> &'static str {
                 ::core::any::type_name_of_val(&#func)
             }
@@ -132,6 +165,7 @@ pub fn expand(call: &EventCall, plan: &Plan<'_>) -> TokenStream {
                 #(#binds)*
                 let mut #rec = #p::RecordBuilder::new(&#site, #level_expr);
                 #(#encode)*
+                #exc_encode
                 #rec.submit();
             }
         }

@@ -34,15 +34,27 @@ pub struct Field {
 pub enum Item {
     Positional(Expr),
     Field(Field),
+    /// The bare flag `exc_info` (`log_error!` only): add a backtrace.
+    ExcFlag(Ident),
 }
 
 pub struct EventCall {
     /// The runtime crate's path (`$crate` from the front-end macro).
     pub krate: TokenStream,
+    /// The front-end macro's name (`info`, `log_error`, …).
+    pub macro_name: Ident,
     pub level: LevelSpec,
+    /// `log_error!`'s first operand: the error to log.
+    pub error: Option<Expr>,
     pub message: LitStr,
     pub items: Vec<Item>,
 }
+
+/// The front end whose first operand is an error.
+pub const LOG_ERROR: &str = "log_error";
+
+/// The reserved key (and bare flag) that attaches an error.
+pub const EXC_INFO: &str = "exc_info";
 
 impl Parse for EventCall {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
@@ -55,6 +67,11 @@ impl Parse for EventCall {
         } else {
             LevelSpec::Fixed(input.parse()?)
         };
+        let error = if macro_name == LOG_ERROR {
+            Some(parse_error_operand(input, &macro_name)?)
+        } else {
+            None
+        };
         let message = parse_message(input, &macro_name)?;
         let mut items = Vec::new();
         while !input.is_empty() {
@@ -66,21 +83,60 @@ impl Parse for EventCall {
         }
         Ok(EventCall {
             krate: krate.into(),
+            macro_name,
             level,
+            error,
             message,
             items,
         })
     }
 }
 
-fn parse_message(input: ParseStream<'_>, macro_name: &Ident) -> syn::Result<LitStr> {
+/// `log_error!(err, "message", …)`: the error, then a comma.
+fn parse_error_operand(input: ParseStream<'_>, macro_name: &Ident) -> syn::Result<Expr> {
+    let example = format!("`{macro_name}!(err, \"config load failed\")`");
     if input.is_empty() {
         return Err(syn::Error::new(
             macro_name.span(),
             format!(
-                "missing message: `{macro_name}!` takes a string literal first, e.g. `{macro_name}!(\"user {{id}} logged in\", id = 7)`"
+                "missing error: `{macro_name}!` takes the error first, then the message: {example}"
             ),
         ));
+    }
+    let expr: Expr = input.parse()?;
+    if !input.peek(Token![,]) {
+        let is_literal = matches!(
+            unwrap_invisible(expr.clone()),
+            Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(_),
+                ..
+            })
+        );
+        let msg = if is_literal {
+            format!(
+                "`{macro_name}!` takes the error first, then the message: {example}; to log a message alone, use `error!`"
+            )
+        } else {
+            format!("missing message after the error: {example}")
+        };
+        return Err(syn::Error::new_spanned(expr, msg));
+    }
+    input.parse::<Token![,]>()?;
+    Ok(expr)
+}
+
+fn parse_message(input: ParseStream<'_>, macro_name: &Ident) -> syn::Result<LitStr> {
+    if input.is_empty() {
+        let msg = if macro_name == LOG_ERROR {
+            format!(
+                "missing message: `{macro_name}!` takes a string literal after the error, e.g. `{macro_name}!(err, \"config load failed\")`"
+            )
+        } else {
+            format!(
+                "missing message: `{macro_name}!` takes a string literal first, e.g. `{macro_name}!(\"user {{id}} logged in\", id = 7)`"
+            )
+        };
+        return Err(syn::Error::new(macro_name.span(), msg));
     }
     let expr = unwrap_invisible(input.parse::<Expr>()?);
     match expr {
@@ -108,6 +164,15 @@ fn unwrap_invisible(expr: Expr) -> Expr {
 
 impl Parse for Item {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let fork = input.fork();
+        if let Ok(ident) = fork.call(Ident::parse_any_ident)
+            && ident == EXC_INFO
+            && (fork.is_empty() || fork.peek(Token![,]))
+        {
+            use syn::parse::discouraged::Speculative;
+            input.advance_to(&fork);
+            return Ok(Item::ExcFlag(ident));
+        }
         let fork = input.fork();
         if let Some(key) = parse_key(&fork) {
             use syn::parse::discouraged::Speculative;

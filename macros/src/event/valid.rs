@@ -1,7 +1,7 @@
 //! Checks a parsed call against the message template and the reserved keys,
 //! and decides which value goes into which slot of the record.
 
-use super::parse::{EventCall, Item};
+use super::parse::{EXC_INFO, EventCall, Item, Sigil};
 use crate::template::{self, ArgRef, Piece};
 use proc_macro2::Span;
 use syn::Expr;
@@ -31,7 +31,6 @@ pub const RESERVED: &[&str] = &[
     "threadName",
     "taskName",
     "request_id",
-    "exc_info",
     "exc_text",
     "stack_info",
 ];
@@ -62,8 +61,16 @@ pub enum PlanPiece {
     Field(usize),
 }
 
+/// The error attached to the event (`log_error!`'s operand or
+/// `exc_info = …`).
+pub struct Exc<'a> {
+    pub expr: &'a Expr,
+    pub backtrace: bool,
+}
+
 pub struct Plan<'a> {
     pub pieces: Vec<PlanPiece>,
+    pub exc: Option<Exc<'a>>,
     /// Message slots first, then one slot per field in order.
     pub slots: Vec<Slot>,
     pub positional: Vec<&'a Expr>,
@@ -79,9 +86,54 @@ pub fn check(call: &EventCall) -> syn::Result<Plan<'_>> {
 
     let mut positional = Vec::new();
     let mut fields: Vec<&super::parse::Field> = Vec::new();
+    let mut exc = call.error.as_ref().map(|expr| Exc {
+        expr,
+        backtrace: false,
+    });
+    let mut flag: Option<&syn::Ident> = None;
+    let mut exc_field: Option<&super::parse::Field> = None;
     for item in &call.items {
         match item {
             Item::Positional(expr) => positional.push(expr),
+            Item::ExcFlag(ident) => {
+                if call.error.is_none() {
+                    push(syn::Error::new_spanned(
+                        ident,
+                        format!(
+                            "a bare `exc_info` is the backtrace flag of `log_error!`; to attach an error to this event write `exc_info = err`, e.g. `{}!(\"request failed\", exc_info = err)`",
+                            call.macro_name
+                        ),
+                    ));
+                } else if flag.is_some() {
+                    push(syn::Error::new_spanned(
+                        ident,
+                        "duplicate flag `exc_info`: write it once",
+                    ));
+                }
+                flag = Some(ident);
+            }
+            Item::Field(field) if field.key == EXC_INFO => {
+                if call.error.is_some() {
+                    push(syn::Error::new_spanned(
+                        &field.key_tokens,
+                        format!(
+                            "`{}!` already logs its first argument as exc_info; write the bare flag `exc_info` (no `= …`) to add a backtrace",
+                            call.macro_name
+                        ),
+                    ));
+                } else if exc_field.is_some() {
+                    push(syn::Error::new_spanned(
+                        &field.key_tokens,
+                        "duplicate field `exc_info`: an event carries one error",
+                    ));
+                } else if field.sigil != Sigil::Auto {
+                    push(syn::Error::new_spanned(
+                        &field.value,
+                        "`exc_info` takes the error itself: write `exc_info = err`, without `%` or `?`",
+                    ));
+                }
+                exc_field = Some(field);
+            }
             Item::Field(field) => {
                 if RESERVED.contains(&field.key.as_str()) {
                     push(syn::Error::new_spanned(
@@ -100,6 +152,20 @@ pub fn check(call: &EventCall) -> syn::Result<Plan<'_>> {
                 fields.push(field);
             }
         }
+    }
+
+    if let Some(field) = exc_field
+        && call.error.is_none()
+    {
+        exc = Some(Exc {
+            expr: &field.value,
+            backtrace: true,
+        });
+    }
+    if let Some(exc) = &mut exc
+        && flag.is_some()
+    {
+        exc.backtrace = true;
     }
 
     // An argument looks unused when the template could not be read; say
@@ -196,6 +262,7 @@ pub fn check(call: &EventCall) -> syn::Result<Plan<'_>> {
     }
     Ok(Plan {
         pieces,
+        exc,
         slots,
         positional,
         fields,

@@ -6,9 +6,10 @@
 
 use super::Event;
 use super::time::TimeFormat;
+use crate::exc_info::ExcInfo;
 use crate::record::RecordBuilder;
 use crate::value::{Decoder, Encode, Value};
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 /// A standard key: one attribute of Python's `LogRecord` that pulselog
 /// knows how to fill.
@@ -222,6 +223,11 @@ impl JsonFormat {
                 self.errors
                     .push(format!("the JSON key `{name}` is used twice"));
             }
+            if name == "request_id" || name == EXC_INFO {
+                self.errors.push(format!(
+                    "the JSON key `{name}` is written by pulselog itself; choose another name"
+                ));
+            }
             taken.push(name.clone());
         }
         if !self.errors.is_empty() {
@@ -343,6 +349,12 @@ impl JsonFormat {
             write_key(out, key, &rt.taken);
             write_value(out, value);
         }
+        if let Some(exc) = event.exc_info() {
+            sep(out);
+            write_str(out, EXC_INFO);
+            out.extend_from_slice(b": ");
+            write_exc_info(out, exc);
+        }
         if first {
             out.push(b'{');
         }
@@ -350,8 +362,47 @@ impl JsonFormat {
     }
 }
 
+/// The key of an event's error or panic.
+const EXC_INFO: &str = "exc_info";
+
+/// `{"type": …, "message": …, "chain": […], "backtrace": […]}`: the chain
+/// from the error's own message to its root cause; `backtrace` (frames as
+/// `function at file:line:column`, the call site first) only when one was
+/// captured; `chain_truncated` only when the chain was cut.
+fn write_exc_info(out: &mut Vec<u8>, exc: &ExcInfo) {
+    out.extend_from_slice(b"{\"type\": ");
+    write_str(out, exc.type_name());
+    out.extend_from_slice(b", \"message\": ");
+    write_str(out, exc.message());
+    out.extend_from_slice(b", \"chain\": [");
+    for (i, msg) in exc.chain().enumerate() {
+        if i > 0 {
+            out.extend_from_slice(b", ");
+        }
+        write_str(out, msg);
+    }
+    out.push(b']');
+    if exc.chain_truncated() {
+        out.extend_from_slice(b", \"chain_truncated\": true");
+    }
+    if let Some(frames) = exc.backtrace() {
+        out.extend_from_slice(b", \"backtrace\": [");
+        let mut s = String::new();
+        for (i, frame) in frames.iter().enumerate() {
+            if i > 0 {
+                out.extend_from_slice(b", ");
+            }
+            s.clear();
+            let _ = write!(s, "{frame}");
+            write_str(out, &s);
+        }
+        out.push(b']');
+    }
+    out.push(b'}');
+}
+
 fn write_key(out: &mut Vec<u8>, key: &str, taken: &[String]) {
-    if taken.iter().any(|t| t == key) || key == "request_id" {
+    if taken.iter().any(|t| t == key) || key == "request_id" || key == EXC_INFO {
         let mut k = String::with_capacity(CLASH_PREFIX.len() + key.len());
         k.push_str(CLASH_PREFIX);
         k.push_str(key);

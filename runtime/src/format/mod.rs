@@ -41,28 +41,52 @@ impl<'a> Event<'a> {
         self.rec.callsite.metadata().target
     }
 
-    /// Source file of the call site, as `file!()` gives it.
+    /// Source file of the call site, as `file!()` gives it; for a panic,
+    /// the file where it happened.
     #[must_use]
     pub fn file(&self) -> &'static str {
-        self.rec.callsite.metadata().file
+        match self.panic_location() {
+            Some(loc) => loc.file,
+            None => self.rec.callsite.metadata().file,
+        }
     }
 
-    /// Line of the call site.
+    /// Line of the call site (of the panic, for a panic).
     #[must_use]
     pub fn line(&self) -> u32 {
-        self.rec.callsite.metadata().line
+        match self.panic_location() {
+            Some(loc) => loc.line,
+            None => self.rec.callsite.metadata().line,
+        }
     }
 
-    /// Column of the call site.
+    /// Column of the call site (of the panic, for a panic).
     #[must_use]
     pub fn column(&self) -> u32 {
-        self.rec.callsite.metadata().column
+        match self.panic_location() {
+            Some(loc) => loc.column,
+            None => self.rec.callsite.metadata().column,
+        }
     }
 
-    /// Bare name of the enclosing function.
+    /// Bare name of the enclosing function; for a panic, of the function
+    /// that panicked (found in the backtrace, `<unknown>` without one).
     #[must_use]
     pub fn function(&self) -> &'static str {
-        self.rec.callsite.function()
+        match &self.rec.exc {
+            Some(exc) if exc.location().is_some() => exc.panic_function().unwrap_or("<unknown>"),
+            _ => self.rec.callsite.function(),
+        }
+    }
+
+    fn panic_location(&self) -> Option<crate::exc_info::Location> {
+        self.rec.exc.as_ref()?.location()
+    }
+
+    /// The error or panic attached to the event (`exc_info`), if any.
+    #[must_use]
+    pub fn exc_info(&self) -> Option<&'a crate::exc_info::ExcInfo> {
+        self.rec.exc.as_deref()
     }
 
     /// The message template as written.

@@ -13,6 +13,7 @@
 use super::Event;
 use super::json::{StdKey, is_hostile};
 use super::time::TimeFormat;
+use crate::exc_info::ExcInfo;
 use crate::value::Value;
 use std::fmt::Write as _;
 
@@ -162,7 +163,63 @@ impl TextFormat {
             }
             out.extend_from_slice(s.as_bytes());
         }
+        if let Some(exc) = event.exc_info() {
+            let s = &mut self.scratch;
+            s.clear();
+            write_exc_info(s, exc);
+            out.extend_from_slice(s.as_bytes());
+        }
         out.push(b'\n');
+    }
+}
+
+/// Starts every line that continues an event (error chain, backtrace), so
+/// that it cannot be taken for the start of a new event. Data in those lines
+/// is escaped like the message: a newline in an error message cannot end the
+/// line and forge one.
+pub const CONTINUATION: &str = "  | ";
+
+/// The error under the event line:
+///
+/// ```text
+/// … | config load failed path=/etc/app.toml
+///   | app::ConfigError: could not load the configuration
+///   |   Caused by: could not read /etc/app.toml
+///   |   Caused by: No such file or directory (os error 2)
+///   | Backtrace:
+///   |    0: app::load at src/main.rs:42:9
+/// ```
+fn write_exc_info(s: &mut String, exc: &ExcInfo) {
+    let line = |s: &mut String| {
+        s.push('\n');
+        s.push_str(CONTINUATION);
+    };
+    line(s);
+    escape_into(s, exc.type_name());
+    s.push_str(": ");
+    escape_into(s, exc.message());
+    for cause in exc.chain().skip(1) {
+        line(s);
+        s.push_str("  Caused by: ");
+        escape_into(s, cause);
+    }
+    if exc.chain_truncated() {
+        line(s);
+        s.push_str("  Caused by: … (chain cut at ");
+        let _ = write!(s, "{}", crate::exc_info::MAX_CHAIN);
+        s.push_str(" causes)");
+    }
+    if let Some(frames) = exc.backtrace() {
+        line(s);
+        s.push_str("Backtrace:");
+        let mut frame_text = String::new();
+        for (i, frame) in frames.iter().enumerate() {
+            line(s);
+            let _ = write!(s, "  {i:>2}: ");
+            frame_text.clear();
+            let _ = write!(frame_text, "{frame}");
+            escape_into(s, &frame_text);
+        }
     }
 }
 
