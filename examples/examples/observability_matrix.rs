@@ -45,6 +45,65 @@ mod payments {
     }
 }
 
+mod config {
+    use pulselog::prelude::*;
+    use std::io;
+
+    /// A three-level error chain: what failed, why, and the root cause.
+    #[derive(Debug, thiserror::Error)]
+    #[error("could not load the configuration")]
+    pub struct ConfigError(#[source] ReadError);
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("could not read {path}")]
+    pub struct ReadError {
+        path: String,
+        #[source]
+        source: io::Error,
+    }
+
+    fn read(path: &str) -> Result<String, ConfigError> {
+        std::fs::read_to_string(path).map_err(|source| {
+            ConfigError(ReadError {
+                path: path.to_owned(),
+                source,
+            })
+        })
+    }
+
+    /// Python's `logger.error("…", exc_info=True)`: the whole chain, and a
+    /// backtrace with the `exc_info` flag.
+    pub fn load(path: &str) {
+        match read(path) {
+            Ok(text) => info!("configuration loaded", bytes = text.len()),
+            Err(err) => log_error!(err, "config load failed", exc_info, path = path),
+        }
+    }
+}
+
+mod indexing {
+    use pulselog::prelude::*;
+
+    /// The seed's exercise: an out-of-bounds index, caught and logged with
+    /// everything needed to find it (the panic hook logs it too, at
+    /// CRITICAL, with its location).
+    pub fn lookup(items: &[u32], index: usize) -> Option<u32> {
+        match std::panic::catch_unwind(|| items[index]) {
+            Ok(v) => Some(v),
+            Err(payload) => {
+                log_error!(
+                    payload,
+                    "Mathematical anomaly detected!",
+                    exc_info,
+                    index = index,
+                    len = items.len()
+                );
+                None
+            }
+        }
+    }
+}
+
 mod worker {
     use pulselog::prelude::*;
     use std::time::{Duration, Instant};
@@ -97,6 +156,8 @@ async fn main() {
     auth::init();
     payments::charge(99, "stripe", 4_200);
     payments::charge(7, "adyen", 1_000);
+    config::load("/etc/observability-matrix/missing.toml");
+    indexing::lookup(&[10, 20, 30], 7);
 
     // Ten concurrent tasks log without waiting for stdout.
     let tasks = 10;

@@ -62,13 +62,46 @@ fn piped_output_is_only_json_lines_with_the_standard_keys() {
     assert_eq!(v["gateway"], "stripe");
     assert_eq!(v["name"], "observability_matrix::payments");
     assert_eq!(v["funcName"], "charge");
+
+    let config = find(&lines, "config load failed");
+    assert_eq!(config["exc_info"]["chain"].as_array().unwrap().len(), 3);
+    assert!(
+        !config["exc_info"]["backtrace"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let anomaly = find(&lines, "Mathematical anomaly detected!");
+    assert_eq!(anomaly["exc_info"]["type"], "panic");
+    assert!(
+        anomaly["exc_info"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("index out of bounds"),
+        "{anomaly}"
+    );
+}
+
+fn find(lines: &[String], message: &str) -> serde_json::Value {
+    lines
+        .iter()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|v| v["message"] == message)
+        .unwrap_or_else(|| panic!("no `{message}` line"))
 }
 
 #[test]
 fn text_format_uses_the_template() {
     let lines = run(Some("text"));
     assert!(!lines.is_empty());
+    let mut continuation = 0;
     for line in &lines {
+        // A chain or backtrace continues the event above it, marked so it
+        // cannot be taken for an event of its own.
+        if line.starts_with("  | ") {
+            continuation += 1;
+            continue;
+        }
         let parts: Vec<_> = line.splitn(4, " | ").collect();
         assert_eq!(parts.len(), 4, "{line}");
         assert_eq!(parts[0].len(), "2026-04-09 10:15:30".len(), "{line}");
@@ -78,4 +111,8 @@ fn text_format_uses_the_template() {
             "{line}"
         );
     }
+    assert!(
+        continuation > 3,
+        "the error chains are rendered below their events"
+    );
 }
