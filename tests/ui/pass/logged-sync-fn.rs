@@ -1,0 +1,22 @@
+// A plain function: enter and exit around the body, funcName is the name.
+#![deny(warnings)]
+use pulselog::prelude::*;
+
+#[logged]
+fn add(a: i32, b: i32) -> i32 {
+    info!("adding");
+    a + b
+}
+
+#[logged]
+fn nothing() {}
+
+fn main() {
+    let (sum, events) = pulselog::testing::capture(|| {
+        nothing();
+        add(2, 3)
+    });
+    assert_eq!(sum, 5);
+    assert_eq!(events.messages(), ["enter", "exit", "enter", "adding", "exit"]);
+    assert!(events.events()[2..].iter().all(|e| e.function() == "add"));
+}
