@@ -198,15 +198,16 @@ impl<T: fmt::Display + ?Sized> IdDisplay for crate::value::Wrap<'_, T> {
 )]
 pub trait LoggedResult {
     type Ok;
-    type Err: fmt::Display;
-    fn __pulselog_split(&self) -> Result<&Self::Ok, &Self::Err>;
+    fn __pulselog_split(&self) -> Result<&Self::Ok, &dyn fmt::Display>;
 }
 
 impl<T, E: fmt::Display> LoggedResult for Result<T, E> {
     type Ok = T;
-    type Err = E;
     #[inline]
-    fn __pulselog_split(&self) -> Result<&T, &E> {
-        self.as_ref()
+    fn __pulselog_split(&self) -> Result<&T, &dyn fmt::Display> {
+        match self {
+            Ok(v) => Ok(v),
+            Err(e) => Err(e),
+        }
     }
 }

@@ -173,31 +173,39 @@ pub fn expand(func: &Function, args: &Args, plan: &Plan<'_>) -> TokenStream {
             #rec.submit();
         }
     };
-    let split = args.err.as_ref().map(|e| {
-        let method = syn::Ident::new("__pulselog_split", e.span);
-        quote_spanned!(e.span=> #p::LoggedResult::#method(&#ret))
-    });
+    // Spanned at `err` / `ret`, so that a return type they cannot handle is
+    // reported there.
+    let split = args
+        .err
+        .as_ref()
+        .map(|e| relocate(quote!(#p::LoggedResult::__pulselog_split(&#ret)), e.span));
     let record_return = |value: TokenStream| {
-        let span = args.ret.unwrap_or_else(Span::call_site);
-        quote_spanned!(span=> #exit.exit_with(|#rec| #rec.debug(#value));)
+        let record = quote!(#exit.exit_with(|#rec| #rec.debug(#value)););
+        relocate(record, args.ret.unwrap_or_else(Span::call_site))
     };
-    let on_return = match (&args.ret, &split) {
-        (None, None) => None,
-        (Some(_), None) => Some(record_return(quote!(&#ret))),
-        (None, Some(split)) => Some(quote! {
-            if let ::core::result::Result::Err(#err_value) = #split {
-                #error_event
-            }
-        }),
-        (Some(_), Some(split)) => {
+    let on_return = match (&args.ret, &args.err, &split) {
+        (Some(_), _, None) => Some(record_return(quote!(&#ret))),
+        (None, Some(err), Some(split)) => Some(relocate(
+            quote! {
+                if let ::core::result::Result::Err(#err_value) = #split {
+                    #error_event
+                }
+            },
+            err.span,
+        )),
+        (Some(_), Some(err), Some(split)) => {
             let record = record_return(quote!(#ok_value));
+            let error_event = relocate(error_event, err.span);
+            let ok = relocate(quote!(::core::result::Result::Ok(#ok_value)), err.span);
+            let err = relocate(quote!(::core::result::Result::Err(#err_value)), err.span);
             Some(quote! {
                 match #split {
-                    ::core::result::Result::Ok(#ok_value) => { #record }
-                    ::core::result::Result::Err(#err_value) => { #error_event }
+                    #ok => { #record }
+                    #err => { #error_event }
                 }
             })
         }
+        _ => None,
     };
 
     let mut user_block = Group::new(Delimiter::Brace, stmts.clone());
@@ -312,6 +320,24 @@ pub fn expand(func: &Function, args: &Args, plan: &Plan<'_>) -> TokenStream {
     );
     outer.set_span(brace.span());
     quote!(#(#attrs)* #vis #sig #outer)
+}
+
+/// Moves tokens to `span`'s location, keeping their hygiene, so that an
+/// error in generated code is reported on the option that asked for it.
+fn relocate(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tt| {
+            if let proc_macro2::TokenTree::Group(g) = &tt {
+                let mut inner = Group::new(g.delimiter(), relocate(g.stream(), span));
+                inner.set_span(g.span().located_at(span));
+                tt = inner.into();
+            } else {
+                tt.set_span(tt.span().located_at(span));
+            }
+            tt
+        })
+        .collect()
 }
 
 /// `if let Some(r) = None::<R> { return r; }`: pins the return type of the
