@@ -14,7 +14,7 @@
 //! implicitly, and a raw `tokio::spawn(fut)` or `std::thread::spawn(f)` runs
 //! without the request id of the flow that spawned it. Carry it explicitly:
 //!
-//! - [`spawn`] (feature `tokio`): `tokio::spawn` that keeps the context;
+//! - `pulselog::spawn` (feature `tokio`): `tokio::spawn` that keeps the context;
 //! - `fut.in_current_context()` ([`FutureExt`]) for any executor;
 //! - `closure.in_current_context()` ([`ClosureExt`]) for `std::thread::spawn`,
 //!   thread pools and `spawn_blocking`.

@@ -11,6 +11,13 @@ fn add(a: i32, b: i32) -> i32 {
 #[logged]
 fn nothing() {}
 
+// Inner attributes of the body still apply to it.
+#[logged(args)]
+fn with_inner_attribute(unused: u8) {
+    #![allow(unused_variables)]
+    let also_unused = 1;
+}
+
 fn main() {
     let (sum, events) = pulselog::testing::capture(|| {
         nothing();
@@ -19,4 +26,5 @@ fn main() {
     assert_eq!(sum, 5);
     assert_eq!(events.messages(), ["enter", "exit", "enter", "adding", "exit"]);
     assert!(events.events()[2..].iter().all(|e| e.function() == "add"));
+    with_inner_attribute(1);
 }
