@@ -74,10 +74,13 @@ pub struct Exit {
 }
 
 impl Exit {
+    /// `entered`: whether the `enter` event was enabled. The filter sees
+    /// the same module and level for both events, so a disabled `enter`
+    /// means a disabled `exit`, and a disabled call costs one atomic load.
     #[doc(hidden)]
     #[inline]
-    pub fn new(site: &'static Callsite, level: Level) -> Exit {
-        let start = if site.enabled(level) {
+    pub fn new(site: &'static Callsite, level: Level, entered: bool) -> Exit {
+        let start = if entered && site.enabled(level) {
             Some(Instant::now())
         } else {
             None

@@ -6,8 +6,9 @@
 //! fn __pulselog_function() -> &'static str { .. }    // funcName of the events
 //! static ENTER / EXIT (/ ERROR) call sites           // compile-time metadata
 //! let ctx = <current context + request id + fields>; // only if any is bound
-//! if ENTER.enabled(level) { <enter event with the recorded arguments> }
-//! let exit = Exit::new(&EXIT, level);                 // logs `exit` on drop
+//! let entered = ENTER.enabled(level);                 // one relaxed load
+//! if entered { <enter event with the recorded arguments> }
+//! let exit = Exit::new(&EXIT, level, entered);        // logs `exit` on drop
 //! <the user's body>
 //! ```
 //!
@@ -138,9 +139,10 @@ pub fn expand(func: &Function, args: &Args, plan: &Plan<'_>) -> TokenStream {
         }
     });
 
+    let entered = local("__pulselog_entered");
     let enter = if plan.recorded.is_empty() {
         quote! {
-            if #enter_site.enabled(#level) {
+            if #entered {
                 #p::RecordBuilder::new(&#enter_site, #level).submit();
             }
         }
@@ -150,7 +152,7 @@ pub fn expand(func: &Function, args: &Args, plan: &Plan<'_>) -> TokenStream {
             quote_spanned!(ident.span()=> (&&&#p::Wrap(&#ident)).__pulselog_field(&mut #rec);)
         });
         quote! {
-            if #enter_site.enabled(#level) {
+            if #entered {
                 #[allow(unused_imports)]
                 use #p::{FieldDebug as _, FieldDisplay as _, FieldKnown as _};
                 let mut #rec = #p::RecordBuilder::new(&#enter_site, #level);
@@ -161,8 +163,9 @@ pub fn expand(func: &Function, args: &Args, plan: &Plan<'_>) -> TokenStream {
     };
     let exit_mut = args.ret.map(|_| quote!(mut));
     let start = quote! {
+        let #entered = #enter_site.enabled(#level);
         #enter
-        let #exit_mut #exit = #p::Exit::new(&#exit_site, #level);
+        let #exit_mut #exit = #p::Exit::new(&#exit_site, #level, #entered);
     };
 
     // What happens to the returned value (`ret`, `err`).
