@@ -72,11 +72,7 @@ pub fn check<'a>(
         ));
     }
 
-    let find = |ident: &Ident| {
-        bindings
-            .iter()
-            .find(|b| b.ident == *ident || (b.is_self && ident == "self"))
-    };
+    let find = |ident: &Ident| bindings.iter().find(|b| b.ident == *ident);
 
     // Which arguments go into the `enter` event.
     let mut recorded: Vec<&Binding> = Vec::new();
