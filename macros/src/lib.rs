@@ -3,6 +3,7 @@
 //! is a stable interface on its own.
 
 mod event;
+mod logged;
 mod template;
 
 use proc_macro::TokenStream;
@@ -13,4 +14,11 @@ use proc_macro::TokenStream;
 #[proc_macro]
 pub fn __event(input: TokenStream) -> TokenStream {
     event::expand(input.into()).into()
+}
+
+/// `#[logged]`: `enter`/`exit` events and a request context around a
+/// function. Documented in `pulselog` (`pulselog::logged`).
+#[proc_macro_attribute]
+pub fn logged(args: TokenStream, item: TokenStream) -> TokenStream {
+    logged::expand(args.into(), item.into()).into()
 }

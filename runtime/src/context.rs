@@ -7,6 +7,39 @@
 //! in a thread-local; [`WithContext`] installs it around every `poll` of a
 //! future, so it follows the future across `.await` points and across the
 //! worker threads of a multi-threaded executor.
+//!
+//! # Carrying the context into spawned work
+//!
+//! A new task or thread starts with an empty context: nothing is inherited
+//! implicitly, and a raw `tokio::spawn(fut)` or `std::thread::spawn(f)` runs
+//! without the request id of the flow that spawned it. Carry it explicitly:
+//!
+//! - `pulselog::spawn` (feature `tokio`): `tokio::spawn` that keeps the context;
+//! - `fut.in_current_context()` ([`FutureExt`]) for any executor;
+//! - `closure.in_current_context()` ([`ClosureExt`]) for `std::thread::spawn`,
+//!   thread pools and `spawn_blocking`.
+//!
+//! ```
+//! use pulselog::context::{Context, RequestId};
+//! use pulselog::prelude::*;
+//!
+//! let ctx = Context::current().with_id(RequestId::new()).with_field("user_id", 7);
+//! ctx.scope(|| {
+//!     info!("in the request"); // carries request_id and user_id
+//!     let worker = std::thread::spawn((|| info!("on another thread")).in_current_context());
+//!     worker.join().unwrap(); // ... so does this one
+//! });
+//! ```
+//!
+//! Entering and leaving a scope (`enter`, `scope`, every poll of a
+//! [`WithContext`]) never allocates; only binding a new request id or new
+//! fields does, once, when the child context is made.
+
+mod request_id;
+
+pub use request_id::{
+    MAX_HEADER_LEN, ParseRequestIdError, RequestId, TraceParent, TraceParentError,
+};
 
 use crate::record::RecordBuilder;
 use crate::value::{Decoder, Encode, Value};
@@ -14,6 +47,7 @@ use std::borrow::Cow;
 use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
+use std::mem::ManuallyDrop;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
@@ -23,13 +57,34 @@ use std::task::{Context as TaskContext, Poll};
 pub struct Context(pub(crate) Option<Arc<Frame>>);
 
 pub(crate) struct Frame {
-    pub(crate) request_id: Option<Arc<str>>,
-    pub(crate) names: Vec<Cow<'static, str>>,
+    pub(crate) request_id: Option<RequestId>,
+    pub(crate) names: Names,
     /// The field values, encoded as in a record.
     pub(crate) values: Vec<u8>,
     /// Set by `testing::capture`: events in this scope go there.
     pub(crate) capture: Option<crate::testing::Sink>,
     pub(crate) parent: Option<Arc<Frame>>,
+}
+
+/// The keys a frame binds: fixed at compile time (`#[logged(fields(...))]`)
+/// or chosen at run time.
+pub(crate) enum Names {
+    Static(&'static [&'static str]),
+    Owned(Vec<Cow<'static, str>>),
+}
+
+impl Names {
+    fn iter(&self) -> impl Iterator<Item = &str> {
+        let (fixed, owned): (&[&str], &[Cow<'static, str>]) = match self {
+            Names::Static(names) => (names, &[]),
+            Names::Owned(names) => (&[], names),
+        };
+        fixed.iter().copied().chain(owned.iter().map(|n| &**n))
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        self.iter().any(|n| n == name)
+    }
 }
 
 thread_local! {
@@ -62,9 +117,16 @@ impl Context {
         self.0.is_none()
     }
 
-    /// The innermost request id, if any.
+    /// The innermost request id, as text, if any.
     #[must_use]
     pub fn request_id(&self) -> Option<&str> {
+        self.id().map(RequestId::as_str)
+    }
+
+    /// The innermost request id, with its W3C trace ids if it came from a
+    /// `traceparent`.
+    #[must_use]
+    pub fn id(&self) -> Option<&RequestId> {
         let mut frame = self.0.as_deref();
         while let Some(f) = frame {
             if let Some(id) = &f.request_id {
@@ -75,11 +137,18 @@ impl Context {
         None
     }
 
-    /// A child context with this request id (the parent's id is hidden, not
-    /// changed).
+    /// A child context whose request id is `id`'s text (the parent's id is
+    /// hidden, not changed). To keep the trace ids of a parsed
+    /// `traceparent`, pass the [`RequestId`] to [`Context::with_id`].
     #[must_use]
     pub fn with_request_id(&self, id: impl fmt::Display) -> Context {
-        self.child(Some(Arc::from(id.to_string())), Vec::new(), Vec::new())
+        self.with_id(RequestId::from_display(&id))
+    }
+
+    /// A child context with this request id.
+    #[must_use]
+    pub fn with_id(&self, id: RequestId) -> Context {
+        self.child(Some(id), Names::Owned(Vec::new()), Vec::new())
     }
 
     /// A child context with one more bound field. Numbers, booleans and strings
@@ -88,7 +157,7 @@ impl Context {
     pub fn with_field(&self, key: impl Into<Cow<'static, str>>, value: impl Encode) -> Context {
         let mut rec = RecordBuilder::scratch();
         value.encode(&mut rec);
-        self.child(None, vec![key.into()], rec.into_bytes())
+        self.child(None, Names::Owned(vec![key.into()]), rec.into_bytes())
     }
 
     /// A child context binding every `(key, value)` pair.
@@ -104,13 +173,13 @@ impl Context {
             names.push(k.into());
             v.encode(&mut rec);
         }
-        self.child(None, names, rec.into_bytes())
+        self.child(None, Names::Owned(names), rec.into_bytes())
     }
 
-    fn child(
+    pub(crate) fn child(
         &self,
-        request_id: Option<Arc<str>>,
-        names: Vec<Cow<'static, str>>,
+        request_id: Option<RequestId>,
+        names: Names,
         values: Vec<u8>,
     ) -> Context {
         Context(Some(Arc::new(Frame {
@@ -125,7 +194,7 @@ impl Context {
     pub(crate) fn with_capture(&self, sink: crate::testing::Sink) -> Context {
         Context(Some(Arc::new(Frame {
             request_id: None,
-            names: Vec::new(),
+            names: Names::Owned(Vec::new()),
             values: Vec::new(),
             capture: Some(sink),
             parent: self.0.clone(),
@@ -135,7 +204,7 @@ impl Context {
     /// Calls `f` with every bound field, outermost scope first; a key bound
     /// again in an inner scope is reported once, with the inner value.
     pub fn for_each_field(&self, mut f: impl FnMut(&str, Value<'_>)) {
-        let mut frames = Vec::new();
+        let mut frames: smallvec::SmallVec<[&Frame; 8]> = smallvec::SmallVec::new();
         let mut frame = self.0.as_deref();
         while let Some(fr) = frame {
             frames.push(fr);
@@ -145,7 +214,7 @@ impl Context {
             for (name, value) in fr.names.iter().zip(Decoder::new(&fr.values)) {
                 let shadowed = frames[..depth]
                     .iter()
-                    .any(|inner| inner.names.iter().any(|n| n == name));
+                    .any(|inner| inner.names.contains(name));
                 if !shadowed {
                     f(name, value);
                 }
@@ -173,7 +242,10 @@ impl Context {
 
     /// Wraps a future so that it runs in this context on every poll.
     pub fn wrap<F: Future>(self, fut: F) -> WithContext<F> {
-        WithContext { ctx: self, fut }
+        WithContext {
+            ctx: self,
+            fut: ManuallyDrop::new(fut),
+        }
     }
 }
 
@@ -194,11 +266,23 @@ impl Drop for ContextGuard {
 }
 
 /// A future that runs inside a given context on every poll.
-#[derive(Debug)]
+///
+/// The context is installed around each `poll` (and around the inner
+/// future's destructor) and removed before returning, so no guard is ever
+/// held across an `.await` and the future may move between threads.
 #[must_use = "futures do nothing unless polled"]
 pub struct WithContext<F> {
     ctx: Context,
-    fut: F,
+    fut: ManuallyDrop<F>,
+}
+
+impl<F: fmt::Debug> fmt::Debug for WithContext<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WithContext")
+            .field("ctx", &self.ctx)
+            .field("fut", &*self.fut)
+            .finish()
+    }
 }
 
 impl<F: Future> Future for WithContext<F> {
@@ -206,11 +290,22 @@ impl<F: Future> Future for WithContext<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
         // SAFETY: `fut` is structurally pinned: it is never moved out of
-        // `self`, and `ctx` is not pinned.
+        // `self` (the destructor drops it in place), and `ctx` is not pinned.
         let this = unsafe { self.get_unchecked_mut() };
         let _guard = this.ctx.enter();
         // SAFETY: see above; `this.fut` stays where it is.
-        unsafe { Pin::new_unchecked(&mut this.fut) }.poll(cx)
+        unsafe { Pin::new_unchecked(&mut *this.fut) }.poll(cx)
+    }
+}
+
+impl<F> Drop for WithContext<F> {
+    fn drop(&mut self) {
+        // What the future logs while it is dropped (a `#[logged]` exit event
+        // of a cancelled call, a guard's destructor) belongs to its flow too.
+        let _guard = self.ctx.enter();
+        // SAFETY: `fut` is dropped exactly once, here, in place (as pinning
+        // requires), and never used afterwards.
+        unsafe { ManuallyDrop::drop(&mut self.fut) }
     }
 }
 
@@ -224,3 +319,45 @@ pub trait FutureExt: Future + Sized {
 }
 
 impl<F: Future> FutureExt for F {}
+
+/// Carries the current context into a closure that runs elsewhere:
+/// `std::thread::spawn(closure.in_current_context())`.
+///
+/// ```
+/// use pulselog::Context;
+/// use pulselog::prelude::*;
+///
+/// Context::current().with_request_id("req-7").scope(|| {
+///     let id = std::thread::spawn((|| Context::current().request_id().map(str::to_owned)).in_current_context())
+///         .join()
+///         .unwrap();
+///     assert_eq!(id.as_deref(), Some("req-7"));
+/// });
+/// ```
+pub trait ClosureExt<R>: FnOnce() -> R + Sized {
+    /// Wraps the closure so that it runs in the context current *now*, on
+    /// whichever thread calls it. The wrapper is `Send` when the closure is.
+    fn in_current_context(self) -> impl FnOnce() -> R {
+        let ctx = Context::current();
+        move || ctx.scope(self)
+    }
+}
+
+impl<F: FnOnce() -> R, R> ClosureExt<R> for F {}
+
+/// Spawns a task on the current tokio runtime, carrying the current context
+/// into it. Same signature as `tokio::spawn`; a raw `tokio::spawn` starts the
+/// task with an empty context.
+///
+/// # Panics
+///
+/// When called outside a tokio runtime, as `tokio::spawn` does.
+#[cfg(feature = "tokio")]
+#[track_caller]
+pub fn spawn<F>(future: F) -> tokio::task::JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    tokio::spawn(future.in_current_context())
+}

@@ -116,6 +116,7 @@ mod exc_info;
 mod filter;
 pub mod format;
 mod level;
+mod logged;
 mod logger;
 mod panic;
 mod queue;
@@ -128,6 +129,8 @@ pub use crate::config::{
     Config, DEFAULT_CAPACITY, Format, Guard, InitError, Overflow, init, try_init,
 };
 pub use crate::context::Context;
+#[cfg(feature = "tokio")]
+pub use crate::context::spawn;
 pub use crate::exc_info::{BacktraceFrame, ExcInfo, MAX_CHAIN, MAX_FRAMES, MISS_BUDGET};
 pub use crate::filter::{Filter, FilterError};
 pub use crate::format::json::JsonFormat;
@@ -135,6 +138,120 @@ pub use crate::format::text::TextFormat;
 pub use crate::level::{Level, ParseLevelError};
 pub use crate::logger::flush;
 pub use crate::value::{Encode, Value};
+
+/// Instruments a function: an `enter` event when it starts, an `exit` event
+/// with `elapsed_ms` when it ends, and optionally a request context for
+/// everything it logs, its arguments, its return value and its error.
+///
+/// ```
+/// use pulselog::prelude::*;
+///
+/// #[derive(Debug)]
+/// struct Declined;
+/// impl std::fmt::Display for Declined {
+///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+///         f.write_str("card declined")
+///     }
+/// }
+///
+/// #[logged(level = "info", request_id, fields(user_id = user_id), args(amount), err)]
+/// fn charge(user_id: u64, amount: u32, card: &str) -> Result<u32, Declined> {
+///     info!("charging"); // carries request_id and user_id, funcName "charge"
+///     if card.is_empty() { return Err(Declined) }
+///     Ok(amount)
+/// }
+///
+/// let (_, events) = pulselog::testing::capture(|| charge(7, 30, ""));
+/// assert_eq!(events.messages(), ["enter", "charging", "error", "exit"]);
+/// let enter = events.find("enter");
+/// assert_eq!(enter.function(), "charge");
+/// assert_eq!(enter.field("amount").unwrap(), 30);
+/// assert_eq!(enter.field("card"), None); // not asked for: never recorded
+/// assert_eq!(events.find("error").field("error"), Some(Owned::Str("card declined".into())));
+/// assert!(events.events().iter().all(|e| e.request_id() == enter.request_id()));
+/// ```
+///
+/// # Options
+///
+/// | option | effect |
+/// | --- | --- |
+/// | `level = "info"` | level of `enter` and `exit` (default `"debug"`; any level name the filters accept) |
+/// | `name = "charge"` | `funcName` of `enter`/`exit` (default: the function's name) |
+/// | `request_id` | a new request id (UUID) for the call, unless the flow has one already |
+/// | `request_id = expr` | this request id: any `Display` value, or a [`context::RequestId`] (trace ids kept) |
+/// | `fields(k = expr, …)` | fields bound for every event inside, nested calls and `.await`s included; `k = %expr` / `k = ?expr` record through `Display` / `Debug` |
+/// | `args` | record every argument (except `self`) in the `enter` event |
+/// | `args(a, b)` | record only these (`self` allowed) |
+/// | `skip(a, …)` | with `args`, leave these out |
+/// | `ret` | record the return value (`Debug`) in `exit` as `return`; with `err`, the `Ok` value |
+/// | `err` | an `Err` return is logged as an `error` event at ERROR with field `error` (its `Display`); `err(level = "warning")` picks the level |
+/// | `crate = path` | where the `pulselog` crate is, if renamed |
+///
+/// Arguments are never recorded unless `args` asks: secrets do not leak by
+/// default. A recorded value is encoded by type as the log macros' fields
+/// are (numbers stay numbers), through `Display`, else `Debug`.
+///
+/// # What it expands to
+///
+/// For `#[logged(fields(user_id = user.id))] fn charge(user: &User) -> R { body }`,
+/// roughly:
+///
+/// ```text
+/// fn charge(user: &User) -> R {
+///     static ENTER: Callsite = ...; static EXIT: Callsite = ...;   // compile-time metadata
+///     let ctx = Context::current().with_field("user_id", user.id);  // only when something is bound
+///     let _in_ctx = ctx.enter();
+///     let entered = ENTER.enabled(Level::Debug);                    // one relaxed atomic load
+///     if entered { /* log "enter" */ }
+///     let _exit = Exit::new(&EXIT, Level::Debug, entered);          // logs "exit" + elapsed_ms on drop
+///     { body }
+/// }
+/// ```
+///
+/// A disabled `#[logged]` costs one relaxed atomic load and reads no clock;
+/// `exit` is logged after an early `return`, a `?` and a panic too.
+///
+/// # Async functions
+///
+/// For an `async fn` (and a function returning an `async` block, such as
+/// `-> impl Future` or the `Box::pin(async move { .. })` that `async-trait`
+/// generates) the events follow the future: `enter` at its first poll,
+/// `exit` when it completes (or is dropped unfinished). A bound context is
+/// installed around every poll ([`context::WithContext`]), never held across
+/// an `.await`, so it follows the future to whichever worker thread runs it.
+///
+/// ```
+/// use pulselog::prelude::*;
+///
+/// #[logged(request_id = format!("req-{n}"))]
+/// async fn handle(n: u32) -> u32 {
+///     step().await + n
+/// }
+///
+/// #[logged]
+/// async fn step() -> u32 {
+///     info!("nested call"); // same request id, no id passed by hand
+///     1
+/// }
+///
+/// # let fut = async {
+/// let (out, events) = pulselog::testing::capture_async(handle(4)).await;
+/// assert_eq!(out, 5);
+/// assert!(events.events().iter().all(|e| e.request_id().as_deref() == Some("req-4")));
+/// assert_eq!(events.find("nested call").function(), "step");
+/// # };
+/// # pulselog_block_on(fut);
+/// # fn pulselog_block_on<F: std::future::Future>(f: F) -> F::Output {
+/// #     use std::task::{Context, Poll, Waker};
+/// #     let mut f = std::pin::pin!(f);
+/// #     let mut cx = Context::from_waker(Waker::noop());
+/// #     loop { if let Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v } }
+/// # }
+/// ```
+///
+/// A `const fn` cannot be instrumented (its events would have to happen at
+/// compile time); the attribute refuses it.
+pub use pulselog_macros::logged;
 
 /// Flushes every event logged so far, then exits the process with `code`
 /// (`std::process::exit` runs no destructors, so a guard would not flush).
@@ -145,10 +262,12 @@ pub fn exit(code: i32) -> ! {
 
 /// The macros, [`Level`] and the context adapter traits.
 pub mod prelude {
+    pub use crate::context::ClosureExt as _;
     pub use crate::context::FutureExt as _;
     pub use crate::log_error;
     pub use crate::testing::Owned;
     pub use crate::{Level, critical, debug, error, info, log, trace, warn, warning};
+    pub use pulselog_macros::logged;
 }
 
 /// Logs at TRACE: `trace!("message {x}", key = value)`.
@@ -232,7 +351,9 @@ macro_rules! log_error {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::callsite::{Callsite, Metadata, Piece};
+    pub use crate::context::Context;
     pub use crate::level::Level;
+    pub use crate::logged::{Exit, IdDisplay, IdKnown, LoggedEvent, LoggedResult, Scope};
     pub use crate::record::RecordBuilder;
     pub use crate::value::{ArgDisplay, ArgKnown, FieldDebug, FieldDisplay, FieldKnown, Wrap};
     pub use pulselog_macros::__event as event;

@@ -4,6 +4,8 @@ mod expand;
 mod parse;
 mod valid;
 
+pub(crate) use valid::RESERVED;
+
 use proc_macro2::TokenStream;
 
 pub fn expand(input: TokenStream) -> TokenStream {

@@ -1,0 +1,262 @@
+//! Typed options of `#[logged(...)]`.
+
+use proc_macro2::{Span, TokenStream};
+use syn::ext::IdentExt;
+use syn::parse::{Parse, ParseStream, Parser};
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{Expr, Ident, LitStr, Path, Token};
+
+mod kw {
+    syn::custom_keyword!(level);
+    syn::custom_keyword!(name);
+    syn::custom_keyword!(request_id);
+    syn::custom_keyword!(fields);
+    syn::custom_keyword!(args);
+    syn::custom_keyword!(skip);
+    syn::custom_keyword!(ret);
+    syn::custom_keyword!(err);
+}
+
+/// Everything `#[logged(...)]` said; `None` / empty for an option not given.
+#[derive(Default)]
+pub struct Args {
+    /// `level = "info"`.
+    pub level: Option<LitStr>,
+    /// `name = "charge"`.
+    pub name: Option<LitStr>,
+    pub request_id: Option<RequestIdOpt>,
+    /// `fields(k = expr, ...)`.
+    pub fields: Option<Vec<Field>>,
+    pub args: Option<ArgsOpt>,
+    /// `skip(a, b)`: the keyword's span and the names.
+    pub skip: Option<(Span, Vec<Ident>)>,
+    /// `ret`: the keyword's span.
+    pub ret: Option<Span>,
+    pub err: Option<ErrOpt>,
+    /// `crate = path`.
+    pub krate: Option<Path>,
+}
+
+pub enum RequestIdOpt {
+    /// `request_id`: a new id unless the flow has one.
+    New,
+    /// `request_id = expr`.
+    Expr(Expr),
+}
+
+/// How a field's value is recorded.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Sigil {
+    /// By type, as the log macros do.
+    Auto,
+    /// `k = %expr`.
+    Display,
+    /// `k = ?expr`.
+    Debug,
+}
+
+pub struct Field {
+    /// The key, dots included.
+    pub key: String,
+    /// The key's tokens, for error spans.
+    pub key_tokens: TokenStream,
+    pub sigil: Sigil,
+    pub value: Expr,
+}
+
+pub struct ArgsOpt {
+    /// `args(a, b)`; `None` for a bare `args` (every argument).
+    pub list: Option<Vec<Ident>>,
+}
+
+pub struct ErrOpt {
+    pub span: Span,
+    /// `err(level = "warning")`.
+    pub level: Option<LitStr>,
+}
+
+pub fn parse(tokens: TokenStream) -> syn::Result<Args> {
+    Parser::parse2(parse_args, tokens)
+}
+
+fn parse_args(input: ParseStream<'_>) -> syn::Result<Args> {
+    let mut args = Args::default();
+    let mut errors: Option<syn::Error> = None;
+    let mut push = |e: syn::Error| match &mut errors {
+        Some(all) => all.combine(e),
+        None => errors = Some(e),
+    };
+    while !input.is_empty() {
+        let la = input.lookahead1();
+        if la.peek(kw::level) {
+            let k: kw::level = input.parse()?;
+            let v = parse_value::<LitStr>(input)?;
+            set(&mut args.level, v, k.span, "level", &mut push);
+        } else if la.peek(kw::name) {
+            let k: kw::name = input.parse()?;
+            let v = parse_value::<LitStr>(input)?;
+            set(&mut args.name, v, k.span, "name", &mut push);
+        } else if la.peek(kw::request_id) {
+            let k: kw::request_id = input.parse()?;
+            let v = if input.peek(Token![=]) {
+                RequestIdOpt::Expr(parse_value(input)?)
+            } else {
+                RequestIdOpt::New
+            };
+            set(&mut args.request_id, v, k.span, "request_id", &mut push);
+        } else if la.peek(kw::fields) {
+            let k: kw::fields = input.parse()?;
+            let content;
+            syn::parenthesized!(content in input);
+            let list = Punctuated::<Field, Token![,]>::parse_terminated(&content)?;
+            set(
+                &mut args.fields,
+                list.into_iter().collect(),
+                k.span,
+                "fields",
+                &mut push,
+            );
+        } else if la.peek(kw::args) {
+            let k: kw::args = input.parse()?;
+            let list = if input.peek(syn::token::Paren) {
+                Some(parse_names(input)?)
+            } else {
+                None
+            };
+            let v = ArgsOpt { list };
+            set(&mut args.args, v, k.span, "args", &mut push);
+        } else if la.peek(kw::skip) {
+            let k: kw::skip = input.parse()?;
+            let names = parse_names(input)?;
+            set(&mut args.skip, (k.span, names), k.span, "skip", &mut push);
+        } else if la.peek(kw::ret) {
+            let k: kw::ret = input.parse()?;
+            set(&mut args.ret, k.span, k.span, "ret", &mut push);
+        } else if la.peek(kw::err) {
+            let k: kw::err = input.parse()?;
+            let v = parse_err(input, k.span)?;
+            set(&mut args.err, v, k.span, "err", &mut push);
+        } else if la.peek(Token![crate]) {
+            let k: Token![crate] = input.parse()?;
+            input.parse::<Token![=]>()?;
+            let path = input.call(Path::parse_mod_style)?;
+            set(&mut args.krate, path, k.span, "crate", &mut push);
+        } else {
+            return Err(la.error());
+        }
+        if input.is_empty() {
+            break;
+        }
+        input.parse::<Token![,]>()?;
+    }
+    match errors {
+        Some(e) => Err(e),
+        None => Ok(args),
+    }
+}
+
+fn set<T>(
+    slot: &mut Option<T>,
+    value: T,
+    span: Span,
+    option: &str,
+    push: &mut impl FnMut(syn::Error),
+) {
+    if slot.is_some() {
+        push(syn::Error::new(
+            span,
+            format!("duplicate option `{option}`: give it once"),
+        ));
+    } else {
+        *slot = Some(value);
+    }
+}
+
+fn parse_value<T: Parse>(input: ParseStream<'_>) -> syn::Result<T> {
+    input.parse::<Token![=]>()?;
+    input.parse()
+}
+
+/// `(a, b, self)`.
+fn parse_names(input: ParseStream<'_>) -> syn::Result<Vec<Ident>> {
+    let content;
+    syn::parenthesized!(content in input);
+    let names = Punctuated::<Ident, Token![,]>::parse_terminated_with(&content, Ident::parse_any)?;
+    Ok(names.into_iter().collect())
+}
+
+/// `err` or `err(level = "warning")`; further sub-options go here.
+fn parse_err(input: ParseStream<'_>, span: Span) -> syn::Result<ErrOpt> {
+    let mut opt = ErrOpt { span, level: None };
+    if !input.peek(syn::token::Paren) {
+        return Ok(opt);
+    }
+    let content;
+    syn::parenthesized!(content in input);
+    let mut errors: Option<syn::Error> = None;
+    let mut push = |e: syn::Error| match &mut errors {
+        Some(all) => all.combine(e),
+        None => errors = Some(e),
+    };
+    while !content.is_empty() {
+        let la = content.lookahead1();
+        if la.peek(kw::level) {
+            let k: kw::level = content.parse()?;
+            let v = parse_value::<LitStr>(&content)?;
+            set(&mut opt.level, v, k.span, "level", &mut push);
+        } else {
+            return Err(la.error());
+        }
+        if content.is_empty() {
+            break;
+        }
+        content.parse::<Token![,]>()?;
+    }
+    match errors {
+        Some(e) => Err(e),
+        None => Ok(opt),
+    }
+}
+
+impl Parse for Field {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let first = Ident::parse_any(input)?;
+        let mut key = first.unraw().to_string();
+        let mut key_tokens = quote::quote!(#first);
+        while input.peek(Token![.]) {
+            let dot: Token![.] = input.parse()?;
+            let part = Ident::parse_any(input)?;
+            key.push('.');
+            key.push_str(&part.unraw().to_string());
+            key_tokens.extend(quote::quote!(#dot #part));
+        }
+        let eq: Token![=] = input.parse().map_err(|_| {
+            syn::Error::new(
+                key_tokens.span(),
+                format!("expected `{key} = value` in `fields(...)`"),
+            )
+        })?;
+        let sigil = if input.peek(Token![%]) {
+            input.parse::<Token![%]>()?;
+            Sigil::Display
+        } else if input.peek(Token![?]) {
+            input.parse::<Token![?]>()?;
+            Sigil::Debug
+        } else {
+            Sigil::Auto
+        };
+        if input.is_empty() || input.peek(Token![,]) {
+            return Err(syn::Error::new(
+                eq.span,
+                format!("missing value for field `{key}`: write `{key} = value`"),
+            ));
+        }
+        Ok(Field {
+            key,
+            key_tokens,
+            sigil,
+            value: input.parse()?,
+        })
+    }
+}

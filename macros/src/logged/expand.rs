@@ -1,0 +1,383 @@
+//! Code generation for `#[logged]`.
+//!
+//! The function keeps its signature; its body becomes:
+//!
+//! ```text
+//! fn __pulselog_function() -> &'static str { .. }    // funcName of the events
+//! static ENTER / EXIT (/ ERROR) call sites           // compile-time metadata
+//! let ctx = <current context + request id + fields>; // only if any is bound
+//! let entered = ENTER.enabled(level);                 // one relaxed load
+//! if entered { <enter event with the recorded arguments> }
+//! let exit = Exit::new(&EXIT, level, entered);        // logs `exit` on drop
+//! <the user's body>
+//! ```
+//!
+//! A sync body runs inside a context guard. An async body runs inside
+//! `Context::wrap`, which installs the context on every poll, and the exit
+//! guard lives in the future, so `exit` comes when the future completes (or
+//! is dropped). `ret` / `err` need the returned value: the body then runs in
+//! a closure (sync) or an inner async block, so that `return` and `?` still
+//! leave only the body.
+
+use super::ast::{Body, Function, Shape};
+use super::attr::{Args, RequestIdOpt, Sigil};
+use super::valid::Plan;
+use proc_macro2::{Delimiter, Group, Span, TokenStream};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::visit_mut::VisitMut;
+use syn::{ReturnType, Type};
+
+fn local(name: &str) -> syn::Ident {
+    format_ident!("{}", name, span = Span::mixed_site())
+}
+
+pub fn expand(func: &Function, args: &Args, plan: &Plan<'_>) -> TokenStream {
+    let Body::Present {
+        brace,
+        inner_attrs,
+        stmts,
+        ..
+    } = &func.body
+    else {
+        unreachable!("valid::check refuses a function without a body")
+    };
+    let krate = match &args.krate {
+        Some(path) => path.to_token_stream(),
+        None => quote!(::pulselog),
+    };
+    let p = quote!(#krate::__private);
+    let lvl = &plan.level;
+    let level = quote!(#p::Level::#lvl);
+    let err_lvl = &plan.err_level;
+    let err_level = quote!(#p::Level::#err_lvl);
+
+    let function = local("__pulselog_function");
+    let enter_meta = local("__PULSELOG_ENTER_META");
+    let enter_site = local("__PULSELOG_ENTER");
+    let exit_meta = local("__PULSELOG_EXIT_META");
+    let exit_site = local("__PULSELOG_EXIT");
+    let error_meta = local("__PULSELOG_ERROR_META");
+    let error_site = local("__PULSELOG_ERROR");
+    let rec = local("__pulselog_rec");
+    let exit = local("__pulselog_exit");
+    let ret = local("__pulselog_ret");
+    let ctx = local("__pulselog_ctx");
+    let ctx_guard = local("__pulselog_ctx_guard");
+    let scope = local("__pulselog_scope");
+    let ok_value = local("__pulselog_ok");
+    let err_value = local("__pulselog_err");
+
+    // Call-site metadata, located at the function's name.
+    let name_span = func.sig.ident.span();
+    let location = quote_spanned! {name_span=>
+        ::core::module_path!(), ::core::file!(), ::core::line!(), ::core::column!()
+    };
+    let function_name = match &args.name {
+        Some(name) => name.to_token_stream(),
+        None => quote!(::core::any::type_name_of_val(&#function)),
+    };
+    let arg_keys = plan.recorded.iter().map(|b| b.key());
+    let exit_keys: &[&str] = if args.ret.is_some() {
+        &["elapsed_ms", "return"]
+    } else {
+        &["elapsed_ms"]
+    };
+    let error_statics = args.err.as_ref().map(|_| {
+        quote! {
+            static #error_meta: #p::Metadata = #p::Metadata::logged(
+                #p::LoggedEvent::Error, #err_level, #location, #function, &["error"],
+            );
+            static #error_site: #p::Callsite = #p::Callsite::new(&#error_meta);
+        }
+    });
+    let statics = quote! {
+        fn #function() -> &'static str {
+            #function_name
+        }
+        static #enter_meta: #p::Metadata = #p::Metadata::logged(
+            #p::LoggedEvent::Enter, #level, #location, #function, &[#(#arg_keys),*],
+        );
+        static #enter_site: #p::Callsite = #p::Callsite::new(&#enter_meta);
+        static #exit_meta: #p::Metadata = #p::Metadata::logged(
+            #p::LoggedEvent::Exit, #level, #location, #function, &[#(#exit_keys),*],
+        );
+        static #exit_site: #p::Callsite = #p::Callsite::new(&#exit_meta);
+        #error_statics
+    };
+
+    // The context of the call, if it binds anything.
+    let binds = args.request_id.is_some() || !plan.fields.is_empty();
+    let ctx_init = binds.then(|| {
+        let keys = plan.fields.iter().map(|f| f.key.as_str());
+        let id = match &args.request_id {
+            None => None,
+            Some(RequestIdOpt::New) => Some(quote!(#scope.ensure_request_id();)),
+            Some(RequestIdOpt::Expr(e)) => Some(quote_spanned! {e.span()=>
+                #scope.request_id((&&#p::Wrap(&(#e))).__pulselog_request_id());
+            }),
+        };
+        let values = plan.fields.iter().map(|f| {
+            let v = &f.value;
+            match f.sigil {
+                Sigil::Auto => quote_spanned! {v.span()=>
+                    (&&&#p::Wrap(&(#v))).__pulselog_field(#scope.values());
+                },
+                Sigil::Display => quote_spanned!(v.span()=> #scope.values().display(&(#v));),
+                Sigil::Debug => quote_spanned!(v.span()=> #scope.values().debug(&(#v));),
+            }
+        });
+        quote! {
+            let #ctx = {
+                #[allow(unused_imports)]
+                use #p::{FieldDebug as _, FieldDisplay as _, FieldKnown as _, IdDisplay as _, IdKnown as _};
+                let mut #scope = #p::Scope::new(&[#(#keys),*]);
+                #id
+                #(#values)*
+                #scope.build()
+            };
+        }
+    });
+
+    let entered = local("__pulselog_entered");
+    let enter = if plan.recorded.is_empty() {
+        quote! {
+            if #entered {
+                #p::RecordBuilder::new(&#enter_site, #level).submit();
+            }
+        }
+    } else {
+        let encode = plan.recorded.iter().map(|b| {
+            let ident = &b.ident;
+            quote_spanned!(ident.span()=> (&&&#p::Wrap(&#ident)).__pulselog_field(&mut #rec);)
+        });
+        quote! {
+            if #entered {
+                #[allow(unused_imports)]
+                use #p::{FieldDebug as _, FieldDisplay as _, FieldKnown as _};
+                let mut #rec = #p::RecordBuilder::new(&#enter_site, #level);
+                #(#encode)*
+                #rec.submit();
+            }
+        }
+    };
+    let exit_mut = args.ret.map(|_| quote!(mut));
+    let start = quote! {
+        let #entered = #enter_site.enabled(#level);
+        #enter
+        let #exit_mut #exit = #p::Exit::new(&#exit_site, #level, #entered);
+    };
+
+    // What happens to the returned value (`ret`, `err`).
+    let error_event = quote! {
+        if #error_site.enabled(#err_level) {
+            let mut #rec = #p::RecordBuilder::new(&#error_site, #err_level);
+            #rec.display(#err_value);
+            #rec.submit();
+        }
+    };
+    // Spanned at `err` / `ret`, so that a return type they cannot handle is
+    // reported there.
+    let split = args
+        .err
+        .as_ref()
+        .map(|e| relocate(quote!(#p::LoggedResult::__pulselog_split(&#ret)), e.span));
+    let record_return = |value: TokenStream| {
+        let record = quote!(#exit.exit_with(|#rec| #rec.debug(#value)););
+        relocate(record, args.ret.unwrap_or_else(Span::call_site))
+    };
+    let on_return = match (&args.ret, &args.err, &split) {
+        (Some(_), _, None) => Some(record_return(quote!(&#ret))),
+        (None, Some(err), Some(split)) => Some(relocate(
+            quote! {
+                if let ::core::result::Result::Err(#err_value) = #split {
+                    #error_event
+                }
+            },
+            err.span,
+        )),
+        (Some(_), Some(err), Some(split)) => {
+            let record = record_return(quote!(#ok_value));
+            let error_event = relocate(error_event, err.span);
+            let ok = relocate(quote!(::core::result::Result::Ok(#ok_value)), err.span);
+            let err = relocate(quote!(::core::result::Result::Err(#err_value)), err.span);
+            Some(quote! {
+                match #split {
+                    #ok => { #record }
+                    #err => { #error_event }
+                }
+            })
+        }
+        _ => None,
+    };
+
+    let mut user_block = Group::new(Delimiter::Brace, stmts.clone());
+    user_block.set_span(brace.span());
+    let edge = return_type_edge(&func.sig.output);
+
+    let body = match &plan.shape {
+        Shape::Sync => {
+            let run = match &on_return {
+                None => user_block.to_token_stream(),
+                Some(on_return) => {
+                    let output = match &func.sig.output {
+                        ReturnType::Default => None,
+                        ReturnType::Type(arrow, ty) => {
+                            let ty = infer_impl_trait(ty);
+                            Some(quote!(#arrow #ty))
+                        }
+                    };
+                    quote! {
+                        #[allow(clippy::redundant_closure_call)]
+                        let #ret = (move || #output #user_block)();
+                        #on_return
+                        #ret
+                    }
+                }
+            };
+            let enter_ctx = binds.then(|| quote!(#ctx_init let #ctx_guard = #ctx.enter();));
+            quote! {
+                #enter_ctx
+                #start
+                #run
+            }
+        }
+        Shape::Async => {
+            let run = match &on_return {
+                None => user_block.to_token_stream(),
+                Some(on_return) => quote! {
+                    let #ret = async move { #edge #stmts }.await;
+                    #on_return
+                    #ret
+                },
+            };
+            if binds {
+                let edge = on_return.is_none().then_some(&edge);
+                quote! {
+                    #ctx_init
+                    #p::Context::wrap(#ctx, async move {
+                        #edge
+                        #start
+                        #run
+                    }).await
+                }
+            } else {
+                quote! {
+                    #start
+                    #run
+                }
+            }
+        }
+        Shape::ReturnsAsync {
+            prefix,
+            boxed,
+            block,
+        } => {
+            let run = match &on_return {
+                None => quote!(#block.await),
+                Some(on_return) => quote! {
+                    let #ret = #block.await;
+                    #on_return
+                    #ret
+                },
+            };
+            let future = quote! {
+                async move {
+                    #start
+                    #run
+                }
+            };
+            let future = if binds {
+                quote!(#p::Context::wrap(#ctx, #future))
+            } else {
+                future
+            };
+            let future = match boxed {
+                Some(call) => {
+                    let f = &call.func;
+                    let mut args = Group::new(Delimiter::Parenthesis, future);
+                    args.set_span(call.paren_token.span.join());
+                    quote!(#f #args)
+                }
+                None => future,
+            };
+            let enter_ctx = binds.then(|| quote!(#ctx_init let #ctx_guard = #ctx.enter();));
+            quote! {
+                #enter_ctx
+                #(#prefix)*
+                #future
+            }
+        }
+    };
+
+    let Function {
+        attrs, vis, sig, ..
+    } = func;
+    let mut outer = Group::new(
+        Delimiter::Brace,
+        quote! {
+            #inner_attrs
+            #statics
+            #body
+        },
+    );
+    outer.set_span(brace.span());
+    quote!(#(#attrs)* #vis #sig #outer)
+}
+
+/// Moves tokens to `span`'s location, keeping their hygiene, so that an
+/// error in generated code is reported on the option that asked for it.
+fn relocate(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tt| {
+            if let proc_macro2::TokenTree::Group(g) = &tt {
+                let mut inner = Group::new(g.delimiter(), relocate(g.stream(), span));
+                inner.set_span(g.span().located_at(span));
+                tt = inner.into();
+            } else {
+                tt.set_span(tt.span().located_at(span));
+            }
+            tt
+        })
+        .collect()
+}
+
+/// `if let Some(r) = None::<R> { return r; }`: pins the return type of the
+/// async block holding the body to the function's, so that `?` and
+/// `return` in the body type-check as they did in the function, with the
+/// user's spans.
+fn return_type_edge(output: &ReturnType) -> TokenStream {
+    let ReturnType::Type(_, ty) = output else {
+        return TokenStream::new();
+    };
+    let ty = infer_impl_trait(ty);
+    let never = local("__pulselog_never");
+    quote! {
+        #[allow(unreachable_code)]
+        if let ::core::option::Option::Some(#never) = ::core::option::Option::None::<#ty> {
+            return #never;
+        }
+    }
+}
+
+/// `Result<impl Iterator, E>` → `Result<_, E>`: a closure or a turbofish
+/// cannot name an opaque type, and the compiler infers it from the body.
+fn infer_impl_trait(ty: &Type) -> Type {
+    struct Infer;
+    impl VisitMut for Infer {
+        fn visit_type_mut(&mut self, ty: &mut Type) {
+            if let Type::ImplTrait(it) = ty {
+                *ty = Type::Infer(syn::TypeInfer {
+                    attrs: Vec::new(),
+                    underscore_token: syn::Token![_](it.impl_token.span),
+                });
+            } else {
+                syn::visit_mut::visit_type_mut(self, ty);
+            }
+        }
+    }
+    let mut ty = ty.clone();
+    Infer.visit_type_mut(&mut ty);
+    ty
+}

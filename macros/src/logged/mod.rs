@@ -1,0 +1,35 @@
+//! `#[logged]`: parse the options and the function, check them, expand.
+
+mod ast;
+mod attr;
+mod expand;
+mod valid;
+
+use proc_macro2::TokenStream;
+
+pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+    let func = match syn::parse2::<ast::Function>(item.clone()) {
+        Ok(func) => func,
+        Err(err) => {
+            let msg = syn::Error::new(err.span(), format!("`#[logged]` goes on a function: {err}"));
+            return fallback(&msg, item);
+        }
+    };
+    let args = match attr::parse(args) {
+        Ok(args) => args,
+        Err(err) => return fallback(&err, func.to_tokens_unchanged()),
+    };
+    let bindings = func.bindings();
+    match valid::check(&func, &args, &bindings) {
+        Ok(plan) => expand::expand(&func, &args, &plan),
+        Err(err) => fallback(&err, func.to_tokens_unchanged()),
+    }
+}
+
+/// The errors, plus the function as the user wrote it, so that one mistake
+/// in the attribute does not turn into a cascade of "cannot find function".
+fn fallback(err: &syn::Error, item: TokenStream) -> TokenStream {
+    let mut out = err.to_compile_error();
+    out.extend(item);
+    out
+}

@@ -1,0 +1,209 @@
+//! Checks `#[logged(...)]` against the function it is on, and decides what
+//! gets recorded.
+
+use super::ast::{Binding, Body, Function, Shape};
+use super::attr::{Args, Field};
+use crate::event::RESERVED;
+use proc_macro2::Span;
+use syn::{Ident, LitStr};
+
+pub struct Plan<'a> {
+    /// Level of `enter` and `exit` (a `Level` variant name).
+    pub level: Ident,
+    /// Level of the `error` event of `err`.
+    pub err_level: Ident,
+    /// The arguments recorded in the `enter` event.
+    pub recorded: Vec<&'a Binding>,
+    pub fields: &'a [Field],
+    pub shape: Shape<'a>,
+}
+
+pub fn check<'a>(
+    func: &'a Function,
+    args: &'a Args,
+    bindings: &'a [Binding],
+) -> syn::Result<Plan<'a>> {
+    let mut errors: Option<syn::Error> = None;
+    let mut push = |e: syn::Error| match &mut errors {
+        Some(all) => all.combine(e),
+        None => errors = Some(e),
+    };
+
+    if let Some(konst) = &func.sig.constness {
+        push(syn::Error::new(
+            konst.span,
+            "`#[logged]` cannot instrument a `const fn`: its events are logged at run time; remove `const` or the attribute",
+        ));
+    }
+    if let Body::Missing(semi) = &func.body {
+        push(syn::Error::new(
+            semi.span,
+            "`#[logged]` needs a function body; put it on the implementations of this method",
+        ));
+    }
+
+    let level = level_of(args.level.as_ref(), "Debug", &mut push);
+    let err_level = level_of(
+        args.err.as_ref().and_then(|e| e.level.as_ref()),
+        "Error",
+        &mut push,
+    );
+
+    if let Some(name) = &args.name {
+        let value = name.value();
+        if value.is_empty()
+            || value.contains("::")
+            || value.contains(['<', '>', '{', '}'])
+            || value.chars().any(char::is_whitespace)
+        {
+            push(syn::Error::new(
+                name.span(),
+                "`name` must be a bare function name such as `\"charge\"` (no spaces, `::`, `<` or braces)",
+            ));
+        }
+    }
+
+    if let Some(err) = &args.err
+        && matches!(func.sig.output, syn::ReturnType::Default)
+    {
+        push(syn::Error::new(
+            err.span,
+            "`err` logs the `Err` a function returns, but this function returns `()`; remove `err` or return a `Result`",
+        ));
+    }
+
+    let find = |ident: &Ident| bindings.iter().find(|b| b.ident == *ident);
+
+    // Which arguments go into the `enter` event.
+    let mut recorded: Vec<&Binding> = Vec::new();
+    if let Some(opt) = &args.args {
+        match &opt.list {
+            Some(list) => {
+                for ident in list {
+                    match find(ident) {
+                        None => push(no_such_argument(ident, "args")),
+                        Some(b) if recorded.iter().any(|r| r.ident == b.ident) => {
+                            push(syn::Error::new(
+                                ident.span(),
+                                format!("`{ident}` is listed twice in `args(...)`"),
+                            ))
+                        }
+                        Some(b) => recorded.push(b),
+                    }
+                }
+            }
+            None => recorded.extend(bindings.iter().filter(|b| !b.is_self)),
+        }
+    }
+    if let Some((_, skipped)) = &args.skip {
+        for ident in skipped {
+            if find(ident).is_none() {
+                push(no_such_argument(ident, "skip"));
+                continue;
+            }
+            match &args.args {
+                None => push(syn::Error::new(
+                    ident.span(),
+                    format!(
+                        "`{ident}` is not recorded, so there is nothing to skip: arguments are recorded only with `args`; remove `skip({ident})`"
+                    ),
+                )),
+                Some(opt) => match &opt.list {
+                    Some(list) if list.iter().any(|i| i == ident) => push(syn::Error::new(
+                        ident.span(),
+                        format!(
+                            "`{ident}` is both in `args(...)` and in `skip(...)`; remove it from one of them"
+                        ),
+                    )),
+                    Some(_) => push(syn::Error::new(
+                        ident.span(),
+                        format!(
+                            "`{ident}` is not recorded, so there is nothing to skip: `args(...)` records only the arguments it lists; remove `skip({ident})`"
+                        ),
+                    )),
+                    None => recorded.retain(|b| b.ident != *ident),
+                },
+            }
+        }
+    }
+    for b in &recorded {
+        let key = b.key();
+        if RESERVED.contains(&key.as_str()) {
+            push(syn::Error::new(
+                b.ident.span(),
+                format!(
+                    "argument `{key}` cannot be recorded under its own name: `{key}` is a standard key of every log line; add `skip({key})`, and record it with `fields(arg_{key} = {key})` if needed"
+                ),
+            ));
+        }
+    }
+
+    let fields: &[Field] = args.fields.as_deref().unwrap_or(&[]);
+    for (i, field) in fields.iter().enumerate() {
+        if RESERVED.contains(&field.key.as_str()) {
+            let hint = if field.key == "request_id" {
+                format!(
+                    "; to set the request id write `request_id = {}`",
+                    quote::ToTokens::to_token_stream(&field.value)
+                )
+            } else {
+                format!("; rename it (e.g. `{}_value = ...`)", field.key)
+            };
+            push(syn::Error::new_spanned(
+                &field.key_tokens,
+                format!(
+                    "`{}` is a standard key of every log line and cannot be a field{hint}",
+                    field.key
+                ),
+            ));
+        } else if fields[..i].iter().any(|f| f.key == field.key) {
+            push(syn::Error::new_spanned(
+                &field.key_tokens,
+                format!("duplicate field `{}`: each key may appear once", field.key),
+            ));
+        }
+    }
+    if let Some(e) = errors {
+        return Err(e);
+    }
+    Ok(Plan {
+        level,
+        err_level,
+        recorded,
+        fields,
+        shape: func.shape(),
+    })
+}
+
+fn no_such_argument(ident: &Ident, option: &str) -> syn::Error {
+    syn::Error::new(
+        ident.span(),
+        format!("`{option}({ident})`: this function has no argument named `{ident}`"),
+    )
+}
+
+/// `"info"` → `Info`; Python's names and `warn` are accepted, in any case.
+fn level_of(lit: Option<&LitStr>, default: &str, push: &mut impl FnMut(syn::Error)) -> Ident {
+    let Some(lit) = lit else {
+        return Ident::new(default, Span::call_site());
+    };
+    let name = match lit.value().to_ascii_lowercase().as_str() {
+        "trace" => "Trace",
+        "debug" => "Debug",
+        "info" => "Info",
+        "warn" | "warning" => "Warning",
+        "error" => "Error",
+        "critical" => "Critical",
+        _ => {
+            push(syn::Error::new(
+                lit.span(),
+                format!(
+                    "unknown level `{}`: expected one of \"trace\", \"debug\", \"info\", \"warning\", \"error\", \"critical\"",
+                    lit.value()
+                ),
+            ));
+            default
+        }
+    };
+    Ident::new(name, lit.span())
+}

@@ -1,0 +1,216 @@
+//! The run-time half of `#[logged]`: call-site metadata of its events, the
+//! guard that logs `exit`, and the scope it opens. Not public API: generated
+//! code reaches these through `__private`.
+
+use crate::callsite::{Callsite, Metadata, Piece};
+use crate::context::{Context, Names, RequestId};
+use crate::level::Level;
+use crate::record::RecordBuilder;
+use std::fmt;
+use std::time::Instant;
+
+/// Which of the events of `#[logged]` a call site emits.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub enum LoggedEvent {
+    /// `enter`, with the recorded arguments as fields.
+    Enter,
+    /// `exit`, with `elapsed_ms` and, for `ret`, `return`.
+    Exit,
+    /// `error`, with the returned error as field `error`.
+    Error,
+}
+
+const ENTER: &[Piece] = &[Piece::Lit("enter")];
+const EXIT: &[Piece] = &[Piece::Lit("exit")];
+const ERROR: &[Piece] = &[Piece::Lit("error")];
+
+impl Metadata {
+    /// Metadata of one `#[logged]` event. Not public API.
+    #[doc(hidden)]
+    #[must_use]
+    #[allow(clippy::too_many_arguments)]
+    pub const fn logged(
+        event: LoggedEvent,
+        level: Level,
+        target: &'static str,
+        file: &'static str,
+        line: u32,
+        column: u32,
+        function: fn() -> &'static str,
+        fields: &'static [&'static str],
+    ) -> Metadata {
+        let (template, pieces) = match event {
+            LoggedEvent::Enter => ("enter", ENTER),
+            LoggedEvent::Exit => ("exit", EXIT),
+            LoggedEvent::Error => ("error", ERROR),
+        };
+        Metadata {
+            level,
+            target,
+            file,
+            line,
+            column,
+            function,
+            template,
+            pieces,
+            fields,
+            message_values: 0,
+        }
+    }
+}
+
+/// Logs the `exit` event of a `#[logged]` call when dropped (after a normal
+/// return, an early `return`, a `?`, a panic, or the drop of an unfinished
+/// future), unless [`Exit::exit_with`] logged it already.
+#[doc(hidden)]
+#[derive(Debug)]
+#[must_use]
+pub struct Exit {
+    site: &'static Callsite,
+    level: Level,
+    /// `None` when the exit event is disabled (then no clock is read).
+    start: Option<Instant>,
+}
+
+impl Exit {
+    /// `entered`: whether the `enter` event was enabled. The filter sees
+    /// the same module and level for both events, so a disabled `enter`
+    /// means a disabled `exit`, and a disabled call costs one atomic load.
+    #[doc(hidden)]
+    #[inline]
+    pub fn new(site: &'static Callsite, level: Level, entered: bool) -> Exit {
+        let start = if entered && site.enabled(level) {
+            Some(Instant::now())
+        } else {
+            None
+        };
+        Exit { site, level, start }
+    }
+
+    /// Logs `exit` now, with the values `fields` encodes after `elapsed_ms`.
+    #[doc(hidden)]
+    #[inline]
+    pub fn exit_with(&mut self, fields: impl FnOnce(&mut RecordBuilder)) {
+        if let Some(start) = self.start.take() {
+            self.emit(start, fields);
+        }
+    }
+
+    fn emit(&self, start: Instant, fields: impl FnOnce(&mut RecordBuilder)) {
+        let mut rec = RecordBuilder::new(self.site, self.level);
+        rec.push_f64(start.elapsed().as_secs_f64() * 1e3);
+        fields(&mut rec);
+        rec.submit();
+    }
+}
+
+impl Drop for Exit {
+    #[inline]
+    fn drop(&mut self) {
+        if let Some(start) = self.start.take() {
+            self.emit(start, |_| {});
+        }
+    }
+}
+
+/// Builds the context a `#[logged(request_id, fields(...))]` call runs in:
+/// a child of the current one. Not public API.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Scope {
+    parent: Context,
+    id: Option<RequestId>,
+    names: &'static [&'static str],
+    values: RecordBuilder,
+}
+
+impl Scope {
+    #[doc(hidden)]
+    #[must_use]
+    pub fn new(names: &'static [&'static str]) -> Scope {
+        Scope {
+            parent: Context::current(),
+            id: None,
+            names,
+            values: RecordBuilder::scratch(),
+        }
+    }
+
+    /// `request_id`: a new id, unless the flow has one already.
+    #[doc(hidden)]
+    pub fn ensure_request_id(&mut self) {
+        if self.parent.request_id().is_none() {
+            self.id = Some(RequestId::new());
+        }
+    }
+
+    /// `request_id = expr`.
+    #[doc(hidden)]
+    pub fn request_id(&mut self, id: RequestId) {
+        self.id = Some(id);
+    }
+
+    /// Where the values of `fields(...)` are encoded, in the order of `names`.
+    #[doc(hidden)]
+    pub fn values(&mut self) -> &mut RecordBuilder {
+        &mut self.values
+    }
+
+    #[doc(hidden)]
+    #[must_use]
+    pub fn build(self) -> Context {
+        if self.id.is_none() && self.names.is_empty() {
+            return self.parent;
+        }
+        self.parent
+            .child(self.id, Names::Static(self.names), self.values.into_bytes())
+    }
+}
+
+/// `request_id = expr` tier 1: a [`RequestId`] (or a reference to one) is
+/// kept whole, trace ids included. Not public API.
+#[doc(hidden)]
+pub trait IdKnown {
+    fn __pulselog_request_id(&self) -> RequestId;
+}
+impl<T: AsRef<RequestId> + ?Sized> IdKnown for &crate::value::Wrap<'_, T> {
+    #[inline]
+    fn __pulselog_request_id(&self) -> RequestId {
+        self.0.as_ref().clone()
+    }
+}
+
+/// `request_id = expr` tier 2: anything `Display`. Not public API.
+#[doc(hidden)]
+pub trait IdDisplay {
+    fn __pulselog_request_id(&self) -> RequestId;
+}
+impl<T: fmt::Display + ?Sized> IdDisplay for crate::value::Wrap<'_, T> {
+    #[inline]
+    fn __pulselog_request_id(&self) -> RequestId {
+        RequestId::from_display(self.0)
+    }
+}
+
+/// What `#[logged(err)]` needs of a return type. Not public API.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`#[logged(err)]` needs a function that returns `Result<T, E>` with `E: Display`, not `{Self}`",
+    label = "`err` logs the `Err` of a `Result` whose error type implements `Display`"
+)]
+pub trait LoggedResult {
+    type Ok;
+    fn __pulselog_split(&self) -> Result<&Self::Ok, &dyn fmt::Display>;
+}
+
+impl<T, E: fmt::Display> LoggedResult for Result<T, E> {
+    type Ok = T;
+    #[inline]
+    fn __pulselog_split(&self) -> Result<&T, &dyn fmt::Display> {
+        match self {
+            Ok(v) => Ok(v),
+            Err(e) => Err(e),
+        }
+    }
+}

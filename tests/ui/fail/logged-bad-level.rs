@@ -1,0 +1,14 @@
+use pulselog::prelude::*;
+
+#[logged(level = "verbose")]
+fn a() {}
+
+#[logged(err(level = "fatal"))]
+fn b() -> Result<(), String> {
+    Ok(())
+}
+
+fn main() {
+    a();
+    let _ = b();
+}

@@ -1,0 +1,12 @@
+use pulselog::prelude::*;
+
+#[logged(name = "billing::charge")]
+fn a() {}
+
+#[logged(name = "")]
+fn b() {}
+
+fn main() {
+    a();
+    b();
+}

@@ -1,0 +1,10 @@
+use pulselog::prelude::*;
+
+#[logged(level = "info", ret, level = "debug", ret)]
+fn handler() -> u8 {
+    1
+}
+
+fn main() {
+    handler();
+}

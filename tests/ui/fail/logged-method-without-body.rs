@@ -1,0 +1,8 @@
+use pulselog::prelude::*;
+
+trait Service {
+    #[logged]
+    fn call(&self);
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use pulselog::prelude::*;
+
+#[logged]
+struct Handler;
+
+fn main() {}

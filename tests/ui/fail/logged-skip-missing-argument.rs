@@ -1,0 +1,10 @@
+use pulselog::prelude::*;
+
+#[logged(args, skip(pasword))]
+fn login(user: &str, password: &str) -> bool {
+    user == password
+}
+
+fn main() {
+    login("a", "b");
+}
