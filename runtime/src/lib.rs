@@ -167,7 +167,7 @@ pub use crate::value::{Encode, Value};
 /// assert_eq!(enter.function(), "charge");
 /// assert_eq!(enter.field("amount").unwrap(), 30);
 /// assert_eq!(enter.field("card"), None); // not asked for: never recorded
-/// assert_eq!(events.find("error").field("error"), Some(Owned::Str("card declined".into())));
+/// assert_eq!(events.find("error").exc_info().unwrap().message(), "card declined");
 /// assert!(events.events().iter().all(|e| e.request_id() == enter.request_id()));
 /// ```
 ///
@@ -184,7 +184,7 @@ pub use crate::value::{Encode, Value};
 /// | `args(a, b)` | record only these (`self` allowed) |
 /// | `skip(a, …)` | with `args`, leave these out |
 /// | `ret` | record the return value (`Debug`) in `exit` as `return`; with `err`, the `Ok` value |
-/// | `err` | an `Err` return is logged as an `error` event at ERROR with field `error` (its `Display`); `err(level = "warning")` picks the level |
+/// | `err` | an `Err` return is logged as an `error` event at ERROR carrying `exc_info`: type, message and `source()` chain for an `Error`, the message alone for a type that is only `Display`/`Debug`; `err(backtrace)` adds a backtrace, `err(level = "warning")` picks the level |
 /// | `crate = path` | where the `pulselog` crate is, if renamed |
 ///
 /// Arguments are never recorded unless `args` asks: secrets do not leak by

@@ -196,21 +196,21 @@ impl<T: fmt::Display + ?Sized> IdDisplay for crate::value::Wrap<'_, T> {
 /// What `#[logged(err)]` needs of a return type. Not public API.
 #[doc(hidden)]
 #[diagnostic::on_unimplemented(
-    message = "`#[logged(err)]` needs a function that returns `Result<T, E>` with `E: Display`, not `{Self}`",
-    label = "`err` logs the `Err` of a `Result` whose error type implements `Display`"
+    message = "`#[logged(err)]` needs a function that returns `Result<T, E>`, not `{Self}`",
+    label = "`err` logs the `Err` of a `Result`",
+    note = "`E` is logged with its source chain when it implements `std::error::Error`, else through `Display` or `Debug`"
 )]
 pub trait LoggedResult {
     type Ok;
-    fn __pulselog_split(&self) -> Result<&Self::Ok, &dyn fmt::Display>;
+    type Err: ?Sized;
+    fn __pulselog_split(&self) -> Result<&Self::Ok, &Self::Err>;
 }
 
-impl<T, E: fmt::Display> LoggedResult for Result<T, E> {
+impl<T, E> LoggedResult for Result<T, E> {
     type Ok = T;
+    type Err = E;
     #[inline]
-    fn __pulselog_split(&self) -> Result<&T, &dyn fmt::Display> {
-        match self {
-            Ok(v) => Ok(v),
-            Err(e) => Err(e),
-        }
+    fn __pulselog_split(&self) -> Result<&T, &E> {
+        self.as_ref()
     }
 }

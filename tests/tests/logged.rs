@@ -388,7 +388,10 @@ fn err_logs_the_error_at_error() {
     let error = events.find("error");
     assert_eq!(error.level(), Level::Error);
     assert_eq!(error.function(), "err_only");
-    assert_eq!(error.field("error").unwrap(), "card declined (51)");
+    let exc = error.exc_info().expect("the error is attached as exc_info");
+    assert_eq!(exc.message(), "card declined (51)");
+    assert!(exc.type_name().ends_with("Declined"), "{}", exc.type_name());
+    assert!(exc.backtrace().is_none(), "no backtrace unless asked");
     assert_eq!(events.find("exit").fields().len(), 1, "elapsed_ms only");
 }
 
@@ -582,4 +585,86 @@ fn block_on<F: Future>(fut: F) -> F::Output {
             return v;
         }
     }
+}
+
+mod chained {
+    #[derive(Debug)]
+    pub struct Outer(pub Inner);
+    #[derive(Debug)]
+    pub struct Inner;
+
+    impl std::fmt::Display for Outer {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("payment failed")
+        }
+    }
+    impl std::fmt::Display for Inner {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("gateway timed out")
+        }
+    }
+    impl std::error::Error for Outer {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+    impl std::error::Error for Inner {}
+}
+
+#[logged(err(backtrace))]
+fn err_with_backtrace() -> Result<(), chained::Outer> {
+    Err(chained::Outer(chained::Inner))
+}
+
+#[logged(err)]
+async fn async_err(fail: bool) -> Result<u8, Box<dyn std::error::Error + Send + Sync>> {
+    std::future::ready(()).await;
+    if fail {
+        Err(Box::new(chained::Outer(chained::Inner)))
+    } else {
+        Ok(1)
+    }
+}
+
+#[logged(err)]
+fn err_debug_only() -> Result<(), Vec<u8>> {
+    Err(vec![1, 2])
+}
+
+#[test]
+fn err_records_the_whole_source_chain_and_a_backtrace_on_request() {
+    let (_, events) = capture(err_with_backtrace);
+    let exc = events.find("error").exc_info().unwrap();
+    assert_eq!(
+        exc.chain().collect::<Vec<_>>(),
+        ["payment failed", "gateway timed out"]
+    );
+    let frames = exc.backtrace().expect("err(backtrace) captures one");
+    assert!(
+        frames[0].function().contains("err_with_backtrace"),
+        "first frame is the function that returned the error: {}",
+        frames[0]
+    );
+}
+
+#[test]
+fn err_works_on_async_fns_with_boxed_errors() {
+    let (_, events) = capture(|| block_on(async_err(false)));
+    assert_eq!(events.messages(), ["enter", "exit"]);
+    let (_, events) = capture(|| block_on(async_err(true)));
+    assert_eq!(events.messages(), ["enter", "error", "exit"]);
+    let exc = events.find("error").exc_info().unwrap();
+    assert_eq!(exc.chain().count(), 2);
+    assert_eq!(events.find("error").function(), "async_err");
+    let json: serde_json::Value =
+        serde_json::from_str(&events.find("error").to_json(&JsonFormat::new())).unwrap();
+    assert_eq!(json["exc_info"]["chain"][1], "gateway timed out");
+}
+
+#[test]
+fn err_of_a_type_that_is_not_an_error_logs_its_message() {
+    let (_, events) = capture(err_debug_only);
+    let exc = events.find("error").exc_info().unwrap();
+    assert_eq!(exc.message(), "[1, 2]");
+    assert_eq!(exc.chain().count(), 1);
 }

@@ -16,6 +16,7 @@ mod kw {
     syn::custom_keyword!(skip);
     syn::custom_keyword!(ret);
     syn::custom_keyword!(err);
+    syn::custom_keyword!(backtrace);
 }
 
 /// Everything `#[logged(...)]` said; `None` / empty for an option not given.
@@ -74,6 +75,8 @@ pub struct ErrOpt {
     pub span: Span,
     /// `err(level = "warning")`.
     pub level: Option<LitStr>,
+    /// `err(backtrace)`: capture a backtrace with the error.
+    pub backtrace: Option<Span>,
 }
 
 pub fn parse(tokens: TokenStream) -> syn::Result<Args> {
@@ -186,9 +189,13 @@ fn parse_names(input: ParseStream<'_>) -> syn::Result<Vec<Ident>> {
     Ok(names.into_iter().collect())
 }
 
-/// `err` or `err(level = "warning")`; further sub-options go here.
+/// `err`, `err(level = "warning")`, `err(backtrace)`, or both.
 fn parse_err(input: ParseStream<'_>, span: Span) -> syn::Result<ErrOpt> {
-    let mut opt = ErrOpt { span, level: None };
+    let mut opt = ErrOpt {
+        span,
+        level: None,
+        backtrace: None,
+    };
     if !input.peek(syn::token::Paren) {
         return Ok(opt);
     }
@@ -205,6 +212,9 @@ fn parse_err(input: ParseStream<'_>, span: Span) -> syn::Result<ErrOpt> {
             let k: kw::level = content.parse()?;
             let v = parse_value::<LitStr>(&content)?;
             set(&mut opt.level, v, k.span, "level", &mut push);
+        } else if la.peek(kw::backtrace) {
+            let k: kw::backtrace = content.parse()?;
+            set(&mut opt.backtrace, k.span, k.span, "backtrace", &mut push);
         } else {
             return Err(la.error());
         }

@@ -86,7 +86,7 @@ pub fn expand(func: &Function, args: &Args, plan: &Plan<'_>) -> TokenStream {
     let error_statics = args.err.as_ref().map(|_| {
         quote! {
             static #error_meta: #p::Metadata = #p::Metadata::logged(
-                #p::LoggedEvent::Error, #err_level, #location, #function, &["error"],
+                #p::LoggedEvent::Error, #err_level, #location, #function, &[],
             );
             static #error_site: #p::Callsite = #p::Callsite::new(&#error_meta);
         }
@@ -169,10 +169,18 @@ pub fn expand(func: &Function, args: &Args, plan: &Plan<'_>) -> TokenStream {
     };
 
     // What happens to the returned value (`ret`, `err`).
+    // The error with its source chain (a type that is only `Display` or
+    // `Debug`: its message), as `log_error!` records it.
+    let backtrace = args.err.as_ref().is_some_and(|e| e.backtrace.is_some());
     let error_event = quote! {
         if #error_site.enabled(#err_level) {
+            #[allow(unused_imports)]
+            use #p::{
+                ErrDebug as _, ErrDeref as _, ErrDeref2 as _, ErrDisplay as _, ErrError as _,
+                ErrPanic as _,
+            };
             let mut #rec = #p::RecordBuilder::new(&#error_site, #err_level);
-            #rec.display(#err_value);
+            (&&&&&&#p::ExcWrap(#err_value)).__pulselog_err(&mut #rec, #backtrace);
             #rec.submit();
         }
     };
