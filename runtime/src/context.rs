@@ -105,10 +105,11 @@ impl fmt::Debug for Context {
 }
 
 impl Context {
-    /// The context of the current flow (empty outside any scope).
+    /// The context of the current flow (empty outside any scope, and while
+    /// the thread's thread-locals are being destroyed).
     #[must_use]
     pub fn current() -> Context {
-        CURRENT.with(|c| c.borrow().clone())
+        CURRENT.try_with(|c| c.borrow().clone()).unwrap_or_default()
     }
 
     /// Whether this context has neither a request id nor fields.
@@ -227,9 +228,10 @@ impl Context {
     /// use [`WithContext`] (`fut.in_current_context()`) for futures.
     #[must_use = "the context is left when the guard drops"]
     pub fn enter(&self) -> ContextGuard {
-        let prev = CURRENT.with(|c| c.replace(self.clone()));
+        // During thread teardown the slot may be gone: nothing to enter then.
+        let prev = CURRENT.try_with(|c| c.replace(self.clone())).ok();
         ContextGuard {
-            prev: Some(prev),
+            prev,
             _not_send: std::marker::PhantomData,
         }
     }

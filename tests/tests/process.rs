@@ -214,6 +214,17 @@ fn format_env_selects_text_and_json_is_the_default_off_a_terminal() {
 }
 
 #[test]
+fn logging_from_a_thread_local_destructor_works() {
+    let out = run(&["tls-destructor"], &[]);
+    assert!(out.status.success(), "{out:?}");
+    let msgs: Vec<_> = stdout_lines(&out)
+        .iter()
+        .map(|l| json(l)["message"].clone())
+        .collect();
+    assert_eq!(msgs, ["from a thread-local destructor", "joined"]);
+}
+
+#[test]
 fn a_second_init_is_inert_and_never_panics() {
     let out = run(&["double-init"], &[]);
     assert!(out.status.success(), "{out:?}");

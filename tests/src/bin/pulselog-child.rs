@@ -121,6 +121,22 @@ fn main() {
                 .expect("install");
             log_all();
         }
+        "tls-destructor" => {
+            struct LogsOnDrop;
+            impl Drop for LogsOnDrop {
+                fn drop(&mut self) {
+                    info!("from a thread-local destructor");
+                }
+            }
+            thread_local! {
+                static SLOT: LogsOnDrop = const { LogsOnDrop };
+            }
+            let _guard = pulselog::init();
+            std::thread::spawn(|| SLOT.with(|_| ()))
+                .join()
+                .expect("the thread exits cleanly");
+            info!("joined");
+        }
         "double-init" => {
             let first = pulselog::init();
             let second = pulselog::init();
