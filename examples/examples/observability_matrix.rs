@@ -1,5 +1,7 @@
-//! The Observability Matrix: the logging triad, structured fields and
-//! non-blocking concurrent logging, in Rust.
+//! The Observability Matrix: the logging triad, structured fields, errors
+//! with their whole chain, and ten concurrent requests that each carry their
+//! own request id on every line — without blocking and without passing the
+//! id by hand.
 //!
 //! ```sh
 //! cargo run --example observability_matrix                        # JSON when piped, text on a terminal
@@ -32,16 +34,28 @@ mod auth {
 mod payments {
     use pulselog::prelude::*;
 
-    pub fn charge(user_id: u64, gateway: &str, amount_cents: u64) {
+    #[derive(Debug, thiserror::Error)]
+    #[error("card declined by {gateway}")]
+    pub struct Declined {
+        gateway: String,
+    }
+
+    /// `err`: an `Err` return becomes an ERROR event with its error chain,
+    /// inside the caller's request context.
+    #[logged(err, args(user_id, gateway))]
+    pub fn charge(user_id: u64, gateway: &str, amount_cents: u64) -> Result<u64, Declined> {
         info!(
             "charging {amount_cents} cents",
             user_id = user_id,
-            gateway = gateway,
-            amount_cents = amount_cents
+            gateway = gateway
         );
         if gateway == "stripe" {
             error!("Payment failed", user_id = user_id, gateway = gateway);
+            return Err(Declined {
+                gateway: gateway.to_owned(),
+            });
         }
+        Ok(amount_cents)
     }
 }
 
@@ -86,7 +100,7 @@ mod indexing {
 
     /// The seed's exercise: an out-of-bounds index, caught and logged with
     /// everything needed to find it (the panic hook logs it too, at
-    /// CRITICAL, with its location).
+    /// CRITICAL, with its location and the request id).
     pub fn lookup(items: &[u32], index: usize) -> Option<u32> {
         match std::panic::catch_unwind(|| items[index]) {
             Ok(v) => Some(v),
@@ -110,33 +124,45 @@ mod worker {
 
     /// Makes two log calls per step (one DEBUG, filtered out by default);
     /// returns the time spent inside log calls — the part a blocking logger
-    /// would make the task wait — and the slowest single step.
-    pub async fn process_data(task: u32, events: u32) -> (Duration, Duration) {
+    /// would make the task wait — and the slowest single step. It never sees
+    /// the request id, yet every line it logs carries it.
+    pub async fn process_data(events: u32) -> (Duration, Duration) {
         let mut total = Duration::ZERO;
         let mut slowest = Duration::ZERO;
         for step in 0..events {
             let t = Instant::now();
-            debug!("step {step} starting", task = task);
+            debug!("step {step} starting");
             if step == 0 {
-                info!("Processing started...", task = task);
+                info!("Processing started...");
             } else if step == events / 2 {
-                warning!(
-                    "Data source latency detected.",
-                    task = task,
-                    latency_ms = 250
-                );
+                warning!("Data source latency detected.", latency_ms = 250);
             } else {
-                info!("processed batch {step}", task = task, rows = step * 10);
+                info!("processed batch {step}", rows = step * 10);
             }
             let spent = t.elapsed();
             total += spent;
             slowest = slowest.max(spent);
-            if step % 64 == 0 {
-                tokio::task::yield_now().await;
+            if step.is_multiple_of(16) {
+                tokio::time::sleep(Duration::from_micros(200)).await;
             }
         }
         (total, slowest)
     }
+}
+
+/// One request: a fresh request id (a UUID) for everything logged inside,
+/// including nested calls, across `.await` and worker threads.
+#[logged(level = "info", request_id, fields(task = task))]
+async fn handle_request(task: u32, events: u32) -> (Duration, Duration) {
+    let measured = worker::process_data(events).await;
+    if task.is_multiple_of(4) {
+        let gateway = if task == 0 { "stripe" } else { "adyen" };
+        let _ = payments::charge(u64::from(task) + 100, gateway, 1_500);
+    }
+    if task == 7 {
+        indexing::lookup(&[10, 20, 30], 7);
+    }
+    measured
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 4)]
@@ -154,22 +180,20 @@ async fn main() {
         });
 
     auth::init();
-    payments::charge(99, "stripe", 4_200);
-    payments::charge(7, "adyen", 1_000);
     config::load("/etc/observability-matrix/missing.toml");
-    indexing::lookup(&[10, 20, 30], 7);
 
-    // Ten concurrent tasks log without waiting for stdout.
+    // Ten concurrent requests log without waiting for stdout; each line
+    // carries its own request's id.
     let tasks = 10;
     let events_per_task = 200;
     let started = Instant::now();
     let handles: Vec<_> = (0..tasks)
-        .map(|task| tokio::spawn(worker::process_data(task, events_per_task)))
+        .map(|task| pulselog::spawn(handle_request(task, events_per_task)))
         .collect();
     let mut in_log_calls = Duration::ZERO;
     let mut slowest = Duration::ZERO;
     for h in handles {
-        let (total, worst) = h.await.expect("worker task");
+        let (total, worst) = h.await.expect("request task");
         in_log_calls += total;
         slowest = slowest.max(worst);
     }
@@ -177,10 +201,10 @@ async fn main() {
     #[allow(clippy::cast_precision_loss)]
     let mean_ns = in_log_calls.as_nanos() as f64 / calls as f64;
     info!(
-        "{tasks} concurrent tasks finished",
+        "{tasks} concurrent requests finished",
         log_calls = calls,
         mean_ns_per_call = mean_ns.round(),
-        slowest_call_us = slowest.as_micros(),
+        slowest_step_us = slowest.as_micros(),
         wall_ms = started.elapsed().as_millis()
     );
 }

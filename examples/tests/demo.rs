@@ -33,6 +33,7 @@ fn run(format: Option<&str>) -> Vec<String> {
 fn piped_output_is_only_json_lines_with_the_standard_keys() {
     let lines = run(None);
     let mut tasks = std::collections::BTreeSet::new();
+    let mut ids = std::collections::BTreeMap::<String, std::collections::BTreeSet<u64>>::new();
     for line in &lines {
         let v: serde_json::Value =
             serde_json::from_str(line).unwrap_or_else(|e| panic!("invalid JSON ({e}): {line}"));
@@ -48,17 +49,32 @@ fn piped_output_is_only_json_lines_with_the_standard_keys() {
             assert!(v.get(key).is_some(), "`{key}` missing: {line}");
         }
         if let Some(t) = v.get("task") {
-            tasks.insert(t.as_u64().unwrap());
+            let t = t.as_u64().unwrap();
+            tasks.insert(t);
+            // Every line of a request carries that request's id, nested
+            // calls included, though no function passes it on.
+            let id = v["request_id"].as_str().expect("request lines carry an id");
+            ids.entry(id.to_owned()).or_default().insert(t);
         }
     }
-    assert_eq!(tasks.len(), 10, "ten concurrent tasks logged");
-    let payment = lines
+    assert_eq!(tasks.len(), 10, "ten concurrent requests logged");
+    assert_eq!(ids.len(), 10, "one request id per request: {ids:?}");
+    assert!(ids.values().all(|t| t.len() == 1), "{ids:?}");
+    let nested = lines
         .iter()
-        .find(|l| l.contains("Payment failed"))
-        .expect("payment error");
-    let v: serde_json::Value = serde_json::from_str(payment).unwrap();
+        .filter(|l| l.contains("\"funcName\": \"process_data\""))
+        .count();
+    assert!(nested >= 10 * 100, "nested calls log inside the request");
+    let v = find(&lines, "Payment failed");
     assert_eq!(v["levelname"], "ERROR");
-    assert_eq!(v["user_id"], 99);
+    assert_eq!(v["user_id"], 100);
+    let returned = lines
+        .iter()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|e| e["message"] == "error" && e["funcName"] == "charge")
+        .expect("#[logged(err)] logs the returned error");
+    assert_eq!(returned["request_id"], v["request_id"]);
+    assert_eq!(returned["exc_info"]["message"], "card declined by stripe");
     assert_eq!(v["gateway"], "stripe");
     assert_eq!(v["name"], "observability_matrix::payments");
     assert_eq!(v["funcName"], "charge");
