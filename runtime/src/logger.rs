@@ -88,7 +88,7 @@ impl Logger {
 
     /// Writes whatever is still queued (events that raced with shutdown).
     fn drain_into(&self, out: &mut Output) {
-        self.queue.drain_stopped(|rec| out.format(&rec));
+        self.queue.drain_stopped(|rec| out.format(rec));
         let dropped = self.queue.take_dropped();
         if dropped > 0 {
             out.report_dropped(dropped);

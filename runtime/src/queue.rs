@@ -255,7 +255,7 @@ impl Queue {
 
     /// Pops every event queued so far, from every ring, with the writer
     /// stopped; answers any request left behind.
-    pub(crate) fn drain_stopped(&self, mut f: impl FnMut(Record)) {
+    pub(crate) fn drain_stopped(&self, mut f: impl FnMut(&Record)) {
         let mut rings = Rings::default();
         self.adopt(&mut rings);
         rings.pop_available(&mut f);
@@ -302,20 +302,25 @@ impl Queue {
 pub(crate) struct Rings(Vec<Consumer<Record>>);
 
 impl Rings {
-    /// Pops, from every ring, the events it holds now (not those pushed
-    /// while popping, so that a steady stream cannot delay a flush).
-    /// Returns how many were popped.
-    pub(crate) fn pop_available(&mut self, mut f: impl FnMut(Record)) -> usize {
+    /// Hands `f`, from every ring, the events it holds now (not those pushed
+    /// meanwhile, so that a steady stream cannot delay a flush), then frees
+    /// their slots. Records are read in place, in runs of at most `RUN` so
+    /// that a blocked producer gets room soon. Returns how many there were.
+    pub(crate) fn pop_available(&mut self, mut f: impl FnMut(&Record)) -> usize {
+        const RUN: usize = 256;
         let mut total = 0;
         for ring in &mut self.0 {
-            let n = ring.slots();
-            for _ in 0..n {
-                match ring.pop() {
-                    Ok(rec) => f(rec),
-                    Err(_) => break,
-                }
+            let mut left = ring.slots();
+            total += left;
+            while left > 0 {
+                let Ok(chunk) = ring.read_chunk(left.min(RUN)) else {
+                    break;
+                };
+                left -= chunk.len();
+                let (a, b) = chunk.as_slices();
+                a.iter().chain(b).for_each(&mut f);
+                chunk.commit_all();
             }
-            total += n;
         }
         total
     }

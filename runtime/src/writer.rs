@@ -157,8 +157,7 @@ pub(crate) fn run(queue: &Arc<Queue>, mut out: Output) -> Output {
         let requests = queue.take_requests();
         queue.adopt(&mut rings);
         let popped = rings.pop_available(|rec| {
-            out.format(&rec);
-            drop(rec);
+            out.format(rec);
             if out.buf.len() >= BATCH {
                 out.write_batch();
                 queue.drained();
