@@ -6,10 +6,11 @@
 
 use super::Event;
 use super::time::TimeFormat;
+use crate::callsite::Piece;
 use crate::level::Level;
 use crate::record::RecordBuilder;
 use crate::value::{Decoder, Encode, Value};
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::ops::Range;
 
 /// A standard key: one attribute of Python's `LogRecord` that pulselog
@@ -302,7 +303,24 @@ impl JsonFormat {
                 }
                 StdKey::Message => {
                     out.push(b'"');
-                    let _ = event.write_message_to(&mut Escaped(out));
+                    for piece in &site.message {
+                        match piece {
+                            MessagePiece::Lit(r) => out.extend_from_slice(&site.bytes[r.clone()]),
+                            MessagePiece::Value(i) => match event.value(*i) {
+                                Some(Value::Str(s)) => escape_into(out, s),
+                                Some(Value::I64(n)) => {
+                                    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+                                }
+                                Some(Value::U64(n)) => {
+                                    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+                                }
+                                Some(v) => {
+                                    let _ = write!(&mut Escaped(out), "{v}");
+                                }
+                                None => {}
+                            },
+                        }
+                    }
                     out.push(b'"');
                 }
                 // Rendered into the call site's static parts.
@@ -551,6 +569,14 @@ struct Site {
     parts: Vec<Part>,
     /// `, "key": ` of each event field.
     keys: Vec<Range<usize>>,
+    /// The message template, its literal text escaped.
+    message: Vec<MessagePiece>,
+}
+
+#[derive(Debug, Clone)]
+enum MessagePiece {
+    Lit(Range<usize>),
+    Value(usize),
 }
 
 #[derive(Debug, Clone)]
@@ -636,12 +662,27 @@ impl Site {
                 start..b.len()
             })
             .collect();
+        let message = event
+            .callsite()
+            .metadata()
+            .pieces
+            .iter()
+            .map(|piece| match *piece {
+                Piece::Lit(text) => {
+                    let start = b.len();
+                    escape_into(&mut b, text);
+                    MessagePiece::Lit(start..b.len())
+                }
+                Piece::Value(i) => MessagePiece::Value(usize::from(i)),
+            })
+            .collect();
         Site {
             callsite,
             level: event.level(),
             bytes: b,
             parts,
             keys,
+            message,
         }
     }
 

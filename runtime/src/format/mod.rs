@@ -35,6 +35,11 @@ impl<'a> Event<'a> {
         self.rec.callsite
     }
 
+    /// The value in slot `i` of the record.
+    pub(crate) fn value(&self, i: usize) -> Option<Value<'a>> {
+        self.values.get(i).copied()
+    }
+
     /// The event's level.
     #[must_use]
     pub fn level(&self) -> Level {
