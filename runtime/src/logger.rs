@@ -55,24 +55,32 @@ fn filter_allows(rec: &Record) -> bool {
         .is_some_and(|f| f.enabled(rec.callsite.metadata().target, rec.level))
 }
 
-/// Where every enabled event goes.
+/// Where every enabled event goes. The common case (no capture running,
+/// writer thread up) is kept small enough to inline into the call site.
+#[inline]
 pub(crate) fn dispatch(rec: Record) {
-    let rec = if crate::testing::active() {
-        match crate::testing::offer(rec) {
-            None => return,
-            Some(rec) if filter_allows(&rec) => rec,
-            Some(_) => return,
-        }
-    } else {
-        rec
-    };
-    let Some(logger) = LOGGER.get() else {
+    if crate::testing::active() {
+        dispatch_captured(rec);
         return;
+    }
+    match LOGGER.get() {
+        Some(logger) if !logger.closed.load(Ordering::Acquire) => logger.queue.push(rec),
+        Some(logger) => logger.write_sync(&rec),
+        None => {}
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn dispatch_captured(rec: Record) {
+    let rec = match crate::testing::offer(rec) {
+        Some(rec) if filter_allows(&rec) => rec,
+        _ => return,
     };
-    if logger.closed.load(Ordering::Acquire) {
-        logger.write_sync(&rec);
-    } else {
-        logger.queue.push(rec);
+    match LOGGER.get() {
+        Some(logger) if !logger.closed.load(Ordering::Acquire) => logger.queue.push(rec),
+        Some(logger) => logger.write_sync(&rec),
+        None => {}
     }
 }
 
