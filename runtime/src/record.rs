@@ -22,7 +22,10 @@ pub(crate) const INLINE: usize = 84;
 pub(crate) struct Data {
     len: u32,
     inline: [u8; INLINE],
-    /// Once set, holds all the bytes and `inline` is unused.
+    /// Once set, holds all the bytes and `inline` is unused. Boxed because
+    /// a `Vec` is 24 bytes and its box 8: the common, inline case keeps the
+    /// record at two cache lines; a spilled record pays one more allocation.
+    #[allow(clippy::box_collection)]
     heap: Option<Box<Vec<u8>>>,
 }
 
