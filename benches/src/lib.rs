@@ -80,6 +80,11 @@ pub const CONTENDERS: &[Contender] = &[
         workloads: FUNCTION_WORKLOADS,
     },
     Contender {
+        name: "tracing-request",
+        setup: "#[instrument(fields(request_id))] async fn + error! with the error, fmt JSON",
+        workloads: &[Workload::W5],
+    },
+    Contender {
         name: "fastrace",
         setup: "#[trace], JSON line per span, 100 calls per root",
         workloads: FUNCTION_WORKLOADS,
@@ -132,7 +137,7 @@ pub fn run_job(job: &Job<'_>) -> BTreeMap<&'static str, f64> {
     use contenders::{
         baseline::Baseline, env_logger::EnvLogger, fastrace::Fastrace, ftlog::Ftlog,
         logforth::Logforth, pulselog::Pulselog, slog::Slog, spdlog::Spdlog, tracing::Instrument,
-        tracing::Tracing,
+        tracing::RequestSpan, tracing::Tracing,
     };
     fn logger<L: workload::Logger>(job: &Job<'_>) -> BTreeMap<&'static str, f64> {
         let clock = Clock::calibrate(Duration::from_millis(50));
@@ -151,6 +156,13 @@ pub fn run_job(job: &Job<'_>) -> BTreeMap<&'static str, f64> {
             w => panic!("{} does not run {}", job.contender, w.name()),
         }
     }
+    fn request<R: workload::Request>(job: &Job<'_>) -> BTreeMap<&'static str, f64> {
+        let clock = Clock::calibrate(Duration::from_millis(50));
+        match job.workload {
+            Workload::W5 => workload::requests::<R>(&clock, job.out, job.capacity, job.n),
+            w => panic!("{} does not run {}", job.contender, w.name()),
+        }
+    }
     match job.contender {
         "pulselog" => logger::<Pulselog>(job),
         "tracing" => logger::<Tracing>(job),
@@ -162,6 +174,7 @@ pub fn run_job(job: &Job<'_>) -> BTreeMap<&'static str, f64> {
         "baseline" => logger::<Baseline>(job),
         "tracing-instrument" => traced::<Instrument>(job),
         "fastrace" => traced::<Fastrace>(job),
+        "tracing-request" => request::<RequestSpan>(job),
         other => panic!("unknown contender `{other}`"),
     }
 }

@@ -136,7 +136,7 @@ fn drive(mut opts: Options) -> ExitCode {
     let n_for = |w: Workload| match w {
         Workload::W1 | Workload::W2 => setup.n,
         Workload::W3 => setup.n_disabled,
-        Workload::W4On | Workload::W4Off => setup.n_function,
+        Workload::W4On | Workload::W4Off | Workload::W5 => setup.n_function,
     };
     let scratch = std::env::temp_dir().join(format!("pulselog-bench-{}", std::process::id()));
     std::fs::create_dir_all(&scratch).expect("scratch directory");
@@ -151,7 +151,11 @@ fn drive(mut opts: Options) -> ExitCode {
     // File runs first (lossless check), then interleaved rounds: each round
     // runs every job once, starting one job later than the round before.
     for &(name, w) in jobs.iter().filter(|(name, w)| {
-        *name != "baseline" && matches!(w, Workload::W1 | Workload::W2 | Workload::W4On)
+        *name != "baseline"
+            && matches!(
+                w,
+                Workload::W1 | Workload::W2 | Workload::W4On | Workload::W5
+            )
     }) {
         let file = scratch.join(format!("{name}-{}.log", w.name()));
         match run_child(&exe, name, w, n_for(w), setup.capacity, &file) {

@@ -187,6 +187,35 @@ pub fn render(setup: &Setup, results: &Results) -> String {
         let _ = writeln!(s, "| {row} | pending ({w}) | | | | | |");
     }
 
+    let _ = writeln!(
+        s,
+        "\n### W5: request scope and an error with its chain\n\n{} requests; each enters a request scope \
+         carrying a request id (an instrumented async fn, polled to completion) and logs one error whose \
+         source chain has three levels.\n\n\
+         | Contender | mean ns | p50 ns | p99 ns | M requests/s | lossless |\n|---|---|---|---|---|---|",
+        setup.n_function
+    );
+    for c in CONTENDERS
+        .iter()
+        .filter(|c| c.workloads.contains(&Workload::W5))
+    {
+        if let Some(runs) = results.runs.get(&(c.name.to_owned(), Workload::W5)) {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {} | {} |",
+                c.name,
+                cell(spread(runs, "mean_ns"), 1.0, 0),
+                cell(spread(runs, "p50_ns"), 1.0, 0),
+                cell(spread(runs, "p99_ns"), 1.0, 0),
+                cell(spread(runs, "lines_per_s"), 1e-6, 2),
+                lossless(results, c.name, Workload::W5),
+            );
+        }
+    }
+    for (w, row, _) in PENDING.iter().filter(|p| p.0 == "W5") {
+        let _ = writeln!(s, "| {row} | pending ({w}) | | | | |");
+    }
+
     let _ = writeln!(s, "\n### Pending rows\n");
     for (w, row, what) in PENDING {
         let _ = writeln!(s, "- {w}, {row}: not measured yet; needs {what}.");

@@ -40,6 +40,66 @@ pub trait Traced {
     fn lines_for(n: u64) -> u64;
 }
 
+/// The request workload (W5): an async request handler that enters a
+/// request scope carrying a request id and logs an error with its source
+/// chain.
+pub trait Request {
+    /// Installs the logger writing to `out`.
+    fn install(out: &Path, capacity: usize) -> Box<dyn FnOnce()>;
+    /// Runs one request to completion (the handler never waits, so one
+    /// poll completes it).
+    fn handle(i: u64);
+}
+
+/// Runs a future that completes without waiting, on this thread.
+pub fn run_ready<F: std::future::Future>(fut: F) -> F::Output {
+    let mut fut = std::pin::pin!(fut);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match fut.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(out) => out,
+        std::task::Poll::Pending => panic!("the request handler waited"),
+    }
+}
+
+/// The error every W5 request logs: three levels, outermost first.
+#[derive(Debug)]
+pub struct ConfigError(pub ParseError);
+/// Middle level of the W5 error chain.
+#[derive(Debug)]
+pub struct ParseError(pub std::io::ErrorKind);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("config load failed")
+    }
+}
+impl std::error::Error for ConfigError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
+}
+impl std::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("invalid config file")
+    }
+}
+impl std::error::Error for ParseError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&ROOT)
+    }
+}
+
+static ROOT: RootError = RootError;
+/// Root cause of the W5 error chain.
+#[derive(Debug)]
+pub struct RootError;
+impl std::fmt::Display for RootError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("permission denied")
+    }
+}
+impl std::error::Error for RootError {}
+
 /// Which workload a child runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Workload {
@@ -53,16 +113,20 @@ pub enum Workload {
     W4On,
     /// Instrumented function, events filtered out.
     W4Off,
+    /// Request scope entered by an instrumented async fn, plus one error
+    /// event with a three-level source chain.
+    W5,
 }
 
 impl Workload {
     /// Every workload, in report order.
-    pub const ALL: [Workload; 5] = [
+    pub const ALL: [Workload; 6] = [
         Workload::W1,
         Workload::W2,
         Workload::W3,
         Workload::W4On,
         Workload::W4Off,
+        Workload::W5,
     ];
 
     /// Command-line name.
@@ -74,6 +138,7 @@ impl Workload {
             Workload::W3 => "w3",
             Workload::W4On => "w4-on",
             Workload::W4Off => "w4-off",
+            Workload::W5 => "w5",
         }
     }
 
@@ -176,7 +241,7 @@ pub fn disabled<L: Logger>(out: &Path, capacity: usize, n: u64) -> Figures {
     for _ in 0..3 {
         let t = Instant::now();
         for i in 0..n {
-            black_box(black_box(i));
+            black_box(i);
         }
         best_empty = best_empty.min(t.elapsed().as_secs_f64());
         let t = Instant::now();
@@ -229,4 +294,13 @@ pub fn function<T: Traced>(
         if enabled { T::lines_for(n) as f64 } else { 0.0 },
     );
     m
+}
+
+/// W5: `n` requests, each timed whole.
+pub fn requests<R: Request>(clock: &Clock, out: &Path, capacity: usize, n: u64) -> Figures {
+    let finish = R::install(out, capacity);
+    let start = Instant::now();
+    let mut lat = Latencies::new();
+    timed(&mut lat, 0, n, R::handle);
+    finish_figures(clock, &lat, start, finish, out)
 }

@@ -35,6 +35,7 @@ fn every_contender_writes_every_line() {
             let expected = match w {
                 Workload::W4On => fig["expected_lines"],
                 Workload::W4Off => 0.0,
+                Workload::W5 => N as f64,
                 _ => N as f64,
             };
             assert_eq!(fig["lines"], expected, "{} {}", c.name, w.name());

@@ -1,7 +1,7 @@
 //! tracing: `tracing-subscriber` fmt JSON through `tracing-appender`'s
 //! non-blocking writer in its lossless mode (`lossy(false)`).
 
-use crate::workload::{Logger, Traced};
+use crate::workload::{ConfigError, Logger, ParseError, Request, Traced, run_ready};
 use std::path::Path;
 use tracing::{Level, debug, info, instrument};
 use tracing_appender::non_blocking::NonBlockingBuilder;
@@ -73,5 +73,30 @@ impl Traced for Instrument {
 
     fn lines_for(n: u64) -> u64 {
         n
+    }
+}
+
+/// tracing's request scope: an `#[instrument]`ed async handler with a
+/// `request_id` span field, logging the error (the JSON formatter prints
+/// its message; tracing records no chain or type).
+#[derive(Debug)]
+pub struct RequestSpan;
+
+#[instrument(level = "info", skip_all, fields(request_id = %id))]
+async fn handle_request(id: u64) {
+    let err = ConfigError(ParseError(std::io::ErrorKind::PermissionDenied));
+    tracing::error!(
+        error = &err as &(dyn std::error::Error + 'static),
+        "request failed"
+    );
+}
+
+impl Request for RequestSpan {
+    fn install(out: &Path, capacity: usize) -> Box<dyn FnOnce()> {
+        install(out, capacity, FmtSpan::NONE)
+    }
+
+    fn handle(i: u64) {
+        run_ready(handle_request(i));
     }
 }
