@@ -355,9 +355,13 @@ impl JsonFormat {
         for (i, (_, value)) in event.fields().enumerate() {
             // The cached key starts with its `, ` separator.
             let key = site.key(i);
-            out.extend_from_slice(if first { b"{" } else { b", " });
-            first = false;
-            out.extend_from_slice(&key[2..]);
+            if first {
+                out.push(b'{');
+                out.extend_from_slice(&key[2..]);
+                first = false;
+            } else {
+                out.extend_from_slice(key);
+            }
             write_value(out, value);
         }
         if first {
