@@ -61,22 +61,23 @@ fn filter_allows(rec: &Record) -> bool {
 pub(crate) fn dispatch(rec: Record) {
     if crate::testing::active() {
         dispatch_captured(rec);
-        return;
-    }
-    match LOGGER.get() {
-        Some(logger) if !logger.closed.load(Ordering::Acquire) => logger.queue.push(rec),
-        Some(logger) => logger.write_sync(&rec),
-        None => {}
+    } else {
+        deliver(rec);
     }
 }
 
 #[cold]
 #[inline(never)]
 fn dispatch_captured(rec: Record) {
-    let rec = match crate::testing::offer(rec) {
-        Some(rec) if filter_allows(&rec) => rec,
-        _ => return,
-    };
+    if let Some(rec) = crate::testing::offer(rec)
+        && filter_allows(&rec)
+    {
+        deliver(rec);
+    }
+}
+
+#[inline]
+fn deliver(rec: Record) {
     match LOGGER.get() {
         Some(logger) if !logger.closed.load(Ordering::Acquire) => logger.queue.push(rec),
         Some(logger) => logger.write_sync(&rec),
