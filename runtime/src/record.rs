@@ -15,9 +15,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 pub(crate) const INLINE: usize = 84;
 
 /// A record's encoded values: inline up to [`INLINE`] bytes, else on the
-/// heap. (`SmallVec` did the same job with about 150 instructions per
-/// appended string against 20 here: the log call's hot path is mostly
-/// appends.)
+/// heap. (With `SmallVec` in its place, appending one short string took
+/// about 195 instructions, and a whole `info!` with three values about 550;
+/// with this buffer the `info!` takes about 230, by callgrind.)
 #[derive(Clone)]
 pub(crate) struct Data {
     len: u32,
