@@ -167,7 +167,11 @@ pub(crate) fn run(queue: &Arc<Queue>, mut out: Output) -> Output {
         if dropped > 0 {
             out.report_dropped(dropped);
         }
-        out.write_batch();
+        // While events keep coming, a batch is written when full; it goes
+        // out as soon as the rings run dry (or a flush asks).
+        if popped == 0 || !requests.is_empty() {
+            out.write_batch();
+        }
         queue.drained();
         let mut stopped = Vec::new();
         if !requests.is_empty() {
