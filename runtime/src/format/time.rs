@@ -2,9 +2,10 @@
 //! time and rendered on the writer.
 //!
 //! The call site reads the CPU's invariant time-stamp counter through
-//! `quanta` (one `rdtsc`, about a third of the cost of `clock_gettime` on the
-//! benchmark machine; `quanta` falls back to the monotonic clock where there
-//! is no usable counter). The thread that formats a record converts the
+//! `quanta` (one `rdtsc`: 9 ns a read on the benchmark machine, against
+//! 34 ns for `SystemTime::now`; `quanta` falls back to the monotonic clock
+//! where there is no usable counter, and calibrates once, in about 1 ms, when
+//! the logger is installed). The thread that formats a record converts the
 //! stamp with an anchor, a (stamp, wall time) pair read together, which it
 //! renews every second so that the counter's calibration error cannot
 //! accumulate.
