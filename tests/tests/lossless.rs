@@ -83,11 +83,29 @@ fn nothing_is_lost_and_flush_waits_for_every_thread() {
         assert_eq!(seqs, (0..PER_THREAD).collect::<Vec<_>>(), "thread {t}");
     }
 
+    // Short-lived threads: each gets a ring, exits, and the writer drains
+    // and drops the ring; nothing is lost.
+    let churn: Vec<_> = (0..64)
+        .map(|t| std::thread::spawn(move || info!("short-lived", worker = t)))
+        .collect();
+    for h in churn {
+        h.join().unwrap();
+    }
+    pulselog::flush();
+    let workers: std::collections::BTreeSet<u64> = out
+        .lines()
+        .iter()
+        .filter_map(|l| l.get("worker").and_then(serde_json::Value::as_u64))
+        .collect();
+    assert_eq!(workers, (0..64).collect());
+    let before_exit = out.lines().len() as u64;
+    assert_eq!(before_exit, THREADS * PER_THREAD + 64);
+
     // An event logged while a thread's storage is torn down still arrives.
     std::thread::spawn(|| ON_EXIT.with(|_| ())).join().unwrap();
     pulselog::flush();
     let lines = out.lines();
-    assert_eq!(lines.len() as u64, THREADS * PER_THREAD + 1);
+    assert_eq!(lines.len() as u64, before_exit + 1);
     assert_eq!(
         lines.last().unwrap()["message"],
         "from a thread-local destructor"
