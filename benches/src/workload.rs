@@ -66,7 +66,7 @@ pub fn run_ready<F: std::future::Future>(fut: F) -> F::Output {
 pub struct ConfigError(pub ParseError);
 /// Middle level of the W5 error chain.
 #[derive(Debug)]
-pub struct ParseError(pub std::io::ErrorKind);
+pub struct ParseError(pub RootError);
 
 impl std::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -85,11 +85,10 @@ impl std::fmt::Display for ParseError {
 }
 impl std::error::Error for ParseError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&ROOT)
+        Some(&self.0)
     }
 }
 
-static ROOT: RootError = RootError;
 /// Root cause of the W5 error chain.
 #[derive(Debug)]
 pub struct RootError;

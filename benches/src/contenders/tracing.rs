@@ -1,7 +1,7 @@
 //! tracing: `tracing-subscriber` fmt JSON through `tracing-appender`'s
 //! non-blocking writer in its lossless mode (`lossy(false)`).
 
-use crate::workload::{ConfigError, Logger, ParseError, Request, Traced, run_ready};
+use crate::workload::{ConfigError, Logger, ParseError, Request, RootError, Traced, run_ready};
 use std::path::Path;
 use tracing::{Level, debug, info, instrument};
 use tracing_appender::non_blocking::NonBlockingBuilder;
@@ -84,7 +84,7 @@ pub struct RequestSpan;
 
 #[instrument(level = "info", skip_all, fields(request_id = %id))]
 async fn handle_request(id: u64) {
-    let err = ConfigError(ParseError(std::io::ErrorKind::PermissionDenied));
+    let err = ConfigError(ParseError(RootError));
     tracing::error!(
         error = &err as &(dyn std::error::Error + 'static),
         "request failed"
