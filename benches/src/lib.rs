@@ -1,1 +1,180 @@
 //! Side-by-side benchmarks of pulselog and its peers.
+//!
+//! The `bench` binary is both the driver and the child: the driver re-runs
+//! its own executable once per (contender, workload, round), so that every
+//! logger gets a fresh process (one global logger per process, its own peak
+//! RSS), and collects the `RESULT` line each child prints. See
+//! `benches/README.md`.
+
+pub mod clock;
+pub mod contenders;
+pub mod report;
+pub mod stats;
+pub mod workload;
+
+use clock::Clock;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+use workload::Workload;
+
+/// One row of the report: a logger and how it is configured.
+#[derive(Debug, Clone, Copy)]
+pub struct Contender {
+    /// Command-line name.
+    pub name: &'static str,
+    /// What the row shows (output format, queue).
+    pub setup: &'static str,
+    /// Which workloads it runs; the others are not applicable.
+    pub workloads: &'static [Workload],
+}
+
+const LOGGER_WORKLOADS: &[Workload] = &[Workload::W1, Workload::W2, Workload::W3];
+const FUNCTION_WORKLOADS: &[Workload] = &[Workload::W4On, Workload::W4Off];
+
+/// Every contender, in report order.
+pub const CONTENDERS: &[Contender] = &[
+    Contender {
+        name: "pulselog",
+        setup: "JSON, bounded queue, Overflow::Block",
+        workloads: LOGGER_WORKLOADS,
+    },
+    Contender {
+        name: "tracing",
+        setup: "fmt JSON + tracing-appender non_blocking, lossy(false)",
+        workloads: LOGGER_WORKLOADS,
+    },
+    Contender {
+        name: "slog",
+        setup: "slog-json + slog-async, OverflowStrategy::Block",
+        workloads: LOGGER_WORKLOADS,
+    },
+    Contender {
+        name: "env_logger",
+        setup: "log + env_logger, text, synchronous",
+        workloads: LOGGER_WORKLOADS,
+    },
+    Contender {
+        name: "ftlog",
+        setup: "log + ftlog, text, bounded(block)",
+        workloads: LOGGER_WORKLOADS,
+    },
+    Contender {
+        name: "spdlog",
+        setup: "spdlog-rs JsonFormatter, AsyncPoolSink, Block",
+        workloads: LOGGER_WORKLOADS,
+    },
+    Contender {
+        name: "logforth",
+        setup: "log + logforth JsonLayout, Async, overflow_block",
+        workloads: LOGGER_WORKLOADS,
+    },
+    Contender {
+        name: "baseline",
+        setup: "no logger: the harness's own cost",
+        workloads: &[Workload::W1, Workload::W2],
+    },
+    Contender {
+        name: "tracing-instrument",
+        setup: "#[instrument] + fmt JSON close events, non_blocking lossless",
+        workloads: FUNCTION_WORKLOADS,
+    },
+    Contender {
+        name: "tracing-request",
+        setup: "#[instrument(fields(request_id))] async fn + error! with the error, fmt JSON",
+        workloads: &[Workload::W5],
+    },
+    Contender {
+        name: "fastrace",
+        setup: "#[trace], JSON line per span, 100 calls per root",
+        workloads: FUNCTION_WORKLOADS,
+    },
+];
+
+/// Rows that belong in the report but whose pulselog side is not built
+/// yet: `(workload label, row, what it waits for)`.
+pub const PENDING: &[(&str, &str, &str)] = &[
+    (
+        "W4",
+        "pulselog #[logged]",
+        "the `#[logged]` attribute (enter/exit events, enabled and disabled)",
+    ),
+    (
+        "W5",
+        "pulselog #[logged(request_id)] + log_error!",
+        "`#[logged(request_id)]` on an async fn and `log_error!` with a 3-level chain",
+    ),
+];
+
+/// Looks a contender up by name.
+#[must_use]
+pub fn contender(name: &str) -> Option<&'static Contender> {
+    CONTENDERS.iter().find(|c| c.name == name)
+}
+
+/// What a child is asked to do.
+#[derive(Debug, Clone)]
+pub struct Job<'a> {
+    /// The contender.
+    pub contender: &'a str,
+    /// The workload.
+    pub workload: Workload,
+    /// Events (W1/W2), loop iterations (W3) or calls (W4).
+    pub n: u64,
+    /// Queue capacity, where the logger lets one set it.
+    pub capacity: usize,
+    /// Output path (`/dev/null` for throughput runs).
+    pub out: &'a Path,
+}
+
+/// Runs one job in this process and returns its figures. A process runs one
+/// job: loggers install themselves globally.
+///
+/// # Panics
+/// On an unknown contender or a workload it does not run.
+#[must_use]
+pub fn run_job(job: &Job<'_>) -> BTreeMap<&'static str, f64> {
+    use contenders::{
+        baseline::Baseline, env_logger::EnvLogger, fastrace::Fastrace, ftlog::Ftlog,
+        logforth::Logforth, pulselog::Pulselog, slog::Slog, spdlog::Spdlog, tracing::Instrument,
+        tracing::RequestSpan, tracing::Tracing,
+    };
+    fn logger<L: workload::Logger>(job: &Job<'_>) -> BTreeMap<&'static str, f64> {
+        let clock = Clock::calibrate(Duration::from_millis(50));
+        match job.workload {
+            Workload::W1 => workload::producers::<L>(&clock, job.out, job.capacity, job.n, 1),
+            Workload::W2 => workload::producers::<L>(&clock, job.out, job.capacity, job.n, 2),
+            Workload::W3 => workload::disabled::<L>(job.out, job.capacity, job.n),
+            w => panic!("{} does not run {}", job.contender, w.name()),
+        }
+    }
+    fn traced<T: workload::Traced>(job: &Job<'_>) -> BTreeMap<&'static str, f64> {
+        let clock = Clock::calibrate(Duration::from_millis(50));
+        match job.workload {
+            Workload::W4On => workload::function::<T>(&clock, job.out, job.capacity, job.n, true),
+            Workload::W4Off => workload::function::<T>(&clock, job.out, job.capacity, job.n, false),
+            w => panic!("{} does not run {}", job.contender, w.name()),
+        }
+    }
+    fn request<R: workload::Request>(job: &Job<'_>) -> BTreeMap<&'static str, f64> {
+        let clock = Clock::calibrate(Duration::from_millis(50));
+        match job.workload {
+            Workload::W5 => workload::requests::<R>(&clock, job.out, job.capacity, job.n),
+            w => panic!("{} does not run {}", job.contender, w.name()),
+        }
+    }
+    match job.contender {
+        "pulselog" => logger::<Pulselog>(job),
+        "tracing" => logger::<Tracing>(job),
+        "slog" => logger::<Slog>(job),
+        "env_logger" => logger::<EnvLogger>(job),
+        "ftlog" => logger::<Ftlog>(job),
+        "spdlog" => logger::<Spdlog>(job),
+        "logforth" => logger::<Logforth>(job),
+        "baseline" => logger::<Baseline>(job),
+        "tracing-instrument" => traced::<Instrument>(job),
+        "fastrace" => traced::<Fastrace>(job),
+        "tracing-request" => request::<RequestSpan>(job),
+        other => panic!("unknown contender `{other}`"),
+    }
+}

@@ -128,7 +128,7 @@ impl Default for Config {
     }
 }
 
-/// Default queue capacity, in events.
+/// Default queue capacity, in events per logging thread.
 pub const DEFAULT_CAPACITY: usize = 16 * 1024;
 
 impl Config {
@@ -218,7 +218,9 @@ impl Config {
         self
     }
 
-    /// Queue capacity in events (memory is about 200 bytes per event).
+    /// Queue capacity in events, per thread that logs: each thread gets its
+    /// own ring of this many events, allocated on its first event (memory
+    /// is 128 bytes per event, touched only as the ring fills).
     #[must_use]
     pub fn capacity(mut self, events: usize) -> Config {
         self.capacity = events;
@@ -273,6 +275,7 @@ impl Config {
             Format::Json => Formatter::Json(json),
             Format::Text => Formatter::Text(text),
         };
+        crate::format::time::warm_up();
         let sink = self.sink.map_or(Sink::Stdout, Sink::Writer);
         let queue = Queue::new(self.capacity, self.overflow, self.block_timeout);
         crate::logger::install(

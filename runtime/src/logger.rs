@@ -1,7 +1,7 @@
 //! The installed logger: global state that call sites reach.
 
 use crate::filter::{Filter, OFF};
-use crate::queue::{Msg, Queue, Signal};
+use crate::queue::{Control, Queue, Signal};
 use crate::record::Record;
 use crate::writer::Output;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -55,24 +55,33 @@ fn filter_allows(rec: &Record) -> bool {
         .is_some_and(|f| f.enabled(rec.callsite.metadata().target, rec.level))
 }
 
-/// Where every enabled event goes.
+/// Where every enabled event goes. The common case (no capture running,
+/// writer thread up) is kept small enough to inline into the call site.
+#[inline]
 pub(crate) fn dispatch(rec: Record) {
-    let rec = if crate::testing::active() {
-        match crate::testing::offer(rec) {
-            None => return,
-            Some(rec) if filter_allows(&rec) => rec,
-            Some(_) => return,
-        }
+    if crate::testing::active() {
+        dispatch_captured(rec);
     } else {
-        rec
-    };
-    let Some(logger) = LOGGER.get() else {
-        return;
-    };
-    if logger.closed.load(Ordering::Acquire) {
-        logger.write_sync(&rec);
-    } else {
-        logger.queue.push(rec);
+        deliver(rec);
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn dispatch_captured(rec: Record) {
+    if let Some(rec) = crate::testing::offer(rec)
+        && filter_allows(&rec)
+    {
+        deliver(rec);
+    }
+}
+
+#[inline]
+fn deliver(rec: Record) {
+    match LOGGER.get() {
+        Some(logger) if !logger.closed.load(Ordering::Acquire) => logger.queue.push(rec),
+        Some(logger) => logger.write_sync(&rec),
+        None => {}
     }
 }
 
@@ -88,13 +97,7 @@ impl Logger {
 
     /// Writes whatever is still queued (events that raced with shutdown).
     fn drain_into(&self, out: &mut Output) {
-        while let Some(msg) = self.queue.pop() {
-            match msg {
-                Msg::Event(rec) => out.format(&rec),
-                Msg::Flush(signal) => signal.notify(),
-                Msg::Shutdown => {}
-            }
-        }
+        self.queue.drain_stopped(|rec| out.format(rec));
         let dropped = self.queue.take_dropped();
         if dropped > 0 {
             out.report_dropped(dropped);
@@ -111,13 +114,8 @@ impl Logger {
             return;
         }
         let signal = Arc::new(Signal::default());
-        if self
-            .queue
-            .push_blocking(Msg::Flush(Arc::clone(&signal)), self.flush_timeout)
-            .is_ok()
-        {
-            signal.wait(self.flush_timeout);
-        }
+        self.queue.request(Control::Flush(Arc::clone(&signal)));
+        signal.wait(self.flush_timeout);
     }
 
     fn shutdown(&self) {
@@ -129,11 +127,9 @@ impl Logger {
         else {
             return;
         };
-        if self
-            .queue
-            .push_blocking(Msg::Shutdown, self.flush_timeout)
-            .is_err()
-        {
+        let stopped = Arc::new(Signal::default());
+        self.queue.request(Control::Shutdown(Arc::clone(&stopped)));
+        if !stopped.wait(self.flush_timeout) {
             // The writer is stuck on an output that does not drain; leave it
             // rather than hang the program.
             self.closed.store(true, Ordering::Release);

@@ -5,7 +5,7 @@ use crate::callsite::{Callsite, Metadata, Piece};
 use crate::context::Context;
 use crate::format::Formatter;
 use crate::level::Level;
-use crate::queue::{Msg, Queue};
+use crate::queue::{Control, Queue, Rings};
 use crate::record::{Record, RecordBuilder};
 use std::io::{self, Write};
 use std::sync::Arc;
@@ -95,7 +95,7 @@ impl Output {
         let rec = Record {
             callsite: &DROPPED_SITE,
             level: Level::Warning,
-            time_ns: crate::format::time::now_ns(),
+            stamp: crate::format::time::stamp(),
             context: Context::default(),
             data: b.into_bytes().into(),
             exc: None,
@@ -158,55 +158,62 @@ pub(crate) fn on_writer_thread() -> bool {
 }
 
 /// The writer thread's loop. Returns the output so that later events can be
-/// written synchronously.
+/// written synchronously; the rings go back to the queue.
 pub(crate) fn run(queue: &Arc<Queue>, mut out: Output) -> Output {
     IS_WRITER.with(|w| w.set(true));
+    let mut rings = Rings::default();
     let mut idle_rounds = 0u32;
     loop {
-        let mut shutdown = false;
-        let mut worked = false;
-        while let Some(msg) = queue.pop() {
-            worked = true;
-            match msg {
-                Msg::Event(rec) => {
-                    out.format(&rec);
-                    drop(rec);
-                    if out.buf.len() >= BATCH {
-                        out.write_batch();
-                        queue.drained();
-                    }
-                }
-                Msg::Flush(signal) => {
-                    let dropped = queue.take_dropped();
-                    if dropped > 0 {
-                        out.report_dropped(dropped);
-                    }
-                    out.flush_sink();
-                    signal.notify();
-                }
-                Msg::Shutdown => shutdown = true,
+        // Requests first: every event logged before a request is in a ring
+        // (or a ring waiting for adoption) by the time it is taken.
+        let requests = queue.take_requests();
+        queue.adopt(&mut rings);
+        let popped = rings.pop_available(|rec| {
+            out.format(rec);
+            if out.buf.len() >= BATCH {
+                out.write_batch();
+                queue.drained();
             }
-        }
+        });
         let dropped = queue.take_dropped();
         if dropped > 0 {
             out.report_dropped(dropped);
         }
-        out.write_batch();
+        // While events keep coming, a batch is written when full; it goes
+        // out as soon as the rings run dry (or a flush asks).
+        if popped == 0 || !requests.is_empty() {
+            out.write_batch();
+        }
         queue.drained();
-        if shutdown {
+        let mut stopped = Vec::new();
+        if !requests.is_empty() {
             out.flush_sink();
+            for c in requests {
+                match c {
+                    Control::Flush(signal) => signal.notify(),
+                    Control::Shutdown(signal) => stopped.push(signal),
+                }
+            }
+        }
+        if !stopped.is_empty() {
+            rings.retain_live();
+            queue.return_rings(rings);
+            for signal in stopped {
+                signal.notify();
+            }
             return out;
         }
-        if worked {
+        if popped > 0 {
             idle_rounds = 0;
             continue;
         }
+        rings.retain_live();
         // Stay awake briefly so that a steady stream costs no wake-ups.
         idle_rounds += 1;
         if idle_rounds < 32 {
             std::thread::yield_now();
         } else {
-            queue.idle(Duration::from_millis(100));
+            queue.idle(&rings, Duration::from_millis(100));
         }
     }
 }

@@ -12,12 +12,13 @@ use crate::level::Level;
 use crate::record::Record;
 use crate::value::{Decoder, Value};
 use smallvec::SmallVec;
-use std::fmt::Write as _;
+use std::fmt;
 
 /// A record decoded for formatting.
 #[derive(Debug)]
 pub struct Event<'a> {
     rec: &'a Record,
+    time_ns: u64,
     values: SmallVec<[Value<'a>; 12]>,
 }
 
@@ -25,8 +26,18 @@ impl<'a> Event<'a> {
     pub(crate) fn new(rec: &'a Record) -> Event<'a> {
         Event {
             rec,
+            time_ns: time::wall_ns(rec.stamp),
             values: Decoder::new(&rec.data).collect(),
         }
+    }
+
+    pub(crate) fn callsite(&self) -> &'static crate::callsite::Callsite {
+        self.rec.callsite
+    }
+
+    /// The value in slot `i` of the record.
+    pub(crate) fn value(&self, i: usize) -> Option<Value<'a>> {
+        self.values.get(i).copied()
     }
 
     /// The event's level.
@@ -98,7 +109,7 @@ impl<'a> Event<'a> {
     /// Wall-clock time of the call, nanoseconds since the Unix epoch.
     #[must_use]
     pub fn time_ns(&self) -> u64 {
-        self.rec.time_ns
+        self.time_ns
     }
 
     /// The request context the event was logged in.
@@ -109,20 +120,25 @@ impl<'a> Event<'a> {
 
     /// Appends the rendered message.
     pub fn write_message(&self, out: &mut String) {
+        let _ = self.write_message_to(out);
+    }
+
+    /// Renders the message into any writer (the JSON formatter escapes as
+    /// it goes, so no message string is built).
+    pub(crate) fn write_message_to(&self, out: &mut impl fmt::Write) -> fmt::Result {
         for piece in self.rec.callsite.metadata().pieces {
             match *piece {
-                Piece::Lit(s) => out.push_str(s),
+                Piece::Lit(s) => out.write_str(s)?,
                 Piece::Value(i) => match self.values.get(usize::from(i)) {
-                    Some(Value::Str(s)) => out.push_str(s),
-                    Some(Value::I64(v)) => out.push_str(itoa::Buffer::new().format(*v)),
-                    Some(Value::U64(v)) => out.push_str(itoa::Buffer::new().format(*v)),
-                    Some(v) => {
-                        let _ = write!(out, "{v}");
-                    }
+                    Some(Value::Str(s)) => out.write_str(s)?,
+                    Some(Value::I64(v)) => out.write_str(itoa::Buffer::new().format(*v))?,
+                    Some(Value::U64(v)) => out.write_str(itoa::Buffer::new().format(*v))?,
+                    Some(v) => write!(out, "{v}")?,
                     None => {}
                 },
             }
         }
+        Ok(())
     }
 
     /// The rendered message.

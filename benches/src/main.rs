@@ -1,0 +1,361 @@
+//! `bench`: runs every contender in its own process and writes the report.
+//!
+//! ```text
+//! cargo run --release -p pulselog-benches --bin bench -- [--quick | --full]
+//!     [--only NAME,NAME] [--rounds R] [--output PATH | --no-write]
+//! bench child CONTENDER WORKLOAD N CAPACITY OUT    (one measurement; used by the driver)
+//! ```
+
+use pulselog_benches::report::{self, Results, Setup};
+use pulselog_benches::stats::{parse_result, result_line};
+use pulselog_benches::workload::Workload;
+use pulselog_benches::{CONTENDERS, Job, contender, run_job};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+const CAPACITY: usize = 16 * 1024;
+/// A child that takes longer than this is stuck (a deadlock, a sink that
+/// stopped draining): it is killed and reported.
+const CHILD_TIMEOUT: Duration = Duration::from_secs(120);
+
+struct Options {
+    setup: Setup,
+    only: Option<Vec<String>>,
+    output: Option<PathBuf>,
+}
+
+fn usage() -> ExitCode {
+    eprintln!(
+        "usage: bench [--quick | --full] [--only NAME,NAME] [--rounds R] [--output PATH | --no-write]\n\
+         contenders: {}",
+        CONTENDERS
+            .iter()
+            .map(|c| c.name)
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    ExitCode::FAILURE
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("child") {
+        return child(&args[1..]);
+    }
+    match parse(&args) {
+        Some(opts) => drive(opts),
+        None => usage(),
+    }
+}
+
+fn child(args: &[String]) -> ExitCode {
+    let [name, workload, n, capacity, out] = args else {
+        return usage();
+    };
+    let (Some(workload), Ok(n), Ok(capacity)) =
+        (Workload::parse(workload), n.parse(), capacity.parse())
+    else {
+        return usage();
+    };
+    if contender(name).is_none() {
+        return usage();
+    }
+    let figures = run_job(&Job {
+        contender: name,
+        workload,
+        n,
+        capacity,
+        out: Path::new(out),
+    });
+    println!("{}", result_line(&figures));
+    ExitCode::SUCCESS
+}
+
+fn parse(args: &[String]) -> Option<Options> {
+    let mut quick = false;
+    let mut rounds = None;
+    let mut only = None;
+    let mut output = Some(workspace_root().join("BENCHMARKS.md"));
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--quick" => quick = true,
+            "--full" => quick = false,
+            "--rounds" => rounds = Some(it.next()?.parse().ok()?),
+            "--only" => only = Some(it.next()?.split(',').map(str::to_owned).collect()),
+            "--output" => output = Some(PathBuf::from(it.next()?)),
+            "--no-write" => output = None,
+            _ => return None,
+        }
+    }
+    let (mode, default_rounds, n, n_disabled, n_function) = if quick {
+        ("quick", 3, 200_000, 20_000_000, 50_000)
+    } else {
+        ("full", 5, 1_000_000, 100_000_000, 200_000)
+    };
+    Some(Options {
+        setup: Setup {
+            mode,
+            rounds: rounds.unwrap_or(default_rounds),
+            n,
+            n_disabled,
+            n_function,
+            capacity: CAPACITY,
+            environment: Vec::new(),
+            elapsed_s: 0.0,
+        },
+        only,
+        output,
+    })
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("benches/ sits in the workspace")
+        .to_path_buf()
+}
+
+fn drive(mut opts: Options) -> ExitCode {
+    let started = Instant::now();
+    let exe = std::env::current_exe().expect("own executable");
+    let selected: Vec<_> = CONTENDERS
+        .iter()
+        .filter(|c| {
+            opts.only
+                .as_ref()
+                .is_none_or(|o| o.iter().any(|n| n == c.name))
+        })
+        .collect();
+    let jobs: Vec<(&str, Workload)> = selected
+        .iter()
+        .flat_map(|c| c.workloads.iter().map(|w| (c.name, *w)))
+        .collect();
+    let setup = &opts.setup;
+    let n_for = |w: Workload| match w {
+        Workload::W1 | Workload::W2 => setup.n,
+        Workload::W3 => setup.n_disabled,
+        Workload::W4On | Workload::W4Off | Workload::W5 => setup.n_function,
+    };
+    let scratch = std::env::temp_dir().join(format!("pulselog-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).expect("scratch directory");
+    let mut results = Results::default();
+    eprintln!(
+        "bench: {} mode, {} rounds of {} jobs, plus a file run per throughput job",
+        setup.mode,
+        setup.rounds,
+        jobs.len()
+    );
+
+    // File runs first (lossless check), then interleaved rounds: each round
+    // runs every job once, starting one job later than the round before.
+    for &(name, w) in jobs.iter().filter(|(name, w)| {
+        *name != "baseline"
+            && matches!(
+                w,
+                Workload::W1 | Workload::W2 | Workload::W4On | Workload::W5
+            )
+    }) {
+        let file = scratch.join(format!("{name}-{}.log", w.name()));
+        match run_child(&exe, name, w, n_for(w), setup.capacity, &file) {
+            Ok(fig) => {
+                let found = fig.get("lines").copied().unwrap_or(0.0) as u64;
+                let expected = fig
+                    .get("expected_lines")
+                    .copied()
+                    .unwrap_or(n_for(w) as f64) as u64;
+                eprintln!(
+                    "  file  {name:<20} {:<7} {found}/{expected} lines",
+                    w.name()
+                );
+                results
+                    .files
+                    .insert((name.to_owned(), w), (found, expected));
+            }
+            Err(e) => results.failures.push(e),
+        }
+        let _ = std::fs::remove_file(&file);
+    }
+    for round in 0..setup.rounds {
+        for k in 0..jobs.len() {
+            let (name, w) = jobs[(k + round) % jobs.len()];
+            match run_child(
+                &exe,
+                name,
+                w,
+                n_for(w),
+                setup.capacity,
+                Path::new("/dev/null"),
+            ) {
+                Ok(fig) => {
+                    eprintln!("  r{round}    {name:<20} {:<7} {}", w.name(), brief(&fig));
+                    results
+                        .runs
+                        .entry((name.to_owned(), w))
+                        .or_default()
+                        .push(fig);
+                }
+                Err(e) => results.failures.push(e),
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+
+    opts.setup.environment = environment();
+    opts.setup.elapsed_s = started.elapsed().as_secs_f64();
+    let generated = report::render(&opts.setup, &results);
+    match &opts.output {
+        Some(path) => {
+            let existing = std::fs::read_to_string(path).unwrap_or_default();
+            if let Err(e) = std::fs::write(path, report::splice(&existing, &generated)) {
+                eprintln!("bench: cannot write {}: {e}", path.display());
+                return ExitCode::FAILURE;
+            }
+            eprintln!("bench: wrote {}", path.display());
+        }
+        None => print!("{generated}"),
+    }
+    if results.failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        for f in &results.failures {
+            eprintln!("bench: {f}");
+        }
+        ExitCode::FAILURE
+    }
+}
+
+fn brief(fig: &std::collections::BTreeMap<String, f64>) -> String {
+    let g = |k: &str| fig.get(k).copied().unwrap_or(f64::NAN);
+    if fig.contains_key("disabled_ns") {
+        format!(
+            "disabled {:.2} ns, empty {:.2} ns",
+            g("disabled_ns"),
+            g("empty_ns")
+        )
+    } else {
+        format!(
+            "mean {:.0} ns, p50 {:.0} ns, {:.2} M/s, rss {:.1} MiB",
+            g("mean_ns"),
+            g("p50_ns"),
+            g("lines_per_s") / 1e6,
+            g("rss_kib") / 1024.0
+        )
+    }
+}
+
+/// Runs one measurement in a fresh process.
+fn run_child(
+    exe: &Path,
+    name: &str,
+    w: Workload,
+    n: u64,
+    capacity: usize,
+    out: &Path,
+) -> Result<std::collections::BTreeMap<String, f64>, String> {
+    let what = format!("{name} {}", w.name());
+    let mut child = Command::new(exe)
+        .args([
+            "child",
+            name,
+            w.name(),
+            &n.to_string(),
+            &capacity.to_string(),
+        ])
+        .arg(out)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("{what}: cannot start: {e}"))?;
+    let deadline = Instant::now() + CHILD_TIMEOUT;
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+            Ok(None) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("{what}: killed after {CHILD_TIMEOUT:?}"));
+            }
+            Err(e) => return Err(format!("{what}: {e}")),
+        }
+    }
+    let output = child
+        .wait_with_output()
+        .map_err(|e| format!("{what}: {e}"))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let last = stderr.lines().rev().take(3).collect::<Vec<_>>().join(" / ");
+        return Err(format!("{what}: exited with {}: {last}", output.status));
+    }
+    parse_result(&stdout).ok_or_else(|| format!("{what}: no result line"))
+}
+
+/// Machine, toolchain, crate versions and date.
+fn environment() -> Vec<(String, String)> {
+    let mut env = Vec::new();
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_owned())
+        })
+        .unwrap_or_else(|| std::env::consts::ARCH.to_owned());
+    let cores = std::thread::available_parallelism().map_or(0, std::num::NonZero::get);
+    env.push((
+        "Machine".to_owned(),
+        format!("{cpu}, {cores} logical CPUs, {}", std::env::consts::OS),
+    ));
+    let rustc = Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_owned()))
+        .arg("-V")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default();
+    env.push(("Toolchain".to_owned(), rustc));
+    env.push(("Crates".to_owned(), crate_versions()));
+    env.push((
+        "Date".to_owned(),
+        jiff::Timestamp::now()
+            .strftime("%Y-%m-%d %H:%M UTC")
+            .to_string(),
+    ));
+    env
+}
+
+/// Versions of the compared crates, as resolved in `Cargo.lock`.
+fn crate_versions() -> String {
+    const CRATES: &[&str] = &[
+        "pulselog",
+        "tracing",
+        "tracing-subscriber",
+        "tracing-appender",
+        "slog",
+        "slog-json",
+        "slog-async",
+        "log",
+        "env_logger",
+        "ftlog",
+        "spdlog-rs",
+        "logforth",
+        "fastrace",
+    ];
+    let lock = std::fs::read_to_string(workspace_root().join("Cargo.lock")).unwrap_or_default();
+    let mut found = Vec::new();
+    let mut name = None;
+    for line in lock.lines() {
+        if let Some(n) = line.strip_prefix("name = ") {
+            name = Some(n.trim_matches('"').to_owned());
+        } else if let (Some(v), Some(n)) = (line.strip_prefix("version = "), name.take())
+            && CRATES.contains(&n.as_str())
+        {
+            found.push(format!("{n} {}", v.trim_matches('"')));
+        }
+    }
+    found.join(", ")
+}
