@@ -115,7 +115,8 @@ impl Logger {
         }
         let signal = Arc::new(Signal::default());
         self.queue.request(Control::Flush(Arc::clone(&signal)));
-        signal.wait(self.flush_timeout);
+        self.queue
+            .wait_while_progressing(&signal, self.flush_timeout);
     }
 
     fn shutdown(&self) {
@@ -129,9 +130,13 @@ impl Logger {
         };
         let stopped = Arc::new(Signal::default());
         self.queue.request(Control::Shutdown(Arc::clone(&stopped)));
-        if !stopped.wait(self.flush_timeout) {
-            // The writer is stuck on an output that does not drain; leave it
-            // rather than hang the program.
+        // A slow output is waited for, however long it takes to write the
+        // backlog; an output that accepts nothing for a whole timeout is
+        // stuck, and the writer is left to it rather than hang the program.
+        if !self
+            .queue
+            .wait_while_progressing(&stopped, self.flush_timeout)
+        {
             self.closed.store(true, Ordering::Release);
             return;
         }

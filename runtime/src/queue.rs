@@ -85,6 +85,9 @@ pub(crate) struct Queue {
     /// Set when a blocked producer gave up: the output is not draining, so
     /// further producers drop at once instead of each waiting again.
     stalled: AtomicBool,
+    /// Batches written so far: lets a flush tell a slow output from a stuck
+    /// one.
+    progress: AtomicU64,
     dropped: AtomicU64,
 }
 
@@ -101,6 +104,7 @@ impl Queue {
             overflow,
             block_timeout,
             stalled: AtomicBool::new(false),
+            progress: AtomicU64::new(0),
             dropped: AtomicU64::new(0),
         }
     }
@@ -291,8 +295,25 @@ impl Queue {
 
     /// The writer made progress: blocked producers may wait again.
     pub(crate) fn drained(&self) {
+        self.progress.fetch_add(1, Ordering::Relaxed);
         if self.stalled.load(Ordering::Relaxed) {
             self.stalled.store(false, Ordering::Relaxed);
+        }
+    }
+
+    /// Waits for `signal` for as long as the writer keeps making progress:
+    /// false once a whole `timeout` passes without any (a stuck output).
+    pub(crate) fn wait_while_progressing(&self, signal: &Signal, timeout: Duration) -> bool {
+        let mut seen = self.progress.load(Ordering::Relaxed);
+        loop {
+            if signal.wait(timeout) {
+                return true;
+            }
+            let now = self.progress.load(Ordering::Relaxed);
+            if now == seen {
+                return false;
+            }
+            seen = now;
         }
     }
 

@@ -267,6 +267,16 @@ fn overflow_drop_counts_and_reports_what_it_dropped() {
 }
 
 #[test]
+fn a_slow_output_is_waited_for_at_exit_however_long_the_backlog() {
+    // Each write takes 40 ms and the timeout is 100 ms: the backlog takes
+    // far longer than one timeout to drain, but it keeps draining.
+    let n = 8000;
+    let out = run(&["slow-drain", &n.to_string()], &[]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(stdout_lines(&out).len(), n);
+}
+
+#[test]
 fn a_stuck_output_does_not_hang_the_program() {
     let out = run(&["stalled", "50"], &[]);
     let stderr = String::from_utf8_lossy(&out.stderr);

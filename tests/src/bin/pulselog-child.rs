@@ -47,6 +47,19 @@ impl<W: Write> Write for Slow<W> {
     }
 }
 
+/// Takes its time over every write, as a congested pipe does.
+struct SlowBatches<W>(W);
+
+impl<W: Write> Write for SlowBatches<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        std::thread::sleep(Duration::from_millis(40));
+        self.0.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
 /// Never finishes a write: an output that stopped draining.
 struct Stuck;
 
@@ -156,6 +169,16 @@ fn main() {
                 .capacity(8)
                 .overflow(Overflow::Drop)
                 .writer(Slow(std::io::stdout()))
+                .install()
+                .expect("install");
+            lines(n);
+        }
+        "slow-drain" => {
+            let _guard = Config::new()
+                .format(pulselog::Format::Json)
+                .capacity(8192)
+                .block_timeout(Duration::from_millis(100))
+                .writer(SlowBatches(std::io::stdout()))
                 .install()
                 .expect("install");
             lines(n);
