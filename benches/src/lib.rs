@@ -75,9 +75,19 @@ pub const CONTENDERS: &[Contender] = &[
         workloads: &[Workload::W1, Workload::W2],
     },
     Contender {
+        name: "pulselog-logged",
+        setup: "#[logged(level = \"info\")]: enter + exit JSON lines",
+        workloads: FUNCTION_WORKLOADS,
+    },
+    Contender {
         name: "tracing-instrument",
         setup: "#[instrument] + fmt JSON close events, non_blocking lossless",
         workloads: FUNCTION_WORKLOADS,
+    },
+    Contender {
+        name: "pulselog-request",
+        setup: "#[logged(request_id = id)] async fn + log_error! with type and chain, JSON",
+        workloads: &[Workload::W5],
     },
     Contender {
         name: "tracing-request",
@@ -89,21 +99,6 @@ pub const CONTENDERS: &[Contender] = &[
         setup: "#[trace], JSON line per span, 100 calls per root",
         workloads: FUNCTION_WORKLOADS,
     },
-];
-
-/// Rows that belong in the report but whose pulselog side is not built
-/// yet: `(workload label, row, what it waits for)`.
-pub const PENDING: &[(&str, &str, &str)] = &[
-    (
-        "W4",
-        "pulselog #[logged]",
-        "the `#[logged]` attribute (enter/exit events, enabled and disabled)",
-    ),
-    (
-        "W5",
-        "pulselog #[logged(request_id)] + log_error!",
-        "`#[logged(request_id)]` on an async fn and `log_error!` with a 3-level chain",
-    ),
 ];
 
 /// Looks a contender up by name.
@@ -136,8 +131,8 @@ pub struct Job<'a> {
 pub fn run_job(job: &Job<'_>) -> BTreeMap<&'static str, f64> {
     use contenders::{
         baseline::Baseline, env_logger::EnvLogger, fastrace::Fastrace, ftlog::Ftlog,
-        logforth::Logforth, pulselog::Pulselog, slog::Slog, spdlog::Spdlog, tracing::Instrument,
-        tracing::RequestSpan, tracing::Tracing,
+        logforth::Logforth, pulselog::Logged, pulselog::Pulselog, pulselog::RequestScope,
+        slog::Slog, spdlog::Spdlog, tracing::Instrument, tracing::RequestSpan, tracing::Tracing,
     };
     fn logger<L: workload::Logger>(job: &Job<'_>) -> BTreeMap<&'static str, f64> {
         let clock = Clock::calibrate(Duration::from_millis(50));
@@ -172,6 +167,8 @@ pub fn run_job(job: &Job<'_>) -> BTreeMap<&'static str, f64> {
         "spdlog" => logger::<Spdlog>(job),
         "logforth" => logger::<Logforth>(job),
         "baseline" => logger::<Baseline>(job),
+        "pulselog-logged" => traced::<Logged>(job),
+        "pulselog-request" => request::<RequestScope>(job),
         "tracing-instrument" => traced::<Instrument>(job),
         "fastrace" => traced::<Fastrace>(job),
         "tracing-request" => request::<RequestSpan>(job),

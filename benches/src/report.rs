@@ -1,9 +1,9 @@
 //! The Markdown report: tables of medians with min–max, and the machine,
 //! toolchain and crate versions they were measured with.
 
+use crate::CONTENDERS;
 use crate::stats::Spread;
 use crate::workload::Workload;
-use crate::{CONTENDERS, PENDING};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -183,9 +183,6 @@ pub fn render(setup: &Setup, results: &Results) -> String {
             lossless(results, c.name, Workload::W4On),
         );
     }
-    for (w, row, _) in PENDING.iter().filter(|p| p.0 == "W4") {
-        let _ = writeln!(s, "| {row} | pending ({w}) | | | | | |");
-    }
 
     let _ = writeln!(
         s,
@@ -211,14 +208,6 @@ pub fn render(setup: &Setup, results: &Results) -> String {
                 lossless(results, c.name, Workload::W5),
             );
         }
-    }
-    for (w, row, _) in PENDING.iter().filter(|p| p.0 == "W5") {
-        let _ = writeln!(s, "| {row} | pending ({w}) | | | | |");
-    }
-
-    let _ = writeln!(s, "\n### Pending rows\n");
-    for (w, row, what) in PENDING {
-        let _ = writeln!(s, "- {w}, {row}: not measured yet; needs {what}.");
     }
 
     if !results.failures.is_empty() {

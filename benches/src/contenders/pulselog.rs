@@ -1,6 +1,6 @@
 //! pulselog: JSON to the sink, bounded queue, `Overflow::Block`.
 
-use crate::workload::Logger;
+use crate::workload::{ConfigError, Logger, ParseError, Request, RootError, Traced, run_ready};
 use pulselog::prelude::*;
 use pulselog::{Config, Format, Overflow};
 use std::path::Path;
@@ -11,15 +11,7 @@ pub struct Pulselog;
 
 impl Logger for Pulselog {
     fn install(out: &Path, capacity: usize) -> Box<dyn FnOnce()> {
-        let guard = Config::new()
-            .format(Format::Json)
-            .level(Level::Info)
-            .overflow(Overflow::Block)
-            .capacity(capacity)
-            .writer(super::open(out))
-            .install()
-            .expect("pulselog installs");
-        Box::new(move || drop(guard))
+        install(out, capacity)
     }
 
     #[inline]
@@ -30,5 +22,75 @@ impl Logger for Pulselog {
     #[inline]
     fn disabled(i: u64) {
         debug!("request {i} failed", user_id = 99, gateway = "stripe");
+    }
+}
+
+fn install(out: &Path, capacity: usize) -> Box<dyn FnOnce()> {
+    let guard = Config::new()
+        .format(Format::Json)
+        .level(Level::Info)
+        .overflow(Overflow::Block)
+        .capacity(capacity)
+        .writer(super::open(out))
+        .install()
+        .expect("pulselog installs");
+    Box::new(move || drop(guard))
+}
+
+/// pulselog's `#[logged]`: an `enter` and an `exit` line (with
+/// `elapsed_ms`) per call.
+#[derive(Debug)]
+pub struct Logged;
+
+#[logged(level = "info")]
+#[inline(never)]
+fn work_info(x: u64) -> u64 {
+    x.wrapping_mul(3)
+}
+
+#[logged]
+#[inline(never)]
+fn work_debug(x: u64) -> u64 {
+    x.wrapping_mul(3)
+}
+
+impl Traced for Logged {
+    fn install(out: &Path, capacity: usize, _enabled: bool) -> Box<dyn FnOnce()> {
+        install(out, capacity)
+    }
+
+    fn call_enabled(i: u64) -> u64 {
+        work_info(i)
+    }
+
+    fn call_disabled(i: u64) -> u64 {
+        work_debug(i)
+    }
+
+    fn lines_for(n: u64) -> u64 {
+        2 * n
+    }
+}
+
+/// pulselog's request scope: `#[logged(request_id = id)]` on an async
+/// handler (its enter/exit at DEBUG, filtered out, as tracing's span lines
+/// are not written either) and `log_error!` with the error's type and whole
+/// chain.
+#[derive(Debug)]
+pub struct RequestScope;
+
+#[logged(request_id = id)]
+async fn handle_request(id: u64) {
+    let err = ConfigError(ParseError(RootError));
+    log_error!(err, "request failed");
+}
+
+impl Request for RequestScope {
+    fn install(out: &Path, capacity: usize) -> Box<dyn FnOnce()> {
+        install(out, capacity)
+    }
+
+    fn handle(i: u64) {
+        run_ready(handle_request(i));
     }
 }
