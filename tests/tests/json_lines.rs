@@ -2,24 +2,12 @@
 //! (each call site's static parts are rendered once and reused): key order,
 //! values, per-event level of `log!`, static fields, context, renames.
 
+mod common;
+
+use common::Shared;
 use pulselog::prelude::*;
 use pulselog::{Config, Context, JsonFormat};
 use serde_json::Value;
-use std::io::{self, Write};
-use std::sync::{Arc, Mutex};
-
-#[derive(Clone, Default)]
-struct Shared(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Shared {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
 
 fn keys(line: &str) -> Vec<String> {
     let v: serde_json::Map<String, Value> = serde_json::from_str(line).unwrap();
@@ -59,7 +47,7 @@ fn the_writer_renders_every_key_of_every_line() {
         .scope(|| emit(Level::Warning, 9));
     drop(guard);
 
-    let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+    let text = out.text();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 5);
     let expected_keys = [

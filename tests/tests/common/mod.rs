@@ -1,0 +1,82 @@
+//! Sinks shared by the test binaries that install a logger writing to
+//! memory. Each binary uses part of this module.
+#![allow(dead_code)]
+
+use std::io::{self, Write};
+use std::sync::{Arc, Condvar, Mutex};
+
+/// An in-memory output.
+#[derive(Clone, Default)]
+pub struct Shared(Arc<Mutex<Vec<u8>>>);
+
+impl Shared {
+    /// Everything written so far.
+    pub fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).expect("UTF-8 output")
+    }
+
+    /// Everything written so far, one JSON value per line.
+    pub fn lines(&self) -> Vec<serde_json::Value> {
+        self.text()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+            .collect()
+    }
+}
+
+impl Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// An output whose writes block until it is released: an output that
+/// stopped draining, for as long as a test needs.
+#[derive(Clone, Default)]
+pub struct Gate {
+    out: Shared,
+    open: Arc<(Mutex<bool>, Condvar)>,
+}
+
+impl Gate {
+    /// Lets every write through from now on.
+    pub fn release(&self) {
+        *self.open.0.lock().unwrap() = true;
+        self.open.1.notify_all();
+    }
+
+    /// What was written once released.
+    pub fn lines(&self) -> Vec<serde_json::Value> {
+        self.out.lines()
+    }
+}
+
+impl Write for Gate {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let (open, cv) = &*self.open;
+        let _open = cv.wait_while(open.lock().unwrap(), |o| !*o).unwrap();
+        self.out.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Events whose message starts with `prefix`, and the drops the logger
+/// reported: together they must account for every event logged.
+pub fn written_and_dropped(lines: &[serde_json::Value], prefix: &str) -> (u64, u64) {
+    let written = lines
+        .iter()
+        .filter(|l| l["message"].as_str().unwrap().starts_with(prefix))
+        .count() as u64;
+    let dropped = lines
+        .iter()
+        .filter_map(|l| l.get("dropped"))
+        .map(|d| d.as_u64().unwrap())
+        .sum();
+    (written, dropped)
+}
