@@ -3,6 +3,7 @@
 //! is a stable interface on its own.
 
 mod event;
+mod field;
 mod logged;
 mod template;
 

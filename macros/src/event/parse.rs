@@ -10,26 +10,7 @@ pub enum LevelSpec {
     Dynamic(Expr),
 }
 
-/// How a field's value is recorded.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Sigil {
-    /// By type: numbers and booleans stay numbers, strings stay strings,
-    /// anything else through `Display`, else `Debug`.
-    Auto,
-    /// `key = %value`: always through `Display`.
-    Display,
-    /// `key = ?value`: always through `Debug`.
-    Debug,
-}
-
-pub struct Field {
-    /// The key as written, dots included (`http.method`).
-    pub key: String,
-    /// Tokens of the key, for error spans.
-    pub key_tokens: TokenStream,
-    pub sigil: Sigil,
-    pub value: Expr,
-}
+pub use crate::field::{Field, Sigil};
 
 pub enum Item {
     Positional(Expr),
@@ -178,31 +159,7 @@ impl Parse for Item {
             use syn::parse::discouraged::Speculative;
             input.advance_to(&fork);
             input.parse::<Token![=]>()?;
-            let sigil = if input.peek(Token![%]) {
-                input.parse::<Token![%]>()?;
-                Sigil::Display
-            } else if input.peek(Token![?]) {
-                input.parse::<Token![?]>()?;
-                Sigil::Debug
-            } else {
-                Sigil::Auto
-            };
-            if input.is_empty() || input.peek(Token![,]) {
-                return Err(syn::Error::new_spanned(
-                    &key.1,
-                    format!(
-                        "missing value for field `{}`: write `{} = value`",
-                        key.0, key.0
-                    ),
-                ));
-            }
-            let value = input.parse()?;
-            return Ok(Item::Field(Field {
-                key: key.0,
-                key_tokens: key.1,
-                sigil,
-                value,
-            }));
+            return Field::parse_value(input, key.0, key.1).map(Item::Field);
         }
         Ok(Item::Positional(input.parse()?))
     }

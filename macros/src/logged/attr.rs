@@ -46,25 +46,7 @@ pub enum RequestIdOpt {
     Expr(Expr),
 }
 
-/// How a field's value is recorded.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Sigil {
-    /// By type, as the log macros do.
-    Auto,
-    /// `k = %expr`.
-    Display,
-    /// `k = ?expr`.
-    Debug,
-}
-
-pub struct Field {
-    /// The key, dots included.
-    pub key: String,
-    /// The key's tokens, for error spans.
-    pub key_tokens: TokenStream,
-    pub sigil: Sigil,
-    pub value: Expr,
-}
+pub use crate::field::{Field, Sigil};
 
 pub struct ArgsOpt {
     /// `args(a, b)`; `None` for a bare `args` (every argument).
@@ -112,7 +94,8 @@ fn parse_args(input: ParseStream<'_>) -> syn::Result<Args> {
             let k: kw::fields = input.parse()?;
             let content;
             syn::parenthesized!(content in input);
-            let list = Punctuated::<Field, Token![,]>::parse_terminated(&content)?;
+            let list =
+                Punctuated::<Field, Token![,]>::parse_terminated_with(&content, parse_field)?;
             set(
                 &mut args.fields,
                 list.into_iter().collect(),
@@ -229,44 +212,23 @@ fn parse_err(input: ParseStream<'_>, span: Span) -> syn::Result<ErrOpt> {
     }
 }
 
-impl Parse for Field {
-    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        let first = Ident::parse_any(input)?;
-        let mut key = first.unraw().to_string();
-        let mut key_tokens = quote::quote!(#first);
-        while input.peek(Token![.]) {
-            let dot: Token![.] = input.parse()?;
-            let part = Ident::parse_any(input)?;
-            key.push('.');
-            key.push_str(&part.unraw().to_string());
-            key_tokens.extend(quote::quote!(#dot #part));
-        }
-        let eq: Token![=] = input.parse().map_err(|_| {
-            syn::Error::new(
-                key_tokens.span(),
-                format!("expected `{key} = value` in `fields(...)`"),
-            )
-        })?;
-        let sigil = if input.peek(Token![%]) {
-            input.parse::<Token![%]>()?;
-            Sigil::Display
-        } else if input.peek(Token![?]) {
-            input.parse::<Token![?]>()?;
-            Sigil::Debug
-        } else {
-            Sigil::Auto
-        };
-        if input.is_empty() || input.peek(Token![,]) {
-            return Err(syn::Error::new(
-                eq.span,
-                format!("missing value for field `{key}`: write `{key} = value`"),
-            ));
-        }
-        Ok(Field {
-            key,
-            key_tokens,
-            sigil,
-            value: input.parse()?,
-        })
+/// One `key = value` of `fields(...)`.
+fn parse_field(input: ParseStream<'_>) -> syn::Result<Field> {
+    let first = Ident::parse_any(input)?;
+    let mut key = first.unraw().to_string();
+    let mut key_tokens = quote::quote!(#first);
+    while input.peek(Token![.]) {
+        let dot: Token![.] = input.parse()?;
+        let part = Ident::parse_any(input)?;
+        key.push('.');
+        key.push_str(&part.unraw().to_string());
+        key_tokens.extend(quote::quote!(#dot #part));
     }
+    input.parse::<Token![=]>().map_err(|_| {
+        syn::Error::new(
+            key_tokens.span(),
+            format!("expected `{key} = value` in `fields(...)`"),
+        )
+    })?;
+    Field::parse_value(input, key, key_tokens)
 }
