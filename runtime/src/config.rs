@@ -128,12 +128,15 @@ impl Default for Config {
     }
 }
 
-/// Default queue capacity, in events per logging thread.
-pub const DEFAULT_CAPACITY: usize = 16 * 1024;
+/// Default queue capacity, in events per logging thread: 512 KiB per
+/// thread that logs, so that a pool of many threads stays small, while a
+/// burst of 4 Ki events (half a millisecond of the writer's time) never
+/// waits.
+pub const DEFAULT_CAPACITY: usize = 4 * 1024;
 
 impl Config {
     /// Defaults, ignoring the environment: level `info`, JSON unless stdout
-    /// is a terminal, a queue of 16 Ki events, `Overflow::Block` with a
+    /// is a terminal, a queue of 4 Ki events per logging thread, `Overflow::Block` with a
     /// 2-second give-up.
     #[must_use]
     pub fn new() -> Config {
@@ -219,8 +222,8 @@ impl Config {
     }
 
     /// Queue capacity in events, per thread that logs: each thread gets its
-    /// own ring of this many events, allocated on its first event (memory
-    /// is 128 bytes per event, touched only as the ring fills).
+    /// own ring of this many events, allocated on its first event (128 bytes
+    /// per event; the default, [`DEFAULT_CAPACITY`], is 4 Ki events).
     #[must_use]
     pub fn capacity(mut self, events: usize) -> Config {
         self.capacity = events;
