@@ -175,3 +175,22 @@ async fn every_shape_runs_under_pedantic_lints() {
     assert_eq!(events.find("error").function(), "run_job");
     assert_eq!(events.find("enter").function(), "plain");
 }
+
+/// The log macros' own expansions, under the same lints.
+#[test]
+fn log_macros_add_no_lint() {
+    let x = 3_u32;
+    let name = "n";
+    let err = std::io::Error::other("boom");
+    let ((), events) = pulselog::testing::capture(|| {
+        trace!("t {x}");
+        debug!("d {} {name:?}", x);
+        info!("i {0:>4}", x, key = 1, other = "s", dotted.key = true);
+        warning!("w", shown = %x, debugged = ?name, exc_info = &err);
+        error!("e {k}", k = 2);
+        critical!("c");
+        log!(Level::Info, "l {}", x);
+        log_error!(err, "failed", exc_info, path = "/tmp");
+    });
+    assert_eq!(events.len(), 8);
+}
