@@ -341,7 +341,19 @@ impl RecordBuilder {
                 return;
             }
         }
-        let len = u32::try_from(self.data.len() - body).unwrap_or(u32::MAX);
+        let len = match u32::try_from(self.data.len() - body) {
+            Ok(len) => len,
+            Err(_) => {
+                // Cut, like `push_str`, at a char boundary: the decoder
+                // trusts a string value to be whole UTF-8.
+                let mut len = u32::MAX as usize;
+                while self.data[body + len] & 0xC0 == 0x80 {
+                    len -= 1;
+                }
+                self.data.truncate(body + len);
+                len as u32
+            }
+        };
         self.data[start + 1..body].copy_from_slice(&len.to_ne_bytes());
     }
 }
@@ -400,7 +412,8 @@ mod tests {
         b.push_str(&long);
         b.push_i64(-1);
         let bytes = b.into_bytes();
-        let values: Vec<Value<'_>> = Decoder::new(&bytes).collect();
+        // SAFETY: the bytes are all of a builder's.
+        let values: Vec<Value<'_>> = unsafe { Decoder::new(&bytes) }.collect();
         assert_eq!(
             values,
             [

@@ -194,7 +194,9 @@ impl JsonFormat {
         let mut rec = RecordBuilder::scratch();
         value.encode(&mut rec);
         let mut json = Vec::new();
-        if let Some(v) = Decoder::new(&rec.into_bytes()).next() {
+        let bytes = rec.into_bytes();
+        // SAFETY: the bytes are all of a builder's.
+        if let Some(v) = unsafe { Decoder::new(&bytes) }.next() {
             write_value(&mut json, v);
         }
         self.statics.push((key.to_owned(), json));
@@ -277,6 +279,7 @@ impl JsonFormat {
             .sites
             .get(event, &self.keys, &rt.prefixes, &rt.statics, &rt.taken);
         let ns = event.time_ns();
+        let mut values = event.cursor();
         for part in &site.parts {
             let key = match part {
                 Part::Static(r) => {
@@ -312,7 +315,7 @@ impl JsonFormat {
                     for piece in &site.message {
                         match piece {
                             MessagePiece::Lit(r) => out.extend_from_slice(&site.bytes[r.clone()]),
-                            MessagePiece::Value(i) => match event.value(*i) {
+                            MessagePiece::Value(i) => match values.get(*i) {
                                 Some(Value::Str(s)) => escape_into(out, s),
                                 Some(Value::I64(n)) => {
                                     out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
@@ -345,20 +348,20 @@ impl JsonFormat {
             out.extend_from_slice(b": ");
             write_str(out, id);
         }
-        let own: smallvec::SmallVec<[&str; 8]> = if ctx.is_empty() {
-            smallvec::SmallVec::new()
-        } else {
-            event.fields().map(|(k, _)| k).collect()
-        };
+        let meta = event.callsite().metadata();
         ctx.for_each_field(|key, value| {
-            if own.contains(&key) {
+            if meta.fields.contains(&key) {
                 return;
             }
             sep(out, &mut first);
             write_key(out, key, &rt.taken);
             write_value(out, value);
         });
-        for (i, (_, value)) in event.fields().enumerate() {
+        let first_field = usize::from(meta.message_values);
+        for i in 0..meta.fields.len() {
+            let Some(value) = values.get(first_field + i) else {
+                break;
+            };
             // The cached key starts with its `, ` separator.
             let key = site.key(i);
             if first {
