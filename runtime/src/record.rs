@@ -381,7 +381,7 @@ impl fmt::Write for StrWriter<'_> {
 #[cfg(test)]
 mod tests {
     use super::{Data, INLINE, RecordBuilder};
-    use crate::value::{Decoder, Value};
+    use crate::value::{Cursor, Decoder, Value};
 
     #[test]
     fn data_spills_to_the_heap_and_keeps_every_byte() {
@@ -423,6 +423,21 @@ mod tests {
                 Value::I64(-1)
             ]
         );
+    }
+
+    #[test]
+    fn a_cursor_reads_slots_in_any_order() {
+        let mut b = RecordBuilder::scratch();
+        for i in 0..4 {
+            b.push_u64(i);
+        }
+        let bytes = b.into_bytes();
+        // SAFETY: the bytes are all of a builder's.
+        let mut values = Cursor::new(unsafe { Decoder::new(&bytes) });
+        for i in [0, 1, 1, 3, 2, 0, 3, 5, 4, 2] {
+            let want = (i < 4).then_some(Value::U64(i as u64));
+            assert_eq!(values.get(i), want, "slot {i}");
+        }
     }
 }
 

@@ -42,6 +42,11 @@ impl<'a> Event<'a> {
         unsafe { Decoder::new(&self.rec.data) }
     }
 
+    /// Size of the record's encoded values.
+    pub(crate) fn data_len(&self) -> usize {
+        self.rec.data.len()
+    }
+
     /// Random access to the record's values.
     pub(crate) fn cursor(&self) -> Cursor<'a> {
         Cursor::new(self.values())

@@ -74,7 +74,21 @@ pub(crate) struct TimeFormat {
     cacheable: bool,
     cached_sec: Option<u64>,
     cached: Vec<u8>,
+    /// `cached` as an array when it is 19 bytes (ISO 8601 up to the
+    /// seconds), copied with one fixed-size move.
+    iso: [u8; 19],
 }
+
+/// `00` to `99`.
+static DIGITS2: [[u8; 2]; 100] = {
+    let mut t = [[0; 2]; 100];
+    let mut i = 0;
+    while i < 100 {
+        t[i] = [b'0' + (i / 10) as u8, b'0' + (i % 10) as u8];
+        i += 1;
+    }
+    t
+};
 
 impl TimeFormat {
     /// Checks a strftime format (as Python's `datefmt`).
@@ -89,6 +103,7 @@ impl TimeFormat {
             cacheable,
             cached_sec: None,
             cached: Vec::new(),
+            iso: [0; 19],
         })
     }
 
@@ -104,18 +119,23 @@ impl TimeFormat {
                     let ts = timestamp(sec, 0);
                     let _ = write!(self.cached, "{}", ts.strftime("%Y-%m-%dT%H:%M:%S"));
                     self.cached_sec = Some(sec);
+                    // Years 1970 to 9999: always 19 bytes.
+                    if let Ok(iso) = <[u8; 19]>::try_from(&self.cached[..]) {
+                        self.iso = iso;
+                    }
                 }
-                out.extend_from_slice(&self.cached);
-                let micros = nanos / 1000;
-                let mut digits = [b'0'; 6];
-                let mut n = micros;
-                for d in digits.iter_mut().rev() {
-                    *d = b'0' + (n % 10) as u8;
-                    n /= 10;
+                if self.cached.len() == 19 {
+                    out.extend_from_slice(&self.iso);
+                } else {
+                    out.extend_from_slice(&self.cached);
                 }
-                out.push(b'.');
-                out.extend_from_slice(&digits);
-                out.push(b'Z');
+                // `.uuuuuuZ` in one copy, two digits at a time.
+                let micros = (nanos / 1000) as usize;
+                let mut tail = [b'.', 0, 0, 0, 0, 0, 0, b'Z'];
+                tail[1..3].copy_from_slice(&DIGITS2[micros / 10_000]);
+                tail[3..5].copy_from_slice(&DIGITS2[micros / 100 % 100]);
+                tail[5..7].copy_from_slice(&DIGITS2[micros % 100]);
+                out.extend_from_slice(&tail);
             }
             Some(f) => {
                 if !self.cacheable || self.cached_sec != Some(sec) {
