@@ -275,9 +275,14 @@ impl JsonFormat {
         let Some(rt) = &mut self.rt else {
             return;
         };
-        let site = rt
-            .sites
-            .get(event, &self.keys, &rt.prefixes, &rt.statics, &rt.taken);
+        let site = rt.sites.get(
+            event,
+            &self.keys,
+            &rt.prefixes,
+            &rt.statics,
+            &rt.taken,
+            self.datefmt.is_none(),
+        );
         // Room for the line in one go (escaping makes a value at most six
         // times its encoded size); the copies below then never reallocate.
         out.reserve(site.bytes.len() + 6 * event.data_len() + 64);
@@ -298,9 +303,8 @@ impl JsonFormat {
                         rt.time.write(ns, &mut buf);
                         write_str(out, &String::from_utf8_lossy(&buf));
                     } else {
-                        out.push(b'"');
+                        // Its quotes are in the template.
                         rt.time.write(ns, out);
-                        out.push(b'"');
                     }
                 }
                 StdKey::Created => {
@@ -694,6 +698,7 @@ impl SiteCache {
         prefixes: &[Vec<u8>],
         statics: &[u8],
         taken: &[String],
+        iso_time: bool,
     ) -> &Site {
         let addr = std::ptr::from_ref(event.callsite()) as usize;
         // Fibonacci hashing: the top bits of the product spread neighbours.
@@ -703,7 +708,9 @@ impl SiteCache {
             .as_ref()
             .is_none_or(|s| s.callsite != addr || s.level != event.level())
         {
-            *entry = Some(Site::render(addr, event, keys, prefixes, statics, taken));
+            *entry = Some(Site::render(
+                addr, event, keys, prefixes, statics, taken, iso_time,
+            ));
         }
         entry.as_ref().expect("filled above")
     }
@@ -717,14 +724,37 @@ impl Site {
         prefixes: &[Vec<u8>],
         statics: &[u8],
         taken: &[String],
+        iso_time: bool,
     ) -> Site {
         let mut b = Vec::new();
         let mut parts = Vec::new();
         let mut run = 0;
         let target = event.target();
+        let pieces = event.callsite().metadata().pieces;
+        let literal_message = pieces.iter().all(|p| matches!(p, Piece::Lit(_)));
         for ((key, _), prefix) in keys.iter().zip(prefixes) {
             b.extend_from_slice(prefix);
             match key {
+                // An ISO time needs no escaping: its quotes go in the
+                // template.
+                StdKey::Asctime if iso_time => {
+                    b.push(b'"');
+                    parts.push(Part::Static(run..b.len()));
+                    parts.push(Part::Value(*key));
+                    b.push(b'"');
+                    run = b.len() - 1;
+                }
+                // A message without values (`#[logged]`'s `enter`, many
+                // plain messages) is as static as the level.
+                StdKey::Message if literal_message => {
+                    b.push(b'"');
+                    for piece in pieces {
+                        if let Piece::Lit(text) = piece {
+                            escape_into(&mut b, text);
+                        }
+                    }
+                    b.push(b'"');
+                }
                 StdKey::Asctime | StdKey::Created | StdKey::Msecs | StdKey::Message => {
                     parts.push(Part::Static(run..b.len()));
                     parts.push(Part::Value(*key));
