@@ -49,15 +49,19 @@ thread_local! {
 /// Converts a [`stamp`] to nanoseconds since the Unix epoch.
 pub(crate) fn wall_ns(stamp: u64) -> u64 {
     let clock = clock();
-    let anchor = ANCHOR.try_with(Cell::get).ok().flatten();
-    let (at, wall) = match anchor {
-        Some((at, wall)) if clock.delta_as_nanos(at, stamp) < ANCHOR_NS => (at, wall),
-        _ => {
-            let fresh = (clock.raw(), now_ns());
-            let _ = ANCHOR.try_with(|a| a.set(Some(fresh)));
-            fresh
+    match ANCHOR.try_with(Cell::get).ok().flatten() {
+        // The common case, with one conversion of the counter's delta.
+        Some((at, wall)) if stamp >= at => {
+            let delta = clock.delta_as_nanos(at, stamp);
+            if delta < ANCHOR_NS {
+                return wall.saturating_add(delta);
+            }
         }
-    };
+        Some((at, wall)) => return wall.saturating_sub(clock.delta_as_nanos(stamp, at)),
+        None => {}
+    }
+    let (at, wall) = (clock.raw(), now_ns());
+    let _ = ANCHOR.try_with(|a| a.set(Some((at, wall))));
     if stamp >= at {
         wall.saturating_add(clock.delta_as_nanos(at, stamp))
     } else {
@@ -73,6 +77,8 @@ pub(crate) struct TimeFormat {
     /// Whether `datefmt` output depends only on the whole second.
     cacheable: bool,
     cached_sec: Option<u64>,
+    /// `cached_sec` in nanoseconds.
+    cached_start: u64,
     cached: Vec<u8>,
     /// `cached` as an array when it is 19 bytes (ISO 8601 up to the
     /// seconds), copied with one fixed-size move.
@@ -102,6 +108,7 @@ impl TimeFormat {
             datefmt,
             cacheable,
             cached_sec: None,
+            cached_start: 0,
             cached: Vec::new(),
             iso: [0; 19],
         })
@@ -110,15 +117,18 @@ impl TimeFormat {
     /// Appends the rendered timestamp (no quotes, no escaping needed: the
     /// output of a valid strftime format is checked to be plain text).
     pub(crate) fn write(&mut self, time_ns: u64, out: &mut Vec<u8>) {
-        let sec = time_ns / 1_000_000_000;
-        let nanos = (time_ns % 1_000_000_000) as u32;
         match &self.datefmt {
             None => {
-                if self.cached_sec != Some(sec) {
+                // Within the cached second, no division is needed.
+                let mut nanos = time_ns.wrapping_sub(self.cached_start);
+                if nanos >= 1_000_000_000 || self.cached_sec.is_none() {
+                    let sec = time_ns / 1_000_000_000;
                     self.cached.clear();
                     let ts = timestamp(sec, 0);
                     let _ = write!(self.cached, "{}", ts.strftime("%Y-%m-%dT%H:%M:%S"));
                     self.cached_sec = Some(sec);
+                    self.cached_start = sec * 1_000_000_000;
+                    nanos = time_ns - self.cached_start;
                     // Years 1970 to 9999: always 19 bytes.
                     if let Ok(iso) = <[u8; 19]>::try_from(&self.cached[..]) {
                         self.iso = iso;
@@ -138,6 +148,8 @@ impl TimeFormat {
                 out.extend_from_slice(&tail);
             }
             Some(f) => {
+                let sec = time_ns / 1_000_000_000;
+                let nanos = (time_ns % 1_000_000_000) as u32;
                 if !self.cacheable || self.cached_sec != Some(sec) {
                     self.cached.clear();
                     let ts = timestamp(sec, nanos);
