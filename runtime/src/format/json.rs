@@ -649,7 +649,8 @@ fn push_u_escape(out: &mut Vec<u8>, c: char) {
 ///
 /// Direct-mapped by call-site address and level: a collision only costs a
 /// re-render. Sound because all of it comes from the call site's `'static`
-/// metadata and the formatter's configuration.
+/// metadata and the formatter's configuration (except for a panic, whose
+/// location is its own: its template is never reused).
 #[derive(Debug, Clone)]
 struct SiteCache {
     slots: Vec<Option<Site>>,
@@ -704,9 +705,12 @@ impl SiteCache {
         // Fibonacci hashing: the top bits of the product spread neighbours.
         let slot = (addr.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) % SITE_SLOTS;
         let entry = &mut self.slots[slot];
-        if entry
-            .as_ref()
-            .is_none_or(|s| s.callsite != addr || s.level != event.level())
+        // A panic's file, line and function are the panic's, not the call
+        // site's: its template is rendered afresh (panics are rare).
+        if event.panic_location().is_some()
+            || entry
+                .as_ref()
+                .is_none_or(|s| s.callsite != addr || s.level != event.level())
         {
             *entry = Some(Site::render(
                 addr, event, keys, prefixes, statics, taken, iso_time,
