@@ -212,7 +212,10 @@ impl Context {
             frame = fr.parent.as_deref();
         }
         for (depth, fr) in frames.iter().enumerate().rev() {
-            for (name, value) in fr.names.iter().zip(Decoder::new(&fr.values)) {
+            // SAFETY: a frame's values are all of a builder's bytes
+            // (`RecordBuilder::into_bytes`).
+            let values = unsafe { Decoder::new(&fr.values) };
+            for (name, value) in fr.names.iter().zip(values) {
                 let shadowed = frames[..depth]
                     .iter()
                     .any(|inner| inner.names.contains(name));

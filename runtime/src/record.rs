@@ -341,7 +341,19 @@ impl RecordBuilder {
                 return;
             }
         }
-        let len = u32::try_from(self.data.len() - body).unwrap_or(u32::MAX);
+        let len = match u32::try_from(self.data.len() - body) {
+            Ok(len) => len,
+            Err(_) => {
+                // Cut, like `push_str`, at a char boundary: the decoder
+                // trusts a string value to be whole UTF-8.
+                let mut len = u32::MAX as usize;
+                while self.data[body + len] & 0xC0 == 0x80 {
+                    len -= 1;
+                }
+                self.data.truncate(body + len);
+                len as u32
+            }
+        };
         self.data[start + 1..body].copy_from_slice(&len.to_ne_bytes());
     }
 }
@@ -369,7 +381,7 @@ impl fmt::Write for StrWriter<'_> {
 #[cfg(test)]
 mod tests {
     use super::{Data, INLINE, RecordBuilder};
-    use crate::value::{Decoder, Value};
+    use crate::value::{Cursor, Decoder, Value};
 
     #[test]
     fn data_spills_to_the_heap_and_keeps_every_byte() {
@@ -400,7 +412,8 @@ mod tests {
         b.push_str(&long);
         b.push_i64(-1);
         let bytes = b.into_bytes();
-        let values: Vec<Value<'_>> = Decoder::new(&bytes).collect();
+        // SAFETY: the bytes are all of a builder's.
+        let values: Vec<Value<'_>> = unsafe { Decoder::new(&bytes) }.collect();
         assert_eq!(
             values,
             [
@@ -410,6 +423,21 @@ mod tests {
                 Value::I64(-1)
             ]
         );
+    }
+
+    #[test]
+    fn a_cursor_reads_slots_in_any_order() {
+        let mut b = RecordBuilder::scratch();
+        for i in 0..4 {
+            b.push_u64(i);
+        }
+        let bytes = b.into_bytes();
+        // SAFETY: the bytes are all of a builder's.
+        let mut values = Cursor::new(unsafe { Decoder::new(&bytes) });
+        for i in [0, 1, 1, 3, 2, 0, 3, 5, 4, 2] {
+            let want = (i < 4).then_some(Value::U64(i as u64));
+            assert_eq!(values.get(i), want, "slot {i}");
+        }
     }
 }
 

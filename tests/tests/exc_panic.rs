@@ -131,6 +131,39 @@ fn panic_in_a_worker_thread_is_logged_with_its_request_id() {
     );
 }
 
+/// Two panics at two places, each on its own thread; then a clean exit.
+fn two_panics_child() {
+    let guard = pulselog::init();
+    let first = std::thread::spawn(|| element(&[], 1));
+    assert!(first.join().is_err());
+    let second = std::thread::spawn(|| -> u32 { panic!("second at {}", line!()) });
+    assert!(second.join().is_err());
+    drop(guard);
+    std::process::exit(0);
+}
+
+#[test]
+fn each_panic_has_its_own_location() {
+    if std::env::var(ROLE).as_deref() == Ok("two") {
+        two_panics_child();
+    }
+    let (stdout, ok) = run_child("each_panic_has_its_own_location", "two", "json");
+    assert!(ok, "the child exits cleanly:\n{stdout}");
+    let lines: Vec<Json> = json_lines(&stdout)
+        .into_iter()
+        .filter(|l| l["levelname"] == "CRITICAL")
+        .collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    let (_, element_line) = element(&[0], 0);
+    assert_eq!(lines[0]["lineno"], element_line, "{}", lines[0]);
+    assert_eq!(lines[0]["funcName"], "element");
+    let message = lines[1]["exc_info"]["message"].as_str().unwrap();
+    let second_line: u32 = message["second at ".len()..].parse().unwrap();
+    assert_eq!(lines[1]["lineno"], second_line, "{}", lines[1]);
+    assert_eq!(lines[1]["funcName"], "two_panics_child");
+    assert_eq!(lines[1]["filename"], file!());
+}
+
 /// A tokio task that panics inside a request; the process then aborts.
 fn tokio_child() {
     let _guard = pulselog::init();

@@ -129,6 +129,21 @@ fn every_line_is_valid_json_whatever_the_data() {
 }
 
 #[test]
+fn a_message_without_values_is_escaped_too() {
+    // Such a message is written from the call site's cached template.
+    let e = event(|| warning!("quote \" nl \n sep \u{2028} bidi \u{202e} del \u{7f} {{x}}"));
+    let line = e.to_json(&JsonFormat::new());
+    assert_eq!(
+        parse(&line)["message"],
+        "quote \" nl \n sep \u{2028} bidi \u{202e} del \u{7f} {x}"
+    );
+    assert!(
+        line.contains(r#""message": "quote \" nl \n sep \u2028 bidi \u202e del \u007f {x}""#),
+        "{line}"
+    );
+}
+
+#[test]
 fn invalid_utf8_is_converted_lossily() {
     use std::os::unix::ffi::OsStrExt;
     let raw = std::ffi::OsStr::from_bytes(b"bad \xff\xfe bytes");

@@ -10,16 +10,16 @@ pub(crate) mod time;
 use crate::callsite::Piece;
 use crate::level::Level;
 use crate::record::Record;
-use crate::value::{Decoder, Value};
-use smallvec::SmallVec;
+use crate::value::{Cursor, Decoder, Value};
 use std::fmt;
 
-/// A record decoded for formatting.
+/// A record, as formatters read it. Values are decoded as they are read
+/// (decoding them all into a vector first took a quarter of the writer's
+/// time per line).
 #[derive(Debug)]
 pub struct Event<'a> {
     rec: &'a Record,
     time_ns: u64,
-    values: SmallVec<[Value<'a>; 12]>,
 }
 
 impl<'a> Event<'a> {
@@ -27,7 +27,6 @@ impl<'a> Event<'a> {
         Event {
             rec,
             time_ns: time::wall_ns(rec.stamp),
-            values: Decoder::new(&rec.data).collect(),
         }
     }
 
@@ -35,9 +34,22 @@ impl<'a> Event<'a> {
         self.rec.callsite
     }
 
-    /// The value in slot `i` of the record.
-    pub(crate) fn value(&self, i: usize) -> Option<Value<'a>> {
-        self.values.get(i).copied()
+    /// The record's values, in slot order.
+    pub(crate) fn values(&self) -> Decoder<'a> {
+        // SAFETY: a record's data is all of a `RecordBuilder`'s bytes: the
+        // call site's (`RecordBuilder::submit`) or the writer's own report
+        // (`Output::report_dropped`).
+        unsafe { Decoder::new(&self.rec.data) }
+    }
+
+    /// Size of the record's encoded values.
+    pub(crate) fn data_len(&self) -> usize {
+        self.rec.data.len()
+    }
+
+    /// Random access to the record's values.
+    pub(crate) fn cursor(&self) -> Cursor<'a> {
+        Cursor::new(self.values())
     }
 
     /// The event's level.
@@ -126,13 +138,14 @@ impl<'a> Event<'a> {
     /// Renders the message into any writer (the JSON formatter escapes as
     /// it goes, so no message string is built).
     pub(crate) fn write_message_to(&self, out: &mut impl fmt::Write) -> fmt::Result {
+        let mut values = self.cursor();
         for piece in self.rec.callsite.metadata().pieces {
             match *piece {
                 Piece::Lit(s) => out.write_str(s)?,
-                Piece::Value(i) => match self.values.get(usize::from(i)) {
+                Piece::Value(i) => match values.get(usize::from(i)) {
                     Some(Value::Str(s)) => out.write_str(s)?,
-                    Some(Value::I64(v)) => out.write_str(itoa::Buffer::new().format(*v))?,
-                    Some(Value::U64(v)) => out.write_str(itoa::Buffer::new().format(*v))?,
+                    Some(Value::I64(v)) => out.write_str(itoa::Buffer::new().format(v))?,
+                    Some(Value::U64(v)) => out.write_str(itoa::Buffer::new().format(v))?,
                     Some(v) => write!(out, "{v}")?,
                     None => {}
                 },
@@ -153,10 +166,7 @@ impl<'a> Event<'a> {
     pub fn fields(&self) -> impl Iterator<Item = (&'static str, Value<'a>)> + '_ {
         let meta = self.rec.callsite.metadata();
         let start = usize::from(meta.message_values);
-        meta.fields
-            .iter()
-            .copied()
-            .zip(self.values.iter().skip(start).copied())
+        meta.fields.iter().copied().zip(self.values().skip(start))
     }
 }
 

@@ -49,15 +49,19 @@ thread_local! {
 /// Converts a [`stamp`] to nanoseconds since the Unix epoch.
 pub(crate) fn wall_ns(stamp: u64) -> u64 {
     let clock = clock();
-    let anchor = ANCHOR.try_with(Cell::get).ok().flatten();
-    let (at, wall) = match anchor {
-        Some((at, wall)) if clock.delta_as_nanos(at, stamp) < ANCHOR_NS => (at, wall),
-        _ => {
-            let fresh = (clock.raw(), now_ns());
-            let _ = ANCHOR.try_with(|a| a.set(Some(fresh)));
-            fresh
+    match ANCHOR.try_with(Cell::get).ok().flatten() {
+        // The common case, with one conversion of the counter's delta.
+        Some((at, wall)) if stamp >= at => {
+            let delta = clock.delta_as_nanos(at, stamp);
+            if delta < ANCHOR_NS {
+                return wall.saturating_add(delta);
+            }
         }
-    };
+        Some((at, wall)) => return wall.saturating_sub(clock.delta_as_nanos(stamp, at)),
+        None => {}
+    }
+    let (at, wall) = (clock.raw(), now_ns());
+    let _ = ANCHOR.try_with(|a| a.set(Some((at, wall))));
     if stamp >= at {
         wall.saturating_add(clock.delta_as_nanos(at, stamp))
     } else {
@@ -73,8 +77,24 @@ pub(crate) struct TimeFormat {
     /// Whether `datefmt` output depends only on the whole second.
     cacheable: bool,
     cached_sec: Option<u64>,
+    /// `cached_sec` in nanoseconds.
+    cached_start: u64,
     cached: Vec<u8>,
+    /// `cached` as an array when it is 19 bytes (ISO 8601 up to the
+    /// seconds), copied with one fixed-size move.
+    iso: [u8; 19],
 }
+
+/// `00` to `99`.
+static DIGITS2: [[u8; 2]; 100] = {
+    let mut t = [[0; 2]; 100];
+    let mut i = 0;
+    while i < 100 {
+        t[i] = [b'0' + (i / 10) as u8, b'0' + (i % 10) as u8];
+        i += 1;
+    }
+    t
+};
 
 impl TimeFormat {
     /// Checks a strftime format (as Python's `datefmt`).
@@ -88,36 +108,48 @@ impl TimeFormat {
             datefmt,
             cacheable,
             cached_sec: None,
+            cached_start: 0,
             cached: Vec::new(),
+            iso: [0; 19],
         })
     }
 
     /// Appends the rendered timestamp (no quotes, no escaping needed: the
     /// output of a valid strftime format is checked to be plain text).
     pub(crate) fn write(&mut self, time_ns: u64, out: &mut Vec<u8>) {
-        let sec = time_ns / 1_000_000_000;
-        let nanos = (time_ns % 1_000_000_000) as u32;
         match &self.datefmt {
             None => {
-                if self.cached_sec != Some(sec) {
+                // Within the cached second, no division is needed.
+                let mut nanos = time_ns.wrapping_sub(self.cached_start);
+                if nanos >= 1_000_000_000 || self.cached_sec.is_none() {
+                    let sec = time_ns / 1_000_000_000;
                     self.cached.clear();
                     let ts = timestamp(sec, 0);
                     let _ = write!(self.cached, "{}", ts.strftime("%Y-%m-%dT%H:%M:%S"));
                     self.cached_sec = Some(sec);
+                    self.cached_start = sec * 1_000_000_000;
+                    nanos = time_ns - self.cached_start;
+                    // Years 1970 to 9999: always 19 bytes.
+                    if let Ok(iso) = <[u8; 19]>::try_from(&self.cached[..]) {
+                        self.iso = iso;
+                    }
                 }
-                out.extend_from_slice(&self.cached);
-                let micros = nanos / 1000;
-                let mut digits = [b'0'; 6];
-                let mut n = micros;
-                for d in digits.iter_mut().rev() {
-                    *d = b'0' + (n % 10) as u8;
-                    n /= 10;
+                if self.cached.len() == 19 {
+                    out.extend_from_slice(&self.iso);
+                } else {
+                    out.extend_from_slice(&self.cached);
                 }
-                out.push(b'.');
-                out.extend_from_slice(&digits);
-                out.push(b'Z');
+                // `.uuuuuuZ` in one copy, two digits at a time.
+                let micros = (nanos / 1000) as usize;
+                let mut tail = [b'.', 0, 0, 0, 0, 0, 0, b'Z'];
+                tail[1..3].copy_from_slice(&DIGITS2[micros / 10_000]);
+                tail[3..5].copy_from_slice(&DIGITS2[micros / 100 % 100]);
+                tail[5..7].copy_from_slice(&DIGITS2[micros % 100]);
+                out.extend_from_slice(&tail);
             }
             Some(f) => {
+                let sec = time_ns / 1_000_000_000;
+                let nanos = (time_ns % 1_000_000_000) as u32;
                 if !self.cacheable || self.cached_sec != Some(sec) {
                     self.cached.clear();
                     let ts = timestamp(sec, nanos);
