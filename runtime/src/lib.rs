@@ -180,7 +180,7 @@ pub use crate::value::{Encode, Value};
 /// | `request_id` | a new request id (UUID) for the call, unless the flow has one already |
 /// | `request_id = expr` | this request id: any `Display` value, or a [`context::RequestId`] (trace ids kept) |
 /// | `fields(k = expr, …)` | fields bound for every event inside, nested calls and `.await`s included; `k = %expr` / `k = ?expr` record through `Display` / `Debug` |
-/// | `args` | record every argument (except `self`) in the `enter` event |
+/// | `args` | record every argument (except `self`) in the `enter` event; one named like a standard key (`name`, `message`, …) is recorded as `extra.name` |
 /// | `args(a, b)` | record only these (`self` allowed) |
 /// | `skip(a, …)` | with `args`, leave these out |
 /// | `ret` | record the return value (`Debug`) in `exit` as `return`; with `err`, the `Ok` value |

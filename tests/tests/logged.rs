@@ -668,3 +668,31 @@ fn err_of_a_type_that_is_not_an_error_logs_its_message() {
     assert_eq!(exc.message(), "[1, 2]");
     assert_eq!(exc.chain().count(), 1);
 }
+
+#[logged(args)]
+fn greet(name: &str, message: &str) -> usize {
+    name.len() + message.len()
+}
+
+#[test]
+fn arguments_named_like_standard_keys_are_recorded_with_the_clash_prefix() {
+    let (_, events) = capture(|| greet("ana", "hello"));
+    let enter = events.find("enter");
+    let prefix = pulselog::format::json::CLASH_PREFIX;
+    assert_eq!(
+        enter.fields(),
+        [
+            (format!("{prefix}name"), Owned::Str("ana".into())),
+            (format!("{prefix}message"), Owned::Str("hello".into())),
+        ]
+    );
+    let line = enter.to_json(&JsonFormat::new());
+    let v: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&line).unwrap();
+    assert_eq!(
+        v["name"],
+        module_path!(),
+        "the logger name keeps its key: {line}"
+    );
+    assert_eq!(v["message"], "enter");
+    assert_eq!(v[&format!("{prefix}name")], "ana");
+}

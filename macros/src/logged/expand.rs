@@ -32,6 +32,11 @@ fn local(name: &str) -> syn::Ident {
     format_ident!("{}", name, span = Span::mixed_site())
 }
 
+/// Prefix of a recorded argument named like a standard key: the one the
+/// runtime's formatters give any clashing key (`format::json::CLASH_PREFIX`;
+/// a test keeps the two equal).
+const CLASH_PREFIX: &str = "extra.";
+
 pub fn expand(func: &Function, args: &Args, plan: &Plan<'_>) -> TokenStream {
     let Body::Present {
         brace,
@@ -77,7 +82,17 @@ pub fn expand(func: &Function, args: &Args, plan: &Plan<'_>) -> TokenStream {
         Some(name) => name.to_token_stream(),
         None => quote!(::core::any::type_name_of_val(&#function)),
     };
-    let arg_keys = plan.recorded.iter().map(|b| b.key());
+    // An argument named like a standard key (`name`, `message`, …) is
+    // recorded under the prefix the formatters give clashing keys, so that
+    // `args` works on any signature and no line has a duplicate key.
+    let arg_keys = plan.recorded.iter().map(|b| {
+        let key = b.key();
+        if crate::event::RESERVED.contains(&key.as_str()) {
+            format!("{CLASH_PREFIX}{key}")
+        } else {
+            key
+        }
+    });
     let exit_keys: &[&str] = if args.ret.is_some() {
         &["elapsed_ms", "return"]
     } else {

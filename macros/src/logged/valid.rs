@@ -126,18 +126,6 @@ pub fn check<'a>(
             }
         }
     }
-    for b in &recorded {
-        let key = b.key();
-        if RESERVED.contains(&key.as_str()) {
-            push(syn::Error::new(
-                b.ident.span(),
-                format!(
-                    "argument `{key}` cannot be recorded under its own name: `{key}` is a standard key of every log line; add `skip({key})`, and record it with `fields(arg_{key} = {key})` if needed"
-                ),
-            ));
-        }
-    }
-
     let fields: &[Field] = args.fields.as_deref().unwrap_or(&[]);
     for (i, field) in fields.iter().enumerate() {
         if RESERVED.contains(&field.key.as_str()) {
