@@ -98,7 +98,7 @@ mod config {
 mod indexing {
     use pulselog::prelude::*;
 
-    /// The seed's exercise: an out-of-bounds index, caught and logged with
+    /// Python's `IndexError` exercise: an out-of-bounds index, caught and logged with
     /// everything needed to find it (the panic hook logs it too, at
     /// CRITICAL, with its location and the request id).
     pub fn lookup(items: &[u32], index: usize) -> Option<u32> {
