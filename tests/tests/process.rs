@@ -268,8 +268,9 @@ fn overflow_drop_counts_and_reports_what_it_dropped() {
 
 #[test]
 fn a_slow_output_is_waited_for_at_exit_however_long_the_backlog() {
-    // Each write takes 40 ms and the timeout is 100 ms: the backlog takes
-    // far longer than one timeout to drain, but it keeps draining.
+    // Each write takes 40 ms and the timeout is 300 ms: the backlog (about
+    // 20 writes) takes far longer than one timeout to drain, but it keeps
+    // draining.
     let n = 8000;
     let out = run(&["slow-drain", &n.to_string()], &[]);
     assert!(out.status.success(), "{out:?}");

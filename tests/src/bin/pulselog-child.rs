@@ -177,7 +177,7 @@ fn main() {
             let _guard = Config::new()
                 .format(pulselog::Format::Json)
                 .capacity(8192)
-                .block_timeout(Duration::from_millis(100))
+                .block_timeout(Duration::from_millis(300))
                 .writer(SlowBatches(std::io::stdout()))
                 .install()
                 .expect("install");
