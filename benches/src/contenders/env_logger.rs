@@ -3,7 +3,7 @@
 
 use crate::workload::Logger;
 use env_logger::{Builder, Target};
-use log::{LevelFilter, debug, info};
+use log::LevelFilter;
 use std::path::Path;
 
 /// env_logger with its default format (fields appended as `key=value`).
@@ -22,11 +22,11 @@ impl Logger for EnvLogger {
 
     #[inline]
     fn event(i: u64) {
-        info!(user_id = 99, gateway = "stripe"; "request {i} failed");
+        super::log_facade_event(i);
     }
 
     #[inline]
     fn disabled(i: u64) {
-        debug!(user_id = 99, gateway = "stripe"; "request {i} failed");
+        super::log_facade_disabled(i);
     }
 }

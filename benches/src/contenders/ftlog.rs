@@ -2,7 +2,7 @@
 //! full.
 
 use crate::workload::Logger;
-use log::{LevelFilter, debug, info};
+use log::LevelFilter;
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -28,11 +28,11 @@ impl Logger for Ftlog {
 
     #[inline]
     fn event(i: u64) {
-        info!(user_id = 99, gateway = "stripe"; "request {i} failed");
+        super::log_facade_event(i);
     }
 
     #[inline]
     fn disabled(i: u64) {
-        debug!(user_id = 99, gateway = "stripe"; "request {i} failed");
+        super::log_facade_disabled(i);
     }
 }

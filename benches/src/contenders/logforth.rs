@@ -2,7 +2,7 @@
 //! blocks when full, through the `log` facade.
 
 use crate::workload::Logger;
-use log::{LevelFilter, debug, info};
+use log::LevelFilter;
 use logforth::append::Async;
 use logforth::layout::JsonLayout;
 use logforth::record::Record;
@@ -67,11 +67,11 @@ impl Logger for Logforth {
 
     #[inline]
     fn event(i: u64) {
-        info!(user_id = 99, gateway = "stripe"; "request {i} failed");
+        super::log_facade_event(i);
     }
 
     #[inline]
     fn disabled(i: u64) {
-        debug!(user_id = 99, gateway = "stripe"; "request {i} failed");
+        super::log_facade_disabled(i);
     }
 }

@@ -27,3 +27,17 @@ pub(crate) fn open(out: &Path) -> File {
 pub(crate) fn open_stdout_like(out: &Path) -> LineWriter<File> {
     LineWriter::new(open(out))
 }
+
+/// The common record through the `log` facade, for every contender that sits
+/// behind it (env_logger, ftlog, logforth): one spelling, so they all log the
+/// same thing.
+#[inline]
+pub(crate) fn log_facade_event(i: u64) {
+    log::info!(user_id = 99, gateway = "stripe"; "request {i} failed");
+}
+
+/// The common record at DEBUG (filtered out) through the `log` facade.
+#[inline]
+pub(crate) fn log_facade_disabled(i: u64) {
+    log::debug!(user_id = 99, gateway = "stripe"; "request {i} failed");
+}
