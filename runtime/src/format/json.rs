@@ -275,14 +275,14 @@ impl JsonFormat {
         let Some(rt) = &mut self.rt else {
             return;
         };
-        let site = rt.sites.get(
-            event,
-            &self.keys,
-            &rt.prefixes,
-            &rt.statics,
-            &rt.taken,
-            self.datefmt.is_none(),
-        );
+        let layout = Layout {
+            keys: &self.keys,
+            prefixes: &rt.prefixes,
+            statics: &rt.statics,
+            taken: &rt.taken,
+            iso_time: self.datefmt.is_none(),
+        };
+        let site = rt.sites.get(event, &layout);
         // Room for the line in one go (escaping makes a value at most six
         // times its encoded size); the copies below then never reallocate.
         out.reserve(site.bytes.len() + 6 * event.data_len() + 64);
@@ -683,6 +683,18 @@ enum Part {
 
 const SITE_SLOTS: usize = 256;
 
+/// What every line of this formatter shares, from which a call site's
+/// template is rendered.
+struct Layout<'a> {
+    keys: &'a [(StdKey, String)],
+    /// `"key": ` per standard key, escaped once.
+    prefixes: &'a [Vec<u8>],
+    statics: &'a [u8],
+    /// Keys the line owns: a run-time key equal to one is prefixed.
+    taken: &'a [String],
+    iso_time: bool,
+}
+
 impl Default for SiteCache {
     fn default() -> Self {
         SiteCache {
@@ -692,15 +704,7 @@ impl Default for SiteCache {
 }
 
 impl SiteCache {
-    fn get(
-        &mut self,
-        event: &Event<'_>,
-        keys: &[(StdKey, String)],
-        prefixes: &[Vec<u8>],
-        statics: &[u8],
-        taken: &[String],
-        iso_time: bool,
-    ) -> &Site {
+    fn get(&mut self, event: &Event<'_>, layout: &Layout<'_>) -> &Site {
         let addr = std::ptr::from_ref(event.callsite()) as usize;
         // Fibonacci hashing: the top bits of the product spread neighbours.
         let slot = (addr.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) % SITE_SLOTS;
@@ -712,24 +716,21 @@ impl SiteCache {
                 .as_ref()
                 .is_none_or(|s| s.callsite != addr || s.level != event.level())
         {
-            *entry = Some(Site::render(
-                addr, event, keys, prefixes, statics, taken, iso_time,
-            ));
+            *entry = Some(Site::render(addr, event, layout));
         }
         entry.as_ref().expect("filled above")
     }
 }
 
 impl Site {
-    fn render(
-        callsite: usize,
-        event: &Event<'_>,
-        keys: &[(StdKey, String)],
-        prefixes: &[Vec<u8>],
-        statics: &[u8],
-        taken: &[String],
-        iso_time: bool,
-    ) -> Site {
+    fn render(callsite: usize, event: &Event<'_>, layout: &Layout<'_>) -> Site {
+        let Layout {
+            keys,
+            prefixes,
+            statics,
+            taken,
+            iso_time,
+        } = *layout;
         let mut b = Vec::new();
         let mut parts = Vec::new();
         let mut run = 0;
