@@ -4,34 +4,15 @@
 
 mod common;
 
-use common::Gate;
-use pulselog::prelude::*;
-use pulselog::{Config, Format, Overflow};
+use pulselog::{Config, Overflow};
 use std::time::Duration;
 
 #[test]
 fn a_stuck_output_makes_blocking_give_up_and_count() {
-    let gate = Gate::default();
-    let _guard = Config::new()
-        .format(Format::Json)
-        .capacity(2)
-        .overflow(Overflow::Block)
-        .block_timeout(Duration::from_millis(50))
-        .writer(gate.clone())
-        .install()
-        .unwrap();
-    const N: u64 = 50;
-    for i in 0..N {
-        info!("event {i}");
-    }
-    gate.release();
-    pulselog::flush();
-
-    let lines = gate.lines();
-    let (written, dropped) = common::written_and_dropped(&lines, "event ");
-    assert!(
-        dropped > 0,
-        "the ring of 2 cannot hold {N} events: {lines:?}"
+    common::log_into_a_stuck_output(
+        Config::new()
+            .overflow(Overflow::Block)
+            .block_timeout(Duration::from_millis(50)),
+        50,
     );
-    assert_eq!(written + dropped, N, "{lines:?}");
 }

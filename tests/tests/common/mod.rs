@@ -2,6 +2,7 @@
 //! memory. Each binary uses part of this module.
 #![allow(dead_code)]
 
+use pulselog::Config;
 use std::io::{self, Write};
 use std::sync::{Arc, Condvar, Mutex};
 
@@ -79,4 +80,30 @@ pub fn written_and_dropped(lines: &[serde_json::Value], prefix: &str) -> (u64, u
         .map(|d| d.as_u64().unwrap())
         .sum();
     (written, dropped)
+}
+
+/// Installs `config` writing to a gate that stays shut while `n` events are
+/// logged into a ring of 2, then opens it: the logger must have dropped some
+/// events, and counted and reported exactly those.
+pub fn log_into_a_stuck_output(config: Config, n: u64) {
+    let gate = Gate::default();
+    let _guard = config
+        .format(pulselog::Format::Json)
+        .capacity(2)
+        .writer(gate.clone())
+        .install()
+        .unwrap();
+    for i in 0..n {
+        pulselog::info!("event {i}");
+    }
+    gate.release();
+    pulselog::flush();
+
+    let lines = gate.lines();
+    let (written, dropped) = written_and_dropped(&lines, "event ");
+    assert!(
+        dropped > 0,
+        "the ring of 2 cannot hold {n} events: {lines:?}"
+    );
+    assert_eq!(written + dropped, n, "{lines:?}");
 }
