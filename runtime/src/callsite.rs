@@ -5,10 +5,17 @@
 //! call makes is one relaxed load of that byte and a compare; the first call
 //! (or the first after the filter changed) takes the cold path, which
 //! registers the call site in a global list and asks the filter.
+//!
+//! The registry owns the interest state, as tracing-core's does: the
+//! installed [`Filter`] and the count of running test captures (a capture
+//! sees every level). The logger installs a filter here; call sites, the
+//! capture routing and the pipeline ask here.
 
+use crate::filter::{Filter, OFF};
 use crate::level::Level;
 use std::ptr;
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicUsize, Ordering};
+use std::sync::{PoisonError, RwLock};
 
 /// One piece of a message template, resolved at compile time.
 #[derive(Debug)]
@@ -114,10 +121,7 @@ impl Callsite {
                 }
             }
         }
-        let threshold = crate::logger::threshold_for(self.meta.target, |t| {
-            self.threshold.store(t, Ordering::Relaxed);
-        });
-        level.number() >= threshold
+        level.number() >= self.ask_filter()
     }
 
     /// The bare name of the function that holds this call site (`charge`,
@@ -128,9 +132,72 @@ impl Callsite {
     }
 }
 
+/// `None` until a logger is installed: every call site is then disabled
+/// (unless a capture runs).
+static FILTER: RwLock<Option<Filter>> = RwLock::new(None);
+
+/// How many `testing::capture`s are running.
+static CAPTURES: AtomicUsize = AtomicUsize::new(0);
+
+impl Callsite {
+    /// Computes the call site's threshold and stores it while holding the
+    /// filter lock, so that a concurrent filter change cannot be overwritten
+    /// by a stale answer.
+    fn ask_filter(&self) -> u8 {
+        let filter = FILTER.read().unwrap_or_else(PoisonError::into_inner);
+        let mut t = filter.as_ref().map_or(OFF, |f| f.threshold(self.meta.target));
+        if capturing() {
+            t = t.min(Level::Trace.number());
+        }
+        self.threshold.store(t, Ordering::Relaxed);
+        t
+    }
+}
+
+/// Installs (or, with `None`, removes) the filter every call site asks.
+pub(crate) fn set_filter(filter: Option<Filter>) {
+    let mut slot = FILTER.write().unwrap_or_else(PoisonError::into_inner);
+    *slot = filter;
+    reset_all();
+}
+
+/// Whether the installed filter lets an event from `target` at `level`
+/// through (the check a captured event's copy for the logger makes; call
+/// sites cache theirs).
+pub(crate) fn filter_allows(target: &str, level: Level) -> bool {
+    let filter = FILTER.read().unwrap_or_else(PoisonError::into_inner);
+    filter.as_ref().is_some_and(|f| f.enabled(target, level))
+}
+
+/// Whether any test capture is running.
+#[inline]
+pub(crate) fn capturing() -> bool {
+    CAPTURES.load(Ordering::Relaxed) > 0
+}
+
+/// A capture starts: every call site is re-evaluated, to see every level.
+pub(crate) fn capture_started() {
+    if CAPTURES.fetch_add(1, Ordering::SeqCst) == 0 {
+        refresh();
+    }
+}
+
+/// A capture ends: with the last one, call sites go back to the filter.
+pub(crate) fn capture_ended() {
+    if CAPTURES.fetch_sub(1, Ordering::SeqCst) == 1 {
+        refresh();
+    }
+}
+
+/// Re-evaluates every call site under the filter lock.
+fn refresh() {
+    let _held = FILTER.write().unwrap_or_else(PoisonError::into_inner);
+    reset_all();
+}
+
 /// Forgets every call site's cached verdict so that the next call asks the
 /// (new) filter again.
-pub(crate) fn reset_all() {
+fn reset_all() {
     let mut cur = HEAD.load(Ordering::Acquire);
     while !cur.is_null() {
         // SAFETY: only `&'static Callsite`s are ever pushed onto the list, and

@@ -278,7 +278,7 @@ impl Config {
             Format::Json => Formatter::Json(json),
             Format::Text => Formatter::Text(text),
         };
-        crate::format::time::warm_up();
+        crate::clock::warm_up();
         let sink = self.sink.map_or(Sink::Stdout, Sink::Writer);
         let queue = Queue::new(self.capacity, self.overflow, self.block_timeout);
         crate::logger::install(

@@ -61,8 +61,8 @@ pub(crate) struct Frame {
     pub(crate) names: Names,
     /// The field values, encoded as in a record.
     pub(crate) values: Vec<u8>,
-    /// Set by `testing::capture`: events in this scope go there.
-    pub(crate) capture: Option<crate::testing::Sink>,
+    /// Set by a capture (`testing::capture`): events in this scope go there.
+    pub(crate) capture: Option<crate::capture::CaptureBuffer>,
     pub(crate) parent: Option<Arc<Frame>>,
 }
 
@@ -192,12 +192,12 @@ impl Context {
         })))
     }
 
-    pub(crate) fn with_capture(&self, sink: crate::testing::Sink) -> Context {
+    pub(crate) fn with_capture(&self, buffer: crate::capture::CaptureBuffer) -> Context {
         Context(Some(Arc::new(Frame {
             request_id: None,
             names: Names::Owned(Vec::new()),
             values: Vec::new(),
-            capture: Some(sink),
+            capture: Some(buffer),
             parent: self.0.clone(),
         })))
     }

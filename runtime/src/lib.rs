@@ -110,6 +110,8 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 mod callsite;
+mod capture;
+mod clock;
 mod config;
 pub mod context;
 mod exc_info;

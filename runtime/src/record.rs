@@ -166,7 +166,7 @@ pub(crate) fn in_guarded() -> bool {
 pub struct Record {
     pub(crate) callsite: &'static Callsite,
     pub(crate) level: Level,
-    /// Raw time of the call (`format::time::stamp`); converted to wall time
+    /// Raw time of the call (`clock::stamp`); converted to wall time
     /// where the record is formatted.
     pub(crate) stamp: u64,
     pub(crate) context: Context,
@@ -218,20 +218,18 @@ impl RecordBuilder {
         self.data.into_vec()
     }
 
-    /// Hands the event to the logger.
-    #[doc(hidden)]
+    /// The finished record: stamped now, in the current context (`None`
+    /// for a scratch builder). The pipeline's `submit` calls this.
     #[inline]
-    pub fn submit(self) {
-        if let Some(callsite) = self.callsite {
-            crate::logger::dispatch(Record {
-                callsite,
-                level: self.level,
-                stamp: crate::format::time::stamp(),
-                context: Context::current(),
-                data: self.data,
-                exc: self.exc,
-            });
-        }
+    pub(crate) fn into_record(self) -> Option<Record> {
+        Some(Record {
+            callsite: self.callsite?,
+            level: self.level,
+            stamp: crate::clock::stamp(),
+            context: Context::current(),
+            data: self.data,
+            exc: self.exc,
+        })
     }
 
     /// A tag and up to 16 bytes, appended with one copy.

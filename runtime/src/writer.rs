@@ -95,7 +95,7 @@ impl Output {
         let rec = Record {
             callsite: &DROPPED_SITE,
             level: Level::Warning,
-            stamp: crate::format::time::stamp(),
+            stamp: crate::clock::stamp(),
             context: Context::default(),
             data: b.into_bytes().into(),
             exc: None,

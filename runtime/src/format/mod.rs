@@ -26,7 +26,7 @@ impl<'a> Event<'a> {
     pub(crate) fn new(rec: &'a Record) -> Event<'a> {
         Event {
             rec,
-            time_ns: time::wall_ns(rec.stamp),
+            time_ns: crate::clock::wall_ns(rec.stamp),
         }
     }
 
