@@ -145,7 +145,9 @@ impl Callsite {
     /// by a stale answer.
     fn ask_filter(&self) -> u8 {
         let filter = FILTER.read().unwrap_or_else(PoisonError::into_inner);
-        let mut t = filter.as_ref().map_or(OFF, |f| f.threshold(self.meta.target));
+        let mut t = filter
+            .as_ref()
+            .map_or(OFF, |f| f.threshold(self.meta.target));
         if capturing() {
             t = t.min(Level::Trace.number());
         }
