@@ -7,7 +7,7 @@
 //! `Display` or `Debug`, straight into the record. Which path a value takes is
 //! decided at compile time by autoref specialization on [`Wrap`].
 
-use crate::record::RecordBuilder;
+use crate::record::{Data, RecordBuilder};
 use std::borrow::Cow;
 use std::fmt;
 
@@ -68,8 +68,9 @@ pub(crate) mod tag {
 
 /// Reads the values of a record back, in the order they were encoded.
 ///
-/// Strings are not validated as UTF-8 again: the encoder only ever copies
-/// whole `&str`s into a record (see [`Decoder::new`]). Validating them on
+/// Strings are not validated as UTF-8 again: a [`Data`] holds only what the
+/// encoder wrote, which copies whole `&str`s into a record (the type's
+/// invariant). Validating them on
 /// the writer cost about 100 instructions per line, a sixth of decoding.
 #[derive(Clone)]
 pub(crate) struct Decoder<'a> {
@@ -77,16 +78,9 @@ pub(crate) struct Decoder<'a> {
 }
 
 impl<'a> Decoder<'a> {
-    /// A decoder over `buf`.
-    ///
-    /// # Safety
-    ///
-    /// `buf` must hold values exactly as [`RecordBuilder`] encodes them (all
-    /// of a builder's bytes, or a prefix of them that ends between two
-    /// values): the decoder trusts that the bytes of every string value are
-    /// UTF-8.
-    pub(crate) unsafe fn new(buf: &'a [u8]) -> Self {
-        Decoder { buf }
+    /// A decoder over a record's (or a context frame's) encoded values.
+    pub(crate) fn new(data: &'a Data) -> Self {
+        Decoder { buf: data }
     }
 
     fn take<const N: usize>(&mut self) -> [u8; N] {
@@ -119,10 +113,11 @@ impl<'a> Iterator for Decoder<'a> {
                 let (s, rest) = self.buf.split_at(len);
                 self.buf = rest;
                 debug_assert!(std::str::from_utf8(s).is_ok());
-                // SAFETY: `new`'s contract: these bytes were encoded by
-                // `RecordBuilder`, whose string values (`push_str`,
-                // `write_str_value`) are a length and then whole `&str`s
-                // copied byte for byte, cut only at a char boundary.
+                // SAFETY: the bytes come from a `Data` (`new` takes nothing
+                // else), which only `RecordBuilder` writes: its string
+                // values (`push_str`, `write_str_value`) are a length and
+                // then whole `&str`s copied byte for byte, cut only at a
+                // char boundary.
                 Value::Str(unsafe { std::str::from_utf8_unchecked(s) })
             }
             tag::NULL => Value::Null,

@@ -97,7 +97,7 @@ impl Output {
             level: Level::Warning,
             stamp: crate::clock::stamp(),
             context: Context::default(),
-            data: b.into_bytes().into(),
+            data: b.into_data(),
             exc: None,
         };
         self.format(&rec);

@@ -36,10 +36,7 @@ impl<'a> Event<'a> {
 
     /// The record's values, in slot order.
     pub(crate) fn values(&self) -> Decoder<'a> {
-        // SAFETY: a record's data is all of a `RecordBuilder`'s bytes: the
-        // call site's (`RecordBuilder::submit`) or the writer's own report
-        // (`Output::report_dropped`).
-        unsafe { Decoder::new(&self.rec.data) }
+        Decoder::new(&self.rec.data)
     }
 
     /// Size of the record's encoded values.
