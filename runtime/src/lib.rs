@@ -107,6 +107,7 @@
 //! - Timestamps are UTC.
 
 #![warn(missing_docs)]
+#![warn(unreachable_pub)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
 mod callsite;

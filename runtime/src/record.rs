@@ -163,7 +163,7 @@ pub(crate) fn in_guarded() -> bool {
 
 /// One event, as it travels from the call site to the writer thread.
 #[derive(Debug)]
-pub struct Record {
+pub(crate) struct Record {
     pub(crate) callsite: &'static Callsite,
     pub(crate) level: Level,
     /// Raw time of the call (`clock::stamp`); converted to wall time

@@ -21,7 +21,7 @@
 
 use crate::capture::Capture;
 use crate::exc_info::ExcInfo;
-use crate::format::Event;
+use crate::format::{Event, Formatter};
 use crate::format::json::JsonFormat;
 use crate::format::text::TextFormat;
 use crate::level::Level;
@@ -208,19 +208,23 @@ impl CapturedEvent {
     /// The line the JSON formatter writes for this event (no newline).
     #[must_use]
     pub fn to_json(&self, format: &JsonFormat) -> String {
-        let mut f = format.clone().build().expect("a valid JsonFormat");
-        let mut out = Vec::new();
-        f.format(&self.event(), &mut out);
-        out.pop();
-        String::from_utf8(out).expect("formatters write UTF-8")
+        self.render(Formatter::Json(
+            format.clone().build().expect("a valid JsonFormat"),
+        ))
     }
 
     /// The line the text formatter writes for this event (no newline).
     #[must_use]
     pub fn to_text(&self, format: &TextFormat) -> String {
-        let mut f = format.clone().build().expect("a valid TextFormat");
+        self.render(Formatter::Text(
+            format.clone().build().expect("a valid TextFormat"),
+        ))
+    }
+
+    /// The line `formatter` writes, as the writer thread would write it.
+    fn render(&self, mut formatter: Formatter) -> String {
         let mut out = Vec::new();
-        f.format(&self.event(), &mut out);
+        formatter.format(&self.rec, &mut out);
         out.pop();
         String::from_utf8(out).expect("formatters write UTF-8")
     }
