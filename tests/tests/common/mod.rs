@@ -1,7 +1,10 @@
 //! Helpers shared by the test binaries: sinks for those that install a
-//! logger writing to memory, and a way to poll futures without a runtime.
-//! Each binary uses part of this module.
+//! logger writing to memory, a way to poll futures without a runtime, and
+//! (`child`) the program for what only a whole process shows. Each binary
+//! uses part of this module.
 #![allow(dead_code)]
+
+pub mod child;
 
 use pulselog::Config;
 use std::future::Future;
