@@ -18,14 +18,12 @@ mod common;
 
 /// `Overflow::Drop`: a slow output.
 mod drop_policy {
-    use super::common::child::{json, run, stdout_lines};
+    use super::common::child::{json, run_ok};
 
     #[test]
     fn overflow_drop_counts_and_reports_what_it_dropped() {
         let n = 3000;
-        let out = run(&["overflow-drop", &n.to_string()], &[]);
-        assert!(out.status.success(), "{out:?}");
-        let lines = stdout_lines(&out);
+        let lines = run_ok(&["overflow-drop", &n.to_string()]);
         let mut written = 0;
         let mut dropped = 0;
         for line in &lines {
@@ -48,7 +46,7 @@ mod drop_policy {
 
 /// `Overflow::Block`, the default: a slow output, a stuck one.
 mod block_policy {
-    use super::common::child::{run, stdout_lines};
+    use super::common::child::{run, run_ok};
 
     #[test]
     fn a_slow_output_is_waited_for_at_exit_however_long_the_backlog() {
@@ -56,9 +54,7 @@ mod block_policy {
         // 20 writes) takes far longer than one timeout to drain, but it keeps
         // draining.
         let n = 8000;
-        let out = run(&["slow-drain", &n.to_string()], &[]);
-        assert!(out.status.success(), "{out:?}");
-        assert_eq!(stdout_lines(&out).len(), n);
+        assert_eq!(run_ok(&["slow-drain", &n.to_string()]).len(), n);
     }
 
     #[test]

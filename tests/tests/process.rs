@@ -4,15 +4,13 @@
 
 mod common;
 
-use common::child::{CHILD, json, run, stdout_lines};
+use common::child::{CHILD, json, run, run_ok, stdout_lines};
 use std::process::Command;
 
 #[test]
 fn dropping_the_guard_flushes_every_line_in_order() {
     let n = 100_000;
-    let out = run(&["lines", &n.to_string()], &[]);
-    assert!(out.status.success(), "{out:?}");
-    let lines = stdout_lines(&out);
+    let lines = run_ok(&["lines", &n.to_string()]);
     assert_eq!(lines.len(), n, "lossless");
     for (i, line) in lines.iter().enumerate() {
         let v = json(line);
@@ -176,9 +174,7 @@ fn format_env_selects_text_and_json_is_the_default_off_a_terminal() {
 
 #[test]
 fn logging_from_a_thread_local_destructor_works() {
-    let out = run(&["tls-destructor"], &[]);
-    assert!(out.status.success(), "{out:?}");
-    let msgs: Vec<_> = stdout_lines(&out)
+    let msgs: Vec<_> = run_ok(&["tls-destructor"])
         .iter()
         .map(|l| json(l)["message"].clone())
         .collect();

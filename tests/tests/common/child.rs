@@ -36,6 +36,14 @@ pub fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
     }
 }
 
+/// Runs the child with `args` (see [`run`]), checks that it succeeded, and
+/// returns its stdout line by line.
+pub fn run_ok(args: &[&str]) -> Vec<String> {
+    let out = run(args, &[]);
+    assert!(out.status.success(), "{out:?}");
+    stdout_lines(&out)
+}
+
 /// The child's stdout, line by line.
 pub fn stdout_lines(out: &Output) -> Vec<String> {
     String::from_utf8(out.stdout.clone())
