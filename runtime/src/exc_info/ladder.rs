@@ -171,38 +171,6 @@ macro_rules! error_tiers {
     };
 }
 
-/// The last tier of a ladder: on `ExcWrap` itself, so it applies to every
-/// type, with the bound on the method instead of the impl, so that a type
-/// that meets no tier gets the bound's `on_unimplemented` message rather than
-/// "method not found". `|rec, value, backtrace| body` records `value: &T`.
-macro_rules! last_tier {
-    (
-        $(#[$doc:meta])*
-        $tier:ident: fn $method:ident where T: $bound:ident,
-        |$rec:ident, $value:ident, $backtrace:ident| $body:expr
-    ) => {
-        $(#[$doc])*
-        #[doc(hidden)]
-        pub trait $tier {
-            type Inner: ?Sized;
-            fn $method(&self, rec: &mut RecordBuilder, backtrace: bool)
-            where
-                Self::Inner: $bound;
-        }
-        impl<T: ?Sized> $tier for ExcWrap<'_, T> {
-            type Inner = T;
-            #[inline]
-            fn $method(&self, $rec: &mut RecordBuilder, $backtrace: bool)
-            where
-                T: $bound,
-            {
-                let $value = self.0;
-                $body
-            }
-        }
-    };
-}
-
 error_tiers! {
     "`exc_info`", fn __pulselog_exc_info;
     ExcInfoError for &&&ExcWrap<'_, T>,
@@ -210,11 +178,27 @@ error_tiers! {
     ExcInfoDeref2 for &ExcWrap<'_, T>,
 }
 
-last_tier! {
-    /// `exc_info` tier 4: a panic payload; for any other type, the method's
-    /// bound reports what `exc_info` accepts. Not public API.
-    ExcInfoOther: fn __pulselog_exc_info where T: PanicPayload,
-    |rec, v, backtrace| capture_panic(rec, v.__pulselog_payload(), None, backtrace)
+/// `exc_info` tier 4: a panic payload; for any other type, the method's
+/// bound reports what `exc_info` accepts (a bound on the method, not the
+/// impl, so that the message is `PanicPayload`'s, not "method not found").
+/// Written out, not generated, so that the note points at plain code. Not
+/// public API.
+#[doc(hidden)]
+pub trait ExcInfoOther {
+    type Inner: ?Sized;
+    fn __pulselog_exc_info(&self, rec: &mut RecordBuilder, backtrace: bool)
+    where
+        Self::Inner: PanicPayload;
+}
+impl<T: ?Sized> ExcInfoOther for ExcWrap<'_, T> {
+    type Inner = T;
+    #[inline]
+    fn __pulselog_exc_info(&self, rec: &mut RecordBuilder, backtrace: bool)
+    where
+        T: PanicPayload,
+    {
+        capture_panic(rec, self.0.__pulselog_payload(), None, backtrace);
+    }
 }
 
 error_tiers! {
@@ -268,11 +252,29 @@ impl<T: fmt::Debug + ?Sized> LoggableErr for T {
     }
 }
 
-last_tier! {
-    /// `#[logged(err)]` tier 6: anything `Debug` (message only); for any other
-    /// type, the method's bound says what is needed. Not public API.
-    ErrDebug: fn __pulselog_err where T: LoggableErr,
-    |rec, v, backtrace| {
-        capture_message(rec, type_name_of::<T>(), &|s| v.__pulselog_debug(s), backtrace);
+/// `#[logged(err)]` tier 6: anything `Debug` (message only); for any other
+/// type, the method's bound says what is needed (written out like
+/// `ExcInfoOther`). Not public API.
+#[doc(hidden)]
+pub trait ErrDebug {
+    type Inner: ?Sized;
+    fn __pulselog_err(&self, rec: &mut RecordBuilder, backtrace: bool)
+    where
+        Self::Inner: LoggableErr;
+}
+impl<T: ?Sized> ErrDebug for ExcWrap<'_, T> {
+    type Inner = T;
+    #[inline]
+    fn __pulselog_err(&self, rec: &mut RecordBuilder, backtrace: bool)
+    where
+        T: LoggableErr,
+    {
+        let v = self.0;
+        capture_message(
+            rec,
+            type_name_of::<T>(),
+            &|s| v.__pulselog_debug(s),
+            backtrace,
+        );
     }
 }
