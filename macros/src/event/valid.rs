@@ -2,6 +2,7 @@
 //! and decides which value goes into which slot of the record.
 
 use super::parse::{EXC_INFO, EventCall, Item, Sigil};
+use crate::ctxt::Ctxt;
 use crate::template::{self, ArgRef, Piece};
 use proc_macro2::Span;
 use syn::Expr;
@@ -77,13 +78,7 @@ pub struct Plan<'a> {
     pub fields: Vec<&'a super::parse::Field>,
 }
 
-pub fn check(call: &EventCall) -> syn::Result<Plan<'_>> {
-    let mut errors: Option<syn::Error> = None;
-    let mut push = |e: syn::Error| match &mut errors {
-        Some(all) => all.combine(e),
-        None => errors = Some(e),
-    };
-
+pub fn check<'a>(cx: &Ctxt, call: &'a EventCall) -> Plan<'a> {
     let mut positional = Vec::new();
     let mut fields: Vec<&super::parse::Field> = Vec::new();
     let mut exc = call.error.as_ref().map(|expr| Exc {
@@ -97,57 +92,54 @@ pub fn check(call: &EventCall) -> syn::Result<Plan<'_>> {
             Item::Positional(expr) => positional.push(expr),
             Item::ExcFlag(ident) => {
                 if call.error.is_none() {
-                    push(syn::Error::new_spanned(
+                    cx.error_spanned_by(
                         ident,
                         format!(
                             "a bare `exc_info` is the backtrace flag of `log_error!`; to attach an error to this event write `exc_info = err`, e.g. `{}!(\"request failed\", exc_info = err)`",
                             call.macro_name
                         ),
-                    ));
+                    );
                 } else if flag.is_some() {
-                    push(syn::Error::new_spanned(
-                        ident,
-                        "duplicate flag `exc_info`: write it once",
-                    ));
+                    cx.error_spanned_by(ident, "duplicate flag `exc_info`: write it once");
                 }
                 flag = Some(ident);
             }
             Item::Field(field) if field.key == EXC_INFO => {
                 if call.error.is_some() {
-                    push(syn::Error::new_spanned(
+                    cx.error_spanned_by(
                         &field.key_tokens,
                         format!(
                             "`{}!` already logs its first argument as exc_info; write the bare flag `exc_info` (no `= …`) to add a backtrace",
                             call.macro_name
                         ),
-                    ));
+                    );
                 } else if exc_field.is_some() {
-                    push(syn::Error::new_spanned(
+                    cx.error_spanned_by(
                         &field.key_tokens,
                         "duplicate field `exc_info`: an event carries one error",
-                    ));
+                    );
                 } else if field.sigil != Sigil::Auto {
-                    push(syn::Error::new_spanned(
+                    cx.error_spanned_by(
                         &field.value,
                         "`exc_info` takes the error itself: write `exc_info = err`, without `%` or `?`",
-                    ));
+                    );
                 }
                 exc_field = Some(field);
             }
             Item::Field(field) => {
                 if RESERVED.contains(&field.key.as_str()) {
-                    push(syn::Error::new_spanned(
+                    cx.error_spanned_by(
                         &field.key_tokens,
                         format!(
                             "`{}` is a standard key of every log line and cannot be a field; rename it (e.g. `{}_value = ...`)",
                             field.key, field.key
                         ),
-                    ));
+                    );
                 } else if fields.iter().any(|f| f.key == field.key) {
-                    push(syn::Error::new_spanned(
+                    cx.error_spanned_by(
                         &field.key_tokens,
                         format!("duplicate field `{}`: each key may appear once", field.key),
-                    ));
+                    );
                 }
                 fields.push(field);
             }
@@ -173,7 +165,7 @@ pub fn check(call: &EventCall) -> syn::Result<Plan<'_>> {
     let (parsed, template_ok) = match template::parse(&call.message.value()) {
         Ok(p) => (p, true),
         Err(msg) => {
-            push(syn::Error::new(call.message.span(), msg));
+            cx.error(call.message.span(), msg);
             (Vec::new(), false)
         }
     };
@@ -201,14 +193,14 @@ pub fn check(call: &EventCall) -> syn::Result<Plan<'_>> {
                     next - 1
                 };
                 if index >= n_pos {
-                    push(syn::Error::new(
+                    cx.error(
                         call.message.span(),
                         format!(
                             "the message refers to positional argument {index}, but there {} {n_pos} positional {}",
                             if n_pos == 1 { "is" } else { "are" },
                             plural(n_pos)
                         ),
-                    ));
+                    );
                     continue;
                 }
                 used[index] = true;
@@ -242,14 +234,11 @@ pub fn check(call: &EventCall) -> syn::Result<Plan<'_>> {
     }
     for (i, expr) in positional.iter().enumerate() {
         if template_ok && !used[i] {
-            push(syn::Error::new_spanned(
+            cx.error_spanned_by(
                 expr,
                 "argument never used: the message has no `{}` placeholder for it; to record it as a field write `name = value`",
-            ));
+            );
         }
-    }
-    if let Some(err) = errors {
-        return Err(err);
     }
     let n_msg = slots.len();
     for piece in &mut pieces {
@@ -260,13 +249,13 @@ pub fn check(call: &EventCall) -> syn::Result<Plan<'_>> {
     for k in 0..fields.len() {
         slots.push(Slot::Field(k));
     }
-    Ok(Plan {
+    Plan {
         pieces,
         exc,
         slots,
         positional,
         fields,
-    })
+    }
 }
 
 fn find_or_push(slots: &mut Vec<Slot>, slot: Slot) -> usize {

@@ -1,5 +1,6 @@
 //! Typed options of `#[logged(...)]`.
 
+use crate::ctxt::Ctxt;
 use proc_macro2::{Span, TokenStream};
 use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream, Parser};
@@ -61,27 +62,29 @@ pub struct ErrOpt {
     pub backtrace: Option<Span>,
 }
 
-pub fn parse(tokens: TokenStream) -> syn::Result<Args> {
-    Parser::parse2(parse_args, tokens)
+/// Parses the options. Options that do not parse are reported, and the
+/// function is then checked as if it had none, so that what is wrong with
+/// the function itself is still said, and nothing about options that were
+/// only half read.
+pub fn parse(cx: &Ctxt, tokens: TokenStream) -> Args {
+    Parser::parse2(|input: ParseStream<'_>| parse_args(cx, input), tokens).unwrap_or_else(|err| {
+        cx.syn_error(err);
+        Args::default()
+    })
 }
 
-fn parse_args(input: ParseStream<'_>) -> syn::Result<Args> {
+fn parse_args(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Args> {
     let mut args = Args::default();
-    let mut errors: Option<syn::Error> = None;
-    let mut push = |e: syn::Error| match &mut errors {
-        Some(all) => all.combine(e),
-        None => errors = Some(e),
-    };
-    while !input.is_empty() {
+    comma_separated(input, |input| {
         let la = input.lookahead1();
         if la.peek(kw::level) {
             let k: kw::level = input.parse()?;
             let v = parse_value::<LitStr>(input)?;
-            set(&mut args.level, v, k.span, "level", &mut push);
+            set(cx, &mut args.level, v, k.span, "level");
         } else if la.peek(kw::name) {
             let k: kw::name = input.parse()?;
             let v = parse_value::<LitStr>(input)?;
-            set(&mut args.name, v, k.span, "name", &mut push);
+            set(cx, &mut args.name, v, k.span, "name");
         } else if la.peek(kw::request_id) {
             let k: kw::request_id = input.parse()?;
             let v = if input.peek(Token![=]) {
@@ -89,7 +92,7 @@ fn parse_args(input: ParseStream<'_>) -> syn::Result<Args> {
             } else {
                 RequestIdOpt::New
             };
-            set(&mut args.request_id, v, k.span, "request_id", &mut push);
+            set(cx, &mut args.request_id, v, k.span, "request_id");
         } else if la.peek(kw::fields) {
             let k: kw::fields = input.parse()?;
             let content;
@@ -97,11 +100,11 @@ fn parse_args(input: ParseStream<'_>) -> syn::Result<Args> {
             let list =
                 Punctuated::<Field, Token![,]>::parse_terminated_with(&content, parse_field)?;
             set(
+                cx,
                 &mut args.fields,
                 list.into_iter().collect(),
                 k.span,
                 "fields",
-                &mut push,
             );
         } else if la.peek(kw::args) {
             let k: kw::args = input.parse()?;
@@ -110,50 +113,50 @@ fn parse_args(input: ParseStream<'_>) -> syn::Result<Args> {
             } else {
                 None
             };
-            let v = ArgsOpt { list };
-            set(&mut args.args, v, k.span, "args", &mut push);
+            set(cx, &mut args.args, ArgsOpt { list }, k.span, "args");
         } else if la.peek(kw::skip) {
             let k: kw::skip = input.parse()?;
             let names = parse_names(input)?;
-            set(&mut args.skip, (k.span, names), k.span, "skip", &mut push);
+            set(cx, &mut args.skip, (k.span, names), k.span, "skip");
         } else if la.peek(kw::ret) {
             let k: kw::ret = input.parse()?;
-            set(&mut args.ret, k.span, k.span, "ret", &mut push);
+            set(cx, &mut args.ret, k.span, k.span, "ret");
         } else if la.peek(kw::err) {
             let k: kw::err = input.parse()?;
-            let v = parse_err(input, k.span)?;
-            set(&mut args.err, v, k.span, "err", &mut push);
+            let v = parse_err(cx, input, k.span)?;
+            set(cx, &mut args.err, v, k.span, "err");
         } else if la.peek(Token![crate]) {
             let k: Token![crate] = input.parse()?;
             input.parse::<Token![=]>()?;
             let path = input.call(Path::parse_mod_style)?;
-            set(&mut args.krate, path, k.span, "crate", &mut push);
+            set(cx, &mut args.krate, path, k.span, "crate");
         } else {
             return Err(la.error());
         }
+        Ok(())
+    })?;
+    Ok(args)
+}
+
+/// `one, two, three`, a trailing comma allowed; `one` parses one item.
+fn comma_separated(
+    input: ParseStream<'_>,
+    mut one: impl FnMut(ParseStream<'_>) -> syn::Result<()>,
+) -> syn::Result<()> {
+    while !input.is_empty() {
+        one(input)?;
         if input.is_empty() {
             break;
         }
         input.parse::<Token![,]>()?;
     }
-    match errors {
-        Some(e) => Err(e),
-        None => Ok(args),
-    }
+    Ok(())
 }
 
-fn set<T>(
-    slot: &mut Option<T>,
-    value: T,
-    span: Span,
-    option: &str,
-    push: &mut impl FnMut(syn::Error),
-) {
+/// Fills an option's slot, or reports the option as given twice.
+fn set<T>(cx: &Ctxt, slot: &mut Option<T>, value: T, span: Span, option: &str) {
     if slot.is_some() {
-        push(syn::Error::new(
-            span,
-            format!("duplicate option `{option}`: give it once"),
-        ));
+        cx.error(span, format!("duplicate option `{option}`: give it once"));
     } else {
         *slot = Some(value);
     }
@@ -173,7 +176,7 @@ fn parse_names(input: ParseStream<'_>) -> syn::Result<Vec<Ident>> {
 }
 
 /// `err`, `err(level = "warning")`, `err(backtrace)`, or both.
-fn parse_err(input: ParseStream<'_>, span: Span) -> syn::Result<ErrOpt> {
+fn parse_err(cx: &Ctxt, input: ParseStream<'_>, span: Span) -> syn::Result<ErrOpt> {
     let mut opt = ErrOpt {
         span,
         level: None,
@@ -184,32 +187,21 @@ fn parse_err(input: ParseStream<'_>, span: Span) -> syn::Result<ErrOpt> {
     }
     let content;
     syn::parenthesized!(content in input);
-    let mut errors: Option<syn::Error> = None;
-    let mut push = |e: syn::Error| match &mut errors {
-        Some(all) => all.combine(e),
-        None => errors = Some(e),
-    };
-    while !content.is_empty() {
-        let la = content.lookahead1();
+    comma_separated(&content, |input| {
+        let la = input.lookahead1();
         if la.peek(kw::level) {
-            let k: kw::level = content.parse()?;
-            let v = parse_value::<LitStr>(&content)?;
-            set(&mut opt.level, v, k.span, "level", &mut push);
+            let k: kw::level = input.parse()?;
+            let v = parse_value::<LitStr>(input)?;
+            set(cx, &mut opt.level, v, k.span, "level");
         } else if la.peek(kw::backtrace) {
-            let k: kw::backtrace = content.parse()?;
-            set(&mut opt.backtrace, k.span, k.span, "backtrace", &mut push);
+            let k: kw::backtrace = input.parse()?;
+            set(cx, &mut opt.backtrace, k.span, k.span, "backtrace");
         } else {
             return Err(la.error());
         }
-        if content.is_empty() {
-            break;
-        }
-        content.parse::<Token![,]>()?;
-    }
-    match errors {
-        Some(e) => Err(e),
-        None => Ok(opt),
-    }
+        Ok(())
+    })?;
+    Ok(opt)
 }
 
 /// One `key = value` of `fields(...)`.

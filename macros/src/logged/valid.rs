@@ -3,6 +3,7 @@
 
 use super::ast::{Binding, Body, Function, Shape};
 use super::attr::{Args, Field};
+use crate::ctxt::Ctxt;
 use crate::event::RESERVED;
 use proc_macro2::Span;
 use syn::{Ident, LitStr};
@@ -19,34 +20,29 @@ pub struct Plan<'a> {
 }
 
 pub fn check<'a>(
+    cx: &Ctxt,
     func: &'a Function,
     args: &'a Args,
     bindings: &'a [Binding],
-) -> syn::Result<Plan<'a>> {
-    let mut errors: Option<syn::Error> = None;
-    let mut push = |e: syn::Error| match &mut errors {
-        Some(all) => all.combine(e),
-        None => errors = Some(e),
-    };
-
+) -> Plan<'a> {
     if let Some(konst) = &func.sig.constness {
-        push(syn::Error::new(
+        cx.error(
             konst.span,
             "`#[logged]` cannot instrument a `const fn`: its events are logged at run time; remove `const` or the attribute",
-        ));
+        );
     }
     if let Body::Missing(semi) = &func.body {
-        push(syn::Error::new(
+        cx.error(
             semi.span,
             "`#[logged]` needs a function body; put it on the implementations of this method",
-        ));
+        );
     }
 
-    let level = level_of(args.level.as_ref(), "Debug", &mut push);
+    let level = level_of(cx, args.level.as_ref(), "Debug");
     let err_level = level_of(
+        cx,
         args.err.as_ref().and_then(|e| e.level.as_ref()),
         "Error",
-        &mut push,
     );
 
     if let Some(name) = &args.name {
@@ -56,20 +52,20 @@ pub fn check<'a>(
             || value.contains(['<', '>', '{', '}'])
             || value.chars().any(char::is_whitespace)
         {
-            push(syn::Error::new(
+            cx.error(
                 name.span(),
                 "`name` must be a bare function name such as `\"charge\"` (no spaces, `::`, `<` or braces)",
-            ));
+            );
         }
     }
 
     if let Some(err) = &args.err
         && matches!(func.sig.output, syn::ReturnType::Default)
     {
-        push(syn::Error::new(
+        cx.error(
             err.span,
             "`err` logs the `Err` a function returns, but this function returns `()`; remove `err` or return a `Result`",
-        ));
+        );
     }
 
     let find = |ident: &Ident| bindings.iter().find(|b| b.ident == *ident);
@@ -81,13 +77,11 @@ pub fn check<'a>(
             Some(list) => {
                 for ident in list {
                     match find(ident) {
-                        None => push(no_such_argument(ident, "args")),
-                        Some(b) if recorded.iter().any(|r| r.ident == b.ident) => {
-                            push(syn::Error::new(
-                                ident.span(),
-                                format!("`{ident}` is listed twice in `args(...)`"),
-                            ))
-                        }
+                        None => cx.syn_error(no_such_argument(ident, "args")),
+                        Some(b) if recorded.iter().any(|r| r.ident == b.ident) => cx.error(
+                            ident.span(),
+                            format!("`{ident}` is listed twice in `args(...)`"),
+                        ),
                         Some(b) => recorded.push(b),
                     }
                 }
@@ -98,29 +92,29 @@ pub fn check<'a>(
     if let Some((_, skipped)) = &args.skip {
         for ident in skipped {
             if find(ident).is_none() {
-                push(no_such_argument(ident, "skip"));
+                cx.syn_error(no_such_argument(ident, "skip"));
                 continue;
             }
             match &args.args {
-                None => push(syn::Error::new(
+                None => cx.error(
                     ident.span(),
                     format!(
                         "`{ident}` is not recorded, so there is nothing to skip: arguments are recorded only with `args`; remove `skip({ident})`"
                     ),
-                )),
+                ),
                 Some(opt) => match &opt.list {
-                    Some(list) if list.iter().any(|i| i == ident) => push(syn::Error::new(
+                    Some(list) if list.iter().any(|i| i == ident) => cx.error(
                         ident.span(),
                         format!(
                             "`{ident}` is both in `args(...)` and in `skip(...)`; remove it from one of them"
                         ),
-                    )),
-                    Some(_) => push(syn::Error::new(
+                    ),
+                    Some(_) => cx.error(
                         ident.span(),
                         format!(
                             "`{ident}` is not recorded, so there is nothing to skip: `args(...)` records only the arguments it lists; remove `skip({ident})`"
                         ),
-                    )),
+                    ),
                     None => recorded.retain(|b| b.ident != *ident),
                 },
             }
@@ -137,30 +131,27 @@ pub fn check<'a>(
             } else {
                 format!("; rename it (e.g. `{}_value = ...`)", field.key)
             };
-            push(syn::Error::new_spanned(
+            cx.error_spanned_by(
                 &field.key_tokens,
                 format!(
                     "`{}` is a standard key of every log line and cannot be a field{hint}",
                     field.key
                 ),
-            ));
+            );
         } else if fields[..i].iter().any(|f| f.key == field.key) {
-            push(syn::Error::new_spanned(
+            cx.error_spanned_by(
                 &field.key_tokens,
                 format!("duplicate field `{}`: each key may appear once", field.key),
-            ));
+            );
         }
     }
-    if let Some(e) = errors {
-        return Err(e);
-    }
-    Ok(Plan {
+    Plan {
         level,
         err_level,
         recorded,
         fields,
         shape: func.shape(),
-    })
+    }
 }
 
 fn no_such_argument(ident: &Ident, option: &str) -> syn::Error {
@@ -171,7 +162,7 @@ fn no_such_argument(ident: &Ident, option: &str) -> syn::Error {
 }
 
 /// `"info"` → `Info`; Python's names and `warn` are accepted, in any case.
-fn level_of(lit: Option<&LitStr>, default: &str, push: &mut impl FnMut(syn::Error)) -> Ident {
+fn level_of(cx: &Ctxt, lit: Option<&LitStr>, default: &str) -> Ident {
     let Some(lit) = lit else {
         return Ident::new(default, Span::call_site());
     };
@@ -183,13 +174,13 @@ fn level_of(lit: Option<&LitStr>, default: &str, push: &mut impl FnMut(syn::Erro
         "error" => "Error",
         "critical" => "Critical",
         _ => {
-            push(syn::Error::new(
+            cx.error(
                 lit.span(),
                 format!(
                     "unknown level `{}`: expected one of \"trace\", \"debug\", \"info\", \"warning\", \"error\", \"critical\"",
                     lit.value()
                 ),
-            ));
+            );
             default
         }
     };
