@@ -5,7 +5,6 @@ use proc_macro2::{Span, TokenStream};
 use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
-use syn::spanned::Spanned;
 use syn::{Expr, Ident, LitStr, Path, Token};
 
 mod kw {
@@ -47,6 +46,7 @@ pub enum RequestIdOpt {
     Expr(Expr),
 }
 
+use crate::field::Key;
 pub use crate::field::{Field, Sigil};
 
 pub struct ArgsOpt {
@@ -206,21 +206,12 @@ fn parse_err(cx: &Ctxt, input: ParseStream<'_>, span: Span) -> syn::Result<ErrOp
 
 /// One `key = value` of `fields(...)`.
 fn parse_field(input: ParseStream<'_>) -> syn::Result<Field> {
-    let first = Ident::parse_any(input)?;
-    let mut key = first.unraw().to_string();
-    let mut key_tokens = quote::quote!(#first);
-    while input.peek(Token![.]) {
-        let dot: Token![.] = input.parse()?;
-        let part = Ident::parse_any(input)?;
-        key.push('.');
-        key.push_str(&part.unraw().to_string());
-        key_tokens.extend(quote::quote!(#dot #part));
+    let key = Key::parse(input)?;
+    if input.parse::<Token![=]>().is_err() {
+        return Err(syn::Error::new_spanned(
+            &key.tokens,
+            format!("expected `{} = value` in `fields(...)`", key.name),
+        ));
     }
-    input.parse::<Token![=]>().map_err(|_| {
-        syn::Error::new(
-            key_tokens.span(),
-            format!("expected `{key} = value` in `fields(...)`"),
-        )
-    })?;
-    Field::parse_value(input, key, key_tokens)
+    Field::parse_value(input, key)
 }
