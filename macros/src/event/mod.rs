@@ -17,7 +17,7 @@ pub fn expand(input: TokenStream) -> TokenStream {
     let cx = Ctxt::new();
     let plan = valid::check(&cx, &call);
     match cx.check() {
-        Ok(()) => expand::expand(&call, &plan),
+        Ok(()) => expand::expand(&plan),
         Err(err) => err.to_compile_error(),
     }
 }
