@@ -21,7 +21,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let bindings = func.bindings();
     let plan = valid::check(&cx, &func, &args, &bindings);
     match cx.check() {
-        Ok(()) => expand::expand(&func, &args, &plan),
+        Ok(()) => expand::expand(&plan),
         Err(err) => fallback(&err, func.to_tokens_unchanged()),
     }
 }

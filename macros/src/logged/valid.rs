@@ -2,23 +2,55 @@
 //! gets recorded.
 
 use super::ast::{Binding, Body, Function, Shape};
-use super::attr::{Args, Field};
+use super::attr::{Args, Field, RequestIdOpt};
 use crate::ctxt::Ctxt;
 use crate::event::RESERVED;
-use proc_macro2::Span;
-use syn::{Ident, LitStr};
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, quote};
+use syn::{Attribute, Ident, LitStr, Signature, Visibility};
 
+/// Everything the expansion needs, decided here.
 pub struct Plan<'a> {
+    /// The runtime crate's path (`crate = ...`, else `::pulselog`).
+    pub krate: TokenStream,
+    pub attrs: &'a [Attribute],
+    pub vis: &'a Visibility,
+    pub sig: &'a Signature,
+    pub body: PlanBody,
+    pub shape: Shape<'a>,
     /// Level of `enter` and `exit` (a `Level` variant name).
     pub level: Ident,
-    /// Level of the `error` event of `err`.
-    pub err_level: Ident,
+    /// `name = "..."`: the function name the events carry.
+    pub name: Option<&'a LitStr>,
+    pub request_id: Option<&'a RequestIdOpt>,
     /// The arguments recorded in the `enter` event.
     pub recorded: Vec<&'a Binding>,
     pub fields: &'a [Field],
-    pub shape: Shape<'a>,
+    /// `ret`: the keyword's span.
+    pub ret: Option<Span>,
+    pub err: Option<ErrPlan>,
 }
 
+/// The function's body, as written.
+pub struct PlanBody {
+    /// The braces' span.
+    pub span: Span,
+    /// `#![...]` at the top of the body, hoisted above the generated code.
+    pub inner_attrs: TokenStream,
+    pub stmts: TokenStream,
+}
+
+/// `err`: log the `Err` the function returns.
+pub struct ErrPlan {
+    /// The keyword's span.
+    pub span: Span,
+    /// Level of the `error` event.
+    pub level: Ident,
+    pub backtrace: bool,
+}
+
+/// Checks the function and its options; the plan of a function with errors
+/// is still made, so every check runs, but it is never expanded.
 pub fn check<'a>(
     cx: &Ctxt,
     func: &'a Function,
@@ -31,19 +63,36 @@ pub fn check<'a>(
             "`#[logged]` cannot instrument a `const fn`: its events are logged at run time; remove `const` or the attribute",
         );
     }
-    if let Body::Missing(semi) = &func.body {
-        cx.error(
-            semi.span,
-            "`#[logged]` needs a function body; put it on the implementations of this method",
-        );
-    }
+    let body = match &func.body {
+        Body::Present {
+            brace,
+            inner_attrs,
+            stmts,
+            ..
+        } => PlanBody {
+            span: brace.span(),
+            inner_attrs: inner_attrs.clone(),
+            stmts: stmts.clone(),
+        },
+        Body::Missing(semi) => {
+            cx.error(
+                semi.span,
+                "`#[logged]` needs a function body; put it on the implementations of this method",
+            );
+            PlanBody {
+                span: semi.span,
+                inner_attrs: TokenStream::new(),
+                stmts: TokenStream::new(),
+            }
+        }
+    };
 
     let level = level_of(cx, args.level.as_ref(), "Debug");
-    let err_level = level_of(
-        cx,
-        args.err.as_ref().and_then(|e| e.level.as_ref()),
-        "Error",
-    );
+    let err = args.err.as_ref().map(|err| ErrPlan {
+        span: err.span,
+        level: level_of(cx, err.level.as_ref(), "Error"),
+        backtrace: err.backtrace.is_some(),
+    });
 
     if let Some(name) = &args.name {
         let value = name.value();
@@ -146,11 +195,22 @@ pub fn check<'a>(
         }
     }
     Plan {
+        krate: match &args.krate {
+            Some(path) => path.to_token_stream(),
+            None => quote!(::pulselog),
+        },
+        attrs: &func.attrs,
+        vis: &func.vis,
+        sig: &func.sig,
+        body,
+        shape: func.shape(),
         level,
-        err_level,
+        name: args.name.as_ref(),
+        request_id: args.request_id.as_ref(),
         recorded,
         fields,
-        shape: func.shape(),
+        ret: args.ret,
+        err,
     }
 }
 
