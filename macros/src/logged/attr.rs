@@ -78,9 +78,7 @@ fn parse_args(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Args> {
     comma_separated(input, |input| {
         let la = input.lookahead1();
         if la.peek(kw::level) {
-            let k: kw::level = input.parse()?;
-            let v = parse_value::<LitStr>(input)?;
-            set(cx, &mut args.level, v, k.span, "level");
+            parse_level(cx, input, &mut args.level)?;
         } else if la.peek(kw::name) {
             let k: kw::name = input.parse()?;
             let v = parse_value::<LitStr>(input)?;
@@ -162,6 +160,15 @@ fn set<T>(cx: &Ctxt, slot: &mut Option<T>, value: T, span: Span, option: &str) {
     }
 }
 
+/// `level = "name"`, of the function's events or of `err`'s. The name is
+/// checked against the runtime's table of level names by the expansion.
+fn parse_level(cx: &Ctxt, input: ParseStream<'_>, slot: &mut Option<LitStr>) -> syn::Result<()> {
+    let k: kw::level = input.parse()?;
+    let v = parse_value::<LitStr>(input)?;
+    set(cx, slot, v, k.span, "level");
+    Ok(())
+}
+
 fn parse_value<T: Parse>(input: ParseStream<'_>) -> syn::Result<T> {
     input.parse::<Token![=]>()?;
     input.parse()
@@ -190,9 +197,7 @@ fn parse_err(cx: &Ctxt, input: ParseStream<'_>, span: Span) -> syn::Result<ErrOp
     comma_separated(&content, |input| {
         let la = input.lookahead1();
         if la.peek(kw::level) {
-            let k: kw::level = input.parse()?;
-            let v = parse_value::<LitStr>(input)?;
-            set(cx, &mut opt.level, v, k.span, "level");
+            parse_level(cx, input, &mut opt.level)?;
         } else if la.peek(kw::backtrace) {
             let k: kw::backtrace = input.parse()?;
             set(cx, &mut opt.backtrace, k.span, k.span, "backtrace");
