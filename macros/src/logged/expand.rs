@@ -3,6 +3,7 @@
 //! The function keeps its signature; its body becomes:
 //!
 //! ```text
+//! const LEVEL (/ ERR_LEVEL): Level = <the name, looked up at compile time>;
 //! fn __pulselog_function() -> &'static str { .. }    // funcName of the events
 //! static ENTER / EXIT (/ ERROR) call sites           // compile-time metadata
 //! let ctx = <current context + request id + fields>; // only if any is bound
@@ -21,7 +22,7 @@
 
 use super::ast::Shape;
 use super::attr::{RequestIdOpt, Sigil};
-use super::valid::{ErrPlan, Plan, PlanBody};
+use super::valid::{ErrPlan, LevelPlan, Plan, PlanBody};
 use proc_macro2::{Delimiter, Group, Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -40,8 +41,8 @@ const CLASH_PREFIX: &str = "extra.";
 pub fn expand(plan: &Plan<'_>) -> TokenStream {
     let krate = &plan.krate;
     let p = quote!(#krate::__private);
-    let lvl = &plan.level;
-    let level = quote!(#p::Level::#lvl);
+    let level = local("__PULSELOG_LEVEL");
+    let err_level = local("__PULSELOG_ERR_LEVEL");
 
     let function = local("__pulselog_function");
     let enter_meta = local("__PULSELOG_ENTER_META");
@@ -85,16 +86,18 @@ pub fn expand(plan: &Plan<'_>) -> TokenStream {
         &["elapsed_ms"]
     };
     let error_statics = plan.err.as_ref().map(|err| {
-        let err_lvl = &err.level;
-        let err_level = quote!(#p::Level::#err_lvl);
+        let err_level_value = level_value(&p, &err.level);
         quote! {
+            const #err_level: #p::Level = #err_level_value;
             static #error_meta: #p::Metadata = #p::Metadata::logged(
                 #p::LoggedEvent::Error, #err_level, #location, #function, &[],
             );
             static #error_site: #p::Callsite = #p::Callsite::new(&#error_meta);
         }
     });
+    let level_value = level_value(&p, &plan.level);
     let statics = quote! {
+        const #level: #p::Level = #level_value;
         fn #function() -> &'static str {
             #function_name
         }
@@ -175,10 +178,8 @@ pub fn expand(plan: &Plan<'_>) -> TokenStream {
     // The error with its source chain (a type that is only `Display` or
     // `Debug`: its message), as `log_error!` records it; spanned at `err`,
     // so that a return type it cannot handle is reported there.
-    let error_event = |err: &ErrPlan| {
+    let error_event = |err: &ErrPlan<'_>| {
         let backtrace = err.backtrace;
-        let err_lvl = &err.level;
-        let err_level = quote!(#p::Level::#err_lvl);
         relocate(
             quote! {
                 if #error_site.enabled(#err_level) {
@@ -196,7 +197,7 @@ pub fn expand(plan: &Plan<'_>) -> TokenStream {
         )
     };
     let split =
-        |err: &ErrPlan| relocate(quote!(#p::LoggedResult::__pulselog_split(&#ret)), err.span);
+        |err: &ErrPlan<'_>| relocate(quote!(#p::LoggedResult::__pulselog_split(&#ret)), err.span);
     // Spanned at `ret`, so that a return type that is not `Debug` is
     // reported there.
     let record_return = |ret_span: Span, value: TokenStream| {
@@ -352,6 +353,30 @@ pub fn expand(plan: &Plan<'_>) -> TokenStream {
     );
     outer.set_span(*brace_span);
     quote!(#(#attrs)* #vis #sig #outer)
+}
+
+/// The value of a level, for a `const`. A name is looked up in the runtime's
+/// one table of level names (`Level::__from_name`) at compile time rather
+/// than here, as the macro crate cannot depend on the runtime; the lookup is
+/// spanned at the user's literal, so an unknown name is reported there, with
+/// the runtime's list of the names it accepts.
+fn level_value(p: &TokenStream, level: &LevelPlan<'_>) -> TokenStream {
+    match level {
+        LevelPlan::Default(variant) => {
+            let variant = syn::Ident::new(variant, Span::call_site());
+            quote!(#p::Level::#variant)
+        }
+        LevelPlan::Named(lit) => {
+            let known = local("__pulselog_level");
+            let lookup = quote! {
+                match #p::Level::__from_name(#lit) {
+                    ::core::option::Option::Some(#known) => #known,
+                    ::core::option::Option::None => ::core::panic!("{}", #p::Level::__UNKNOWN_NAME),
+                }
+            };
+            relocate(lookup, lit.span())
+        }
+    }
 }
 
 /// Moves tokens to `span`'s location, keeping their hygiene, so that an

@@ -18,8 +18,8 @@ pub struct Plan<'a> {
     pub sig: &'a Signature,
     pub body: PlanBody,
     pub shape: Shape<'a>,
-    /// Level of `enter` and `exit` (a `Level` variant name).
-    pub level: Ident,
+    /// Level of `enter` and `exit`.
+    pub level: LevelPlan<'a>,
     /// `name = "..."`: the function name the events carry.
     pub name: Option<&'a LitStr>,
     pub request_id: Option<&'a RequestIdOpt>,
@@ -28,7 +28,17 @@ pub struct Plan<'a> {
     pub fields: &'a [Field],
     /// `ret`: the keyword's span.
     pub ret: Option<Span>,
-    pub err: Option<ErrPlan>,
+    pub err: Option<ErrPlan<'a>>,
+}
+
+/// A level of `#[logged]`'s events.
+pub enum LevelPlan<'a> {
+    /// Not given: this `Level` variant.
+    Default(&'static str),
+    /// `level = "name"`: resolved by the runtime's table of level names, in
+    /// a `const` (see `expand`), so that the macro and the runtime cannot
+    /// disagree on a name.
+    Named(&'a LitStr),
 }
 
 /// The function's body, as written.
@@ -41,11 +51,11 @@ pub struct PlanBody {
 }
 
 /// `err`: log the `Err` the function returns.
-pub struct ErrPlan {
+pub struct ErrPlan<'a> {
     /// The keyword's span.
     pub span: Span,
     /// Level of the `error` event.
-    pub level: Ident,
+    pub level: LevelPlan<'a>,
     pub backtrace: bool,
 }
 
@@ -87,10 +97,10 @@ pub fn check<'a>(
         }
     };
 
-    let level = level_of(cx, args.level.as_ref(), "Debug");
+    let level = level_of(args.level.as_ref(), "Debug");
     let err = args.err.as_ref().map(|err| ErrPlan {
         span: err.span,
-        level: level_of(cx, err.level.as_ref(), "Error"),
+        level: level_of(err.level.as_ref(), "Error"),
         backtrace: err.backtrace.is_some(),
     });
 
@@ -221,28 +231,6 @@ fn no_such_argument(ident: &Ident, option: &str) -> syn::Error {
     )
 }
 
-/// `"info"` → `Info`; Python's names and `warn` are accepted, in any case.
-fn level_of(cx: &Ctxt, lit: Option<&LitStr>, default: &str) -> Ident {
-    let Some(lit) = lit else {
-        return Ident::new(default, Span::call_site());
-    };
-    let name = match lit.value().to_ascii_lowercase().as_str() {
-        "trace" => "Trace",
-        "debug" => "Debug",
-        "info" => "Info",
-        "warn" | "warning" => "Warning",
-        "error" => "Error",
-        "critical" => "Critical",
-        _ => {
-            cx.error(
-                lit.span(),
-                format!(
-                    "unknown level `{}`: expected one of \"trace\", \"debug\", \"info\", \"warning\", \"error\", \"critical\"",
-                    lit.value()
-                ),
-            );
-            default
-        }
-    };
-    Ident::new(name, lit.span())
+fn level_of<'a>(lit: Option<&'a LitStr>, default: &'static str) -> LevelPlan<'a> {
+    lit.map_or(LevelPlan::Default(default), LevelPlan::Named)
 }
