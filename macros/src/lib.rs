@@ -2,6 +2,7 @@
 //! macros and `#[logged]`. Use them through the `pulselog` crate; nothing here
 //! is a stable interface on its own.
 
+mod ctxt;
 mod event;
 mod field;
 mod logged;

@@ -17,6 +17,11 @@ use std::fmt;
 /// The threshold meaning "nothing is enabled".
 pub(crate) const OFF: u8 = u8::MAX;
 
+/// The names of [`OFF`] in a directive, in any case. Every other level name
+/// is one of the level table (`crate::level`), shared with `Level::from_str`
+/// and `#[logged(level = "..")]`.
+const OFF_NAMES: [&str; 2] = ["off", "none"];
+
 /// A parsed set of directives.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Filter {
@@ -62,8 +67,9 @@ impl Filter {
     }
 
     /// Parses `env_logger`-style directives: comma-separated `level`,
-    /// `path`, or `path=level`; level names are case-insensitive and include
-    /// Python's (`warning`, `critical`) and `off`. A bare `path` enables
+    /// `path`, or `path=level`; level names are case-insensitive: those
+    /// [`Level`]'s `FromStr` takes (Python's `warning` and `critical`, `warn`,
+    /// `fatal`), and `off` (or `none`) for nothing. A bare `path` enables
     /// everything in it. With several bare levels, the last one wins.
     pub fn parse(spec: &str) -> Result<Filter, FilterError> {
         let mut filter = Filter {
@@ -150,12 +156,16 @@ impl Filter {
 
 fn parse_threshold(s: &str) -> Result<u8, String> {
     let s = s.trim();
-    if s.eq_ignore_ascii_case("off") || s.eq_ignore_ascii_case("none") {
+    if OFF_NAMES.iter().any(|off| off.eq_ignore_ascii_case(s)) {
         return Ok(OFF);
     }
-    s.parse::<Level>()
-        .map(Level::number)
-        .map_err(|e| e.to_string())
+    Level::__from_name(s).map(Level::number).ok_or_else(|| {
+        format!(
+            "unknown level `{s}`: expected one of {}, `{}`",
+            crate::level::EXPECTED,
+            OFF_NAMES.join("`, `")
+        )
+    })
 }
 
 fn is_module_path(s: &str) -> bool {
@@ -201,6 +211,33 @@ mod tests {
             assert_eq!(on(&f, "m")[0], first, "{name}");
         }
         assert!(on(&Filter::parse("off").unwrap(), "m").is_empty());
+    }
+
+    #[test]
+    fn every_level_name_is_a_directive_and_errors_list_them_all() {
+        for &(name, level) in crate::level::NAMES {
+            for spelling in [name.to_owned(), name.to_uppercase()] {
+                let f = Filter::parse(&format!("m={spelling}")).unwrap();
+                assert_eq!(f.threshold("m"), level.number(), "{spelling}");
+            }
+        }
+        for off in OFF_NAMES {
+            assert_eq!(Filter::parse(off).unwrap().max_verbosity(), None, "{off}");
+        }
+        let e = Filter::parse("m=loud").unwrap_err().to_string();
+        let listed: Vec<&str> = e
+            .split("expected one of ")
+            .nth(1)
+            .unwrap()
+            .split(", ")
+            .map(|n| n.trim_matches('`'))
+            .collect();
+        let accepted: Vec<&str> = crate::level::NAMES
+            .iter()
+            .map(|(n, _)| *n)
+            .chain(OFF_NAMES)
+            .collect();
+        assert_eq!(listed, accepted, "{e}");
     }
 
     #[test]

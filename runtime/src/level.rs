@@ -22,6 +22,50 @@ pub enum Level {
     Critical = 50,
 }
 
+/// The one table of level names: [`Level`]'s `FromStr`, the filter
+/// directives (`crate::filter`, which adds `off`) and `#[logged(level =
+/// "..")]` all read it, so they accept the same names and their errors list
+/// the same ones.
+///
+/// The macro crate cannot depend on this crate (this crate depends on it),
+/// so `#[logged]` does not check the name itself: it expands to a `const`
+/// that evaluates `Level::__from_name` on the user's literal, spanned at
+/// that literal, and a name not in this table is a compile error there,
+/// with `Level::__UNKNOWN_NAME` as its message.
+///
+/// `fatal` is accepted for `critical` everywhere (as other loggers spell
+/// it); names are matched case-insensitively.
+macro_rules! names {
+    ($first:literal => $first_level:ident $(, $name:literal => $level:ident)* $(,)?) => {
+        pub(crate) const NAMES: &[(&str, Level)] = &[
+            ($first, Level::$first_level) $(, ($name, Level::$level))*
+        ];
+        /// The names of `NAMES`, as error messages list them.
+        pub(crate) const EXPECTED: &str = concat!("`", $first, "`" $(, ", `", $name, "`")*);
+
+        impl Level {
+            /// What `#[logged(level = "..")]` reports for a name that
+            /// `Level::__from_name` does not know. Not public API.
+            #[doc(hidden)]
+            pub const __UNKNOWN_NAME: &str = concat!(
+                "unknown level: expected one of `", $first, "`" $(, ", `", $name, "`")*,
+                " (in any case)"
+            );
+        }
+    };
+}
+
+names! {
+    "trace" => Trace,
+    "debug" => Debug,
+    "info" => Info,
+    "warn" => Warning,
+    "warning" => Warning,
+    "error" => Error,
+    "critical" => Critical,
+    "fatal" => Critical,
+}
+
 impl Level {
     /// All levels, lowest first.
     pub const ALL: [Level; 6] = [
@@ -53,6 +97,23 @@ impl Level {
         self as u8
     }
 
+    /// The level a name of the level table stands for, in any case; `None` for
+    /// any other name. Not public API: `#[logged(level = "..")]` evaluates it
+    /// in a `const`.
+    #[doc(hidden)]
+    #[must_use]
+    pub const fn __from_name(name: &str) -> Option<Level> {
+        let mut i = 0;
+        while i < NAMES.len() {
+            let (known, level) = NAMES[i];
+            if known.as_bytes().eq_ignore_ascii_case(name.as_bytes()) {
+                return Some(level);
+            }
+            i += 1;
+        }
+        None
+    }
+
     pub(crate) fn from_number(n: u8) -> Level {
         match n {
             0..=5 => Level::Trace,
@@ -77,11 +138,7 @@ pub struct ParseLevelError(pub(crate) String);
 
 impl fmt::Display for ParseLevelError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "unknown level `{}`: expected one of trace, debug, info, warn, warning, error, critical, off",
-            self.0
-        )
+        write!(f, "unknown level `{}`: expected one of {EXPECTED}", self.0)
     }
 }
 
@@ -90,18 +147,11 @@ impl std::error::Error for ParseLevelError {}
 impl FromStr for Level {
     type Err = ParseLevelError;
 
-    /// Case-insensitive; accepts Python's names (`warning`, `critical`) and
-    /// the Rust ones (`warn`), plus `fatal` for `critical`.
+    /// A name of the level table, in any case, surrounding whitespace
+    /// ignored: Python's names (`warning`, `critical`), the Rust ones
+    /// (`warn`), and `fatal` for `critical`.
     fn from_str(s: &str) -> Result<Level, ParseLevelError> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "trace" => Ok(Level::Trace),
-            "debug" => Ok(Level::Debug),
-            "info" => Ok(Level::Info),
-            "warn" | "warning" => Ok(Level::Warning),
-            "error" => Ok(Level::Error),
-            "critical" | "fatal" => Ok(Level::Critical),
-            _ => Err(ParseLevelError(s.to_owned())),
-        }
+        Level::__from_name(s.trim()).ok_or_else(|| ParseLevelError(s.to_owned()))
     }
 }
 
@@ -140,5 +190,43 @@ mod tests {
                 .contains("verbose")
         );
         assert_eq!(format!("{:<8}|", Level::Info), "INFO    |");
+    }
+
+    /// The names an error lists, from its message.
+    fn listed(message: &str) -> Vec<&str> {
+        let list = message.split("expected one of ").nth(1).unwrap();
+        let list = list.split(" (").next().unwrap();
+        list.split(", ").map(|n| n.trim_matches('`')).collect()
+    }
+
+    #[test]
+    fn every_name_of_the_table_parses_in_any_case() {
+        for &(name, level) in NAMES {
+            assert_eq!(name.parse::<Level>(), Ok(level), "{name}");
+            assert_eq!(name.to_uppercase().parse::<Level>(), Ok(level), "{name}");
+            assert_eq!(format!(" {name}\t").parse::<Level>(), Ok(level), "{name}");
+            assert_eq!(Level::__from_name(name), Some(level), "{name}");
+        }
+        assert_eq!("fatal".parse::<Level>(), Ok(Level::Critical));
+        assert_eq!("off".parse::<Level>(), Err(ParseLevelError("off".into())));
+        assert_eq!(Level::__from_name(" info"), None);
+    }
+
+    #[test]
+    fn errors_list_exactly_the_names_that_parse() {
+        let names: Vec<&str> = NAMES.iter().map(|(n, _)| *n).collect();
+        let err = "verbose".parse::<Level>().unwrap_err().to_string();
+        assert!(err.starts_with("unknown level `verbose`: "), "{err}");
+        assert_eq!(listed(&err), names);
+        assert_eq!(listed(Level::__UNKNOWN_NAME), names);
+        for name in listed(&err) {
+            assert!(name.parse::<Level>().is_ok(), "{name}");
+        }
+    }
+
+    #[test]
+    fn names_resolve_at_compile_time() {
+        const FATAL: Option<Level> = Level::__from_name("FaTaL");
+        assert_eq!(FATAL, Some(Level::Critical));
     }
 }

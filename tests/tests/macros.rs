@@ -1,5 +1,8 @@
 //! Behaviour of every log macro form, observed through `pulselog::testing`.
 
+mod common;
+
+use common::block_on;
 use pulselog::prelude::*;
 use pulselog::testing::{Captured, capture};
 
@@ -212,17 +215,6 @@ fn function_name_is_the_bare_enclosing_fn_also_in_closures_and_async_blocks() {
     }
     let ((), events) = capture(|| block_on(an_async_fn()));
     assert_eq!(events.only().function(), "an_async_fn");
-}
-
-/// A minimal executor for futures that never wait.
-fn block_on<F: std::future::Future>(fut: F) -> F::Output {
-    let mut fut = std::pin::pin!(fut);
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    loop {
-        if let std::task::Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
-            return v;
-        }
-    }
 }
 
 #[test]

@@ -2,6 +2,8 @@
 //! once and counts them; the count is reported in a line once the output
 //! drains. Nothing is lost silently: written + reported = logged.
 
+// A test binary of its own: it installs the process's one logger. The rest
+// of the overflow cases are in `overflow.rs`.
 mod common;
 
 use pulselog::{Config, Overflow};

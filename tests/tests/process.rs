@@ -1,57 +1,16 @@
 //! What only a whole process shows: lines flushed at exit, a closed stdout,
-//! configuration from the environment, overflow. Each test runs the
-//! `pulselog-child` program and reads its output.
+//! configuration from the environment. Each test runs the `pulselog-child`
+//! program and reads its output. A stuck or slow output is `overflow.rs`'s.
 
-use std::process::{Command, Output, Stdio};
-use std::time::Duration;
+mod common;
 
-const CHILD: &str = env!("CARGO_BIN_EXE_pulselog-child");
-
-fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(CHILD);
-    cmd.args(args)
-        .env_remove("PULSELOG_LEVEL")
-        .env_remove("PULSELOG_FORMAT")
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let child = cmd.spawn().expect("spawn child");
-    let pid = child.id();
-    // Read the pipes while the child runs (a full pipe would stall it), and
-    // treat a hang as a failure rather than a stuck test run.
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || tx.send(child.wait_with_output()));
-    match rx.recv_timeout(Duration::from_secs(120)) {
-        Ok(out) => out.expect("child output"),
-        Err(_) => {
-            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
-            panic!("child {args:?} hung");
-        }
-    }
-}
-
-fn stdout_lines(out: &Output) -> Vec<String> {
-    String::from_utf8(out.stdout.clone())
-        .expect("UTF-8 output")
-        .lines()
-        .map(str::to_owned)
-        .collect()
-}
-
-fn json(line: &str) -> serde_json::Value {
-    serde_json::from_str(line).unwrap_or_else(|e| panic!("invalid JSON ({e}): {line}"))
-}
+use common::child::{CHILD, json, run, run_ok, stdout_lines};
+use std::process::Command;
 
 #[test]
 fn dropping_the_guard_flushes_every_line_in_order() {
     let n = 100_000;
-    let out = run(&["lines", &n.to_string()], &[]);
-    assert!(out.status.success(), "{out:?}");
-    let lines = stdout_lines(&out);
+    let lines = run_ok(&["lines", &n.to_string()]);
     assert_eq!(lines.len(), n, "lossless");
     for (i, line) in lines.iter().enumerate() {
         let v = json(line);
@@ -215,9 +174,7 @@ fn format_env_selects_text_and_json_is_the_default_off_a_terminal() {
 
 #[test]
 fn logging_from_a_thread_local_destructor_works() {
-    let out = run(&["tls-destructor"], &[]);
-    assert!(out.status.success(), "{out:?}");
-    let msgs: Vec<_> = stdout_lines(&out)
+    let msgs: Vec<_> = run_ok(&["tls-destructor"])
         .iter()
         .map(|l| json(l)["message"].clone())
         .collect();
@@ -239,50 +196,4 @@ fn a_second_init_is_inert_and_never_panics() {
         1,
         "said once: {stderr}"
     );
-}
-
-#[test]
-fn overflow_drop_counts_and_reports_what_it_dropped() {
-    let n = 3000;
-    let out = run(&["overflow-drop", &n.to_string()], &[]);
-    assert!(out.status.success(), "{out:?}");
-    let lines = stdout_lines(&out);
-    let mut written = 0;
-    let mut dropped = 0;
-    for line in &lines {
-        let v = json(line);
-        if v["name"] == "pulselog" {
-            assert_eq!(v["levelname"], "WARNING");
-            dropped += v["dropped"].as_u64().unwrap();
-        } else {
-            written += 1;
-        }
-    }
-    assert!(dropped > 0, "a slow output with 8 slots must drop");
-    assert_eq!(
-        written + dropped,
-        n,
-        "every event is either written or counted"
-    );
-}
-
-#[test]
-fn a_slow_output_is_waited_for_at_exit_however_long_the_backlog() {
-    // Each write takes 40 ms and the timeout is 300 ms: the backlog (about
-    // 20 writes) takes far longer than one timeout to drain, but it keeps
-    // draining.
-    let n = 8000;
-    let out = run(&["slow-drain", &n.to_string()], &[]);
-    assert!(out.status.success(), "{out:?}");
-    assert_eq!(stdout_lines(&out).len(), n);
-}
-
-#[test]
-fn a_stuck_output_does_not_hang_the_program() {
-    let out = run(&["stalled", "50"], &[]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
-    for step in ["logging returned", "flush returned", "guard dropped"] {
-        assert!(stderr.contains(step), "{step}: {stderr}");
-    }
 }

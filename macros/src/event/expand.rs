@@ -4,16 +4,16 @@
 //! time), checks whether the event is enabled (one relaxed atomic load), and
 //! only then evaluates the arguments and encodes them into a record.
 
-use super::parse::{EXC_INFO, EventCall, Item, LevelSpec, Sigil};
-use super::valid::{Plan, PlanPiece, Slot, SlotValue};
+use super::parse::{LevelSpec, Sigil};
+use super::valid::{Plan, PlanPiece, Slot, Value};
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
-pub fn expand(call: &EventCall, plan: &Plan<'_>) -> TokenStream {
-    let k = &call.krate;
+pub fn expand(plan: &Plan<'_>) -> TokenStream {
+    let k = plan.krate;
     let p = quote!(#k::__private);
-    let template = call.message.value();
+    let template = &plan.template;
 
     let pieces = plan.pieces.iter().map(|piece| match piece {
         PlanPiece::Lit(s) => quote!(#p::Piece::Lit(#s)),
@@ -21,13 +21,11 @@ pub fn expand(call: &EventCall, plan: &Plan<'_>) -> TokenStream {
             let i = u16::try_from(*i).unwrap_or(u16::MAX);
             quote!(#p::Piece::Value(#i))
         }
-        PlanPiece::Field(_) => unreachable!("resolved by valid::check"),
     });
-    let field_names = plan.fields.iter().map(|f| f.key.as_str());
-    let n_msg = plan.slots.len() - plan.fields.len();
-    let n_msg = u16::try_from(n_msg).unwrap_or(u16::MAX);
+    let field_names = &plan.field_keys;
+    let n_msg = u16::try_from(plan.message_values).unwrap_or(u16::MAX);
 
-    let (level_meta, level_let, level_expr) = match &call.level {
+    let (level_meta, level_let, level_expr) = match plan.level {
         LevelSpec::Fixed(ident) => (
             quote!(#p::Level::#ident),
             TokenStream::new(),
@@ -46,64 +44,32 @@ pub fn expand(call: &EventCall, plan: &Plan<'_>) -> TokenStream {
 
     // Bind every user expression once, in source order, only once the event is
     // known to be enabled.
-    let pos_name = |i: usize| format_ident!("__pulselog_arg{}", i, span = Span::mixed_site());
-    let field_name = |i: usize| format_ident!("__pulselog_field{}", i, span = Span::mixed_site());
-    let exc_name = format_ident!("__pulselog_exc", span = Span::mixed_site());
-    let mut binds = Vec::new();
-    if let Some(err) = &call.error {
-        binds.push(quote_spanned!(err.span()=> let #exc_name = &(#err);));
-    }
-    let (mut pi, mut fi) = (0, 0);
-    for item in &call.items {
-        match item {
-            Item::Positional(expr) => {
-                let name = pos_name(pi);
-                pi += 1;
-                binds.push(quote_spanned!(expr.span()=> let #name = &(#expr);));
-            }
-            Item::ExcFlag(_) => {}
-            Item::Field(field) if field.key == EXC_INFO => {
-                let expr = &field.value;
-                binds.push(quote_spanned!(expr.span()=> let #exc_name = &(#expr);));
-            }
-            Item::Field(field) => {
-                let name = field_name(fi);
-                fi += 1;
-                let expr = &field.value;
-                binds.push(quote_spanned!(expr.span()=> let #name = &(#expr);));
-            }
-        }
-    }
+    let bound = |i: usize| format_ident!("__pulselog_arg{}", i, span = Span::mixed_site());
+    let binds = plan.binds.iter().enumerate().map(|(i, expr)| {
+        let name = bound(i);
+        quote_spanned!(expr.span()=> let #name = &(#expr);)
+    });
+    // A rendered value, with the span type errors about it are reported on.
+    let value = |value: &Value| match value {
+        Value::Bound(i) => (bound(*i).into_token_stream(), plan.binds[*i].span()),
+        Value::Capture(ident) => (quote!(&#ident), ident.span()),
+    };
 
     let rec = format_ident!("__pulselog_record", span = Span::mixed_site());
     let encode = plan.slots.iter().map(|slot| match slot {
-        Slot::Positional(i) => {
-            let name = pos_name(*i);
-            let span = plan.positional[*i].span();
-            quote_spanned!(span=> (&&#p::Wrap(#name)).__pulselog_arg(&mut #rec);)
+        Slot::Arg(v) => {
+            let (v, span) = value(v);
+            quote_spanned!(span=> (&&#p::Wrap(#v)).__pulselog_arg(&mut #rec);)
         }
-        Slot::Capture(ident) => {
-            quote_spanned!(ident.span()=> (&&#p::Wrap(&#ident)).__pulselog_arg(&mut #rec);)
-        }
-        Slot::Formatted { value, spec } => {
+        Slot::Formatted { value: v, spec } => {
             let fmt = format!("{{:{spec}}}");
-            let (value, span) = match value {
-                SlotValue::Positional(i) => {
-                    (pos_name(*i).into_token_stream(), plan.positional[*i].span())
-                }
-                SlotValue::Field(k) => (
-                    field_name(*k).into_token_stream(),
-                    plan.fields[*k].value.span(),
-                ),
-                SlotValue::Capture(ident) => (quote!(&#ident), ident.span()),
-            };
-            quote_spanned!(span=> #rec.formatted(::core::format_args!(#fmt, #value));)
+            let (v, span) = value(v);
+            quote_spanned!(span=> #rec.formatted(::core::format_args!(#fmt, #v));)
         }
-        Slot::Field(k) => {
-            let name = field_name(*k);
-            let field = plan.fields[*k];
-            let span = field.value.span();
-            match field.sigil {
+        Slot::Field { bind, sigil } => {
+            let name = bound(*bind);
+            let span = plan.binds[*bind].span();
+            match sigil {
                 Sigil::Auto => {
                     quote_spanned!(span=> (&&&#p::Wrap(#name)).__pulselog_field(&mut #rec);)
                 }
@@ -117,7 +83,8 @@ pub fn expand(call: &EventCall, plan: &Plan<'_>) -> TokenStream {
     // anything else fails on the tier-4 bound, which says what is accepted.
     let (exc_use, exc_encode) = match &plan.exc {
         Some(exc) => {
-            let span = exc.expr.span();
+            let exc_name = bound(exc.bind);
+            let span = plan.binds[exc.bind].span();
             let backtrace = exc.backtrace;
             // The receiver gets the operand's span, so that an unsupported
             // type is reported on the operand rather than on the whole call.
@@ -171,5 +138,3 @@ pub fn expand(call: &EventCall, plan: &Plan<'_>) -> TokenStream {
         }
     }
 }
-
-use quote::ToTokens;

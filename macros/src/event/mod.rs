@@ -6,6 +6,7 @@ mod valid;
 
 pub(crate) use valid::RESERVED;
 
+use crate::ctxt::Ctxt;
 use proc_macro2::TokenStream;
 
 pub fn expand(input: TokenStream) -> TokenStream {
@@ -13,8 +14,10 @@ pub fn expand(input: TokenStream) -> TokenStream {
         Ok(call) => call,
         Err(err) => return err.to_compile_error(),
     };
-    match valid::check(&call) {
-        Ok(plan) => expand::expand(&call, &plan),
+    let cx = Ctxt::new();
+    let plan = valid::check(&cx, &call);
+    match cx.check() {
+        Ok(()) => expand::expand(&plan),
         Err(err) => err.to_compile_error(),
     }
 }

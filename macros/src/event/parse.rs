@@ -1,6 +1,6 @@
 //! Typed model of one log macro call.
 
-use proc_macro2::{Delimiter, TokenStream, TokenTree};
+use proc_macro2::{TokenStream, TokenTree};
 use syn::parse::{Parse, ParseStream};
 use syn::{Expr, Ident, LitStr, Token};
 
@@ -11,6 +11,7 @@ pub enum LevelSpec {
 }
 
 pub use crate::field::{Field, Sigil};
+use crate::field::{Key, any_ident};
 
 pub enum Item {
     Positional(Expr),
@@ -145,66 +146,27 @@ fn unwrap_invisible(expr: Expr) -> Expr {
 
 impl Parse for Item {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        use syn::parse::discouraged::Speculative;
         let fork = input.fork();
-        if let Ok(ident) = fork.call(Ident::parse_any_ident)
+        if let Ok(ident) = fork.call(any_ident)
             && ident == EXC_INFO
             && (fork.is_empty() || fork.peek(Token![,]))
         {
-            use syn::parse::discouraged::Speculative;
             input.advance_to(&fork);
             return Ok(Item::ExcFlag(ident));
         }
+        // A key followed by a single `=` is a field; anything else
+        // (`a == b`, `x.len()`) is a positional expression.
         let fork = input.fork();
-        if let Some(key) = parse_key(&fork) {
-            use syn::parse::discouraged::Speculative;
+        if let Ok(key) = Key::parse(&fork)
+            && fork.peek(Token![=])
+            && !fork.peek(Token![==])
+            && !fork.peek(Token![=>])
+        {
             input.advance_to(&fork);
             input.parse::<Token![=]>()?;
-            return Field::parse_value(input, key.0, key.1).map(Item::Field);
+            return Field::parse_value(input, key).map(Item::Field);
         }
         Ok(Item::Positional(input.parse()?))
-    }
-}
-
-/// `ident(.ident)*` followed by a single `=`; `None` if the input is not a
-/// field (then it is parsed as a positional expression).
-fn parse_key(input: ParseStream<'_>) -> Option<(String, TokenStream)> {
-    let mut name = String::new();
-    let mut tokens = TokenStream::new();
-    loop {
-        let ident = input.call(Ident::parse_any_ident).ok()?;
-        name.push_str(ident.to_string().trim_start_matches("r#"));
-        tokens.extend(std::iter::once(TokenTree::Ident(ident)));
-        if input.peek(Token![.]) && !input.peek(Token![..]) {
-            let dot: Token![.] = input.parse().ok()?;
-            name.push('.');
-            tokens.extend(quote::ToTokens::into_token_stream(dot));
-        } else {
-            break;
-        }
-    }
-    (input.peek(Token![=]) && !input.peek(Token![==]) && !input.peek(Token![=>]))
-        .then_some((name, tokens))
-}
-
-trait AnyIdent {
-    fn parse_any_ident(input: ParseStream<'_>) -> syn::Result<Ident>;
-}
-
-impl AnyIdent for Ident {
-    fn parse_any_ident(input: ParseStream<'_>) -> syn::Result<Ident> {
-        input.step(|cursor| {
-            if let Some((TokenTree::Group(g), rest)) = cursor.token_tree()
-                && g.delimiter() == Delimiter::None
-            {
-                let mut inner = g.stream().into_iter();
-                if let (Some(TokenTree::Ident(i)), None) = (inner.next(), inner.next()) {
-                    return Ok((i, rest));
-                }
-            }
-            match cursor.ident() {
-                Some((ident, rest)) => Ok((ident, rest)),
-                None => Err(cursor.error("expected a field name")),
-            }
-        })
     }
 }

@@ -1,10 +1,11 @@
 //! Checks a parsed call against the message template and the reserved keys,
 //! and decides which value goes into which slot of the record.
 
-use super::parse::{EXC_INFO, EventCall, Item, Sigil};
+use super::parse::{EXC_INFO, EventCall, Field, Item, LevelSpec, Sigil};
+use crate::ctxt::Ctxt;
 use crate::template::{self, ArgRef, Piece};
-use proc_macro2::Span;
-use syn::Expr;
+use proc_macro2::{Span, TokenStream};
+use syn::{Expr, Ident};
 
 /// Keys every output line owns. A field with one of these names would either
 /// be dropped or shadow the real value, so it is refused at compile time.
@@ -35,132 +36,135 @@ pub const RESERVED: &[&str] = &[
     "stack_info",
 ];
 
-/// Where a value in the record comes from.
-pub enum Slot {
-    /// A positional argument rendered with `{}`.
-    Positional(usize),
-    /// A variable captured by name from the message, rendered with `{}`.
-    Capture(syn::Ident),
-    /// Any argument rendered with a format spec: formatted at the call site.
-    Formatted { value: SlotValue, spec: String },
-    /// A `key = value` field (always after the message slots).
-    Field(usize),
+/// Everything the expansion of one call needs, decided here.
+pub struct Plan<'a> {
+    /// The runtime crate's path.
+    pub krate: &'a TokenStream,
+    pub level: &'a LevelSpec,
+    /// The message as written, for the call site's metadata.
+    pub template: String,
+    pub pieces: Vec<PlanPiece>,
+    /// Every expression of the call, in source order: each is evaluated
+    /// once, only when the event is enabled, and slots refer to it by index.
+    pub binds: Vec<&'a Expr>,
+    /// Message slots first, then one slot per field, in order.
+    pub slots: Vec<Slot>,
+    pub field_keys: Vec<&'a str>,
+    /// How many of `slots` the message uses (the rest are fields).
+    pub message_values: usize,
+    pub exc: Option<Exc>,
 }
 
-pub enum SlotValue {
-    Positional(usize),
-    Field(usize),
-    Capture(syn::Ident),
-}
-
-/// A message piece after resolution: literal text or a slot index.
+/// A message piece: literal text, or the value in a slot.
 pub enum PlanPiece {
     Lit(String),
     Slot(usize),
-    /// A field's value; its slot index is known once all message slots are.
-    Field(usize),
+}
+
+/// A value the message renders.
+pub enum Value {
+    /// An expression of the call (an index into `Plan::binds`).
+    Bound(usize),
+    /// A variable captured by name from the message, like `format!` does.
+    Capture(Ident),
+}
+
+/// Where a value in the record comes from.
+pub enum Slot {
+    /// Rendered with `{}`: encoded by type and formatted by the writer.
+    Arg(Value),
+    /// Rendered with a format spec: formatted at the call site.
+    Formatted { value: Value, spec: String },
+    /// A `key = value` field (an index into `Plan::binds`).
+    Field { bind: usize, sigil: Sigil },
 }
 
 /// The error attached to the event (`log_error!`'s operand or
 /// `exc_info = …`).
-pub struct Exc<'a> {
-    pub expr: &'a Expr,
+pub struct Exc {
+    /// Index into `Plan::binds`.
+    pub bind: usize,
     pub backtrace: bool,
 }
 
-pub struct Plan<'a> {
-    pub pieces: Vec<PlanPiece>,
-    pub exc: Option<Exc<'a>>,
-    /// Message slots first, then one slot per field in order.
-    pub slots: Vec<Slot>,
-    pub positional: Vec<&'a Expr>,
-    pub fields: Vec<&'a super::parse::Field>,
-}
-
-pub fn check(call: &EventCall) -> syn::Result<Plan<'_>> {
-    let mut errors: Option<syn::Error> = None;
-    let mut push = |e: syn::Error| match &mut errors {
-        Some(all) => all.combine(e),
-        None => errors = Some(e),
+pub fn check<'a>(cx: &Ctxt, call: &'a EventCall) -> Plan<'a> {
+    let mut binds: Vec<&Expr> = Vec::new();
+    let mut bind = |expr| {
+        binds.push(expr);
+        binds.len() - 1
     };
-
-    let mut positional = Vec::new();
-    let mut fields: Vec<&super::parse::Field> = Vec::new();
+    // Positional arguments and fields, with their indices into `binds`.
+    let mut positional: Vec<(usize, &Expr)> = Vec::new();
+    let mut fields: Vec<(&Field, usize)> = Vec::new();
     let mut exc = call.error.as_ref().map(|expr| Exc {
-        expr,
+        bind: bind(expr),
         backtrace: false,
     });
-    let mut flag: Option<&syn::Ident> = None;
-    let mut exc_field: Option<&super::parse::Field> = None;
+    let mut flag: Option<&Ident> = None;
     for item in &call.items {
         match item {
-            Item::Positional(expr) => positional.push(expr),
+            Item::Positional(expr) => positional.push((bind(expr), expr)),
             Item::ExcFlag(ident) => {
                 if call.error.is_none() {
-                    push(syn::Error::new_spanned(
+                    cx.error_spanned_by(
                         ident,
                         format!(
                             "a bare `exc_info` is the backtrace flag of `log_error!`; to attach an error to this event write `exc_info = err`, e.g. `{}!(\"request failed\", exc_info = err)`",
                             call.macro_name
                         ),
-                    ));
+                    );
                 } else if flag.is_some() {
-                    push(syn::Error::new_spanned(
-                        ident,
-                        "duplicate flag `exc_info`: write it once",
-                    ));
+                    cx.error_spanned_by(ident, "duplicate flag `exc_info`: write it once");
                 }
                 flag = Some(ident);
             }
             Item::Field(field) if field.key == EXC_INFO => {
                 if call.error.is_some() {
-                    push(syn::Error::new_spanned(
+                    cx.error_spanned_by(
                         &field.key_tokens,
                         format!(
                             "`{}!` already logs its first argument as exc_info; write the bare flag `exc_info` (no `= …`) to add a backtrace",
                             call.macro_name
                         ),
-                    ));
-                } else if exc_field.is_some() {
-                    push(syn::Error::new_spanned(
+                    );
+                } else if exc.is_some() {
+                    cx.error_spanned_by(
                         &field.key_tokens,
                         "duplicate field `exc_info`: an event carries one error",
-                    ));
-                } else if field.sigil != Sigil::Auto {
-                    push(syn::Error::new_spanned(
-                        &field.value,
-                        "`exc_info` takes the error itself: write `exc_info = err`, without `%` or `?`",
-                    ));
+                    );
+                } else {
+                    if field.sigil != Sigil::Auto {
+                        cx.error_spanned_by(
+                            &field.value,
+                            "`exc_info` takes the error itself: write `exc_info = err`, without `%` or `?`",
+                        );
+                    }
+                    // Attached with `exc_info = err`, an error always
+                    // comes with a backtrace.
+                    exc = Some(Exc {
+                        bind: bind(&field.value),
+                        backtrace: true,
+                    });
                 }
-                exc_field = Some(field);
             }
             Item::Field(field) => {
                 if RESERVED.contains(&field.key.as_str()) {
-                    push(syn::Error::new_spanned(
+                    cx.error_spanned_by(
                         &field.key_tokens,
                         format!(
                             "`{}` is a standard key of every log line and cannot be a field; rename it (e.g. `{}_value = ...`)",
                             field.key, field.key
                         ),
-                    ));
-                } else if fields.iter().any(|f| f.key == field.key) {
-                    push(syn::Error::new_spanned(
+                    );
+                } else if fields.iter().any(|(f, _)| f.key == field.key) {
+                    cx.error_spanned_by(
                         &field.key_tokens,
                         format!("duplicate field `{}`: each key may appear once", field.key),
-                    ));
+                    );
                 }
-                fields.push(field);
+                fields.push((field, bind(&field.value)));
             }
         }
-    }
-
-    if let Some(field) = exc_field
-        && call.error.is_none()
-    {
-        exc = Some(Exc {
-            expr: &field.value,
-            backtrace: true,
-        });
     }
     if let Some(exc) = &mut exc
         && flag.is_some()
@@ -168,16 +172,66 @@ pub fn check(call: &EventCall) -> syn::Result<Plan<'_>> {
         exc.backtrace = true;
     }
 
+    let template = call.message.value();
+    let Message { pieces, slots } = resolve_message(cx, call, &template, &positional, &fields);
+    let message_values = slots.len();
+    let mut slots = slots;
+    slots.extend(fields.iter().map(|&(field, bind)| Slot::Field {
+        bind,
+        sigil: field.sigil,
+    }));
+    let pieces = pieces
+        .into_iter()
+        .map(|piece| match piece {
+            MessagePiece::Lit(s) => PlanPiece::Lit(s),
+            MessagePiece::Slot(i) => PlanPiece::Slot(i),
+            MessagePiece::Field(k) => PlanPiece::Slot(message_values + k),
+        })
+        .collect();
+    Plan {
+        krate: &call.krate,
+        level: &call.level,
+        template,
+        pieces,
+        binds,
+        slots,
+        field_keys: fields.iter().map(|(f, _)| f.key.as_str()).collect(),
+        message_values,
+        exc,
+    }
+}
+
+/// The message's slots, and its pieces before the field slots are placed
+/// after them.
+struct Message {
+    pieces: Vec<MessagePiece>,
+    slots: Vec<Slot>,
+}
+
+enum MessagePiece {
+    Lit(String),
+    Slot(usize),
+    /// A field rendered with `{}`: its own slot (`k`-th field) serves.
+    Field(usize),
+}
+
+/// Matches the message's placeholders with the call's arguments and fields.
+fn resolve_message(
+    cx: &Ctxt,
+    call: &EventCall,
+    template: &str,
+    positional: &[(usize, &Expr)],
+    fields: &[(&Field, usize)],
+) -> Message {
     // An argument looks unused when the template could not be read; say
     // only what is wrong with the template then.
-    let (parsed, template_ok) = match template::parse(&call.message.value()) {
+    let (parsed, template_ok) = match template::parse(template) {
         Ok(p) => (p, true),
         Err(msg) => {
-            push(syn::Error::new(call.message.span(), msg));
+            cx.error(call.message.span(), msg);
             (Vec::new(), false)
         }
     };
-
     let mut slots: Vec<Slot> = Vec::new();
     let mut pieces = Vec::new();
     let mut used = vec![false; positional.len()];
@@ -187,7 +241,7 @@ pub fn check(call: &EventCall) -> syn::Result<Plan<'_>> {
     for piece in parsed {
         let (arg, spec) = match piece {
             Piece::Lit(s) => {
-                pieces.push(PlanPiece::Lit(s));
+                pieces.push(MessagePiece::Lit(s));
                 continue;
             }
             Piece::Arg { arg, spec } => (arg, spec),
@@ -201,78 +255,54 @@ pub fn check(call: &EventCall) -> syn::Result<Plan<'_>> {
                     next - 1
                 };
                 if index >= n_pos {
-                    push(syn::Error::new(
+                    cx.error(
                         call.message.span(),
                         format!(
                             "the message refers to positional argument {index}, but there {} {n_pos} positional {}",
                             if n_pos == 1 { "is" } else { "are" },
                             plural(n_pos)
                         ),
-                    ));
+                    );
                     continue;
                 }
                 used[index] = true;
-                SlotValue::Positional(index)
+                Value::Bound(positional[index].0)
             }
-            ArgRef::Name(name) => {
-                if let Some(k) = fields.iter().position(|f| f.key == name) {
-                    SlotValue::Field(k)
-                } else {
-                    // Like `format!`: an unknown name is captured from scope,
-                    // with the literal's span so it resolves at the call site.
-                    let ident = syn::Ident::new_raw_or_plain(&name, call.message.span());
-                    SlotValue::Capture(ident)
-                }
-            }
-        };
-        let slot = if spec.is_empty() {
-            match value {
-                SlotValue::Positional(i) => find_or_push(&mut slots, Slot::Positional(i)),
-                SlotValue::Field(k) => {
-                    pieces.push(PlanPiece::Field(k));
+            ArgRef::Name(name) => match fields.iter().position(|(f, _)| f.key == name) {
+                Some(k) if spec.is_empty() => {
+                    pieces.push(MessagePiece::Field(k));
                     continue;
                 }
-                SlotValue::Capture(ident) => find_or_push(&mut slots, Slot::Capture(ident)),
-            }
+                Some(k) => Value::Bound(fields[k].1),
+                // Like `format!`: an unknown name is captured from scope,
+                // with the literal's span so it resolves at the call site.
+                None => Value::Capture(Ident::new_raw_or_plain(&name, call.message.span())),
+            },
+        };
+        let slot = if spec.is_empty() {
+            find_or_push(&mut slots, Slot::Arg(value))
         } else {
             slots.push(Slot::Formatted { value, spec });
             slots.len() - 1
         };
-        pieces.push(PlanPiece::Slot(slot));
+        pieces.push(MessagePiece::Slot(slot));
     }
-    for (i, expr) in positional.iter().enumerate() {
-        if template_ok && !used[i] {
-            push(syn::Error::new_spanned(
+    for (&(_, expr), used) in positional.iter().zip(used) {
+        if template_ok && !used {
+            cx.error_spanned_by(
                 expr,
                 "argument never used: the message has no `{}` placeholder for it; to record it as a field write `name = value`",
-            ));
+            );
         }
     }
-    if let Some(err) = errors {
-        return Err(err);
-    }
-    let n_msg = slots.len();
-    for piece in &mut pieces {
-        if let PlanPiece::Field(k) = *piece {
-            *piece = PlanPiece::Slot(n_msg + k);
-        }
-    }
-    for k in 0..fields.len() {
-        slots.push(Slot::Field(k));
-    }
-    Ok(Plan {
-        pieces,
-        exc,
-        slots,
-        positional,
-        fields,
-    })
+    Message { pieces, slots }
 }
 
+/// The slot already holding `{}` of the same value, or a new one.
 fn find_or_push(slots: &mut Vec<Slot>, slot: Slot) -> usize {
     let found = slots.iter().position(|s| match (s, &slot) {
-        (Slot::Positional(a), Slot::Positional(b)) => a == b,
-        (Slot::Capture(a), Slot::Capture(b)) => a == b,
+        (Slot::Arg(Value::Bound(a)), Slot::Arg(Value::Bound(b))) => a == b,
+        (Slot::Arg(Value::Capture(a)), Slot::Arg(Value::Capture(b))) => a == b,
         _ => false,
     });
     found.unwrap_or_else(|| {
@@ -282,14 +312,14 @@ fn find_or_push(slots: &mut Vec<Slot>, slot: Slot) -> usize {
 }
 
 trait NewRawOrPlain {
-    fn new_raw_or_plain(name: &str, span: Span) -> syn::Ident;
+    fn new_raw_or_plain(name: &str, span: Span) -> Ident;
 }
 
-impl NewRawOrPlain for syn::Ident {
-    fn new_raw_or_plain(name: &str, span: Span) -> syn::Ident {
+impl NewRawOrPlain for Ident {
+    fn new_raw_or_plain(name: &str, span: Span) -> Ident {
         match name.strip_prefix("r#") {
-            Some(raw) => syn::Ident::new_raw(raw, span),
-            None => syn::Ident::new(name, span),
+            Some(raw) => Ident::new_raw(raw, span),
+            None => Ident::new(name, span),
         }
     }
 }

@@ -1,10 +1,10 @@
 //! Typed options of `#[logged(...)]`.
 
+use crate::ctxt::Ctxt;
 use proc_macro2::{Span, TokenStream};
 use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
-use syn::spanned::Spanned;
 use syn::{Expr, Ident, LitStr, Path, Token};
 
 mod kw {
@@ -46,6 +46,7 @@ pub enum RequestIdOpt {
     Expr(Expr),
 }
 
+use crate::field::Key;
 pub use crate::field::{Field, Sigil};
 
 pub struct ArgsOpt {
@@ -61,27 +62,27 @@ pub struct ErrOpt {
     pub backtrace: Option<Span>,
 }
 
-pub fn parse(tokens: TokenStream) -> syn::Result<Args> {
-    Parser::parse2(parse_args, tokens)
+/// Parses the options. Options that do not parse are reported, and the
+/// function is then checked as if it had none, so that what is wrong with
+/// the function itself is still said, and nothing about options that were
+/// only half read.
+pub fn parse(cx: &Ctxt, tokens: TokenStream) -> Args {
+    Parser::parse2(|input: ParseStream<'_>| parse_args(cx, input), tokens).unwrap_or_else(|err| {
+        cx.syn_error(err);
+        Args::default()
+    })
 }
 
-fn parse_args(input: ParseStream<'_>) -> syn::Result<Args> {
+fn parse_args(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Args> {
     let mut args = Args::default();
-    let mut errors: Option<syn::Error> = None;
-    let mut push = |e: syn::Error| match &mut errors {
-        Some(all) => all.combine(e),
-        None => errors = Some(e),
-    };
-    while !input.is_empty() {
+    comma_separated(input, |input| {
         let la = input.lookahead1();
         if la.peek(kw::level) {
-            let k: kw::level = input.parse()?;
-            let v = parse_value::<LitStr>(input)?;
-            set(&mut args.level, v, k.span, "level", &mut push);
+            parse_level(cx, input, &mut args.level)?;
         } else if la.peek(kw::name) {
             let k: kw::name = input.parse()?;
             let v = parse_value::<LitStr>(input)?;
-            set(&mut args.name, v, k.span, "name", &mut push);
+            set(cx, &mut args.name, v, k.span, "name");
         } else if la.peek(kw::request_id) {
             let k: kw::request_id = input.parse()?;
             let v = if input.peek(Token![=]) {
@@ -89,7 +90,7 @@ fn parse_args(input: ParseStream<'_>) -> syn::Result<Args> {
             } else {
                 RequestIdOpt::New
             };
-            set(&mut args.request_id, v, k.span, "request_id", &mut push);
+            set(cx, &mut args.request_id, v, k.span, "request_id");
         } else if la.peek(kw::fields) {
             let k: kw::fields = input.parse()?;
             let content;
@@ -97,11 +98,11 @@ fn parse_args(input: ParseStream<'_>) -> syn::Result<Args> {
             let list =
                 Punctuated::<Field, Token![,]>::parse_terminated_with(&content, parse_field)?;
             set(
+                cx,
                 &mut args.fields,
                 list.into_iter().collect(),
                 k.span,
                 "fields",
-                &mut push,
             );
         } else if la.peek(kw::args) {
             let k: kw::args = input.parse()?;
@@ -110,53 +111,62 @@ fn parse_args(input: ParseStream<'_>) -> syn::Result<Args> {
             } else {
                 None
             };
-            let v = ArgsOpt { list };
-            set(&mut args.args, v, k.span, "args", &mut push);
+            set(cx, &mut args.args, ArgsOpt { list }, k.span, "args");
         } else if la.peek(kw::skip) {
             let k: kw::skip = input.parse()?;
             let names = parse_names(input)?;
-            set(&mut args.skip, (k.span, names), k.span, "skip", &mut push);
+            set(cx, &mut args.skip, (k.span, names), k.span, "skip");
         } else if la.peek(kw::ret) {
             let k: kw::ret = input.parse()?;
-            set(&mut args.ret, k.span, k.span, "ret", &mut push);
+            set(cx, &mut args.ret, k.span, k.span, "ret");
         } else if la.peek(kw::err) {
             let k: kw::err = input.parse()?;
-            let v = parse_err(input, k.span)?;
-            set(&mut args.err, v, k.span, "err", &mut push);
+            let v = parse_err(cx, input, k.span)?;
+            set(cx, &mut args.err, v, k.span, "err");
         } else if la.peek(Token![crate]) {
             let k: Token![crate] = input.parse()?;
             input.parse::<Token![=]>()?;
             let path = input.call(Path::parse_mod_style)?;
-            set(&mut args.krate, path, k.span, "crate", &mut push);
+            set(cx, &mut args.krate, path, k.span, "crate");
         } else {
             return Err(la.error());
         }
+        Ok(())
+    })?;
+    Ok(args)
+}
+
+/// `one, two, three`, a trailing comma allowed; `one` parses one item.
+fn comma_separated(
+    input: ParseStream<'_>,
+    mut one: impl FnMut(ParseStream<'_>) -> syn::Result<()>,
+) -> syn::Result<()> {
+    while !input.is_empty() {
+        one(input)?;
         if input.is_empty() {
             break;
         }
         input.parse::<Token![,]>()?;
     }
-    match errors {
-        Some(e) => Err(e),
-        None => Ok(args),
-    }
+    Ok(())
 }
 
-fn set<T>(
-    slot: &mut Option<T>,
-    value: T,
-    span: Span,
-    option: &str,
-    push: &mut impl FnMut(syn::Error),
-) {
+/// Fills an option's slot, or reports the option as given twice.
+fn set<T>(cx: &Ctxt, slot: &mut Option<T>, value: T, span: Span, option: &str) {
     if slot.is_some() {
-        push(syn::Error::new(
-            span,
-            format!("duplicate option `{option}`: give it once"),
-        ));
+        cx.error(span, format!("duplicate option `{option}`: give it once"));
     } else {
         *slot = Some(value);
     }
+}
+
+/// `level = "name"`, of the function's events or of `err`'s. The name is
+/// checked against the runtime's table of level names by the expansion.
+fn parse_level(cx: &Ctxt, input: ParseStream<'_>, slot: &mut Option<LitStr>) -> syn::Result<()> {
+    let k: kw::level = input.parse()?;
+    let v = parse_value::<LitStr>(input)?;
+    set(cx, slot, v, k.span, "level");
+    Ok(())
 }
 
 fn parse_value<T: Parse>(input: ParseStream<'_>) -> syn::Result<T> {
@@ -173,7 +183,7 @@ fn parse_names(input: ParseStream<'_>) -> syn::Result<Vec<Ident>> {
 }
 
 /// `err`, `err(level = "warning")`, `err(backtrace)`, or both.
-fn parse_err(input: ParseStream<'_>, span: Span) -> syn::Result<ErrOpt> {
+fn parse_err(cx: &Ctxt, input: ParseStream<'_>, span: Span) -> syn::Result<ErrOpt> {
     let mut opt = ErrOpt {
         span,
         level: None,
@@ -184,51 +194,29 @@ fn parse_err(input: ParseStream<'_>, span: Span) -> syn::Result<ErrOpt> {
     }
     let content;
     syn::parenthesized!(content in input);
-    let mut errors: Option<syn::Error> = None;
-    let mut push = |e: syn::Error| match &mut errors {
-        Some(all) => all.combine(e),
-        None => errors = Some(e),
-    };
-    while !content.is_empty() {
-        let la = content.lookahead1();
+    comma_separated(&content, |input| {
+        let la = input.lookahead1();
         if la.peek(kw::level) {
-            let k: kw::level = content.parse()?;
-            let v = parse_value::<LitStr>(&content)?;
-            set(&mut opt.level, v, k.span, "level", &mut push);
+            parse_level(cx, input, &mut opt.level)?;
         } else if la.peek(kw::backtrace) {
-            let k: kw::backtrace = content.parse()?;
-            set(&mut opt.backtrace, k.span, k.span, "backtrace", &mut push);
+            let k: kw::backtrace = input.parse()?;
+            set(cx, &mut opt.backtrace, k.span, k.span, "backtrace");
         } else {
             return Err(la.error());
         }
-        if content.is_empty() {
-            break;
-        }
-        content.parse::<Token![,]>()?;
-    }
-    match errors {
-        Some(e) => Err(e),
-        None => Ok(opt),
-    }
+        Ok(())
+    })?;
+    Ok(opt)
 }
 
 /// One `key = value` of `fields(...)`.
 fn parse_field(input: ParseStream<'_>) -> syn::Result<Field> {
-    let first = Ident::parse_any(input)?;
-    let mut key = first.unraw().to_string();
-    let mut key_tokens = quote::quote!(#first);
-    while input.peek(Token![.]) {
-        let dot: Token![.] = input.parse()?;
-        let part = Ident::parse_any(input)?;
-        key.push('.');
-        key.push_str(&part.unraw().to_string());
-        key_tokens.extend(quote::quote!(#dot #part));
+    let key = Key::parse(input)?;
+    if input.parse::<Token![=]>().is_err() {
+        return Err(syn::Error::new_spanned(
+            &key.tokens,
+            format!("expected `{} = value` in `fields(...)`", key.name),
+        ));
     }
-    input.parse::<Token![=]>().map_err(|_| {
-        syn::Error::new(
-            key_tokens.span(),
-            format!("expected `{key} = value` in `fields(...)`"),
-        )
-    })?;
-    Field::parse_value(input, key, key_tokens)
+    Field::parse_value(input, key)
 }

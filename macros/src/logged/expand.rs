@@ -3,6 +3,7 @@
 //! The function keeps its signature; its body becomes:
 //!
 //! ```text
+//! const LEVEL (/ ERR_LEVEL): Level = <the name, looked up at compile time>;
 //! fn __pulselog_function() -> &'static str { .. }    // funcName of the events
 //! static ENTER / EXIT (/ ERROR) call sites           // compile-time metadata
 //! let ctx = <current context + request id + fields>; // only if any is bound
@@ -19,9 +20,9 @@
 //! a closure (sync) or an inner async block, so that `return` and `?` still
 //! leave only the body.
 
-use super::ast::{Body, Function, Shape};
-use super::attr::{Args, RequestIdOpt, Sigil};
-use super::valid::Plan;
+use super::ast::Shape;
+use super::attr::{RequestIdOpt, Sigil};
+use super::valid::{ErrPlan, LevelPlan, Plan, PlanBody};
 use proc_macro2::{Delimiter, Group, Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -37,25 +38,11 @@ fn local(name: &str) -> syn::Ident {
 /// a test keeps the two equal).
 const CLASH_PREFIX: &str = "extra.";
 
-pub fn expand(func: &Function, args: &Args, plan: &Plan<'_>) -> TokenStream {
-    let Body::Present {
-        brace,
-        inner_attrs,
-        stmts,
-        ..
-    } = &func.body
-    else {
-        unreachable!("valid::check refuses a function without a body")
-    };
-    let krate = match &args.krate {
-        Some(path) => path.to_token_stream(),
-        None => quote!(::pulselog),
-    };
+pub fn expand(plan: &Plan<'_>) -> TokenStream {
+    let krate = &plan.krate;
     let p = quote!(#krate::__private);
-    let lvl = &plan.level;
-    let level = quote!(#p::Level::#lvl);
-    let err_lvl = &plan.err_level;
-    let err_level = quote!(#p::Level::#err_lvl);
+    let level = local("__PULSELOG_LEVEL");
+    let err_level = local("__PULSELOG_ERR_LEVEL");
 
     let function = local("__pulselog_function");
     let enter_meta = local("__PULSELOG_ENTER_META");
@@ -74,11 +61,11 @@ pub fn expand(func: &Function, args: &Args, plan: &Plan<'_>) -> TokenStream {
     let err_value = local("__pulselog_err");
 
     // Call-site metadata, located at the function's name.
-    let name_span = func.sig.ident.span();
+    let name_span = plan.sig.ident.span();
     let location = quote_spanned! {name_span=>
         ::core::module_path!(), ::core::file!(), ::core::line!(), ::core::column!()
     };
-    let function_name = match &args.name {
+    let function_name = match plan.name {
         Some(name) => name.to_token_stream(),
         None => quote!(::core::any::type_name_of_val(&#function)),
     };
@@ -93,20 +80,24 @@ pub fn expand(func: &Function, args: &Args, plan: &Plan<'_>) -> TokenStream {
             key
         }
     });
-    let exit_keys: &[&str] = if args.ret.is_some() {
+    let exit_keys: &[&str] = if plan.ret.is_some() {
         &["elapsed_ms", "return"]
     } else {
         &["elapsed_ms"]
     };
-    let error_statics = args.err.as_ref().map(|_| {
+    let error_statics = plan.err.as_ref().map(|err| {
+        let err_level_value = level_value(&p, &err.level);
         quote! {
+            const #err_level: #p::Level = #err_level_value;
             static #error_meta: #p::Metadata = #p::Metadata::logged(
                 #p::LoggedEvent::Error, #err_level, #location, #function, &[],
             );
             static #error_site: #p::Callsite = #p::Callsite::new(&#error_meta);
         }
     });
+    let level_value = level_value(&p, &plan.level);
     let statics = quote! {
+        const #level: #p::Level = #level_value;
         fn #function() -> &'static str {
             #function_name
         }
@@ -122,10 +113,10 @@ pub fn expand(func: &Function, args: &Args, plan: &Plan<'_>) -> TokenStream {
     };
 
     // The context of the call, if it binds anything.
-    let binds = args.request_id.is_some() || !plan.fields.is_empty();
+    let binds = plan.request_id.is_some() || !plan.fields.is_empty();
     let ctx_init = binds.then(|| {
         let keys = plan.fields.iter().map(|f| f.key.as_str());
-        let id = match &args.request_id {
+        let id = match plan.request_id {
             None => None,
             Some(RequestIdOpt::New) => Some(quote!(#scope.ensure_request_id();)),
             Some(RequestIdOpt::Expr(e)) => Some(quote_spanned! {e.span()=>
@@ -176,7 +167,7 @@ pub fn expand(func: &Function, args: &Args, plan: &Plan<'_>) -> TokenStream {
             }
         }
     };
-    let exit_mut = args.ret.map(|_| quote!(mut));
+    let exit_mut = plan.ret.map(|_| quote!(mut));
     let start = quote! {
         let #entered = #enter_site.enabled(#level);
         #enter
@@ -185,43 +176,55 @@ pub fn expand(func: &Function, args: &Args, plan: &Plan<'_>) -> TokenStream {
 
     // What happens to the returned value (`ret`, `err`).
     // The error with its source chain (a type that is only `Display` or
-    // `Debug`: its message), as `log_error!` records it.
-    let backtrace = args.err.as_ref().is_some_and(|e| e.backtrace.is_some());
-    let error_event = quote! {
-        if #error_site.enabled(#err_level) {
-            #[allow(unused_imports)]
-            use #p::{
-                ErrDebug as _, ErrDeref as _, ErrDeref2 as _, ErrDisplay as _, ErrError as _,
-                ErrPanic as _,
-            };
-            let mut #rec = #p::RecordBuilder::new(&#error_site, #err_level);
-            (&&&&&&#p::ExcWrap(#err_value)).__pulselog_err(&mut #rec, #backtrace);
-            #rec.submit();
-        }
-    };
-    // Spanned at `err` / `ret`, so that a return type they cannot handle is
-    // reported there.
-    let split = args
-        .err
-        .as_ref()
-        .map(|e| relocate(quote!(#p::LoggedResult::__pulselog_split(&#ret)), e.span));
-    let record_return = |value: TokenStream| {
-        let record = quote!(#exit.exit_with(|#rec| #rec.debug(#value)););
-        relocate(record, args.ret.unwrap_or_else(Span::call_site))
-    };
-    let on_return = match (&args.ret, &args.err, &split) {
-        (Some(_), _, None) => Some(record_return(quote!(&#ret))),
-        (None, Some(err), Some(split)) => Some(relocate(
+    // `Debug`: its message), as `log_error!` records it; spanned at `err`,
+    // so that a return type it cannot handle is reported there.
+    let error_event = |err: &ErrPlan<'_>| {
+        let backtrace = err.backtrace;
+        relocate(
             quote! {
-                if let ::core::result::Result::Err(#err_value) = #split {
-                    #error_event
+                if #error_site.enabled(#err_level) {
+                    #[allow(unused_imports)]
+                    use #p::{
+                        ErrDebug as _, ErrDeref as _, ErrDeref2 as _, ErrDisplay as _, ErrError as _,
+                        ErrPanic as _,
+                    };
+                    let mut #rec = #p::RecordBuilder::new(&#error_site, #err_level);
+                    (&&&&&&#p::ExcWrap(#err_value)).__pulselog_err(&mut #rec, #backtrace);
+                    #rec.submit();
                 }
             },
             err.span,
-        )),
-        (Some(_), Some(err), Some(split)) => {
-            let record = record_return(quote!(#ok_value));
-            let error_event = relocate(error_event, err.span);
+        )
+    };
+    let split =
+        |err: &ErrPlan<'_>| relocate(quote!(#p::LoggedResult::__pulselog_split(&#ret)), err.span);
+    // Spanned at `ret`, so that a return type that is not `Debug` is
+    // reported there.
+    let record_return = |ret_span: Span, value: TokenStream| {
+        relocate(
+            quote!(#exit.exit_with(|#rec| #rec.debug(#value));),
+            ret_span,
+        )
+    };
+    let on_return = match (plan.ret, &plan.err) {
+        (None, None) => None,
+        (Some(ret_span), None) => Some(record_return(ret_span, quote!(&#ret))),
+        (None, Some(err)) => {
+            let split = split(err);
+            let error_event = error_event(err);
+            Some(relocate(
+                quote! {
+                    if let ::core::result::Result::Err(#err_value) = #split {
+                        #error_event
+                    }
+                },
+                err.span,
+            ))
+        }
+        (Some(ret_span), Some(err)) => {
+            let split = split(err);
+            let record = record_return(ret_span, quote!(#ok_value));
+            let error_event = error_event(err);
             let ok = relocate(quote!(::core::result::Result::Ok(#ok_value)), err.span);
             let err = relocate(quote!(::core::result::Result::Err(#err_value)), err.span);
             Some(quote! {
@@ -231,19 +234,23 @@ pub fn expand(func: &Function, args: &Args, plan: &Plan<'_>) -> TokenStream {
                 }
             })
         }
-        _ => None,
     };
 
+    let PlanBody {
+        span: brace_span,
+        inner_attrs,
+        stmts,
+    } = &plan.body;
     let mut user_block = Group::new(Delimiter::Brace, stmts.clone());
-    user_block.set_span(brace.span());
-    let edge = return_type_edge(&func.sig.output);
+    user_block.set_span(*brace_span);
+    let edge = return_type_edge(&plan.sig.output);
 
     let body = match &plan.shape {
         Shape::Sync => {
             let run = match &on_return {
                 None => user_block.to_token_stream(),
                 Some(on_return) => {
-                    let output = match &func.sig.output {
+                    let output = match &plan.sig.output {
                         ReturnType::Default => None,
                         ReturnType::Type(arrow, ty) => {
                             let ty = infer_impl_trait(ty);
@@ -333,9 +340,9 @@ pub fn expand(func: &Function, args: &Args, plan: &Plan<'_>) -> TokenStream {
         }
     };
 
-    let Function {
+    let Plan {
         attrs, vis, sig, ..
-    } = func;
+    } = plan;
     let mut outer = Group::new(
         Delimiter::Brace,
         quote! {
@@ -344,8 +351,32 @@ pub fn expand(func: &Function, args: &Args, plan: &Plan<'_>) -> TokenStream {
             #body
         },
     );
-    outer.set_span(brace.span());
+    outer.set_span(*brace_span);
     quote!(#(#attrs)* #vis #sig #outer)
+}
+
+/// The value of a level, for a `const`. A name is looked up in the runtime's
+/// one table of level names (`Level::__from_name`) at compile time rather
+/// than here, as the macro crate cannot depend on the runtime; the lookup is
+/// spanned at the user's literal, so an unknown name is reported there, with
+/// the runtime's list of the names it accepts.
+fn level_value(p: &TokenStream, level: &LevelPlan<'_>) -> TokenStream {
+    match level {
+        LevelPlan::Default(variant) => {
+            let variant = syn::Ident::new(variant, Span::call_site());
+            quote!(#p::Level::#variant)
+        }
+        LevelPlan::Named(lit) => {
+            let known = local("__pulselog_level");
+            let lookup = quote! {
+                match #p::Level::__from_name(#lit) {
+                    ::core::option::Option::Some(#known) => #known,
+                    ::core::option::Option::None => ::core::panic!("{}", #p::Level::__UNKNOWN_NAME),
+                }
+            };
+            relocate(lookup, lit.span())
+        }
+    }
 }
 
 /// Moves tokens to `span`'s location, keeping their hygiene, so that an

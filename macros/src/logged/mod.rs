@@ -5,6 +5,7 @@ mod attr;
 mod expand;
 mod valid;
 
+use crate::ctxt::Ctxt;
 use proc_macro2::TokenStream;
 
 pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -15,13 +16,12 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             return fallback(&msg, item);
         }
     };
-    let args = match attr::parse(args) {
-        Ok(args) => args,
-        Err(err) => return fallback(&err, func.to_tokens_unchanged()),
-    };
+    let cx = Ctxt::new();
+    let args = attr::parse(&cx, args);
     let bindings = func.bindings();
-    match valid::check(&func, &args, &bindings) {
-        Ok(plan) => expand::expand(&func, &args, &plan),
+    let plan = valid::check(&cx, &func, &args, &bindings);
+    match cx.check() {
+        Ok(()) => expand::expand(&plan),
         Err(err) => fallback(&err, func.to_tokens_unchanged()),
     }
 }

@@ -2,52 +2,107 @@
 //! gets recorded.
 
 use super::ast::{Binding, Body, Function, Shape};
-use super::attr::{Args, Field};
+use super::attr::{Args, Field, RequestIdOpt};
+use crate::ctxt::Ctxt;
 use crate::event::RESERVED;
-use proc_macro2::Span;
-use syn::{Ident, LitStr};
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, quote};
+use syn::{Attribute, Ident, LitStr, Signature, Visibility};
 
+/// Everything the expansion needs, decided here.
 pub struct Plan<'a> {
-    /// Level of `enter` and `exit` (a `Level` variant name).
-    pub level: Ident,
-    /// Level of the `error` event of `err`.
-    pub err_level: Ident,
+    /// The runtime crate's path (`crate = ...`, else `::pulselog`).
+    pub krate: TokenStream,
+    pub attrs: &'a [Attribute],
+    pub vis: &'a Visibility,
+    pub sig: &'a Signature,
+    pub body: PlanBody,
+    pub shape: Shape<'a>,
+    /// Level of `enter` and `exit`.
+    pub level: LevelPlan<'a>,
+    /// `name = "..."`: the function name the events carry.
+    pub name: Option<&'a LitStr>,
+    pub request_id: Option<&'a RequestIdOpt>,
     /// The arguments recorded in the `enter` event.
     pub recorded: Vec<&'a Binding>,
     pub fields: &'a [Field],
-    pub shape: Shape<'a>,
+    /// `ret`: the keyword's span.
+    pub ret: Option<Span>,
+    pub err: Option<ErrPlan<'a>>,
 }
 
+/// A level of `#[logged]`'s events.
+pub enum LevelPlan<'a> {
+    /// Not given: this `Level` variant.
+    Default(&'static str),
+    /// `level = "name"`: resolved by the runtime's table of level names, in
+    /// a `const` (see `expand`), so that the macro and the runtime cannot
+    /// disagree on a name.
+    Named(&'a LitStr),
+}
+
+/// The function's body, as written.
+pub struct PlanBody {
+    /// The braces' span.
+    pub span: Span,
+    /// `#![...]` at the top of the body, hoisted above the generated code.
+    pub inner_attrs: TokenStream,
+    pub stmts: TokenStream,
+}
+
+/// `err`: log the `Err` the function returns.
+pub struct ErrPlan<'a> {
+    /// The keyword's span.
+    pub span: Span,
+    /// Level of the `error` event.
+    pub level: LevelPlan<'a>,
+    pub backtrace: bool,
+}
+
+/// Checks the function and its options; the plan of a function with errors
+/// is still made, so every check runs, but it is never expanded.
 pub fn check<'a>(
+    cx: &Ctxt,
     func: &'a Function,
     args: &'a Args,
     bindings: &'a [Binding],
-) -> syn::Result<Plan<'a>> {
-    let mut errors: Option<syn::Error> = None;
-    let mut push = |e: syn::Error| match &mut errors {
-        Some(all) => all.combine(e),
-        None => errors = Some(e),
-    };
-
+) -> Plan<'a> {
     if let Some(konst) = &func.sig.constness {
-        push(syn::Error::new(
+        cx.error(
             konst.span,
             "`#[logged]` cannot instrument a `const fn`: its events are logged at run time; remove `const` or the attribute",
-        ));
+        );
     }
-    if let Body::Missing(semi) = &func.body {
-        push(syn::Error::new(
-            semi.span,
-            "`#[logged]` needs a function body; put it on the implementations of this method",
-        ));
-    }
+    let body = match &func.body {
+        Body::Present {
+            brace,
+            inner_attrs,
+            stmts,
+            ..
+        } => PlanBody {
+            span: brace.span(),
+            inner_attrs: inner_attrs.clone(),
+            stmts: stmts.clone(),
+        },
+        Body::Missing(semi) => {
+            cx.error(
+                semi.span,
+                "`#[logged]` needs a function body; put it on the implementations of this method",
+            );
+            PlanBody {
+                span: semi.span,
+                inner_attrs: TokenStream::new(),
+                stmts: TokenStream::new(),
+            }
+        }
+    };
 
-    let level = level_of(args.level.as_ref(), "Debug", &mut push);
-    let err_level = level_of(
-        args.err.as_ref().and_then(|e| e.level.as_ref()),
-        "Error",
-        &mut push,
-    );
+    let level = level_of(args.level.as_ref(), "Debug");
+    let err = args.err.as_ref().map(|err| ErrPlan {
+        span: err.span,
+        level: level_of(err.level.as_ref(), "Error"),
+        backtrace: err.backtrace.is_some(),
+    });
 
     if let Some(name) = &args.name {
         let value = name.value();
@@ -56,20 +111,20 @@ pub fn check<'a>(
             || value.contains(['<', '>', '{', '}'])
             || value.chars().any(char::is_whitespace)
         {
-            push(syn::Error::new(
+            cx.error(
                 name.span(),
                 "`name` must be a bare function name such as `\"charge\"` (no spaces, `::`, `<` or braces)",
-            ));
+            );
         }
     }
 
     if let Some(err) = &args.err
         && matches!(func.sig.output, syn::ReturnType::Default)
     {
-        push(syn::Error::new(
+        cx.error(
             err.span,
             "`err` logs the `Err` a function returns, but this function returns `()`; remove `err` or return a `Result`",
-        ));
+        );
     }
 
     let find = |ident: &Ident| bindings.iter().find(|b| b.ident == *ident);
@@ -81,13 +136,11 @@ pub fn check<'a>(
             Some(list) => {
                 for ident in list {
                     match find(ident) {
-                        None => push(no_such_argument(ident, "args")),
-                        Some(b) if recorded.iter().any(|r| r.ident == b.ident) => {
-                            push(syn::Error::new(
-                                ident.span(),
-                                format!("`{ident}` is listed twice in `args(...)`"),
-                            ))
-                        }
+                        None => cx.syn_error(no_such_argument(ident, "args")),
+                        Some(b) if recorded.iter().any(|r| r.ident == b.ident) => cx.error(
+                            ident.span(),
+                            format!("`{ident}` is listed twice in `args(...)`"),
+                        ),
                         Some(b) => recorded.push(b),
                     }
                 }
@@ -98,29 +151,29 @@ pub fn check<'a>(
     if let Some((_, skipped)) = &args.skip {
         for ident in skipped {
             if find(ident).is_none() {
-                push(no_such_argument(ident, "skip"));
+                cx.syn_error(no_such_argument(ident, "skip"));
                 continue;
             }
             match &args.args {
-                None => push(syn::Error::new(
+                None => cx.error(
                     ident.span(),
                     format!(
                         "`{ident}` is not recorded, so there is nothing to skip: arguments are recorded only with `args`; remove `skip({ident})`"
                     ),
-                )),
+                ),
                 Some(opt) => match &opt.list {
-                    Some(list) if list.iter().any(|i| i == ident) => push(syn::Error::new(
+                    Some(list) if list.iter().any(|i| i == ident) => cx.error(
                         ident.span(),
                         format!(
                             "`{ident}` is both in `args(...)` and in `skip(...)`; remove it from one of them"
                         ),
-                    )),
-                    Some(_) => push(syn::Error::new(
+                    ),
+                    Some(_) => cx.error(
                         ident.span(),
                         format!(
                             "`{ident}` is not recorded, so there is nothing to skip: `args(...)` records only the arguments it lists; remove `skip({ident})`"
                         ),
-                    )),
+                    ),
                     None => recorded.retain(|b| b.ident != *ident),
                 },
             }
@@ -137,30 +190,38 @@ pub fn check<'a>(
             } else {
                 format!("; rename it (e.g. `{}_value = ...`)", field.key)
             };
-            push(syn::Error::new_spanned(
+            cx.error_spanned_by(
                 &field.key_tokens,
                 format!(
                     "`{}` is a standard key of every log line and cannot be a field{hint}",
                     field.key
                 ),
-            ));
+            );
         } else if fields[..i].iter().any(|f| f.key == field.key) {
-            push(syn::Error::new_spanned(
+            cx.error_spanned_by(
                 &field.key_tokens,
                 format!("duplicate field `{}`: each key may appear once", field.key),
-            ));
+            );
         }
     }
-    if let Some(e) = errors {
-        return Err(e);
-    }
-    Ok(Plan {
+    Plan {
+        krate: match &args.krate {
+            Some(path) => path.to_token_stream(),
+            None => quote!(::pulselog),
+        },
+        attrs: &func.attrs,
+        vis: &func.vis,
+        sig: &func.sig,
+        body,
+        shape: func.shape(),
         level,
-        err_level,
+        name: args.name.as_ref(),
+        request_id: args.request_id.as_ref(),
         recorded,
         fields,
-        shape: func.shape(),
-    })
+        ret: args.ret,
+        err,
+    }
 }
 
 fn no_such_argument(ident: &Ident, option: &str) -> syn::Error {
@@ -170,28 +231,6 @@ fn no_such_argument(ident: &Ident, option: &str) -> syn::Error {
     )
 }
 
-/// `"info"` → `Info`; Python's names and `warn` are accepted, in any case.
-fn level_of(lit: Option<&LitStr>, default: &str, push: &mut impl FnMut(syn::Error)) -> Ident {
-    let Some(lit) = lit else {
-        return Ident::new(default, Span::call_site());
-    };
-    let name = match lit.value().to_ascii_lowercase().as_str() {
-        "trace" => "Trace",
-        "debug" => "Debug",
-        "info" => "Info",
-        "warn" | "warning" => "Warning",
-        "error" => "Error",
-        "critical" => "Critical",
-        _ => {
-            push(syn::Error::new(
-                lit.span(),
-                format!(
-                    "unknown level `{}`: expected one of \"trace\", \"debug\", \"info\", \"warning\", \"error\", \"critical\"",
-                    lit.value()
-                ),
-            ));
-            default
-        }
-    };
-    Ident::new(name, lit.span())
+fn level_of<'a>(lit: Option<&'a LitStr>, default: &'static str) -> LevelPlan<'a> {
+    lit.map_or(LevelPlan::Default(default), LevelPlan::Named)
 }

@@ -1,10 +1,29 @@
-//! Sinks shared by the test binaries that install a logger writing to
-//! memory. Each binary uses part of this module.
+//! Helpers shared by the test binaries: sinks for those that install a
+//! logger writing to memory, a way to poll futures without a runtime, and
+//! (`child`) the program for what only a whole process shows. Each binary
+//! uses part of this module.
 #![allow(dead_code)]
 
+pub mod child;
+
 use pulselog::Config;
+use std::future::Future;
 use std::io::{self, Write};
+use std::pin::pin;
 use std::sync::{Arc, Condvar, Mutex};
+use std::task::{Poll, Waker};
+
+/// Polls a future to completion on this thread (no runtime needed for
+/// futures that never wait on I/O).
+pub fn block_on<F: Future>(fut: F) -> F::Output {
+    let mut fut = pin!(fut);
+    let mut cx = std::task::Context::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+            return v;
+        }
+    }
+}
 
 /// An in-memory output.
 #[derive(Clone, Default)]

@@ -3,7 +3,7 @@ use pulselog::prelude::*;
 #[logged(level = "verbose")]
 fn a() {}
 
-#[logged(err(level = "fatal"))]
+#[logged(err(level = "notice"))]
 fn b() -> Result<(), String> {
     Ok(())
 }

@@ -3,6 +3,8 @@
 //! order, and `flush` / dropping the guard must write everything logged
 //! before them, on any thread.
 
+// A test binary of its own: it installs the process's one logger. The rest
+// of the overflow cases are in `overflow.rs`.
 mod common;
 
 use common::Shared;

@@ -2,6 +2,8 @@
 //! up to the block timeout, then gives up; later calls drop at once. The
 //! drops are counted and reported: written + reported = logged.
 
+// A test binary of its own: it installs the process's one logger. The rest
+// of the overflow cases are in `overflow.rs`.
 mod common;
 
 use pulselog::{Config, Overflow};

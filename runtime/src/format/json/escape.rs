@@ -1,0 +1,191 @@
+//! The JSON string escaper.
+
+use std::fmt;
+
+/// Which bytes start something the escaper must look at: ASCII controls,
+/// `"`, `\`, DEL, and the lead bytes of the escaped non-ASCII characters
+/// (C1 controls `C2 80..9F`, `E2 80 A8..AE` and `E2 81 A6..A9` for the line
+/// separators and bidi controls, `D8 9C` for the Arabic letter mark).
+static SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = true;
+        i += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t[0x7F] = true;
+    t[0xC2] = true;
+    t[0xD8] = true;
+    t[0xE2] = true;
+    t
+};
+
+/// Whether a character is written as `\uXXXX` although JSON allows it raw:
+/// it could end a line for a JavaScript-based reader (U+2028/2029), is
+/// invisible and steers terminals (DEL, C1 controls), or reorders the text a
+/// human reads (bidi embeddings, overrides, isolates and marks).
+pub(crate) fn is_hostile(c: char) -> bool {
+    matches!(c,
+        '\u{7F}'..='\u{9F}'
+        | '\u{061C}'
+        | '\u{200E}' | '\u{200F}'
+        | '\u{2028}'..='\u{202E}'
+        | '\u{2066}'..='\u{2069}')
+}
+
+/// Writes `s` as a JSON string, quotes included. Besides JSON's required
+/// escapes, U+2028/2029, DEL, C1 controls and bidi controls are written as
+/// `\uXXXX`, so a line is safe for any JSON reader and for human eyes.
+pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
+    out.reserve(s.len() + 2);
+    out.push(b'"');
+    escape_into(out, s);
+    out.push(b'"');
+}
+
+/// Whether any of 8 bytes is an ASCII control, `"`, `\`, DEL or non-ASCII,
+/// i.e. may need [`SPECIAL`]'s closer look (bit tricks on a `u64`: a byte
+/// `b` has its high bit set in `(x - 0x01..) & !x & 0x80..` only if some
+/// byte is zero, after `^` with the byte sought).
+#[inline]
+fn needs_look(chunk: [u8; 8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    let x = u64::from_ne_bytes(chunk);
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let below_space = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
+    (below_space
+        | has_zero(x ^ (ONES * u64::from(b'"')))
+        | has_zero(x ^ (ONES * u64::from(b'\\')))
+        | has_zero(x ^ (ONES * 0x7F))
+        | (x & HIGH))
+        != 0
+}
+
+/// Writes `s` escaped as in [`write_str`], without the quotes. Runs of
+/// plain ASCII are skipped eight bytes at a time.
+pub(super) fn escape_into(out: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(chunk) = bytes.get(i..i + 8) {
+            if !needs_look(chunk.try_into().expect("8 bytes")) {
+                i += 8;
+                continue;
+            }
+        } else {
+            // The last few bytes, padded with a byte that needs no look:
+            // most values are shorter than eight bytes, and going through
+            // them one by one took about 25 instructions a byte.
+            let mut tail = [b'a'; 8];
+            tail[..bytes.len() - i].copy_from_slice(&bytes[i..]);
+            if !needs_look(tail) {
+                break;
+            }
+        }
+        let b = bytes[i];
+        if !SPECIAL[b as usize] {
+            i += 1;
+            continue;
+        }
+        let (c, len) = match s[i..].chars().next() {
+            Some(c) => (c, c.len_utf8()),
+            None => break,
+        };
+        let escape: Option<&[u8]> = match c {
+            '"' => Some(b"\\\""),
+            '\\' => Some(b"\\\\"),
+            '\n' => Some(b"\\n"),
+            '\r' => Some(b"\\r"),
+            '\t' => Some(b"\\t"),
+            '\u{08}' => Some(b"\\b"),
+            '\u{0C}' => Some(b"\\f"),
+            _ => None,
+        };
+        if escape.is_none() && !(c < ' ' || is_hostile(c)) {
+            i += len;
+            continue;
+        }
+        out.extend_from_slice(&bytes[start..i]);
+        match escape {
+            Some(e) => out.extend_from_slice(e),
+            None => push_u_escape(out, c),
+        }
+        i += len;
+        start = i;
+    }
+    out.extend_from_slice(&bytes[start..]);
+}
+
+/// A `fmt::Write` that appends JSON-escaped text.
+pub(super) struct Escaped<'a>(pub(super) &'a mut Vec<u8>);
+
+impl fmt::Write for Escaped<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        escape_into(self.0, s);
+        Ok(())
+    }
+}
+
+fn push_u_escape(out: &mut Vec<u8>, c: char) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let n = c as u32;
+    out.extend_from_slice(b"\\u");
+    for shift in [12, 8, 4, 0] {
+        out.push(HEX[((n >> shift) & 0xF) as usize]);
+    }
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn esc(s: &str) -> String {
+        let mut out = Vec::new();
+        write_str(&mut out, s);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn escapes_what_json_requires_and_what_is_hostile() {
+        assert_eq!(esc("plain"), r#""plain""#);
+        assert_eq!(esc("a\"b\\c"), r#""a\"b\\c""#);
+        assert_eq!(esc("l1\nl2\r\t\u{8}\u{c}"), r#""l1\nl2\r\t\b\f""#);
+        assert_eq!(esc("\u{0}\u{1b}[31m"), r#""\u0000\u001b[31m""#);
+        assert_eq!(esc("x\u{7f}\u{85}\u{9f}"), r#""x\u007f\u0085\u009f""#);
+        assert_eq!(esc("\u{2028}\u{2029}"), r#""\u2028\u2029""#);
+        assert_eq!(
+            esc("\u{202e}evil\u{2066}\u{2069}\u{200f}\u{61c}"),
+            r#""\u202eevil\u2066\u2069\u200f\u061c""#
+        );
+        // Non-hostile characters sharing lead bytes stay raw.
+        assert_eq!(esc("é ✓ € — ء"), "\"é ✓ € — ء\"");
+    }
+
+    #[test]
+    fn the_eight_byte_scan_misses_nothing() {
+        // Every special byte at every offset of a run longer than a chunk,
+        // so that both the fast skip and the tail are exercised.
+        let hits = [
+            "\"", "\\", "\n", "\u{1}", "\u{7f}", "\u{85}", "\u{2028}", "\u{202e}", "é",
+        ];
+        for hit in hits {
+            for at in 0..20 {
+                let s = format!("{}{hit}{}", "a".repeat(at), "b".repeat(19 - at));
+                let slow: String = s
+                    .chars()
+                    .map(|c| esc(&c.to_string()))
+                    .map(|q| q[1..q.len() - 1].to_owned())
+                    .collect();
+                assert_eq!(esc(&s), format!("\"{slow}\""), "{hit:?} at {at}");
+            }
+        }
+        // Bytes next to the thresholds stay raw.
+        assert_eq!(
+            esc(" !#[]~ 0123456789abcdef"),
+            "\" !#[]~ 0123456789abcdef\""
+        );
+    }
+}

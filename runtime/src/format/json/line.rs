@@ -1,0 +1,185 @@
+//! Writing one event as a JSON line: the call site's template with the
+//! event's time, message, context, fields and error filled in.
+
+use super::escape::{Escaped, escape_into, write_str};
+use super::number::write_value;
+use super::site::{Layout, MessagePiece, Part};
+use super::{CLASH_PREFIX, EXC_INFO, JsonFormat, StdKey};
+use crate::exc_info::ExcInfo;
+use crate::format::Event;
+use crate::value::Value;
+use std::fmt::Write as _;
+
+impl JsonFormat {
+    pub(crate) fn format(&mut self, event: &Event<'_>, out: &mut Vec<u8>) {
+        let Some(rt) = &mut self.rt else {
+            return;
+        };
+        let layout = Layout {
+            keys: &self.keys,
+            prefixes: &rt.prefixes,
+            statics: &rt.statics,
+            taken: &rt.taken,
+            iso_time: self.datefmt.is_none(),
+        };
+        let site = rt.sites.get(event, &layout);
+        // Room for the line in one go (escaping makes a value at most six
+        // times its encoded size); the copies below then never reallocate.
+        out.reserve(site.bytes.len() + 6 * event.data_len() + 64);
+        let ns = event.time_ns();
+        let mut values = event.cursor();
+        for part in &site.parts {
+            let key = match part {
+                Part::Static(r) => {
+                    site.put(out, r);
+                    continue;
+                }
+                Part::Value(key) => key,
+            };
+            match key {
+                StdKey::Asctime => {
+                    if self.datefmt.is_some() {
+                        let mut buf = Vec::new();
+                        rt.time.write(ns, &mut buf);
+                        write_str(out, &String::from_utf8_lossy(&buf));
+                    } else {
+                        // Its quotes are in the template.
+                        rt.time.write(ns, out);
+                    }
+                }
+                StdKey::Created => {
+                    #[allow(clippy::cast_precision_loss)]
+                    let secs = ns as f64 / 1e9;
+                    write_value(out, Value::F64(secs));
+                }
+                StdKey::Msecs => {
+                    #[allow(clippy::cast_precision_loss)]
+                    let ms = (ns % 1_000_000_000) as f64 / 1e6;
+                    write_value(out, Value::F64(ms));
+                }
+                StdKey::Message => {
+                    out.push(b'"');
+                    for piece in &site.message {
+                        match piece {
+                            MessagePiece::Lit(r) => site.put(out, r),
+                            MessagePiece::Value(i) => match values.get(*i) {
+                                Some(Value::Str(s)) => escape_into(out, s),
+                                Some(Value::I64(n)) => {
+                                    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+                                }
+                                Some(Value::U64(n)) => {
+                                    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+                                }
+                                Some(v) => {
+                                    let _ = write!(&mut Escaped(out), "{v}");
+                                }
+                                None => {}
+                            },
+                        }
+                    }
+                    out.push(b'"');
+                }
+                // Rendered into the call site's static parts.
+                _ => {}
+            }
+        }
+        let mut first = site.parts.is_empty();
+        let sep = |out: &mut Vec<u8>, first: &mut bool| {
+            out.extend_from_slice(if *first { b"{" } else { b", " });
+            *first = false;
+        };
+        let ctx = event.context();
+        if let Some(id) = ctx.request_id() {
+            sep(out, &mut first);
+            write_str(out, "request_id");
+            out.extend_from_slice(b": ");
+            write_str(out, id);
+        }
+        let meta = event.callsite().metadata();
+        if !ctx.is_empty() {
+            ctx.for_each_field(|key, value| {
+                if meta.fields.contains(&key) {
+                    return;
+                }
+                sep(out, &mut first);
+                write_key(out, key, &rt.taken);
+                write_value(out, value);
+            });
+        }
+        let first_field = usize::from(meta.message_values);
+        for i in 0..meta.fields.len() {
+            let Some(value) = values.get(first_field + i) else {
+                break;
+            };
+            // The cached key starts with its `, ` separator.
+            match site.keys.get(i) {
+                Some(key) if first => {
+                    out.push(b'{');
+                    site.put(out, &(key.start + 2..key.end));
+                }
+                Some(key) => site.put(out, key),
+                None => out.extend_from_slice(if first { b"{" } else { b", " }),
+            }
+            first = false;
+            write_value(out, value);
+        }
+        if let Some(exc) = event.exc_info() {
+            sep(out, &mut first);
+            write_str(out, EXC_INFO);
+            out.extend_from_slice(b": ");
+            write_exc_info(out, exc);
+        }
+        if first {
+            out.push(b'{');
+        }
+        out.extend_from_slice(b"}\n");
+    }
+}
+
+/// `{"type": …, "message": …, "chain": […], "backtrace": […]}`: the chain
+/// from the error's own message to its root cause; `backtrace` (frames as
+/// `function at file:line:column`, the call site first) only when one was
+/// captured; `chain_truncated` only when the chain was cut.
+fn write_exc_info(out: &mut Vec<u8>, exc: &ExcInfo) {
+    out.extend_from_slice(b"{\"type\": ");
+    write_str(out, exc.type_name());
+    out.extend_from_slice(b", \"message\": ");
+    write_str(out, exc.message());
+    out.extend_from_slice(b", \"chain\": [");
+    for (i, msg) in exc.chain().enumerate() {
+        if i > 0 {
+            out.extend_from_slice(b", ");
+        }
+        write_str(out, msg);
+    }
+    out.push(b']');
+    if exc.chain_truncated() {
+        out.extend_from_slice(b", \"chain_truncated\": true");
+    }
+    if let Some(frames) = exc.backtrace() {
+        out.extend_from_slice(b", \"backtrace\": [");
+        let mut s = String::new();
+        for (i, frame) in frames.iter().enumerate() {
+            if i > 0 {
+                out.extend_from_slice(b", ");
+            }
+            s.clear();
+            let _ = write!(s, "{frame}");
+            write_str(out, &s);
+        }
+        out.push(b']');
+    }
+    out.push(b'}');
+}
+
+pub(super) fn write_key(out: &mut Vec<u8>, key: &str, taken: &[String]) {
+    if taken.iter().any(|t| t == key) || key == "request_id" || key == EXC_INFO {
+        let mut k = String::with_capacity(CLASH_PREFIX.len() + key.len());
+        k.push_str(CLASH_PREFIX);
+        k.push_str(key);
+        write_str(out, &k);
+    } else {
+        write_str(out, key);
+    }
+    out.extend_from_slice(b": ");
+}

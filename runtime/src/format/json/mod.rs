@@ -1,0 +1,318 @@
+//! JSON lines, python-json-logger compatible by default:
+//! `{"asctime": "…", "levelname": "INFO", "name": "app", "message": "…",
+//! "filename": "src/main.rs", "lineno": 42, "funcName": "main", …}` —
+//! standard keys first, then static fields, then context fields (the
+//! request id first), then the event's fields.
+
+mod escape;
+mod line;
+mod number;
+mod site;
+
+use super::time::TimeFormat;
+use crate::record::RecordBuilder;
+use crate::value::{Decoder, Encode};
+use site::SiteCache;
+use std::fmt;
+
+pub(crate) use escape::{is_hostile, write_str};
+pub(crate) use number::write_value;
+
+/// A standard key: one attribute of Python's `LogRecord` that pulselog
+/// knows how to fill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StdKey {
+    /// Time of the call, ISO 8601 in UTC (or `datefmt`).
+    Asctime,
+    /// Time of the call as float seconds since the epoch.
+    Created,
+    /// Milliseconds part of the time, as a float.
+    Msecs,
+    /// `INFO`, `ERROR`, …
+    Levelname,
+    /// 20, 40, …
+    Levelno,
+    /// Logger name: the module path.
+    Name,
+    /// The rendered message.
+    Message,
+    /// `file!()` of the call site.
+    Filename,
+    /// Same as `filename` (Rust knows no other path at compile time).
+    Pathname,
+    /// Last segment of the module path.
+    Module,
+    /// Line of the call site.
+    Lineno,
+    /// Column of the call site.
+    Colno,
+    /// Bare name of the enclosing function.
+    FuncName,
+    /// Process id.
+    Process,
+}
+
+impl StdKey {
+    const ALL: [StdKey; 14] = [
+        StdKey::Asctime,
+        StdKey::Created,
+        StdKey::Msecs,
+        StdKey::Levelname,
+        StdKey::Levelno,
+        StdKey::Name,
+        StdKey::Message,
+        StdKey::Filename,
+        StdKey::Pathname,
+        StdKey::Module,
+        StdKey::Lineno,
+        StdKey::Colno,
+        StdKey::FuncName,
+        StdKey::Process,
+    ];
+
+    /// The key's Python name.
+    #[must_use]
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            StdKey::Asctime => "asctime",
+            StdKey::Created => "created",
+            StdKey::Msecs => "msecs",
+            StdKey::Levelname => "levelname",
+            StdKey::Levelno => "levelno",
+            StdKey::Name => "name",
+            StdKey::Message => "message",
+            StdKey::Filename => "filename",
+            StdKey::Pathname => "pathname",
+            StdKey::Module => "module",
+            StdKey::Lineno => "lineno",
+            StdKey::Colno => "colno",
+            StdKey::FuncName => "funcName",
+            StdKey::Process => "process",
+        }
+    }
+
+    /// Looks a key up by its Python name.
+    #[must_use]
+    pub(crate) fn from_name(name: &str) -> Option<StdKey> {
+        StdKey::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+}
+
+/// Prefix given to a field whose key arrives at run time and equals a key
+/// the line already has, so that no line has a duplicate key.
+pub const CLASH_PREFIX: &str = "extra.";
+
+/// The key of an event's error or panic.
+const EXC_INFO: &str = "exc_info";
+
+/// Configuration of the JSON formatter.
+#[derive(Debug, Clone)]
+pub struct JsonFormat {
+    keys: Vec<(StdKey, String)>,
+    statics: Vec<(String, Vec<u8>)>,
+    datefmt: Option<String>,
+    errors: Vec<String>,
+    rt: Option<Runtime>,
+}
+
+#[derive(Debug, Clone)]
+struct Runtime {
+    /// `"key": ` per standard key, escaped once.
+    prefixes: Vec<Vec<u8>>,
+    statics: Vec<u8>,
+    taken: Vec<String>,
+    time: TimeFormat,
+    sites: SiteCache,
+}
+
+impl Default for JsonFormat {
+    fn default() -> Self {
+        JsonFormat::new()
+    }
+}
+
+impl JsonFormat {
+    /// The default schema: `asctime`, `levelname`, `name`, `message`,
+    /// `filename`, `lineno`, `funcName`.
+    #[must_use]
+    pub fn new() -> JsonFormat {
+        let keys = [
+            StdKey::Asctime,
+            StdKey::Levelname,
+            StdKey::Name,
+            StdKey::Message,
+            StdKey::Filename,
+            StdKey::Lineno,
+            StdKey::FuncName,
+        ];
+        JsonFormat {
+            keys: keys.iter().map(|k| (*k, k.as_str().to_owned())).collect(),
+            statics: Vec::new(),
+            datefmt: None,
+            errors: Vec::new(),
+            rt: None,
+        }
+    }
+
+    /// Chooses the standard keys and their order, python-json-logger `fmt`
+    /// style: `"%(asctime)s %(levelname)s %(message)s"`, or the same names in
+    /// braces (`"{asctime} {levelname}"`) or bare, separated by spaces or
+    /// commas. Renames made before are kept for the keys that remain.
+    #[must_use]
+    pub fn keys(mut self, fmt: &str) -> JsonFormat {
+        let mut keys = Vec::new();
+        for name in key_names(fmt) {
+            match StdKey::from_name(&name) {
+                Some(k) => {
+                    let out = self
+                        .keys
+                        .iter()
+                        .find(|(old, _)| *old == k)
+                        .map_or_else(|| k.as_str().to_owned(), |(_, n)| n.clone());
+                    keys.push((k, out));
+                }
+                None => self.errors.push(format!(
+                    "unknown standard key `{name}` in JSON keys; known keys: {}",
+                    StdKey::ALL.map(StdKey::as_str).join(", ")
+                )),
+            }
+        }
+        self.keys = keys;
+        self
+    }
+
+    /// Writes a standard key under another name, like python-json-logger's
+    /// `rename_fields` (`levelname` → `level`).
+    #[must_use]
+    pub fn rename(mut self, key: &str, to: &str) -> JsonFormat {
+        match self.keys.iter_mut().find(|(k, _)| k.as_str() == key) {
+            Some(slot) => slot.1 = to.to_owned(),
+            None => self.errors.push(format!(
+                "cannot rename `{key}`: it is not one of the chosen standard keys"
+            )),
+        }
+        self
+    }
+
+    /// Adds a field with the same value on every line (`service`, `env`, …),
+    /// like python-json-logger's `static_fields`. Numbers stay numbers.
+    #[must_use]
+    pub fn static_field(mut self, key: &str, value: impl Encode) -> JsonFormat {
+        let mut rec = RecordBuilder::scratch();
+        value.encode(&mut rec);
+        let mut json = Vec::new();
+        let data = rec.into_data();
+        if let Some(v) = Decoder::new(&data).next() {
+            write_value(&mut json, v);
+        }
+        self.statics.push((key.to_owned(), json));
+        self
+    }
+
+    /// Renders `asctime` with a strftime format (Python's `datefmt`) instead
+    /// of ISO 8601.
+    #[must_use]
+    pub fn datefmt(mut self, fmt: &str) -> JsonFormat {
+        self.datefmt = Some(fmt.to_owned());
+        self
+    }
+
+    /// Checks the configuration and precomputes what every line needs.
+    pub(crate) fn build(mut self) -> Result<JsonFormat, String> {
+        let time = TimeFormat::new(self.datefmt.clone());
+        if let Err(e) = &time {
+            self.errors.push(e.clone());
+        }
+        let mut taken: Vec<String> = Vec::new();
+        for name in self
+            .keys
+            .iter()
+            .map(|k| &k.1)
+            .chain(self.statics.iter().map(|s| &s.0))
+        {
+            if taken.contains(name) {
+                self.errors
+                    .push(format!("the JSON key `{name}` is used twice"));
+            }
+            if name == "request_id" || name == EXC_INFO {
+                self.errors.push(format!(
+                    "the JSON key `{name}` is written by pulselog itself; choose another name"
+                ));
+            }
+            taken.push(name.clone());
+        }
+        if !self.errors.is_empty() {
+            return Err(self.errors.join("; "));
+        }
+        let prefixes = self
+            .keys
+            .iter()
+            .enumerate()
+            .map(|(i, (_, name))| {
+                let mut p = Vec::new();
+                p.extend_from_slice(if i == 0 { b"{" } else { b", " });
+                write_str(&mut p, name);
+                p.extend_from_slice(b": ");
+                p
+            })
+            .collect();
+        let mut statics = Vec::new();
+        for (i, (k, v)) in self.statics.iter().enumerate() {
+            statics.extend_from_slice(if i == 0 && self.keys.is_empty() {
+                b"{"
+            } else {
+                b", "
+            });
+            write_str(&mut statics, k);
+            statics.extend_from_slice(b": ");
+            statics.extend_from_slice(v);
+        }
+        self.rt = Some(Runtime {
+            prefixes,
+            statics,
+            taken,
+            time: time.expect("checked above"),
+            sites: SiteCache::default(),
+        });
+        Ok(self)
+    }
+}
+
+/// Key names in a python-json-logger `fmt` string.
+fn key_names(fmt: &str) -> Vec<String> {
+    if fmt.contains("%(") {
+        fmt.split("%(")
+            .skip(1)
+            .filter_map(|s| s.split_once(')').map(|(k, _)| k.to_owned()))
+            .collect()
+    } else {
+        fmt.split(|c: char| c.is_whitespace() || c == ',' || c == '{' || c == '}')
+            .map(|s| s.split(':').next().unwrap_or(s))
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+impl fmt::Display for StdKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_names_accept_python_and_brace_styles() {
+        assert_eq!(
+            key_names("%(asctime)s %(levelname)-8s %(message)s"),
+            ["asctime", "levelname", "message"]
+        );
+        assert_eq!(
+            key_names("{asctime} {levelname:<8}, message"),
+            ["asctime", "levelname", "message"]
+        );
+    }
+}

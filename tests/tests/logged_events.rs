@@ -1,0 +1,134 @@
+//! `#[logged]`'s enter and exit events: their level, name, location and
+//! fields, and the function they name from closures, async blocks and a
+//! panicking body. Observed through `pulselog::testing`.
+
+mod common;
+
+use common::block_on;
+use pulselog::JsonFormat;
+use pulselog::prelude::*;
+use pulselog::testing::{Captured, capture};
+use std::future::Future;
+
+fn messages_and_functions(events: &Captured) -> Vec<(String, &'static str)> {
+    events
+        .events()
+        .iter()
+        .map(|e| (e.message(), e.function()))
+        .collect()
+}
+
+fn pairs(v: &[(&str, &'static str)]) -> Vec<(String, &'static str)> {
+    v.iter().map(|(m, f)| ((*m).to_owned(), *f)).collect()
+}
+
+const PLAIN_LINE: u32 = line!() + 2;
+#[logged]
+fn plain(x: u32) -> u32 {
+    info!("working");
+    x + 1
+}
+
+#[test]
+fn enter_and_exit_at_debug_with_elapsed_ms_and_func_name() {
+    let (v, events) = capture(|| plain(1));
+    assert_eq!(v, 2);
+    assert_eq!(
+        messages_and_functions(&events),
+        pairs(&[("enter", "plain"), ("working", "plain"), ("exit", "plain")])
+    );
+    let enter = events.find("enter");
+    let exit = events.find("exit");
+    assert_eq!(enter.level(), Level::Debug);
+    assert_eq!(exit.level(), Level::Debug);
+    assert_eq!(enter.fields(), []);
+    assert_eq!(enter.template(), "enter");
+    assert_eq!(enter.target(), module_path!());
+    assert_eq!(enter.file(), file!());
+    // The line of the function's name.
+    assert_eq!(enter.line(), PLAIN_LINE);
+    assert_eq!(exit.line(), PLAIN_LINE);
+    let [(key, Owned::F64(ms))] = &exit.fields()[..] else {
+        panic!("exit fields: {:?}", exit.fields());
+    };
+    assert_eq!(key, "elapsed_ms");
+    assert!(*ms >= 0.0 && ms.is_finite());
+    // No request scope: no request id.
+    assert_eq!(enter.request_id(), None);
+}
+
+#[test]
+fn json_lines_carry_func_name_elapsed_ms_and_request_id() {
+    #[logged(level = "info", request_id = "req-9")]
+    fn handler() {}
+    let ((), events) = capture(handler);
+    let lines: Vec<serde_json::Value> = events
+        .events()
+        .iter()
+        .map(|e| serde_json::from_str(&e.to_json(&JsonFormat::new())).unwrap())
+        .collect();
+    assert_eq!(lines[0]["message"], "enter");
+    assert_eq!(lines[0]["levelname"], "INFO");
+    assert_eq!(lines[0]["funcName"], "handler");
+    assert_eq!(lines[0]["request_id"], "req-9");
+    assert_eq!(lines[1]["message"], "exit");
+    assert!(lines[1]["elapsed_ms"].is_f64(), "{}", lines[1]);
+    assert_eq!(lines[1]["request_id"], "req-9");
+}
+
+#[logged(level = "warning")]
+fn at_warning() {
+    info!("inside");
+}
+
+#[logged(name = "charge")]
+fn renamed() {
+    info!("inside");
+}
+
+#[test]
+fn level_and_name_options() {
+    let ((), events) = capture(at_warning);
+    assert_eq!(events.find("enter").level(), Level::Warning);
+    assert_eq!(events.find("exit").level(), Level::Warning);
+    assert_eq!(events.find("inside").level(), Level::Info);
+
+    let ((), events) = capture(renamed);
+    assert_eq!(events.find("enter").function(), "charge");
+    assert_eq!(events.find("exit").function(), "charge");
+    // Events of the body keep the function they are in.
+    assert_eq!(events.find("inside").function(), "renamed");
+}
+
+#[logged]
+fn panics() {
+    panic!("boom");
+}
+
+#[test]
+fn exit_is_logged_when_the_body_panics() {
+    let (r, events) = capture(|| std::panic::catch_unwind(panics));
+    assert!(r.is_err());
+    assert_eq!(events.messages(), ["enter", "exit"]);
+}
+
+#[logged]
+fn with_closures_and_blocks() -> impl Future<Output = ()> {
+    let log = || info!("in closure");
+    log();
+    async {
+        info!("in async block");
+    }
+}
+
+#[test]
+fn func_name_inside_closures_and_async_blocks_is_the_function() {
+    let ((), events) = capture(|| block_on(with_closures_and_blocks()));
+    assert!(
+        events
+            .events()
+            .iter()
+            .all(|e| e.function() == "with_closures_and_blocks")
+    );
+    assert_eq!(events.len(), 4);
+}
