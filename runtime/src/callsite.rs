@@ -128,7 +128,7 @@ impl Callsite {
     /// also from inside closures and async blocks), computed once.
     pub fn function(&self) -> &'static str {
         self.function
-            .get_or_init(|| bare_function_name((self.meta.function)()))
+            .get_or_init(|| bare_function_name(enclosing_function((self.meta.function)())))
     }
 }
 
@@ -210,36 +210,54 @@ fn reset_all() {
     }
 }
 
-/// `my_crate::handlers::charge::{{closure}}::__pulselog_function` → `charge`.
-fn bare_function_name(path: &'static str) -> &'static str {
-    let mut path = path.rsplit_once("::").map_or(path, |(head, _)| head);
+/// The bare name of a function from its path, the one `function` carries:
+/// `app::handlers::charge::{{closure}}` → `charge`,
+/// `<app::S as app::T>::method` → `method`. Used for call sites (whose path
+/// names the macro's marker item inside the function) and for the frames of
+/// a backtrace.
+pub(crate) fn bare_function_name(mut path: &str) -> &str {
     while let Some(head) = path.strip_suffix("::{{closure}}") {
         path = head;
     }
     let name = path.rsplit_once("::").map_or(path, |(_, last)| last);
-    // Inside a generic impl the path ends in `method<T>` only for the impl's
-    // own name; a function name never carries generics, but trim defensively.
+    // A function's own name never carries generics; an impl's path may end
+    // in them.
     name.split('<').next().unwrap_or(name)
+}
+
+/// The path of the function a call site is in, from the path of the marker
+/// item the macros put inside it.
+fn enclosing_function(marker: &'static str) -> &'static str {
+    marker.rsplit_once("::").map_or(marker, |(head, _)| head)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::bare_function_name;
+    use super::{bare_function_name, enclosing_function};
+
+    fn site_name(marker: &'static str) -> &'static str {
+        bare_function_name(enclosing_function(marker))
+    }
 
     #[test]
-    fn function_names_are_bare() {
+    fn call_site_function_names_are_bare() {
+        assert_eq!(site_name("a::b::charge::__pulselog_function"), "charge");
         assert_eq!(
-            bare_function_name("a::b::charge::__pulselog_function"),
+            site_name("a::charge::{{closure}}::{{closure}}::__pulselog_function"),
             "charge"
         );
         assert_eq!(
-            bare_function_name("a::charge::{{closure}}::{{closure}}::__pulselog_function"),
-            "charge"
-        );
-        assert_eq!(
-            bare_function_name("a::<impl a::S>::method::__pulselog_function"),
+            site_name("a::<impl a::S>::method::__pulselog_function"),
             "method"
         );
-        assert_eq!(bare_function_name("main::__pulselog_function"), "main");
+        assert_eq!(site_name("main::__pulselog_function"), "main");
+    }
+
+    #[test]
+    fn frame_function_names_are_bare() {
+        assert_eq!(bare_function_name("app::charge::{{closure}}"), "charge");
+        assert_eq!(bare_function_name("<app::S as app::T>::method"), "method");
+        assert_eq!(bare_function_name("app::Pool<T>::get"), "get");
+        assert_eq!(bare_function_name("main"), "main");
     }
 }

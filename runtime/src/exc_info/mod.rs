@@ -31,7 +31,8 @@ pub use ladder::{
     ExcInfoDeref2, ExcInfoError, ExcInfoOther, ExcWrap, LoggableErr, PanicPayload,
 };
 
-use self::backtrace::{bare_function_name, intern};
+use self::backtrace::intern;
+use crate::callsite::bare_function_name;
 use crate::record::{RecordBuilder, guarded};
 use smallvec::SmallVec;
 use std::any::Any;
