@@ -9,6 +9,7 @@
 //!
 //! ```
 //! use pulselog::prelude::*;
+//! use pulselog::testing::Owned;
 //!
 //! let (_, events) = pulselog::testing::capture(|| {
 //!     info!("charged {amount}", amount = 30, user_id = 7);
@@ -21,9 +22,9 @@
 
 use crate::capture::Capture;
 use crate::exc_info::ExcInfo;
-use crate::format::{Event, Formatter};
 use crate::format::json::JsonFormat;
 use crate::format::text::TextFormat;
+use crate::format::{Event, Formatter};
 use crate::level::Level;
 use crate::record::Record;
 use crate::value::Value;
