@@ -1,7 +1,7 @@
 //! Formatting, on the writer thread: a record becomes one line of output.
 //!
-//! [`Event`] is the decoded view of a record that formatters (and
-//! `pulselog::testing`) read; [`json`] and [`text`] turn it into bytes.
+//! Each format reads a record through one decoded view and turns it into
+//! bytes: [`json`] and [`text`].
 
 pub mod json;
 pub mod text;
