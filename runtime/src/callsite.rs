@@ -5,10 +5,17 @@
 //! call makes is one relaxed load of that byte and a compare; the first call
 //! (or the first after the filter changed) takes the cold path, which
 //! registers the call site in a global list and asks the filter.
+//!
+//! The registry owns the interest state, as tracing-core's does: the
+//! installed [`Filter`] and the count of running test captures (a capture
+//! sees every level). The logger installs a filter here; call sites, the
+//! capture routing and the pipeline ask here.
 
+use crate::filter::{Filter, OFF};
 use crate::level::Level;
 use std::ptr;
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicUsize, Ordering};
+use std::sync::{PoisonError, RwLock};
 
 /// One piece of a message template, resolved at compile time.
 #[derive(Debug)]
@@ -114,23 +121,85 @@ impl Callsite {
                 }
             }
         }
-        let threshold = crate::logger::threshold_for(self.meta.target, |t| {
-            self.threshold.store(t, Ordering::Relaxed);
-        });
-        level.number() >= threshold
+        level.number() >= self.ask_filter()
     }
 
     /// The bare name of the function that holds this call site (`charge`,
     /// also from inside closures and async blocks), computed once.
     pub fn function(&self) -> &'static str {
         self.function
-            .get_or_init(|| bare_function_name((self.meta.function)()))
+            .get_or_init(|| bare_function_name(enclosing_function((self.meta.function)())))
     }
+}
+
+/// `None` until a logger is installed: every call site is then disabled
+/// (unless a capture runs).
+static FILTER: RwLock<Option<Filter>> = RwLock::new(None);
+
+/// How many `testing::capture`s are running.
+static CAPTURES: AtomicUsize = AtomicUsize::new(0);
+
+impl Callsite {
+    /// Computes the call site's threshold and stores it while holding the
+    /// filter lock, so that a concurrent filter change cannot be overwritten
+    /// by a stale answer.
+    fn ask_filter(&self) -> u8 {
+        let filter = FILTER.read().unwrap_or_else(PoisonError::into_inner);
+        let mut t = filter
+            .as_ref()
+            .map_or(OFF, |f| f.threshold(self.meta.target));
+        if capturing() {
+            t = t.min(Level::Trace.number());
+        }
+        self.threshold.store(t, Ordering::Relaxed);
+        t
+    }
+}
+
+/// Installs (or, with `None`, removes) the filter every call site asks.
+pub(crate) fn set_filter(filter: Option<Filter>) {
+    let mut slot = FILTER.write().unwrap_or_else(PoisonError::into_inner);
+    *slot = filter;
+    reset_all();
+}
+
+/// Whether the installed filter lets an event from `target` at `level`
+/// through (the check a captured event's copy for the logger makes; call
+/// sites cache theirs).
+pub(crate) fn filter_allows(target: &str, level: Level) -> bool {
+    let filter = FILTER.read().unwrap_or_else(PoisonError::into_inner);
+    filter.as_ref().is_some_and(|f| f.enabled(target, level))
+}
+
+/// Whether any test capture is running.
+#[inline]
+pub(crate) fn capturing() -> bool {
+    CAPTURES.load(Ordering::Relaxed) > 0
+}
+
+/// A capture starts: every call site is re-evaluated, to see every level.
+pub(crate) fn capture_started() {
+    if CAPTURES.fetch_add(1, Ordering::SeqCst) == 0 {
+        refresh();
+    }
+}
+
+/// A capture ends: with the last one, call sites go back to the filter.
+pub(crate) fn capture_ended() {
+    if CAPTURES.fetch_sub(1, Ordering::SeqCst) == 1 {
+        refresh();
+    }
+}
+
+/// Re-evaluates every call site under the filter lock.
+fn refresh() {
+    let _held = FILTER.write().unwrap_or_else(PoisonError::into_inner);
+    reset_all();
 }
 
 /// Forgets every call site's cached verdict so that the next call asks the
 /// (new) filter again.
-pub(crate) fn reset_all() {
+fn reset_all() {
     let mut cur = HEAD.load(Ordering::Acquire);
     while !cur.is_null() {
         // SAFETY: only `&'static Callsite`s are ever pushed onto the list, and
@@ -141,36 +210,54 @@ pub(crate) fn reset_all() {
     }
 }
 
-/// `my_crate::handlers::charge::{{closure}}::__pulselog_function` → `charge`.
-fn bare_function_name(path: &'static str) -> &'static str {
-    let mut path = path.rsplit_once("::").map_or(path, |(head, _)| head);
+/// The bare name of a function from its path, the one `function` carries:
+/// `app::handlers::charge::{{closure}}` → `charge`,
+/// `<app::S as app::T>::method` → `method`. Used for call sites (whose path
+/// names the macro's marker item inside the function) and for the frames of
+/// a backtrace.
+pub(crate) fn bare_function_name(mut path: &str) -> &str {
     while let Some(head) = path.strip_suffix("::{{closure}}") {
         path = head;
     }
     let name = path.rsplit_once("::").map_or(path, |(_, last)| last);
-    // Inside a generic impl the path ends in `method<T>` only for the impl's
-    // own name; a function name never carries generics, but trim defensively.
+    // A function's own name never carries generics; an impl's path may end
+    // in them.
     name.split('<').next().unwrap_or(name)
+}
+
+/// The path of the function a call site is in, from the path of the marker
+/// item the macros put inside it.
+fn enclosing_function(marker: &'static str) -> &'static str {
+    marker.rsplit_once("::").map_or(marker, |(head, _)| head)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::bare_function_name;
+    use super::{bare_function_name, enclosing_function};
+
+    fn site_name(marker: &'static str) -> &'static str {
+        bare_function_name(enclosing_function(marker))
+    }
 
     #[test]
-    fn function_names_are_bare() {
+    fn call_site_function_names_are_bare() {
+        assert_eq!(site_name("a::b::charge::__pulselog_function"), "charge");
         assert_eq!(
-            bare_function_name("a::b::charge::__pulselog_function"),
+            site_name("a::charge::{{closure}}::{{closure}}::__pulselog_function"),
             "charge"
         );
         assert_eq!(
-            bare_function_name("a::charge::{{closure}}::{{closure}}::__pulselog_function"),
-            "charge"
-        );
-        assert_eq!(
-            bare_function_name("a::<impl a::S>::method::__pulselog_function"),
+            site_name("a::<impl a::S>::method::__pulselog_function"),
             "method"
         );
-        assert_eq!(bare_function_name("main::__pulselog_function"), "main");
+        assert_eq!(site_name("main::__pulselog_function"), "main");
+    }
+
+    #[test]
+    fn frame_function_names_are_bare() {
+        assert_eq!(bare_function_name("app::charge::{{closure}}"), "charge");
+        assert_eq!(bare_function_name("<app::S as app::T>::method"), "method");
+        assert_eq!(bare_function_name("app::Pool<T>::get"), "get");
+        assert_eq!(bare_function_name("main"), "main");
     }
 }

@@ -5,6 +5,7 @@ use crate::format::Formatter;
 use crate::format::json::JsonFormat;
 use crate::format::text::TextFormat;
 use crate::level::Level;
+pub use crate::queue::Overflow;
 use crate::queue::Queue;
 use crate::writer::{Output, Sink};
 use std::fmt;
@@ -33,19 +34,6 @@ impl std::str::FromStr for Format {
             )),
         }
     }
-}
-
-/// What a log call does when the queue is full.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Overflow {
-    /// Wait for room (lossless). If the output stops draining, waiting gives
-    /// up after the block timeout and the event is counted as dropped; while
-    /// the output stays stuck, further events drop without waiting.
-    #[default]
-    Block,
-    /// Never wait: the event is dropped and counted. The writer reports the
-    /// count in a WARNING line.
-    Drop,
 }
 
 /// Why a logger could not be installed.
@@ -278,7 +266,7 @@ impl Config {
             Format::Json => Formatter::Json(json),
             Format::Text => Formatter::Text(text),
         };
-        crate::format::time::warm_up();
+        crate::clock::warm_up();
         let sink = self.sink.map_or(Sink::Stdout, Sink::Writer);
         let queue = Queue::new(self.capacity, self.overflow, self.block_timeout);
         crate::logger::install(

@@ -41,13 +41,13 @@ pub use request_id::{
     MAX_HEADER_LEN, ParseRequestIdError, RequestId, TraceParent, TraceParentError,
 };
 
-use crate::record::RecordBuilder;
+use crate::record::{Data, RecordBuilder};
 use crate::value::{Decoder, Encode, Value};
+use pin_project_lite::pin_project;
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
-use std::mem::ManuallyDrop;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
@@ -60,9 +60,9 @@ pub(crate) struct Frame {
     pub(crate) request_id: Option<RequestId>,
     pub(crate) names: Names,
     /// The field values, encoded as in a record.
-    pub(crate) values: Vec<u8>,
-    /// Set by `testing::capture`: events in this scope go there.
-    pub(crate) capture: Option<crate::testing::Sink>,
+    pub(crate) values: Data,
+    /// Set by a capture (`testing::capture`): events in this scope go there.
+    pub(crate) capture: Option<crate::capture::CaptureBuffer>,
     pub(crate) parent: Option<Arc<Frame>>,
 }
 
@@ -149,7 +149,7 @@ impl Context {
     /// A child context with this request id.
     #[must_use]
     pub fn with_id(&self, id: RequestId) -> Context {
-        self.child(Some(id), Names::Owned(Vec::new()), Vec::new())
+        self.child(Some(id), Names::Owned(Vec::new()), Data::new())
     }
 
     /// A child context with one more bound field. Numbers, booleans and strings
@@ -158,7 +158,7 @@ impl Context {
     pub fn with_field(&self, key: impl Into<Cow<'static, str>>, value: impl Encode) -> Context {
         let mut rec = RecordBuilder::scratch();
         value.encode(&mut rec);
-        self.child(None, Names::Owned(vec![key.into()]), rec.into_bytes())
+        self.child(None, Names::Owned(vec![key.into()]), rec.into_data())
     }
 
     /// A child context binding every `(key, value)` pair.
@@ -174,14 +174,14 @@ impl Context {
             names.push(k.into());
             v.encode(&mut rec);
         }
-        self.child(None, Names::Owned(names), rec.into_bytes())
+        self.child(None, Names::Owned(names), rec.into_data())
     }
 
     pub(crate) fn child(
         &self,
         request_id: Option<RequestId>,
         names: Names,
-        values: Vec<u8>,
+        values: Data,
     ) -> Context {
         Context(Some(Arc::new(Frame {
             request_id,
@@ -192,12 +192,12 @@ impl Context {
         })))
     }
 
-    pub(crate) fn with_capture(&self, sink: crate::testing::Sink) -> Context {
+    pub(crate) fn with_capture(&self, buffer: crate::capture::CaptureBuffer) -> Context {
         Context(Some(Arc::new(Frame {
             request_id: None,
             names: Names::Owned(Vec::new()),
-            values: Vec::new(),
-            capture: Some(sink),
+            values: Data::new(),
+            capture: Some(buffer),
             parent: self.0.clone(),
         })))
     }
@@ -212,9 +212,7 @@ impl Context {
             frame = fr.parent.as_deref();
         }
         for (depth, fr) in frames.iter().enumerate().rev() {
-            // SAFETY: a frame's values are all of a builder's bytes
-            // (`RecordBuilder::into_bytes`).
-            let values = unsafe { Decoder::new(&fr.values) };
+            let values = Decoder::new(&fr.values);
             for (name, value) in fr.names.iter().zip(values) {
                 let shadowed = frames[..depth]
                     .iter()
@@ -249,7 +247,7 @@ impl Context {
     pub fn wrap<F: Future>(self, fut: F) -> WithContext<F> {
         WithContext {
             ctx: self,
-            fut: ManuallyDrop::new(fut),
+            fut: Some(fut),
         }
     }
 }
@@ -270,22 +268,38 @@ impl Drop for ContextGuard {
     }
 }
 
-/// A future that runs inside a given context on every poll.
-///
-/// The context is installed around each `poll` (and around the inner
-/// future's destructor) and removed before returning, so no guard is ever
-/// held across an `.await` and the future may move between threads.
-#[must_use = "futures do nothing unless polled"]
-pub struct WithContext<F> {
-    ctx: Context,
-    fut: ManuallyDrop<F>,
+pin_project! {
+    /// A future that runs inside a given context on every poll.
+    ///
+    /// The context is installed around each `poll` (and around the inner
+    /// future's destructor) and removed before returning, so no guard is ever
+    /// held across an `.await` and the future may move between threads.
+    #[must_use = "futures do nothing unless polled"]
+    pub struct WithContext<F> {
+        ctx: Context,
+        // `Some` until the wrapper drops: the destructor drops the future in
+        // place, inside the context, by setting this to `None`.
+        #[pin]
+        fut: Option<F>,
+    }
+
+    impl<F> PinnedDrop for WithContext<F> {
+        fn drop(this: Pin<&mut Self>) {
+            // What the future logs while it is dropped (a `#[logged]` exit
+            // event of a cancelled call, a guard's destructor) belongs to its
+            // flow too.
+            let mut this = this.project();
+            let _guard = this.ctx.enter();
+            this.fut.set(None);
+        }
+    }
 }
 
 impl<F: fmt::Debug> fmt::Debug for WithContext<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WithContext")
             .field("ctx", &self.ctx)
-            .field("fut", &*self.fut)
+            .field("fut", &self.fut)
             .finish()
     }
 }
@@ -294,23 +308,14 @@ impl<F: Future> Future for WithContext<F> {
     type Output = F::Output;
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
-        // SAFETY: `fut` is structurally pinned: it is never moved out of
-        // `self` (the destructor drops it in place), and `ctx` is not pinned.
-        let this = unsafe { self.get_unchecked_mut() };
+        let this = self.project();
         let _guard = this.ctx.enter();
-        // SAFETY: see above; `this.fut` stays where it is.
-        unsafe { Pin::new_unchecked(&mut *this.fut) }.poll(cx)
-    }
-}
-
-impl<F> Drop for WithContext<F> {
-    fn drop(&mut self) {
-        // What the future logs while it is dropped (a `#[logged]` exit event
-        // of a cancelled call, a guard's destructor) belongs to its flow too.
-        let _guard = self.ctx.enter();
-        // SAFETY: `fut` is dropped exactly once, here, in place (as pinning
-        // requires), and never used afterwards.
-        unsafe { ManuallyDrop::drop(&mut self.fut) }
+        match this.fut.as_pin_mut() {
+            Some(fut) => fut.poll(cx),
+            // Only the destructor empties it, and nothing polls a future
+            // that is being dropped.
+            None => Poll::Pending,
+        }
     }
 }
 

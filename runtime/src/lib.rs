@@ -105,11 +105,32 @@
 //! - Not promised: output after `SIGKILL` or `abort`, logging from signal
 //!   handlers, the writer thread in a child after `fork()`.
 //! - Timestamps are UTC.
+//!
+//! ## How the crate is layered
+//!
+//! From the bottom up; each layer uses only itself and the rows before it
+//! (`tests/tests/layers.rs` checks every `crate::` path in the sources):
+//!
+//! | Layer | Modules | Owns |
+//! |---|---|---|
+//! | primitives | `level`, `filter`, `clock` | level names, filter directives, reading the clock |
+//! | event model | `value`, `callsite`, `record`, `context`, `exc_info`, `logged`, `capture` | values and their encoding, call sites with their interest (the filter in force), records, request context, errors, `#[logged]` support, routing events to a test capture |
+//! | formats | `format` | a record in, bytes out, nothing else |
+//! | pipeline | `queue`, `writer`, `logger` | the per-thread queues, the writer thread, submitting a record |
+//! | testing | `testing` | the public capture API |
+//! | install | `config`, `panic`, the crate root | configuration, the panic hook, `init` |
+//!
+//! Inside the event model the types force one circle: a record holds values,
+//! a context and an error, each of which is encoded through the record
+//! builder, and a capture (a kind of context) holds records.
 
 #![warn(missing_docs)]
+#![warn(unreachable_pub)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
 mod callsite;
+mod capture;
+mod clock;
 mod config;
 pub mod context;
 mod exc_info;
@@ -265,7 +286,6 @@ pub mod prelude {
     pub use crate::context::ClosureExt as _;
     pub use crate::context::FutureExt as _;
     pub use crate::log_error;
-    pub use crate::testing::Owned;
     pub use crate::{Level, critical, debug, error, info, log, trace, warn, warning};
     pub use pulselog_macros::logged;
 }

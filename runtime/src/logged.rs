@@ -164,7 +164,7 @@ impl Scope {
             return self.parent;
         }
         self.parent
-            .child(self.id, Names::Static(self.names), self.values.into_bytes())
+            .child(self.id, Names::Static(self.names), self.values.into_data())
     }
 }
 

@@ -1,11 +1,11 @@
 //! The installed logger: global state that call sites reach.
 
-use crate::filter::{Filter, OFF};
+use crate::filter::Filter;
 use crate::queue::{Control, Queue, Signal};
-use crate::record::Record;
+use crate::record::{Record, RecordBuilder};
 use crate::writer::Output;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -20,46 +20,25 @@ pub(crate) struct Logger {
 }
 
 static LOGGER: OnceLock<Logger> = OnceLock::new();
-/// `None` until a logger is installed: every call site is then disabled.
-static FILTER: RwLock<Option<Filter>> = RwLock::new(None);
 
-/// Computes a call site's threshold and stores it while holding the filter
-/// lock, so that a concurrent filter change cannot be overwritten by a stale
-/// answer.
-pub(crate) fn threshold_for(target: &str, store: impl FnOnce(u8)) -> u8 {
-    let filter = FILTER.read().unwrap_or_else(PoisonError::into_inner);
-    let mut t = filter.as_ref().map_or(OFF, |f| f.threshold(target));
-    if crate::testing::active() {
-        t = t.min(crate::level::Level::Trace.number());
+impl RecordBuilder {
+    /// Hands the event to the logger. Not public API: generated code calls
+    /// it once per enabled event. (Defined here, in the pipeline, so that
+    /// the event model below it never calls up into it.)
+    #[doc(hidden)]
+    #[inline]
+    pub fn submit(self) {
+        if let Some(rec) = self.into_record() {
+            dispatch(rec);
+        }
     }
-    store(t);
-    t
-}
-
-pub(crate) fn set_filter(filter: Option<Filter>) {
-    let mut slot = FILTER.write().unwrap_or_else(PoisonError::into_inner);
-    *slot = filter;
-    crate::callsite::reset_all();
-}
-
-/// Re-evaluates every call site (after a capture starts or ends).
-pub(crate) fn refresh() {
-    let _held = FILTER.write().unwrap_or_else(PoisonError::into_inner);
-    crate::callsite::reset_all();
-}
-
-fn filter_allows(rec: &Record) -> bool {
-    let filter = FILTER.read().unwrap_or_else(PoisonError::into_inner);
-    filter
-        .as_ref()
-        .is_some_and(|f| f.enabled(rec.callsite.metadata().target, rec.level))
 }
 
 /// Where every enabled event goes. The common case (no capture running,
 /// writer thread up) is kept small enough to inline into the call site.
 #[inline]
 pub(crate) fn dispatch(rec: Record) {
-    if crate::testing::active() {
+    if crate::capture::active() {
         dispatch_captured(rec);
     } else {
         deliver(rec);
@@ -69,8 +48,8 @@ pub(crate) fn dispatch(rec: Record) {
 #[cold]
 #[inline(never)]
 fn dispatch_captured(rec: Record) {
-    if let Some(rec) = crate::testing::offer(rec)
-        && filter_allows(&rec)
+    if let Some(rec) = crate::capture::offer(rec)
+        && crate::callsite::filter_allows(rec.callsite.metadata().target, rec.level)
     {
         deliver(rec);
     }
@@ -194,7 +173,7 @@ pub(crate) fn install(
     if let Some(e) = spawn_err {
         return Err(e);
     }
-    set_filter(Some(filter));
+    crate::callsite::set_filter(Some(filter));
     Ok(())
 }
 

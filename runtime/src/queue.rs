@@ -18,7 +18,6 @@
 //! to the number of events it holds at that moment, writes them, and only
 //! then answers the request.
 
-use crate::config::Overflow;
 use crate::record::Record;
 use rtrb::{Consumer, Producer, PushError, RingBuffer};
 use std::cell::RefCell;
@@ -26,6 +25,19 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError};
 use std::thread::Thread;
 use std::time::{Duration, Instant};
+
+/// What a log call does when the queue is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Overflow {
+    /// Wait for room (lossless). If the output stops draining, waiting gives
+    /// up after the block timeout and the event is counted as dropped; while
+    /// the output stays stuck, further events drop without waiting.
+    #[default]
+    Block,
+    /// Never wait: the event is dropped and counted. The writer reports the
+    /// count in a WARNING line.
+    Drop,
+}
 
 /// A request to the writer, answered after every event logged before it.
 #[derive(Debug)]

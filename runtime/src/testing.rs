@@ -9,6 +9,7 @@
 //!
 //! ```
 //! use pulselog::prelude::*;
+//! use pulselog::testing::Owned;
 //!
 //! let (_, events) = pulselog::testing::capture(|| {
 //!     info!("charged {amount}", amount = 30, user_id = 7);
@@ -19,103 +20,28 @@
 //! assert_eq!(e.field("user_id"), Some(Owned::I64(7)));
 //! ```
 
-use crate::context::{Context, Frame};
+use crate::capture::Capture;
 use crate::exc_info::ExcInfo;
-use crate::format::Event;
 use crate::format::json::JsonFormat;
 use crate::format::text::TextFormat;
+use crate::format::{Event, Formatter};
 use crate::level::Level;
 use crate::record::Record;
 use crate::value::Value;
-use std::cell::RefCell;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
-
-static ACTIVE: AtomicUsize = AtomicUsize::new(0);
-
-pub(crate) type Sink = Arc<Mutex<Vec<Record>>>;
-
-#[inline]
-pub(crate) fn active() -> bool {
-    ACTIVE.load(Ordering::Relaxed) > 0
-}
-
-thread_local! {
-    /// The capture running on this thread, for events logged in a context
-    /// that was made outside the capture (and so lacks its marker).
-    static THREAD_SINK: RefCell<Option<Sink>> = const { RefCell::new(None) };
-}
-
-/// Takes the record if it was logged inside a capture; gives it back if not.
-pub(crate) fn offer(rec: Record) -> Option<Record> {
-    let mut frame: Option<&Frame> = rec.context.0.as_deref();
-    let mut sink = None;
-    while let Some(f) = frame {
-        if let Some(s) = &f.capture {
-            sink = Some(Arc::clone(s));
-            break;
-        }
-        frame = f.parent.as_deref();
-    }
-    match sink.or_else(|| THREAD_SINK.with(|t| t.borrow().clone())) {
-        Some(sink) => {
-            sink.lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(rec);
-            None
-        }
-        None => Some(rec),
-    }
-}
 
 /// Runs `f` and returns what it returned plus every event it logged.
 pub fn capture<R>(f: impl FnOnce() -> R) -> (R, Captured) {
-    let sink: Sink = Arc::default();
-    let ctx = Context::current().with_capture(Arc::clone(&sink));
-    let _active = Active::start();
-    let prev = THREAD_SINK.with(|t| t.replace(Some(Arc::clone(&sink))));
-    let _restore = RestoreThreadSink(prev);
-    let r = ctx.scope(f);
-    drop(ctx);
-    (r, Captured::take(&sink))
-}
-
-struct RestoreThreadSink(Option<Sink>);
-
-impl Drop for RestoreThreadSink {
-    fn drop(&mut self) {
-        let prev = self.0.take();
-        let _ = THREAD_SINK.try_with(|t| t.replace(prev));
-    }
+    let capture = Capture::start();
+    let r = capture.run(f);
+    (r, Captured::new(capture.finish()))
 }
 
 /// Like [`capture`] for a future: events logged while it runs (in this
 /// context, on any thread) are captured.
 pub async fn capture_async<F: std::future::Future>(fut: F) -> (F::Output, Captured) {
-    let sink: Sink = Arc::default();
-    let ctx = Context::current().with_capture(Arc::clone(&sink));
-    let _active = Active::start();
-    let r = ctx.wrap(fut).await;
-    (r, Captured::take(&sink))
-}
-
-struct Active;
-
-impl Active {
-    fn start() -> Active {
-        if ACTIVE.fetch_add(1, Ordering::SeqCst) == 0 {
-            crate::logger::refresh();
-        }
-        Active
-    }
-}
-
-impl Drop for Active {
-    fn drop(&mut self) {
-        if ACTIVE.fetch_sub(1, Ordering::SeqCst) == 1 {
-            crate::logger::refresh();
-        }
-    }
+    let capture = Capture::start();
+    let r = capture.context().clone().wrap(fut).await;
+    (r, Captured::new(capture.finish()))
 }
 
 /// A field value, owned.
@@ -283,19 +209,23 @@ impl CapturedEvent {
     /// The line the JSON formatter writes for this event (no newline).
     #[must_use]
     pub fn to_json(&self, format: &JsonFormat) -> String {
-        let mut f = format.clone().build().expect("a valid JsonFormat");
-        let mut out = Vec::new();
-        f.format(&self.event(), &mut out);
-        out.pop();
-        String::from_utf8(out).expect("formatters write UTF-8")
+        self.render(Formatter::Json(
+            format.clone().build().expect("a valid JsonFormat"),
+        ))
     }
 
     /// The line the text formatter writes for this event (no newline).
     #[must_use]
     pub fn to_text(&self, format: &TextFormat) -> String {
-        let mut f = format.clone().build().expect("a valid TextFormat");
+        self.render(Formatter::Text(
+            format.clone().build().expect("a valid TextFormat"),
+        ))
+    }
+
+    /// The line `formatter` writes, as the writer thread would write it.
+    fn render(&self, mut formatter: Formatter) -> String {
         let mut out = Vec::new();
-        f.format(&self.event(), &mut out);
+        formatter.format(&self.rec, &mut out);
         out.pop();
         String::from_utf8(out).expect("formatters write UTF-8")
     }
@@ -308,8 +238,7 @@ pub struct Captured {
 }
 
 impl Captured {
-    fn take(sink: &Sink) -> Captured {
-        let records = std::mem::take(&mut *sink.lock().unwrap_or_else(PoisonError::into_inner));
+    fn new(records: Vec<Record>) -> Captured {
         Captured {
             events: records
                 .into_iter()

@@ -7,12 +7,13 @@
 //! `Display` or `Debug`, straight into the record. Which path a value takes is
 //! decided at compile time by autoref specialization on [`Wrap`].
 
-use crate::record::RecordBuilder;
+use crate::record::{Data, RecordBuilder};
 use std::borrow::Cow;
 use std::fmt;
 
-/// A value decoded from a record.
+/// A value decoded from a record. New kinds of value may be added.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub enum Value<'a> {
     /// A signed integer.
     I64(i64),
@@ -54,22 +55,23 @@ impl fmt::Display for Value<'_> {
 }
 
 pub(crate) mod tag {
-    pub const I64: u8 = 1;
-    pub const U64: u8 = 2;
-    pub const I128: u8 = 3;
-    pub const U128: u8 = 4;
-    pub const F32: u8 = 5;
-    pub const F64: u8 = 6;
-    pub const BOOL: u8 = 7;
-    pub const CHAR: u8 = 8;
-    pub const STR: u8 = 9;
-    pub const NULL: u8 = 10;
+    pub(crate) const I64: u8 = 1;
+    pub(crate) const U64: u8 = 2;
+    pub(crate) const I128: u8 = 3;
+    pub(crate) const U128: u8 = 4;
+    pub(crate) const F32: u8 = 5;
+    pub(crate) const F64: u8 = 6;
+    pub(crate) const BOOL: u8 = 7;
+    pub(crate) const CHAR: u8 = 8;
+    pub(crate) const STR: u8 = 9;
+    pub(crate) const NULL: u8 = 10;
 }
 
 /// Reads the values of a record back, in the order they were encoded.
 ///
-/// Strings are not validated as UTF-8 again: the encoder only ever copies
-/// whole `&str`s into a record (see [`Decoder::new`]). Validating them on
+/// Strings are not validated as UTF-8 again: a [`Data`] holds only what the
+/// encoder wrote, which copies whole `&str`s into a record (the type's
+/// invariant). Validating them on
 /// the writer cost about 100 instructions per line, a sixth of decoding.
 #[derive(Clone)]
 pub(crate) struct Decoder<'a> {
@@ -77,16 +79,9 @@ pub(crate) struct Decoder<'a> {
 }
 
 impl<'a> Decoder<'a> {
-    /// A decoder over `buf`.
-    ///
-    /// # Safety
-    ///
-    /// `buf` must hold values exactly as [`RecordBuilder`] encodes them (all
-    /// of a builder's bytes, or a prefix of them that ends between two
-    /// values): the decoder trusts that the bytes of every string value are
-    /// UTF-8.
-    pub(crate) unsafe fn new(buf: &'a [u8]) -> Self {
-        Decoder { buf }
+    /// A decoder over a record's (or a context frame's) encoded values.
+    pub(crate) fn new(data: &'a Data) -> Self {
+        Decoder { buf: data }
     }
 
     fn take<const N: usize>(&mut self) -> [u8; N] {
@@ -119,10 +114,11 @@ impl<'a> Iterator for Decoder<'a> {
                 let (s, rest) = self.buf.split_at(len);
                 self.buf = rest;
                 debug_assert!(std::str::from_utf8(s).is_ok());
-                // SAFETY: `new`'s contract: these bytes were encoded by
-                // `RecordBuilder`, whose string values (`push_str`,
-                // `write_str_value`) are a length and then whole `&str`s
-                // copied byte for byte, cut only at a char boundary.
+                // SAFETY: the bytes come from a `Data` (`new` takes nothing
+                // else), which only `RecordBuilder` writes: its string
+                // values (`push_str`, `write_str_value`) are a length and
+                // then whole `&str`s copied byte for byte, cut only at a
+                // char boundary.
                 Value::Str(unsafe { std::str::from_utf8_unchecked(s) })
             }
             tag::NULL => Value::Null,
@@ -173,14 +169,28 @@ impl<'a> Cursor<'a> {
 /// Implemented for the integer and float types, `bool`, `char`, the string
 /// types, paths and OS strings (lossily converted to UTF-8), references to
 /// these and `Option` of these (`None` becomes `null`).
-pub trait Encode {
+///
+/// The trait is sealed: the encoding is the record's wire format, which
+/// only pulselog writes. A type of your own is recorded through its
+/// `Display` (or, failing that, its `Debug`) impl: a field `key = value`
+/// picks the native encoding when there is one and falls back by itself,
+/// and `key = %value` / `key = ?value` choose explicitly.
+pub trait Encode: sealed::Sealed {
     /// Appends the value to a record.
     #[doc(hidden)]
     fn encode(&self, rec: &mut RecordBuilder);
 }
 
+mod sealed {
+    /// The supertrait that keeps [`Encode`](super::Encode) closed: public
+    /// in a private module, so nothing outside pulselog can name it.
+    #[allow(unreachable_pub)]
+    pub trait Sealed {}
+}
+
 macro_rules! encode_as {
     ($method:ident as $as:ty: $($t:ty),*) => {$(
+        impl sealed::Sealed for $t {}
         impl Encode for $t {
             #[inline]
             fn encode(&self, rec: &mut RecordBuilder) {
@@ -196,80 +206,94 @@ encode_as!(push_u128 as u128: u128);
 encode_as!(push_f32 as f32: f32);
 encode_as!(push_f64 as f64: f64);
 
+impl sealed::Sealed for bool {}
 impl Encode for bool {
     #[inline]
     fn encode(&self, rec: &mut RecordBuilder) {
         rec.push_bool(*self);
     }
 }
+impl sealed::Sealed for char {}
 impl Encode for char {
     #[inline]
     fn encode(&self, rec: &mut RecordBuilder) {
         rec.push_char(*self);
     }
 }
+impl sealed::Sealed for str {}
 impl Encode for str {
     #[inline]
     fn encode(&self, rec: &mut RecordBuilder) {
         rec.push_str(self);
     }
 }
+impl sealed::Sealed for String {}
 impl Encode for String {
     #[inline]
     fn encode(&self, rec: &mut RecordBuilder) {
         rec.push_str(self);
     }
 }
+impl sealed::Sealed for Cow<'_, str> {}
 impl Encode for Cow<'_, str> {
     #[inline]
     fn encode(&self, rec: &mut RecordBuilder) {
         rec.push_str(self);
     }
 }
+impl sealed::Sealed for Box<str> {}
 impl Encode for Box<str> {
     #[inline]
     fn encode(&self, rec: &mut RecordBuilder) {
         rec.push_str(self);
     }
 }
+impl sealed::Sealed for std::sync::Arc<str> {}
 impl Encode for std::sync::Arc<str> {
     #[inline]
     fn encode(&self, rec: &mut RecordBuilder) {
         rec.push_str(self);
     }
 }
+impl sealed::Sealed for std::ffi::OsStr {}
 impl Encode for std::ffi::OsStr {
     fn encode(&self, rec: &mut RecordBuilder) {
         rec.push_str(&self.to_string_lossy());
     }
 }
+impl sealed::Sealed for std::ffi::OsString {}
 impl Encode for std::ffi::OsString {
     fn encode(&self, rec: &mut RecordBuilder) {
         rec.push_str(&self.to_string_lossy());
     }
 }
+impl sealed::Sealed for std::path::Path {}
 impl Encode for std::path::Path {
     fn encode(&self, rec: &mut RecordBuilder) {
         rec.push_str(&self.to_string_lossy());
     }
 }
+impl sealed::Sealed for std::path::PathBuf {}
 impl Encode for std::path::PathBuf {
     fn encode(&self, rec: &mut RecordBuilder) {
         rec.push_str(&self.to_string_lossy());
     }
 }
+impl<T: Encode + ?Sized> sealed::Sealed for &T {}
 impl<T: Encode + ?Sized> Encode for &T {
     #[inline]
     fn encode(&self, rec: &mut RecordBuilder) {
         (**self).encode(rec);
     }
 }
+impl<T: Encode + ?Sized> sealed::Sealed for &mut T {}
 impl<T: Encode + ?Sized> Encode for &mut T {
     #[inline]
     fn encode(&self, rec: &mut RecordBuilder) {
         (**self).encode(rec);
     }
 }
+impl<T: Encode> sealed::Sealed for Option<T> {}
 impl<T: Encode> Encode for Option<T> {
     #[inline]
     fn encode(&self, rec: &mut RecordBuilder) {

@@ -95,9 +95,9 @@ impl Output {
         let rec = Record {
             callsite: &DROPPED_SITE,
             level: Level::Warning,
-            stamp: crate::format::time::stamp(),
+            stamp: crate::clock::stamp(),
             context: Context::default(),
-            data: b.into_bytes().into(),
+            data: b.into_data(),
             exc: None,
         };
         self.format(&rec);

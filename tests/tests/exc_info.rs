@@ -2,7 +2,7 @@
 //! in a record, in JSON and in text.
 
 use pulselog::prelude::*;
-use pulselog::testing::{CapturedEvent, capture};
+use pulselog::testing::{CapturedEvent, Owned, capture};
 use pulselog::{ExcInfo, JsonFormat, TextFormat};
 use serde_json::Value as Json;
 use std::error::Error;

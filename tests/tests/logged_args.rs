@@ -3,7 +3,7 @@
 
 use pulselog::JsonFormat;
 use pulselog::prelude::*;
-use pulselog::testing::capture;
+use pulselog::testing::{Owned, capture};
 
 #[derive(Debug)]
 struct Password(#[allow(dead_code)] &'static str);

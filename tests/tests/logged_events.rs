@@ -7,7 +7,7 @@ mod common;
 use common::block_on;
 use pulselog::JsonFormat;
 use pulselog::prelude::*;
-use pulselog::testing::{Captured, capture};
+use pulselog::testing::{Captured, Owned, capture};
 use std::future::Future;
 
 fn messages_and_functions(events: &Captured) -> Vec<(String, &'static str)> {

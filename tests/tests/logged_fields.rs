@@ -3,7 +3,7 @@
 //! through `pulselog::testing`.
 
 use pulselog::prelude::*;
-use pulselog::testing::capture;
+use pulselog::testing::{Owned, capture};
 use pulselog::{Context, Value};
 
 #[logged(fields(order = 7, kind = "card", shown = %Shown, debugged = ?Some(1), dotted.key = true))]

@@ -4,7 +4,7 @@ mod common;
 
 use common::block_on;
 use pulselog::prelude::*;
-use pulselog::testing::{Captured, capture};
+use pulselog::testing::{Captured, Owned, capture};
 
 fn one(f: impl FnOnce()) -> pulselog::testing::CapturedEvent {
     let ((), events) = capture(f);

@@ -5,7 +5,7 @@
 
 use pulselog::Context;
 use pulselog::prelude::*;
-use pulselog::testing::capture_async;
+use pulselog::testing::{Owned, capture_async};
 use std::collections::HashMap;
 use std::time::Duration;
 

@@ -275,15 +275,6 @@ fn trim(mut frames: Vec<BacktraceFrame>, location: Option<&Location>) -> Vec<Bac
     frames
 }
 
-/// `app::handlers::charge::{{closure}}` → `charge`;
-/// `<app::S as app::T>::method` → `method`.
-pub(super) fn bare_function_name(mut path: &str) -> &str {
-    while let Some(head) = path.strip_suffix("::{{closure}}") {
-        path = head;
-    }
-    path.rsplit_once("::").map_or(path, |(_, last)| last)
-}
-
 /// A `'static` copy of a string that identifies a place in the program (file
 /// and function names of panics). The set is bounded by the program's own
 /// names; past [`INTERN_CAP`] entries a placeholder is returned instead.
@@ -383,12 +374,5 @@ mod tests {
         assert_eq!(&*out[0].function, "f3");
         assert!(out[0].is_resolved());
         assert_eq!(lookups, [1, 2, 3]);
-    }
-
-    #[test]
-    fn bare_names() {
-        assert_eq!(bare_function_name("app::charge::{{closure}}"), "charge");
-        assert_eq!(bare_function_name("<app::S as app::T>::method"), "method");
-        assert_eq!(bare_function_name("main"), "main");
     }
 }

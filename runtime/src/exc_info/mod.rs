@@ -31,7 +31,8 @@ pub use ladder::{
     ExcInfoDeref2, ExcInfoError, ExcInfoOther, ExcWrap, LoggableErr, PanicPayload,
 };
 
-use self::backtrace::{bare_function_name, intern};
+use self::backtrace::intern;
+use crate::callsite::bare_function_name;
 use crate::record::{RecordBuilder, guarded};
 use smallvec::SmallVec;
 use std::any::Any;
@@ -56,8 +57,8 @@ const PANIC_TYPE: &str = "panic";
 /// An error (or panic) captured with an event: its type, the messages of its
 /// `source()` chain and, when asked for, a backtrace.
 ///
-/// Formatters read it through [`Event::exc_info`](crate::format::Event::exc_info),
-/// tests through [`CapturedEvent::exc_info`](crate::testing::CapturedEvent::exc_info).
+/// Formatters read it from the event they render, and tests from
+/// `testing::CapturedEvent::exc_info`.
 pub struct ExcInfo {
     type_name: &'static str,
     panic: bool,

@@ -1,7 +1,7 @@
 //! Formatting, on the writer thread: a record becomes one line of output.
 //!
-//! [`Event`] is the decoded view of a record that formatters (and
-//! `pulselog::testing`) read; [`json`] and [`text`] turn it into bytes.
+//! Each format reads a record through one decoded view and turns it into
+//! bytes: [`json`] and [`text`].
 
 pub mod json;
 pub mod text;
@@ -17,7 +17,7 @@ use std::fmt;
 /// (decoding them all into a vector first took a quarter of the writer's
 /// time per line).
 #[derive(Debug)]
-pub struct Event<'a> {
+pub(crate) struct Event<'a> {
     rec: &'a Record,
     time_ns: u64,
 }
@@ -26,7 +26,7 @@ impl<'a> Event<'a> {
     pub(crate) fn new(rec: &'a Record) -> Event<'a> {
         Event {
             rec,
-            time_ns: time::wall_ns(rec.stamp),
+            time_ns: crate::clock::wall_ns(rec.stamp),
         }
     }
 
@@ -36,10 +36,7 @@ impl<'a> Event<'a> {
 
     /// The record's values, in slot order.
     pub(crate) fn values(&self) -> Decoder<'a> {
-        // SAFETY: a record's data is all of a `RecordBuilder`'s bytes: the
-        // call site's (`RecordBuilder::submit`) or the writer's own report
-        // (`Output::report_dropped`).
-        unsafe { Decoder::new(&self.rec.data) }
+        Decoder::new(&self.rec.data)
     }
 
     /// Size of the record's encoded values.
@@ -54,20 +51,20 @@ impl<'a> Event<'a> {
 
     /// The event's level.
     #[must_use]
-    pub fn level(&self) -> Level {
+    pub(crate) fn level(&self) -> Level {
         self.rec.level
     }
 
     /// The logger name: the module path of the call site.
     #[must_use]
-    pub fn target(&self) -> &'static str {
+    pub(crate) fn target(&self) -> &'static str {
         self.rec.callsite.metadata().target
     }
 
     /// Source file of the call site, as `file!()` gives it; for a panic,
     /// the file where it happened.
     #[must_use]
-    pub fn file(&self) -> &'static str {
+    pub(crate) fn file(&self) -> &'static str {
         match self.panic_location() {
             Some(loc) => loc.file,
             None => self.rec.callsite.metadata().file,
@@ -76,7 +73,7 @@ impl<'a> Event<'a> {
 
     /// Line of the call site (of the panic, for a panic).
     #[must_use]
-    pub fn line(&self) -> u32 {
+    pub(crate) fn line(&self) -> u32 {
         match self.panic_location() {
             Some(loc) => loc.line,
             None => self.rec.callsite.metadata().line,
@@ -85,7 +82,7 @@ impl<'a> Event<'a> {
 
     /// Column of the call site (of the panic, for a panic).
     #[must_use]
-    pub fn column(&self) -> u32 {
+    pub(crate) fn column(&self) -> u32 {
         match self.panic_location() {
             Some(loc) => loc.column,
             None => self.rec.callsite.metadata().column,
@@ -95,7 +92,7 @@ impl<'a> Event<'a> {
     /// Bare name of the enclosing function; for a panic, of the function
     /// that panicked (found in the backtrace, `<unknown>` without one).
     #[must_use]
-    pub fn function(&self) -> &'static str {
+    pub(crate) fn function(&self) -> &'static str {
         match &self.rec.exc {
             Some(exc) if exc.location().is_some() => exc.panic_function().unwrap_or("<unknown>"),
             _ => self.rec.callsite.function(),
@@ -108,30 +105,24 @@ impl<'a> Event<'a> {
 
     /// The error or panic attached to the event (`exc_info`), if any.
     #[must_use]
-    pub fn exc_info(&self) -> Option<&'a crate::exc_info::ExcInfo> {
+    pub(crate) fn exc_info(&self) -> Option<&'a crate::exc_info::ExcInfo> {
         self.rec.exc.as_deref()
-    }
-
-    /// The message template as written.
-    #[must_use]
-    pub fn template(&self) -> &'static str {
-        self.rec.callsite.metadata().template
     }
 
     /// Wall-clock time of the call, nanoseconds since the Unix epoch.
     #[must_use]
-    pub fn time_ns(&self) -> u64 {
+    pub(crate) fn time_ns(&self) -> u64 {
         self.time_ns
     }
 
     /// The request context the event was logged in.
     #[must_use]
-    pub fn context(&self) -> &'a crate::context::Context {
+    pub(crate) fn context(&self) -> &'a crate::context::Context {
         &self.rec.context
     }
 
     /// Appends the rendered message.
-    pub fn write_message(&self, out: &mut String) {
+    pub(crate) fn write_message(&self, out: &mut String) {
         let _ = self.write_message_to(out);
     }
 
@@ -156,14 +147,14 @@ impl<'a> Event<'a> {
 
     /// The rendered message.
     #[must_use]
-    pub fn message(&self) -> String {
+    pub(crate) fn message(&self) -> String {
         let mut s = String::new();
         self.write_message(&mut s);
         s
     }
 
     /// The event's own `key = value` fields, in call order.
-    pub fn fields(&self) -> impl Iterator<Item = (&'static str, Value<'a>)> + '_ {
+    pub(crate) fn fields(&self) -> impl Iterator<Item = (&'static str, Value<'a>)> + '_ {
         let meta = self.rec.callsite.metadata();
         let start = usize::from(meta.message_values);
         meta.fields.iter().copied().zip(self.values().skip(start))

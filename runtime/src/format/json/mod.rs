@@ -201,9 +201,8 @@ impl JsonFormat {
         let mut rec = RecordBuilder::scratch();
         value.encode(&mut rec);
         let mut json = Vec::new();
-        let bytes = rec.into_bytes();
-        // SAFETY: the bytes are all of a builder's.
-        if let Some(v) = unsafe { Decoder::new(&bytes) }.next() {
+        let data = rec.into_data();
+        if let Some(v) = Decoder::new(&data).next() {
             write_value(&mut json, v);
         }
         self.statics.push((key.to_owned(), json));
