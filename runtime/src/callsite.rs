@@ -65,6 +65,54 @@ pub struct Callsite {
     function: std::sync::OnceLock<&'static str>,
 }
 
+/// Declares a call site of pulselog's own (the panic hook's, the writer's
+/// reports) with the metadata the log macros would give it: this file and
+/// line, and the bare function name of the module that declares it. The
+/// message is given as its pieces, literal text and `{slot}`s:
+/// `message = ["dropped " {0} " events"]`.
+macro_rules! internal_site {
+    (
+        $vis:vis static $name:ident: $level:ident, target = $target:literal,
+        template = $template:literal, message = [$($message:tt)*],
+        fields = [$($field:literal),*], message_values = $values:literal $(,)?
+    ) => {
+        $crate::callsite::internal_site!(@site $vis $name $level $target $template
+            [] [$($message)*] [$($field),*] $values);
+    };
+    (@site $vis:vis $name:ident $level:ident $target:literal $template:literal
+        [$($piece:expr,)*] [$lit:literal $($rest:tt)*] $fields:tt $values:literal) => {
+        $crate::callsite::internal_site!(@site $vis $name $level $target $template
+            [$($piece,)* $crate::callsite::Piece::Lit($lit),] [$($rest)*] $fields $values);
+    };
+    (@site $vis:vis $name:ident $level:ident $target:literal $template:literal
+        [$($piece:expr,)*] [{$slot:literal} $($rest:tt)*] $fields:tt $values:literal) => {
+        $crate::callsite::internal_site!(@site $vis $name $level $target $template
+            [$($piece,)* $crate::callsite::Piece::Value($slot),] [$($rest)*] $fields $values);
+    };
+    (@site $vis:vis $name:ident $level:ident $target:literal $template:literal
+        [$($piece:expr,)*] [] [$($field:literal),*] $values:literal) => {
+        $vis static $name: $crate::callsite::Callsite = {
+            fn __pulselog_function() -> &'static str {
+                concat!(module_path!(), "::__pulselog_function")
+            }
+            static META: $crate::callsite::Metadata = $crate::callsite::Metadata {
+                level: $crate::level::Level::$level,
+                target: $target,
+                file: file!(),
+                line: line!(),
+                column: column!(),
+                function: __pulselog_function,
+                template: $template,
+                pieces: &[$($piece),*],
+                fields: &[$($field),*],
+                message_values: $values,
+            };
+            $crate::callsite::Callsite::new(&META)
+        };
+    };
+}
+pub(crate) use internal_site;
+
 static HEAD: AtomicPtr<Callsite> = AtomicPtr::new(ptr::null_mut());
 
 impl Callsite {

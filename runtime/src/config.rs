@@ -1,9 +1,9 @@
 //! Configuration, installation and the guard.
 
 use crate::filter::{Filter, FilterError};
-use crate::format::Formatter;
 use crate::format::json::JsonFormat;
 use crate::format::text::TextFormat;
+use crate::format::{Formatter, FormatterError};
 use crate::level::Level;
 pub use crate::queue::Overflow;
 use crate::queue::Queue;
@@ -23,18 +23,36 @@ pub enum Format {
 }
 
 impl std::str::FromStr for Format {
-    type Err = String;
+    type Err = ParseFormatError;
 
-    fn from_str(s: &str) -> Result<Format, String> {
+    fn from_str(s: &str) -> Result<Format, ParseFormatError> {
         match s.trim().to_ascii_lowercase().as_str() {
             "json" => Ok(Format::Json),
             "text" => Ok(Format::Text),
-            other => Err(format!(
-                "unknown format `{other}`: expected `json` or `text`"
-            )),
+            _ => Err(ParseFormatError {
+                value: s.trim().to_owned(),
+            }),
         }
     }
 }
+
+/// A string that names no [`Format`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseFormatError {
+    value: String,
+}
+
+impl fmt::Display for ParseFormatError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unknown format `{}`: expected `json` or `text`",
+            self.value
+        )
+    }
+}
+
+impl std::error::Error for ParseFormatError {}
 
 /// Why a logger could not be installed.
 #[derive(Debug)]
@@ -42,8 +60,18 @@ impl std::str::FromStr for Format {
 pub enum InitError {
     /// A logger is installed already (one per process).
     AlreadyInstalled,
-    /// The configuration is invalid (bad directive, template, key …).
-    Config(String),
+    /// `PULSELOG_FORMAT` names no format.
+    Format(ParseFormatError),
+    /// Level directives that do not parse: from [`Config::filter`], or from
+    /// the environment variable `var` (`PULSELOG_LEVEL` or `RUST_LOG`).
+    Filter {
+        /// The variable the directives came from, if any.
+        var: Option<&'static str>,
+        /// What is wrong with them.
+        source: FilterError,
+    },
+    /// The JSON or text formatter's configuration is invalid.
+    Formatter(FormatterError),
     /// The writer thread could not be started.
     Spawn(std::io::Error),
 }
@@ -52,7 +80,13 @@ impl fmt::Display for InitError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             InitError::AlreadyInstalled => f.write_str("a pulselog logger is already installed"),
-            InitError::Config(e) => write!(f, "invalid pulselog configuration: {e}"),
+            InitError::Format(e) => write!(f, "PULSELOG_FORMAT: {e}"),
+            InitError::Filter {
+                var: Some(var),
+                source,
+            } => write!(f, "{var}: {source}"),
+            InitError::Filter { var: None, source } => source.fmt(f),
+            InitError::Formatter(e) => e.fmt(f),
             InitError::Spawn(e) => write!(f, "could not start the pulselog writer thread: {e}"),
         }
     }
@@ -61,15 +95,24 @@ impl fmt::Display for InitError {
 impl std::error::Error for InitError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
+            InitError::AlreadyInstalled => None,
+            InitError::Format(e) => Some(e),
+            InitError::Filter { source, .. } => Some(source),
+            InitError::Formatter(e) => Some(e),
             InitError::Spawn(e) => Some(e),
-            _ => None,
         }
     }
 }
 
 impl From<FilterError> for InitError {
-    fn from(e: FilterError) -> Self {
-        InitError::Config(e.to_string())
+    fn from(source: FilterError) -> Self {
+        InitError::Filter { var: None, source }
+    }
+}
+
+impl From<FormatterError> for InitError {
+    fn from(e: FormatterError) -> Self {
+        InitError::Formatter(e)
     }
 }
 
@@ -86,8 +129,10 @@ impl From<FilterError> for InitError {
 ///     .expect("logger installed");
 /// ```
 pub struct Config {
-    format: Option<Format>,
-    filter: Result<Filter, String>,
+    format: Result<Option<Format>, ParseFormatError>,
+    /// An invalid setting is kept until [`Config::install`] reports it (a
+    /// later valid setting of the same thing replaces it).
+    filter: Result<Filter, InitError>,
     json: JsonFormat,
     text: TextFormat,
     overflow: Overflow,
@@ -129,7 +174,7 @@ impl Config {
     #[must_use]
     pub fn new() -> Config {
         Config {
-            format: None,
+            format: Ok(None),
             filter: Ok(Filter::default()),
             json: JsonFormat::new(),
             text: TextFormat::new(),
@@ -148,18 +193,16 @@ impl Config {
     pub fn from_env() -> Config {
         let mut c = Config::new();
         if let Some(f) = env_var("PULSELOG_FORMAT") {
-            match f.parse() {
-                Ok(f) => c.format = Some(f),
-                Err(e) => c.filter = Err(format!("PULSELOG_FORMAT: {e}")),
-            }
+            c.format = f.parse().map(Some);
         }
         let directives = env_var("PULSELOG_LEVEL")
             .map(|d| ("PULSELOG_LEVEL", d))
             .or_else(|| env_var("RUST_LOG").map(|d| ("RUST_LOG", d)));
-        if let Some((name, d)) = directives
-            && c.filter.is_ok()
-        {
-            c.filter = Filter::parse(&d).map_err(|e| format!("{name}: {e}"));
+        if let Some((var, d)) = directives {
+            c.filter = Filter::parse(&d).map_err(|source| InitError::Filter {
+                var: Some(var),
+                source,
+            });
         }
         c
     }
@@ -167,7 +210,7 @@ impl Config {
     /// Chooses the output format (default: text on a terminal, else JSON).
     #[must_use]
     pub fn format(mut self, format: Format) -> Config {
-        self.format = Some(format);
+        self.format = Ok(Some(format));
         self
     }
 
@@ -198,7 +241,7 @@ impl Config {
     /// `env_logger`-style directives, e.g. `warn,my_app::db=debug`.
     #[must_use]
     pub fn filter(mut self, directives: &str) -> Config {
-        self.filter = Filter::parse(directives).map_err(|e| e.to_string());
+        self.filter = Filter::parse(directives).map_err(InitError::from);
         self
     }
 
@@ -250,8 +293,9 @@ impl Config {
         if crate::logger::is_installed() {
             return Err(InitError::AlreadyInstalled);
         }
-        let filter = self.filter.map_err(InitError::Config)?;
-        let format = self.format.unwrap_or_else(|| {
+        let format = self.format.map_err(InitError::Format)?;
+        let filter = self.filter?;
+        let format = format.unwrap_or_else(|| {
             if std::io::stdout().is_terminal() {
                 Format::Text
             } else {
@@ -260,8 +304,8 @@ impl Config {
         });
         // Both formatters are checked, so that a bad template fails at once
         // rather than on the day the format is switched.
-        let json = self.json.build().map_err(InitError::Config)?;
-        let text = self.text.build().map_err(InitError::Config)?;
+        let json = self.json.build()?;
+        let text = self.text.build()?;
         let formatter = match format {
             Format::Json => Formatter::Json(json),
             Format::Text => Formatter::Text(text),
@@ -327,7 +371,7 @@ impl Drop for Guard {
 pub fn init() -> Guard {
     static WARNED: AtomicBool = AtomicBool::new(false);
     let result = match Config::from_env().install() {
-        Err(InitError::Config(e)) => {
+        Err(e @ (InitError::Format(_) | InitError::Filter { .. } | InitError::Formatter(_))) => {
             eprintln!("pulselog: {e}; using the defaults");
             Config::new().install()
         }
@@ -347,4 +391,39 @@ pub fn init() -> Guard {
 /// Like [`init`], but reports every problem as an error.
 pub fn try_init() -> Result<Guard, InitError> {
     Config::from_env().install()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Config, Format, InitError};
+
+    #[test]
+    fn formats_parse_in_any_case_and_others_are_a_typed_error() {
+        assert_eq!(" JSON ".parse::<Format>(), Ok(Format::Json));
+        assert_eq!("text".parse::<Format>(), Ok(Format::Text));
+        let err = "xml".parse::<Format>().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown format `xml`: expected `json` or `text`"
+        );
+    }
+
+    #[test]
+    fn an_invalid_setting_is_reported_by_install_unless_replaced() {
+        let err = Config::new().filter("info,db=loud").install().unwrap_err();
+        assert!(
+            matches!(&err, InitError::Filter { var: None, source } if source.to_string().contains("loud")),
+            "{err:?}"
+        );
+        assert!(std::error::Error::source(&err).is_some());
+        // A later valid setting of the same thing replaces the invalid one
+        // (the check stops before installing anything: the JSON key clash).
+        let err = Config::new()
+            .filter("info,db=loud")
+            .level(crate::Level::Info)
+            .json(crate::JsonFormat::new().static_field("message", 1))
+            .install()
+            .unwrap_err();
+        assert!(matches!(err, InitError::Formatter(_)), "{err:?}");
+    }
 }

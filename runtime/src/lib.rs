@@ -147,13 +147,14 @@ mod value;
 mod writer;
 
 pub use crate::config::{
-    Config, DEFAULT_CAPACITY, Format, Guard, InitError, Overflow, init, try_init,
+    Config, DEFAULT_CAPACITY, Format, Guard, InitError, Overflow, ParseFormatError, init, try_init,
 };
 pub use crate::context::Context;
 #[cfg(feature = "tokio")]
 pub use crate::context::spawn;
 pub use crate::exc_info::{BacktraceFrame, ExcInfo, MAX_CHAIN, MAX_FRAMES, MISS_BUDGET};
 pub use crate::filter::{Filter, FilterError};
+pub use crate::format::FormatterError;
 pub use crate::format::json::JsonFormat;
 pub use crate::format::text::TextFormat;
 pub use crate::level::{Level, ParseLevelError};

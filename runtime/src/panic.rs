@@ -7,37 +7,22 @@
 //! still in force. It logs, waits until the line is written, then runs the
 //! hook that was installed before it (by default, the message on stderr).
 
-use crate::callsite::{Callsite, Metadata, Piece};
+use crate::callsite::internal_site;
 use crate::level::Level;
 use crate::record::RecordBuilder;
 use std::cell::Cell;
 use std::panic::PanicHookInfo;
 use std::sync::Once;
 
-static PANIC_META: Metadata = Metadata {
-    level: Level::Critical,
-    target: "panic",
-    // Replaced per event by the panic's own location.
-    file: file!(),
-    line: line!(),
-    column: column!(),
-    function: panic_fn,
-    template: "thread '{thread}' panicked at {location}: {payload}",
-    pieces: &[
-        Piece::Lit("thread '"),
-        Piece::Value(0),
-        Piece::Lit("' panicked at "),
-        Piece::Value(1),
-        Piece::Lit(": "),
-        Piece::Value(2),
-    ],
-    fields: &[],
-    message_values: 3,
-};
-static PANIC_SITE: Callsite = Callsite::new(&PANIC_META);
-
-fn panic_fn() -> &'static str {
-    "pulselog::panic::__pulselog_function"
+// `filename`, `lineno` and `funcName` are replaced per event by the panic's
+// own location.
+internal_site! {
+    static PANIC_SITE: Critical,
+    target = "panic",
+    template = "thread '{thread}' panicked at {location}: {payload}",
+    message = ["thread '" {0} "' panicked at " {1} ": " {2}],
+    fields = [],
+    message_values = 3,
 }
 
 thread_local! {

@@ -176,6 +176,17 @@ pub(crate) struct Record {
     pub(crate) exc: Option<Box<ExcInfo>>,
 }
 
+/// The builder's methods for values of a fixed size: a tag, then the bytes.
+macro_rules! push_fixed {
+    ($($method:ident($t:ty) => $tag:ident, |$v:ident| $bytes:expr;)*) => {$(
+        #[doc(hidden)]
+        #[inline]
+        pub fn $method(&mut self, $v: $t) {
+            self.tagged(tag::$tag, &$bytes);
+        }
+    )*};
+}
+
 /// Encodes one event's values at the call site. Not public API: generated
 /// code creates one per enabled event.
 #[doc(hidden)]
@@ -242,45 +253,15 @@ impl RecordBuilder {
         self.data.extend_from_slice(&buf[..=bytes.len()]);
     }
 
-    #[doc(hidden)]
-    #[inline]
-    pub fn push_i64(&mut self, v: i64) {
-        self.tagged(tag::I64, &v.to_ne_bytes());
-    }
-    #[doc(hidden)]
-    #[inline]
-    pub fn push_u64(&mut self, v: u64) {
-        self.tagged(tag::U64, &v.to_ne_bytes());
-    }
-    #[doc(hidden)]
-    #[inline]
-    pub fn push_i128(&mut self, v: i128) {
-        self.tagged(tag::I128, &v.to_ne_bytes());
-    }
-    #[doc(hidden)]
-    #[inline]
-    pub fn push_u128(&mut self, v: u128) {
-        self.tagged(tag::U128, &v.to_ne_bytes());
-    }
-    #[doc(hidden)]
-    #[inline]
-    pub fn push_f32(&mut self, v: f32) {
-        self.tagged(tag::F32, &v.to_ne_bytes());
-    }
-    #[doc(hidden)]
-    #[inline]
-    pub fn push_f64(&mut self, v: f64) {
-        self.tagged(tag::F64, &v.to_ne_bytes());
-    }
-    #[doc(hidden)]
-    #[inline]
-    pub fn push_bool(&mut self, v: bool) {
-        self.tagged(tag::BOOL, &[u8::from(v)]);
-    }
-    #[doc(hidden)]
-    #[inline]
-    pub fn push_char(&mut self, v: char) {
-        self.tagged(tag::CHAR, &u32::from(v).to_ne_bytes());
+    push_fixed! {
+        push_i64(i64) => I64, |v| v.to_ne_bytes();
+        push_u64(u64) => U64, |v| v.to_ne_bytes();
+        push_i128(i128) => I128, |v| v.to_ne_bytes();
+        push_u128(u128) => U128, |v| v.to_ne_bytes();
+        push_f32(f32) => F32, |v| v.to_ne_bytes();
+        push_f64(f64) => F64, |v| v.to_ne_bytes();
+        push_bool(bool) => BOOL, |v| [u8::from(v)];
+        push_char(char) => CHAR, |v| u32::from(v).to_ne_bytes();
     }
     #[doc(hidden)]
     #[inline]

@@ -198,6 +198,15 @@ macro_rules! encode_as {
             }
         }
     )*};
+    ($method:ident: $t:ty) => {
+        impl sealed::Sealed for $t {}
+        impl Encode for $t {
+            #[inline]
+            fn encode(&self, rec: &mut RecordBuilder) {
+                rec.$method(*self);
+            }
+        }
+    };
 }
 encode_as!(push_i64 as i64: i8, i16, i32, i64, isize);
 encode_as!(push_u64 as u64: u8, u16, u32, u64, usize);
@@ -205,80 +214,33 @@ encode_as!(push_i128 as i128: i128);
 encode_as!(push_u128 as u128: u128);
 encode_as!(push_f32 as f32: f32);
 encode_as!(push_f64 as f64: f64);
+encode_as!(push_bool: bool);
+encode_as!(push_char: char);
 
-impl sealed::Sealed for bool {}
-impl Encode for bool {
-    #[inline]
-    fn encode(&self, rec: &mut RecordBuilder) {
-        rec.push_bool(*self);
-    }
+/// Types encoded as a string: `$text` turns `self` into a `&str` (or a
+/// `Cow<str>`, for OS strings and paths that may not be UTF-8).
+macro_rules! encode_str {
+    ($t:ty => |$v:ident| $text:expr) => {
+        impl sealed::Sealed for $t {}
+        impl Encode for $t {
+            #[inline]
+            fn encode(&self, rec: &mut RecordBuilder) {
+                let $v = self;
+                rec.push_str(&$text);
+            }
+        }
+    };
 }
-impl sealed::Sealed for char {}
-impl Encode for char {
-    #[inline]
-    fn encode(&self, rec: &mut RecordBuilder) {
-        rec.push_char(*self);
-    }
-}
-impl sealed::Sealed for str {}
-impl Encode for str {
-    #[inline]
-    fn encode(&self, rec: &mut RecordBuilder) {
-        rec.push_str(self);
-    }
-}
-impl sealed::Sealed for String {}
-impl Encode for String {
-    #[inline]
-    fn encode(&self, rec: &mut RecordBuilder) {
-        rec.push_str(self);
-    }
-}
-impl sealed::Sealed for Cow<'_, str> {}
-impl Encode for Cow<'_, str> {
-    #[inline]
-    fn encode(&self, rec: &mut RecordBuilder) {
-        rec.push_str(self);
-    }
-}
-impl sealed::Sealed for Box<str> {}
-impl Encode for Box<str> {
-    #[inline]
-    fn encode(&self, rec: &mut RecordBuilder) {
-        rec.push_str(self);
-    }
-}
-impl sealed::Sealed for std::sync::Arc<str> {}
-impl Encode for std::sync::Arc<str> {
-    #[inline]
-    fn encode(&self, rec: &mut RecordBuilder) {
-        rec.push_str(self);
-    }
-}
-impl sealed::Sealed for std::ffi::OsStr {}
-impl Encode for std::ffi::OsStr {
-    fn encode(&self, rec: &mut RecordBuilder) {
-        rec.push_str(&self.to_string_lossy());
-    }
-}
-impl sealed::Sealed for std::ffi::OsString {}
-impl Encode for std::ffi::OsString {
-    fn encode(&self, rec: &mut RecordBuilder) {
-        rec.push_str(&self.to_string_lossy());
-    }
-}
-impl sealed::Sealed for std::path::Path {}
-impl Encode for std::path::Path {
-    fn encode(&self, rec: &mut RecordBuilder) {
-        rec.push_str(&self.to_string_lossy());
-    }
-}
-impl sealed::Sealed for std::path::PathBuf {}
-impl Encode for std::path::PathBuf {
-    fn encode(&self, rec: &mut RecordBuilder) {
-        rec.push_str(&self.to_string_lossy());
-    }
-}
+encode_str!(str => |s| s);
+encode_str!(String => |s| s);
+encode_str!(Cow<'_, str> => |s| s);
+encode_str!(Box<str> => |s| s);
+encode_str!(std::sync::Arc<str> => |s| s);
+encode_str!(std::ffi::OsStr => |s| s.to_string_lossy());
+encode_str!(std::ffi::OsString => |s| s.to_string_lossy());
+encode_str!(std::path::Path => |s| s.to_string_lossy());
+encode_str!(std::path::PathBuf => |s| s.to_string_lossy());
+
 impl<T: Encode + ?Sized> sealed::Sealed for &T {}
 impl<T: Encode + ?Sized> Encode for &T {
     #[inline]
@@ -310,63 +272,44 @@ impl<T: Encode> Encode for Option<T> {
 #[derive(Debug)]
 pub struct Wrap<'a, T: ?Sized>(pub &'a T);
 
-/// Field tier 1: natively encoded types. Not public API.
-#[doc(hidden)]
-pub trait FieldKnown {
-    fn __pulselog_field(&self, rec: &mut RecordBuilder);
-}
-impl<T: Encode + ?Sized> FieldKnown for &&Wrap<'_, T> {
-    #[inline]
-    fn __pulselog_field(&self, rec: &mut RecordBuilder) {
-        self.0.encode(rec);
-    }
-}
-
-/// Field tier 2: anything `Display`. Not public API.
-#[doc(hidden)]
-pub trait FieldDisplay {
-    fn __pulselog_field(&self, rec: &mut RecordBuilder);
-}
-impl<T: fmt::Display + ?Sized> FieldDisplay for &Wrap<'_, T> {
-    #[inline]
-    fn __pulselog_field(&self, rec: &mut RecordBuilder) {
-        rec.display(self.0);
-    }
+/// One tier of an autoref ladder: a trait with the one method the
+/// expansion calls, implemented for `Wrap` behind as many `&` as the tier's
+/// rank (more `&`s are tried first).
+macro_rules! tier {
+    ($(#[$doc:meta])* $trait:ident::$method:ident for $wrap:ty where T: $bound:path => |$v:ident, $rec:ident| $body:expr) => {
+        $(#[$doc])*
+        #[doc(hidden)]
+        pub trait $trait {
+            fn $method(&self, rec: &mut RecordBuilder);
+        }
+        impl<T: $bound + ?Sized> $trait for $wrap {
+            #[inline]
+            fn $method(&self, $rec: &mut RecordBuilder) {
+                let $v = self.0;
+                $body;
+            }
+        }
+    };
 }
 
-/// Field tier 3: anything `Debug`. Not public API.
-#[doc(hidden)]
-pub trait FieldDebug {
-    fn __pulselog_field(&self, rec: &mut RecordBuilder);
+tier! {
+    /// Field tier 1: natively encoded types. Not public API.
+    FieldKnown::__pulselog_field for &&Wrap<'_, T> where T: Encode => |v, rec| v.encode(rec)
 }
-impl<T: fmt::Debug + ?Sized> FieldDebug for Wrap<'_, T> {
-    #[inline]
-    fn __pulselog_field(&self, rec: &mut RecordBuilder) {
-        rec.debug(self.0);
-    }
+tier! {
+    /// Field tier 2: anything `Display`. Not public API.
+    FieldDisplay::__pulselog_field for &Wrap<'_, T> where T: fmt::Display => |v, rec| rec.display(v)
 }
-
-/// Message argument tier 1: natively encoded types. Not public API.
-#[doc(hidden)]
-pub trait ArgKnown {
-    fn __pulselog_arg(&self, rec: &mut RecordBuilder);
+tier! {
+    /// Field tier 3: anything `Debug`. Not public API.
+    FieldDebug::__pulselog_field for Wrap<'_, T> where T: fmt::Debug => |v, rec| rec.debug(v)
 }
-impl<T: Encode + ?Sized> ArgKnown for &Wrap<'_, T> {
-    #[inline]
-    fn __pulselog_arg(&self, rec: &mut RecordBuilder) {
-        self.0.encode(rec);
-    }
+tier! {
+    /// Message argument tier 1: natively encoded types. Not public API.
+    ArgKnown::__pulselog_arg for &Wrap<'_, T> where T: Encode => |v, rec| v.encode(rec)
 }
-
-/// Message argument tier 2: anything `Display`, as `format!("{}")` requires.
-/// Not public API.
-#[doc(hidden)]
-pub trait ArgDisplay {
-    fn __pulselog_arg(&self, rec: &mut RecordBuilder);
-}
-impl<T: fmt::Display + ?Sized> ArgDisplay for Wrap<'_, T> {
-    #[inline]
-    fn __pulselog_arg(&self, rec: &mut RecordBuilder) {
-        rec.display(self.0);
-    }
+tier! {
+    /// Message argument tier 2: anything `Display`, as `format!("{}")`
+    /// requires. Not public API.
+    ArgDisplay::__pulselog_arg for Wrap<'_, T> where T: fmt::Display => |v, rec| rec.display(v)
 }

@@ -1,7 +1,7 @@
 //! The writer thread: pops records, formats them into a batch, and writes
 //! each batch with one `write` call.
 
-use crate::callsite::{Callsite, Metadata, Piece};
+use crate::callsite::internal_site;
 use crate::context::Context;
 use crate::format::Formatter;
 use crate::level::Level;
@@ -125,26 +125,13 @@ fn write_retrying(w: &mut dyn Write, mut buf: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
-static DROPPED_META: Metadata = Metadata {
-    level: Level::Warning,
-    target: "pulselog",
-    file: file!(),
-    line: line!(),
-    column: column!(),
-    function: dropped_fn,
-    template: "pulselog dropped {dropped} events: the log queue was full",
-    pieces: &[
-        Piece::Lit("pulselog dropped "),
-        Piece::Value(0),
-        Piece::Lit(" events: the log queue was full"),
-    ],
-    fields: &["dropped"],
-    message_values: 0,
-};
-static DROPPED_SITE: Callsite = Callsite::new(&DROPPED_META);
-
-fn dropped_fn() -> &'static str {
-    "pulselog::writer::__pulselog_function"
+internal_site! {
+    static DROPPED_SITE: Warning,
+    target = "pulselog",
+    template = "pulselog dropped {dropped} events: the log queue was full",
+    message = ["pulselog dropped " {0} " events: the log queue was full"],
+    fields = ["dropped"],
+    message_values = 0,
 }
 
 thread_local! {

@@ -118,10 +118,18 @@ fn request_id_in_template_is_not_repeated() {
 #[test]
 fn bad_templates_are_reported() {
     let err = pulselog::Config::new()
-        .text(TextFormat::new().template("{asctime} {bogus}"))
+        .text(
+            TextFormat::new()
+                .template("{asctime} {bogus}")
+                .datefmt("%Y %"),
+        )
         .install()
-        .unwrap_err()
-        .to_string();
+        .unwrap_err();
+    let pulselog::InitError::Formatter(e) = &err else {
+        panic!("a formatter error: {err:?}");
+    };
+    assert_eq!(e.problems().len(), 2, "both problems listed: {e}");
+    let err = err.to_string();
     assert!(err.contains("unknown key `bogus`"), "{err}");
     let err = pulselog::Config::new()
         .text(TextFormat::new().datefmt("%Y %"))

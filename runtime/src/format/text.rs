@@ -10,9 +10,9 @@
 //! data (message, values, request id) are escaped, so no input can start a
 //! fake line or send a terminal escape sequence.
 
-use super::Event;
 use super::json::{StdKey, is_hostile};
 use super::time::TimeFormat;
+use super::{Event, FormatterError};
 use crate::exc_info::ExcInfo;
 use crate::value::Value;
 use std::fmt::Write as _;
@@ -97,10 +97,20 @@ impl TextFormat {
         self
     }
 
-    pub(crate) fn build(mut self) -> Result<TextFormat, String> {
-        self.segments = parse_template(&self.template)?;
-        self.time = Some(TimeFormat::new(self.datefmt.clone())?);
-        Ok(self)
+    pub(crate) fn build(mut self) -> Result<TextFormat, FormatterError> {
+        let segments = parse_template(&self.template);
+        let time = TimeFormat::new(self.datefmt.clone());
+        match (segments, time) {
+            (Ok(segments), Ok(time)) => {
+                self.segments = segments;
+                self.time = Some(time);
+                Ok(self)
+            }
+            (segments, time) => Err(FormatterError::new(
+                "text",
+                segments.err().into_iter().chain(time.err()).collect(),
+            )),
+        }
     }
 
     pub(crate) fn format(&mut self, event: &Event<'_>, out: &mut Vec<u8>) {

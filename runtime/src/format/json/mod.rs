@@ -9,6 +9,7 @@ mod line;
 mod number;
 mod site;
 
+use super::FormatterError;
 use super::time::TimeFormat;
 use crate::record::RecordBuilder;
 use crate::value::{Decoder, Encode};
@@ -218,7 +219,7 @@ impl JsonFormat {
     }
 
     /// Checks the configuration and precomputes what every line needs.
-    pub(crate) fn build(mut self) -> Result<JsonFormat, String> {
+    pub(crate) fn build(mut self) -> Result<JsonFormat, FormatterError> {
         let time = TimeFormat::new(self.datefmt.clone());
         if let Err(e) = &time {
             self.errors.push(e.clone());
@@ -242,7 +243,7 @@ impl JsonFormat {
             taken.push(name.clone());
         }
         if !self.errors.is_empty() {
-            return Err(self.errors.join("; "));
+            return Err(FormatterError::new("JSON", self.errors));
         }
         let prefixes = self
             .keys
