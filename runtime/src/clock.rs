@@ -12,7 +12,7 @@
 
 use std::cell::Cell;
 use std::sync::OnceLock;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 fn clock() -> &'static quanta::Clock {
     static CLOCK: OnceLock<quanta::Clock> = OnceLock::new();
@@ -28,6 +28,15 @@ pub(crate) fn warm_up() {
 #[inline]
 pub(crate) fn stamp() -> u64 {
     clock().raw()
+}
+
+/// How many counter ticks `d` lasts (the counter's own scale: it need not
+/// tick once a nanosecond).
+pub(crate) fn ticks(d: Duration) -> u64 {
+    const PROBE: u64 = 1 << 32;
+    let ns_per_probe = clock().delta_as_nanos(0, PROBE).max(1);
+    let ns = d.as_nanos();
+    u64::try_from(ns * u128::from(PROBE) / u128::from(ns_per_probe)).unwrap_or(u64::MAX)
 }
 
 /// Nanoseconds since the Unix epoch (0 for a clock set before 1970).
@@ -86,5 +95,15 @@ mod tests {
         let later = wall_ns(stamp());
         assert!(later >= wall + 15_000_000, "{later} vs {wall}");
         assert_eq!(wall_ns(s), wall);
+    }
+
+    #[test]
+    fn durations_convert_to_ticks_of_the_counter() {
+        let ms = ticks(Duration::from_millis(1));
+        assert!(ms > 0);
+        // The conversion back, through the counter's own scale.
+        let back = clock().delta_as_nanos(0, ms);
+        assert!((990_000..=1_010_000).contains(&back), "{back} ns");
+        assert_eq!(ticks(Duration::ZERO), 0);
     }
 }

@@ -6,7 +6,7 @@ use crate::format::text::TextFormat;
 use crate::format::{Formatter, FormatterError};
 use crate::level::Level;
 pub use crate::queue::Overflow;
-use crate::queue::Queue;
+use crate::queue::{Limits, Queue, SLOT};
 use crate::writer::{Output, Sink};
 use std::fmt;
 use std::io::{IsTerminal, Write};
@@ -72,6 +72,14 @@ pub enum InitError {
     },
     /// The JSON or text formatter's configuration is invalid.
     Formatter(FormatterError),
+    /// A queue setting ([`Config::capacity`], [`Config::byte_budget`],
+    /// [`Config::ordering_grace`]) out of range.
+    Limit {
+        /// The setting, as `Config` names it.
+        setting: &'static str,
+        /// What is wrong with its value.
+        message: String,
+    },
     /// The writer thread could not be started.
     Spawn(std::io::Error),
 }
@@ -87,6 +95,7 @@ impl fmt::Display for InitError {
             } => write!(f, "{var}: {source}"),
             InitError::Filter { var: None, source } => source.fmt(f),
             InitError::Formatter(e) => e.fmt(f),
+            InitError::Limit { setting, message } => write!(f, "invalid {setting}: {message}"),
             InitError::Spawn(e) => write!(f, "could not start the pulselog writer thread: {e}"),
         }
     }
@@ -95,7 +104,7 @@ impl fmt::Display for InitError {
 impl std::error::Error for InitError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            InitError::AlreadyInstalled => None,
+            InitError::AlreadyInstalled | InitError::Limit { .. } => None,
             InitError::Format(e) => Some(e),
             InitError::Filter { source, .. } => Some(source),
             InitError::Formatter(e) => Some(e),
@@ -137,7 +146,9 @@ pub struct Config {
     text: TextFormat,
     overflow: Overflow,
     capacity: usize,
+    byte_budget: usize,
     block_timeout: Duration,
+    grace: Duration,
     sink: Option<Box<dyn Write + Send>>,
     panic_hook: bool,
 }
@@ -149,7 +160,9 @@ impl fmt::Debug for Config {
             .field("filter", &self.filter)
             .field("overflow", &self.overflow)
             .field("capacity", &self.capacity)
+            .field("byte_budget", &self.byte_budget)
             .field("block_timeout", &self.block_timeout)
+            .field("ordering_grace", &self.grace)
             .field("panic_hook", &self.panic_hook)
             .finish_non_exhaustive()
     }
@@ -161,16 +174,26 @@ impl Default for Config {
     }
 }
 
-/// Default queue capacity, in events per logging thread: 512 KiB per
-/// thread that logs, so that a pool of many threads stays small, while a
-/// burst of 4 Ki events (half a millisecond of the writer's time) never
-/// waits.
+/// Default queue capacity: the most events one logging thread's ring grows
+/// to (512 KiB), so that a burst of 4 Ki events (half a millisecond of the
+/// writer's time) never waits. A thread starts with a ring of 64 events
+/// (8 KiB) and grows it only when it fills.
 pub const DEFAULT_CAPACITY: usize = 4 * 1024;
+
+/// Default byte budget: 64 MiB for everything queued.
+pub const DEFAULT_BYTE_BUDGET: usize = 64 << 20;
+
+/// The smallest byte budget [`Config::byte_budget`] accepts.
+const MIN_BYTE_BUDGET: usize = 1 << 20;
+
+/// The longest ordering grace [`Config::ordering_grace`] accepts.
+const MAX_GRACE: Duration = Duration::from_secs(1);
 
 impl Config {
     /// Defaults, ignoring the environment: level `info`, JSON unless stdout
-    /// is a terminal, a queue of 4 Ki events per logging thread, `Overflow::Block` with a
-    /// 2-second give-up.
+    /// is a terminal, rings of up to 4 Ki events per logging thread within a
+    /// 64 MiB byte budget, `Overflow::Block` with a 2-second give-up, a
+    /// 100 µs ordering grace.
     #[must_use]
     pub fn new() -> Config {
         Config {
@@ -180,7 +203,9 @@ impl Config {
             text: TextFormat::new(),
             overflow: Overflow::Block,
             capacity: DEFAULT_CAPACITY,
+            byte_budget: DEFAULT_BYTE_BUDGET,
             block_timeout: Duration::from_secs(2),
+            grace: Duration::from_micros(100),
             sink: None,
             panic_hook: true,
         }
@@ -252,20 +277,89 @@ impl Config {
         self
     }
 
-    /// Queue capacity in events, per thread that logs: each thread gets its
-    /// own ring of this many events, allocated on its first event (128 bytes
-    /// per event; the default, [`DEFAULT_CAPACITY`], is 4 Ki events).
+    /// Queue capacity in events, per thread that logs: each thread's ring
+    /// starts at 64 events (or this many, if fewer) on its first event and
+    /// doubles each time it fills, up to this many, while the byte budget
+    /// allows (128 bytes per event; the default, [`DEFAULT_CAPACITY`], is
+    /// 4 Ki events). At least 1, and one ring of it must fit in half the
+    /// byte budget; [`Config::install`] says so otherwise.
     #[must_use]
     pub fn capacity(mut self, events: usize) -> Config {
         self.capacity = events;
         self
     }
 
-    /// How long `Overflow::Block` (and `flush`) wait for a stuck output.
+    /// The most memory queued events may take, in bytes (default
+    /// [`DEFAULT_BYTE_BUDGET`], 64 MiB; at least 1 MiB). The rings of all
+    /// threads together take at most half of it (beyond that a ring stops
+    /// growing; a thread's first ring is always granted), and values too
+    /// large for a record's inline bytes the other half: when it is used up,
+    /// such an event waits (`Overflow::Block`) or is dropped
+    /// (`Overflow::Drop`). One event's values are cut to fit that half: a
+    /// string value that would pass it ends with `…<N bytes cut>`.
+    #[must_use]
+    pub fn byte_budget(mut self, bytes: usize) -> Config {
+        self.byte_budget = bytes;
+        self
+    }
+
+    /// How long `Overflow::Block` waits, when the writer makes no progress
+    /// at all, before it drops (see [`Overflow::Block`]); also how long
+    /// `flush` and shutdown wait for a stuck output.
     #[must_use]
     pub fn block_timeout(mut self, timeout: Duration) -> Config {
         self.block_timeout = timeout;
         self
+    }
+
+    /// How long the writer leaves an event queued before it writes it
+    /// (default 100 µs, at most 1 s): lines come out in timestamp order
+    /// across threads, unless a thread stalls between taking an event's
+    /// timestamp and queueing it for longer than this. Each thread's (and
+    /// each task's) own order holds whatever the value. `flush`, shutdown
+    /// and exit do not wait for it.
+    #[must_use]
+    pub fn ordering_grace(mut self, grace: Duration) -> Config {
+        self.grace = grace;
+        self
+    }
+
+    /// The queue's sizes, checked.
+    fn limits(&self) -> Result<Limits, InitError> {
+        let limit = |setting, message| Err(InitError::Limit { setting, message });
+        if self.byte_budget < MIN_BYTE_BUDGET {
+            return limit(
+                "byte_budget",
+                format!(
+                    "{} bytes is below the minimum of {MIN_BYTE_BUDGET}",
+                    self.byte_budget
+                ),
+            );
+        }
+        let ring = self.capacity.checked_mul(SLOT);
+        if self.capacity == 0 || ring.is_none_or(|b| b > self.byte_budget / 2) {
+            return limit(
+                "capacity",
+                format!(
+                    "a ring of {} events ({SLOT} bytes each) must hold at least one event and fit in half the byte budget ({} bytes)",
+                    self.capacity,
+                    self.byte_budget / 2
+                ),
+            );
+        }
+        if self.grace > MAX_GRACE {
+            return limit(
+                "ordering_grace",
+                format!("{:?} is longer than {MAX_GRACE:?}", self.grace),
+            );
+        }
+        Ok(Limits {
+            capacity: self.capacity,
+            byte_budget: self.byte_budget,
+            overflow: self.overflow,
+            block_timeout: self.block_timeout,
+            grace: self.grace,
+        })
     }
 
     /// Writes lines to `w` instead of stdout (files, benchmarks).
@@ -293,6 +387,7 @@ impl Config {
         if crate::logger::is_installed() {
             return Err(InitError::AlreadyInstalled);
         }
+        let limits = self.limits()?;
         let format = self.format.map_err(InitError::Format)?;
         let filter = self.filter?;
         let format = format.unwrap_or_else(|| {
@@ -311,21 +406,16 @@ impl Config {
             Format::Text => Formatter::Text(text),
         };
         crate::clock::warm_up();
-        let sink = self.sink.map_or(Sink::Stdout, Sink::Writer);
-        let queue = Queue::new(self.capacity, self.overflow, self.block_timeout);
-        crate::logger::install(
-            filter,
-            queue,
-            Output::new(formatter, sink),
-            self.block_timeout,
-        )
-        .map_err(|e| {
-            if e.kind() == std::io::ErrorKind::AlreadyExists {
-                InitError::AlreadyInstalled
-            } else {
-                InitError::Spawn(e)
-            }
-        })?;
+        let sink = self.sink.map_or_else(Sink::stdout, Sink::Writer);
+        crate::logger::install(filter, Queue::new(limits), Output::new(formatter, sink)).map_err(
+            |e| {
+                if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    InitError::AlreadyInstalled
+                } else {
+                    InitError::Spawn(e)
+                }
+            },
+        )?;
         if self.panic_hook {
             crate::panic::install_hook();
         }

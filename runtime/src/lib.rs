@@ -147,7 +147,8 @@ mod value;
 mod writer;
 
 pub use crate::config::{
-    Config, DEFAULT_CAPACITY, Format, Guard, InitError, Overflow, ParseFormatError, init, try_init,
+    Config, DEFAULT_BYTE_BUDGET, DEFAULT_CAPACITY, Format, Guard, InitError, Overflow,
+    ParseFormatError, init, try_init,
 };
 pub use crate::context::Context;
 #[cfg(feature = "tokio")]
@@ -278,7 +279,7 @@ pub use pulselog_macros::logged;
 /// Flushes every event logged so far, then exits the process with `code`
 /// (`std::process::exit` runs no destructors, so a guard would not flush).
 pub fn exit(code: i32) -> ! {
-    logger::shutdown();
+    logger::finish();
     std::process::exit(code)
 }
 

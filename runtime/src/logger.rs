@@ -1,22 +1,64 @@
-//! The installed logger: global state that call sites reach.
+//! The installed logger: global state that call sites reach, and the ways
+//! it ends.
+//!
+//! **Shutdown** (the guard's drop, [`finish`]) happens once: the first
+//! caller asks the writer to write everything queued and stop, and any
+//! other caller meanwhile (a second guard drop, `exit` on another thread,
+//! the panic hook's flush) waits until it has. The writer's output then
+//! moves to the logger, and later events are written on the caller's
+//! thread, each after whatever is still queued.
+//!
+//! **Exit** ([`finish`], from `pulselog::exit` and, on Unix, from an
+//! `atexit` handler, so `std::process::exit` and a return from `main` are
+//! covered too): shutdown, then one last drain under the lock that every
+//! synchronous write takes. From then on only the exiting thread writes (a
+//! destructor that runs at exit still logs); events from other threads are
+//! dropped rather than written while the process ends, so the last line is
+//! never cut short.
+//!
+//! **A stuck output** (one that accepts nothing for a whole block timeout)
+//! is not waited for: shutdown gives up, says on stderr how many events it
+//! could not write, and leaves the writer thread to it.
 
 use crate::filter::Filter;
 use crate::queue::{Control, Queue, Signal};
 use crate::record::{Record, RecordBuilder};
 use crate::writer::Output;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::thread::JoinHandle;
-use std::time::Duration;
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Running,
+    Stopping,
+    Stopped,
+}
+
+/// The output once the writer thread has stopped.
+#[derive(Debug, Default)]
+struct SyncOutput {
+    out: Option<Output>,
+    /// Set when the process began to exit: the thread that may still write.
+    exiting: Option<usize>,
+}
 
 pub(crate) struct Logger {
     pub(crate) queue: Arc<Queue>,
     writer: Mutex<Option<JoinHandle<Output>>>,
-    /// Once the writer thread has stopped (the guard dropped), events are
-    /// formatted and written here, on the caller's thread.
-    sync_out: Mutex<Option<Output>>,
+    phase: Mutex<Phase>,
+    stopped: Condvar,
+    sync: Mutex<SyncOutput>,
+    /// Set once the writer thread has stopped (or was given up on): events
+    /// are then written synchronously.
     closed: AtomicBool,
-    flush_timeout: Duration,
+    /// The process that installed the logger (a child after `fork` has no
+    /// writer thread).
+    pid: u32,
 }
 
 static LOGGER: OnceLock<Logger> = OnceLock::new();
@@ -64,80 +106,147 @@ fn deliver(rec: Record) {
     }
 }
 
+/// An id of the calling thread that works at any point of its life (also
+/// in an `atexit` handler, after its thread-locals are gone).
+#[cfg(unix)]
+fn thread_key() -> usize {
+    // SAFETY: `pthread_self` has no preconditions.
+    let id = unsafe { libc::pthread_self() };
+    id as usize
+}
+
+#[cfg(not(unix))]
+fn thread_key() -> usize {
+    thread_local!(static KEY: u8 = const { 0 });
+    KEY.try_with(|k| std::ptr::from_ref(k) as usize)
+        .unwrap_or(0)
+}
+
 impl Logger {
+    #[cold]
     fn write_sync(&self, rec: &Record) {
-        let mut out = self.sync_out.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(out) = out.as_mut() {
-            self.drain_into(out);
-            out.format(rec);
-            out.write_batch();
+        let mut sync = lock(&self.sync);
+        if sync.exiting.is_some_and(|t| t != thread_key()) {
+            return;
+        }
+        match sync.out.as_mut() {
+            Some(out) => {
+                self.drain_into(out);
+                out.format(rec);
+                out.write_batch(&self.queue);
+            }
+            // The writer thread was left to a stuck output.
+            None => self.queue.count_dropped(true),
         }
     }
 
-    /// Writes whatever is still queued (events that raced with shutdown).
+    /// Writes whatever is still queued (events that raced with shutdown),
+    /// then answers the requests that arrived meanwhile.
     fn drain_into(&self, out: &mut Output) {
-        self.queue.drain_stopped(|rec| out.format(rec));
-        let dropped = self.queue.take_dropped();
-        if dropped > 0 {
-            out.report_dropped(dropped);
-        }
+        let leftover = self.queue.drain_stopped(|rec| out.format(rec));
+        out.report_dropped(&self.queue);
+        out.flush_sink(&self.queue);
+        leftover.into_iter().for_each(Control::answer);
     }
 
     fn flush(&self) {
-        if self.closed.load(Ordering::Acquire) {
-            let mut out = self.sync_out.lock().unwrap_or_else(PoisonError::into_inner);
-            if let Some(out) = out.as_mut() {
-                self.drain_into(out);
-                out.flush_sink();
+        if !self.closed.load(Ordering::Acquire) {
+            let signal = Arc::new(Signal::default());
+            if self
+                .queue
+                .request(Control::Flush(Arc::clone(&signal)))
+                .is_ok()
+            {
+                self.queue.wait_while_progressing(&signal);
+                return;
             }
-            return;
+            // The writer is stopping: what it has not written, it writes
+            // before shutdown returns.
+            self.wait_stopped();
         }
-        let signal = Arc::new(Signal::default());
-        self.queue.request(Control::Flush(Arc::clone(&signal)));
-        self.queue
-            .wait_while_progressing(&signal, self.flush_timeout);
+        if let Some(out) = lock(&self.sync).out.as_mut() {
+            self.drain_into(out);
+        }
     }
 
+    fn wait_stopped(&self) {
+        let phase = lock(&self.phase);
+        let _phase = self
+            .stopped
+            .wait_while(phase, |p| *p == Phase::Stopping)
+            .unwrap_or_else(PoisonError::into_inner);
+    }
+
+    /// Stops the writer thread once; concurrent callers wait for it.
     fn shutdown(&self) {
-        let Some(handle) = self
-            .writer
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take()
-        else {
+        {
+            let mut phase = lock(&self.phase);
+            while *phase == Phase::Stopping {
+                phase = self
+                    .stopped
+                    .wait(phase)
+                    .unwrap_or_else(PoisonError::into_inner);
+            }
+            if *phase == Phase::Stopped {
+                return;
+            }
+            *phase = Phase::Stopping;
+        }
+        self.stop_writer();
+        *lock(&self.phase) = Phase::Stopped;
+        self.stopped.notify_all();
+    }
+
+    fn stop_writer(&self) {
+        let Some(handle) = lock(&self.writer).take() else {
+            self.closed.store(true, Ordering::Release);
             return;
         };
         let stopped = Arc::new(Signal::default());
-        self.queue.request(Control::Shutdown(Arc::clone(&stopped)));
-        // A slow output is waited for, however long it takes to write the
-        // backlog; an output that accepts nothing for a whole timeout is
-        // stuck, and the writer is left to it rather than hang the program.
-        if !self
+        let asked = self
             .queue
-            .wait_while_progressing(&stopped, self.flush_timeout)
-        {
+            .request(Control::Shutdown(Arc::clone(&stopped)))
+            .is_ok();
+        // A slow output is waited for, however long it takes to write the
+        // backlog; one that accepts nothing for a whole timeout is stuck,
+        // and the writer is left to it rather than hang the program.
+        if !asked || !self.queue.wait_while_progressing(&stopped) {
             self.closed.store(true, Ordering::Release);
+            eprintln!(
+                "pulselog: the log output accepted nothing for {:?}; {} events were not written",
+                self.queue.limits().block_timeout,
+                self.queue.unwritten()
+            );
             return;
         }
         let out = handle.join().ok();
-        let mut sync = self.sync_out.lock().unwrap_or_else(PoisonError::into_inner);
-        *sync = out;
-        self.closed.store(true, Ordering::Release);
-        if let Some(out) = sync.as_mut() {
-            self.drain_into(out);
-            out.flush_sink();
+        if out.is_none() {
+            eprintln!("pulselog: the log writer thread failed; later events are not written");
         }
+        let mut sync = lock(&self.sync);
+        sync.out = out;
+        self.closed.store(true, Ordering::Release);
+        if let Some(out) = sync.out.as_mut() {
+            self.drain_into(out);
+        }
+    }
+
+    /// Shutdown, then the last drain of the process's life.
+    fn finish(&self) {
+        self.shutdown();
+        let mut sync = lock(&self.sync);
+        if let Some(out) = sync.out.as_mut() {
+            self.drain_into(out);
+        }
+        sync.exiting.get_or_insert_with(thread_key);
     }
 }
 
-/// Installs the logger; `Err` if one is installed already.
-pub(crate) fn install(
-    filter: Filter,
-    queue: Queue,
-    output: Output,
-    flush_timeout: Duration,
-) -> Result<(), std::io::Error> {
+/// Installs the logger; `Err` if one is installed already. The filter is
+/// in force before any caller, this one or a racing one, sees the logger.
+pub(crate) fn install(filter: Filter, queue: Queue, output: Output) -> Result<(), std::io::Error> {
     let queue = Arc::new(queue);
+    crate::record::set_max_values(queue.limits().half_budget());
     let mut spawn_err = None;
     let mut installed = false;
     LOGGER.get_or_init(|| {
@@ -156,12 +265,16 @@ pub(crate) fn install(
                 None
             }
         };
+        crate::callsite::set_filter(Some(filter));
+        register_exit_hook();
         Logger {
             closed: AtomicBool::new(handle.is_none()),
             queue,
             writer: Mutex::new(handle),
-            sync_out: Mutex::new(None),
-            flush_timeout,
+            phase: Mutex::new(Phase::Running),
+            stopped: Condvar::new(),
+            sync: Mutex::new(SyncOutput::default()),
+            pid: std::process::id(),
         }
     });
     if !installed {
@@ -170,12 +283,27 @@ pub(crate) fn install(
             "a logger is already installed",
         ));
     }
-    if let Some(e) = spawn_err {
-        return Err(e);
+    match spawn_err {
+        Some(e) => Err(e),
+        None => Ok(()),
     }
-    crate::callsite::set_filter(Some(filter));
-    Ok(())
 }
+
+/// Runs [`finish`] when the process exits through `exit(3)`: a return from
+/// `main`, `std::process::exit`.
+#[cfg(unix)]
+fn register_exit_hook() {
+    extern "C" fn at_exit() {
+        // Nothing may unwind out of an `extern "C"` function.
+        let _ = std::panic::catch_unwind(finish);
+    }
+    // SAFETY: `at_exit` is an `extern "C" fn()` that lives as long as the
+    // program; registering it has no other precondition.
+    let _ = unsafe { libc::atexit(at_exit) };
+}
+
+#[cfg(not(unix))]
+fn register_exit_hook() {}
 
 pub(crate) fn is_installed() -> bool {
     LOGGER.get().is_some()
@@ -183,13 +311,30 @@ pub(crate) fn is_installed() -> bool {
 
 /// Waits until every event logged before the call is written.
 pub fn flush() {
-    if let Some(logger) = LOGGER.get() {
+    if let Some(logger) = LOGGER.get()
+        && !crate::writer::on_writer_thread()
+    {
         logger.flush();
     }
 }
 
+/// Stops the writer thread after it has written everything queued.
 pub(crate) fn shutdown() {
-    if let Some(logger) = LOGGER.get() {
+    if let Some(logger) = LOGGER.get()
+        && !crate::writer::on_writer_thread()
+    {
         logger.shutdown();
+    }
+}
+
+/// Writes everything logged so far, for a process about to exit (see the
+/// module docs). Does nothing in a child forked after installation, whose
+/// writer thread does not exist.
+pub(crate) fn finish() {
+    if let Some(logger) = LOGGER.get()
+        && logger.pid == std::process::id()
+        && !crate::writer::on_writer_thread()
+    {
+        logger.finish();
     }
 }

@@ -35,6 +35,12 @@ pub(crate) fn install_hook() {
     ONCE.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
+            // A panic inside a value's `Display` is caught by pulselog and
+            // becomes a placeholder: it is no news to report (unless panics
+            // abort: then it is the program's last word).
+            if cfg!(panic = "unwind") && crate::record::in_guarded() {
+                return;
+            }
             log_panic(info);
             previous(info);
         }));
@@ -42,12 +48,9 @@ pub(crate) fn install_hook() {
 }
 
 fn log_panic(info: &PanicHookInfo<'_>) {
-    // A panic inside a value's `Display` is caught by pulselog and becomes a
-    // placeholder (unless panics abort: then it is the program's last word);
-    // the writer thread cannot wait for itself; and a panic while logging a
-    // panic must not recurse.
-    let caught = cfg!(panic = "unwind") && crate::record::in_guarded();
-    if caught || crate::writer::on_writer_thread() {
+    // The writer thread cannot wait for itself, and a panic while logging
+    // a panic must not recurse.
+    if crate::writer::on_writer_thread() {
         return;
     }
     if IN_HOOK.try_with(|h| h.replace(true)).unwrap_or(true) {

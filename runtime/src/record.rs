@@ -8,6 +8,7 @@ use crate::value::tag;
 use std::cell::Cell;
 use std::fmt::{self, Write as _};
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Bytes of encoded values a record holds without allocating. Sized so that
 /// a record with a handful of numbers and short strings stays inline (a
@@ -84,6 +85,14 @@ impl Data {
         }
     }
 
+    /// Heap bytes held besides the record itself.
+    #[inline]
+    fn heap_bytes(&self) -> usize {
+        self.heap
+            .as_ref()
+            .map_or(0, |h| size_of::<Vec<u8>>() + h.capacity())
+    }
+
     #[cfg(test)]
     fn into_vec(self) -> Vec<u8> {
         match self.heap {
@@ -128,6 +137,29 @@ impl fmt::Debug for Data {
 
 /// Placeholder written when a value's `Display`/`Debug` panics.
 pub(crate) const PANICKED: &str = "<panicked while formatting>";
+
+/// Placeholder written when a value's `Display`/`Debug` returns an error.
+pub(crate) const FAILED: &str = "<error while formatting>";
+
+/// The most bytes one event's encoded values may take; a string value that
+/// would pass it is cut at a character boundary and ends with a marker
+/// saying how much was cut (see [`cut_marker`]). Set from the byte budget
+/// when a logger is installed: half of it, the share of the queue's memory
+/// that values outside the records may take.
+static MAX_VALUES: AtomicUsize = AtomicUsize::new(DEFAULT_MAX_VALUES);
+
+/// Half of the default byte budget (64 MiB).
+const DEFAULT_MAX_VALUES: usize = 32 << 20;
+
+/// Sets the most bytes one event's values may take.
+pub(crate) fn set_max_values(bytes: usize) {
+    MAX_VALUES.store(bytes.min(u32::MAX as usize), Ordering::Relaxed);
+}
+
+/// The marker that ends a cut string value.
+pub(crate) fn cut_marker(cut: usize) -> String {
+    format!("…<{cut} bytes cut>")
+}
 
 /// Placeholder written when formatting a value logs, which formats a value
 /// that logs, and so on past [`MAX_NESTING`] levels.
@@ -174,6 +206,20 @@ pub(crate) struct Record {
     /// The error or panic attached with `exc_info`, if any (boxed: most
     /// events have none, and the record stays small).
     pub(crate) exc: Option<Box<ExcInfo>>,
+}
+
+impl Record {
+    /// Heap bytes the record holds besides itself (its values when they
+    /// did not fit inline, its error): what the queue counts against its
+    /// budget on top of the ring slot.
+    #[inline]
+    pub(crate) fn spill_bytes(&self) -> usize {
+        let data = self.data.heap_bytes();
+        match &self.exc {
+            None => data,
+            Some(exc) => data + exc.heap_bytes(),
+        }
+    }
 }
 
 /// The builder's methods for values of a fixed size: a tag, then the bytes.
@@ -271,12 +317,32 @@ impl RecordBuilder {
     #[doc(hidden)]
     #[inline]
     pub fn push_str(&mut self, s: &str) {
-        let s = match u32::try_from(s.len()) {
-            Ok(_) => s,
-            Err(_) => truncated(s),
-        };
+        if self.data.len() + 5 + s.len() > INLINE {
+            return self.push_long_str(s);
+        }
         self.tagged(tag::STR, &(s.len() as u32).to_ne_bytes());
         self.data.extend_from_slice(s.as_bytes());
+    }
+
+    /// A string that does not fit inline: within [`MAX_VALUES`] it is
+    /// copied whole, past it cut with a marker.
+    #[cold]
+    #[inline(never)]
+    fn push_long_str(&mut self, s: &str) {
+        let room = MAX_VALUES
+            .load(Ordering::Relaxed)
+            .saturating_sub(self.data.len() + 5);
+        if s.len() <= room {
+            self.tagged(tag::STR, &(s.len() as u32).to_ne_bytes());
+            self.data.extend_from_slice(s.as_bytes());
+            return;
+        }
+        let keep = floor_char_boundary(s, room.saturating_sub(32));
+        let marker = cut_marker(s.len() - keep);
+        let len = (keep + marker.len()) as u32;
+        self.tagged(tag::STR, &len.to_ne_bytes());
+        self.data.extend_from_slice(&s.as_bytes()[..keep]);
+        self.data.extend_from_slice(marker.as_bytes());
     }
 
     /// Records `format_args!` output as a string (message arguments with a
@@ -307,53 +373,64 @@ impl RecordBuilder {
         self.data.push(tag::STR);
         self.data.extend_from_slice(&[0; 4]);
         let body = self.data.len();
-        let data = &mut self.data;
-        match guarded(|| f(&mut StrWriter(data)).is_ok()) {
-            Ok(true) => {}
-            Ok(false) => {
-                self.data.truncate(start);
-                self.push_str(PANICKED);
-                return;
-            }
-            Err(placeholder) => {
-                self.data.truncate(start);
-                self.push_str(placeholder);
-                return;
-            }
-        }
-        let len = match u32::try_from(self.data.len() - body) {
-            Ok(len) => len,
-            Err(_) => {
-                // Cut, like `push_str`, at a char boundary: the decoder
-                // trusts a string value to be whole UTF-8.
-                let mut len = u32::MAX as usize;
-                while self.data.bytes_mut()[body + len] & 0xC0 == 0x80 {
-                    len -= 1;
-                }
-                self.data.truncate(body + len);
-                len as u32
-            }
+        let mut w = StrWriter {
+            data: &mut self.data,
+            limit: MAX_VALUES.load(Ordering::Relaxed),
+            cut: 0,
         };
+        let placeholder = match guarded(|| f(&mut w).is_ok()) {
+            Ok(true) => None,
+            Ok(false) => Some(FAILED),
+            Err(placeholder) => Some(placeholder),
+        };
+        let cut = w.cut;
+        if let Some(placeholder) = placeholder {
+            self.data.truncate(start);
+            self.push_str(placeholder);
+            return;
+        }
+        if cut > 0 {
+            self.data.extend_from_slice(cut_marker(cut).as_bytes());
+        }
+        // Within `MAX_VALUES`, which is below 4 GiB.
+        let len = (self.data.len() - body) as u32;
         self.data.bytes_mut()[start + 1..body].copy_from_slice(&len.to_ne_bytes());
     }
 }
 
-/// A string longer than 4 GiB is cut at a char boundary; such a log line
-/// would be useless anyway.
-#[cold]
-fn truncated(s: &str) -> &str {
-    let mut len = u32::MAX as usize;
+/// The longest prefix of `s` of at most `len` bytes that ends at a
+/// character boundary (the decoder trusts a string value to be whole
+/// UTF-8).
+fn floor_char_boundary(s: &str, len: usize) -> usize {
+    let mut len = len.min(s.len());
     while !s.is_char_boundary(len) {
         len -= 1;
     }
-    &s[..len]
+    len
 }
 
-struct StrWriter<'a>(&'a mut Data);
+/// Where `Display`/`Debug` output goes: the record's bytes, up to the
+/// limit on an event's values; what passes it is counted, not kept.
+struct StrWriter<'a> {
+    data: &'a mut Data,
+    limit: usize,
+    cut: usize,
+}
 
 impl fmt::Write for StrWriter<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        self.0.extend_from_slice(s.as_bytes());
+        if self.cut == 0 && self.data.len() + s.len() <= self.limit {
+            self.data.extend_from_slice(s.as_bytes());
+            return Ok(());
+        }
+        let room = self.limit.saturating_sub(self.data.len() + 32);
+        let keep = if self.cut == 0 {
+            floor_char_boundary(s, room)
+        } else {
+            0
+        };
+        self.data.extend_from_slice(&s.as_bytes()[..keep]);
+        self.cut += s.len() - keep;
         Ok(())
     }
 }

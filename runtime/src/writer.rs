@@ -1,44 +1,166 @@
-//! The writer thread: pops records, formats them into a batch, and writes
-//! each batch with one `write` call.
+//! The writer thread: merges the lanes in timestamp order, formats records
+//! into a batch, and writes the batch out.
+//!
+//! **Writes.** A batch is written once it holds [`BATCH`] bytes, or when the
+//! lanes run dry, or when a flush asks. When stdout is a pipe or a FIFO, a
+//! batch goes out in writes of whole events of at most `PIPE_BUF` bytes
+//! each (an event longer than that in a write of its own): the kernel never
+//! splits such a write, so two processes that share the pipe never tear
+//! each other's lines.
+//!
+//! **Errors.** A write that fails is retried, from where it stopped, with a
+//! backoff that grows to a quarter of a second; while it fails the writer
+//! takes nothing from the lanes, so producers wait as for a stuck output and
+//! give up after the block timeout, counting what they drop. The first
+//! failure is reported on stderr; when a write succeeds again, stderr says
+//! so with the number of events dropped meanwhile, and the output gets a
+//! WARNING line with the same count. A closed pipe (`EPIPE`: the reader has
+//! gone) ends output quietly, as a program writing to `head` expects. A
+//! custom writer that panics is reported on stderr and replaced by stderr.
 
 use crate::callsite::internal_site;
 use crate::context::Context;
 use crate::format::Formatter;
 use crate::level::Level;
-use crate::queue::{Control, Queue, Rings};
+use crate::queue::{Control, Dropped, Lanes, Queue};
 use crate::record::{Record, RecordBuilder};
 use std::io::{self, Write};
-use std::sync::Arc;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Duration;
 
 /// A batch is written once it reaches this size (or the queue runs dry).
 const BATCH: usize = 64 * 1024;
 
+/// The longest wait between two attempts of a failing write.
+const MAX_BACKOFF: Duration = Duration::from_millis(250);
+
 /// Where lines go.
 pub(crate) enum Sink {
-    Stdout,
+    /// File descriptor 1; `pipe` when it is a pipe or FIFO.
+    Stdout {
+        pipe: bool,
+    },
+    /// What replaces a custom writer that panicked.
+    Stderr,
     Writer(Box<dyn Write + Send>),
 }
 
 impl std::fmt::Debug for Sink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Sink::Stdout => "Stdout",
-            Sink::Writer(_) => "Writer",
-        })
+        match self {
+            Sink::Stdout { pipe } => write!(f, "Stdout {{ pipe: {pipe} }}"),
+            Sink::Stderr => f.write_str("Stderr"),
+            Sink::Writer(_) => f.write_str("Writer"),
+        }
     }
+}
+
+/// Why one write call did not go through.
+enum Failure {
+    Io(io::Error),
+    /// The custom writer panicked.
+    Panicked,
+}
+
+impl Sink {
+    /// Stdout, as it is now.
+    pub(crate) fn stdout() -> Sink {
+        Sink::Stdout {
+            pipe: stdout_is_pipe(),
+        }
+    }
+
+    /// The size up to which one write reaches the reader in one piece, if
+    /// writes larger than that may be interleaved with other writers'.
+    fn atomic_size(&self) -> Option<usize> {
+        match self {
+            Sink::Stdout { pipe: true } => Some(PIPE_BUF),
+            _ => None,
+        }
+    }
+
+    /// One write call.
+    fn write_once(&mut self, buf: &[u8]) -> Result<usize, Failure> {
+        match self {
+            Sink::Stdout { .. } => write_stdout(buf).map_err(Failure::Io),
+            Sink::Stderr => io::stderr().write(buf).map_err(Failure::Io),
+            Sink::Writer(w) => match catch_unwind(AssertUnwindSafe(|| w.write(buf))) {
+                Ok(r) => r.map_err(Failure::Io),
+                Err(_) => Err(Failure::Panicked),
+            },
+        }
+    }
+
+    fn flush(&mut self) -> Result<(), Failure> {
+        match self {
+            // Raw writes: nothing is buffered.
+            Sink::Stdout { .. } | Sink::Stderr => Ok(()),
+            Sink::Writer(w) => match catch_unwind(AssertUnwindSafe(|| w.flush())) {
+                Ok(r) => r.map_err(Failure::Io),
+                Err(_) => Err(Failure::Panicked),
+            },
+        }
+    }
+}
+
+#[cfg(unix)]
+const PIPE_BUF: usize = libc::PIPE_BUF;
+#[cfg(not(unix))]
+const PIPE_BUF: usize = 512;
+
+#[cfg(unix)]
+fn stdout_is_pipe() -> bool {
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::FileTypeExt;
+    io::stdout()
+        .as_fd()
+        .try_clone_to_owned()
+        .map(std::fs::File::from)
+        .and_then(|f| f.metadata())
+        .is_ok_and(|m| m.file_type().is_fifo())
+}
+
+#[cfg(not(unix))]
+fn stdout_is_pipe() -> bool {
+    false
+}
+
+/// One `write(2)` to file descriptor 1, holding the lock of Rust's stdout
+/// so that it does not interleave with a `println!` in the middle of its
+/// own writes. (Through `Stdout`'s line buffer, one call could become
+/// several, and a line bigger than the buffer could be split.)
+#[cfg(unix)]
+fn write_stdout(buf: &[u8]) -> io::Result<usize> {
+    let _held = io::stdout().lock();
+    // SAFETY: `buf` is valid for reads of `buf.len()` bytes; writing to a
+    // descriptor touches no memory of ours, and a closed descriptor 1 is an
+    // `EBADF` error, not undefined behaviour.
+    let n = unsafe { libc::write(libc::STDOUT_FILENO, buf.as_ptr().cast(), buf.len()) };
+    usize::try_from(n).map_err(|_| io::Error::last_os_error())
+}
+
+#[cfg(not(unix))]
+fn write_stdout(buf: &[u8]) -> io::Result<usize> {
+    io::stdout().lock().write(buf)
 }
 
 /// Formatter plus sink: what the writer thread owns, and what a caller uses
 /// to write synchronously once the writer thread has stopped.
 #[derive(Debug)]
 pub(crate) struct Output {
-    pub(crate) formatter: Formatter,
-    pub(crate) sink: Sink,
-    /// Set on the first write error (closed stdout, EPIPE): from then on
-    /// lines are discarded quietly.
-    pub(crate) broken: bool,
-    pub(crate) buf: Vec<u8>,
+    formatter: Formatter,
+    sink: Sink,
+    /// Set on `EPIPE`: from then on lines are discarded quietly.
+    broken: bool,
+    buf: Vec<u8>,
+    /// Where each event in `buf` ends, when the sink has an atomic size.
+    ends: Vec<usize>,
+    /// Events in `buf` (or discarded since the last write, when broken).
+    events: u64,
+    /// The error a write keeps failing with, until one succeeds.
+    failing: Option<String>,
+    /// The error the output recovered from, for the next drop report.
+    recovered: Option<String>,
 }
 
 impl Output {
@@ -48,50 +170,143 @@ impl Output {
             sink,
             broken: false,
             buf: Vec::with_capacity(BATCH + 4096),
+            ends: Vec::new(),
+            events: 0,
+            failing: None,
+            recovered: None,
         }
     }
 
     pub(crate) fn format(&mut self, rec: &Record) {
-        if !self.broken {
-            self.formatter.format(rec, &mut self.buf);
+        self.events += 1;
+        if self.broken {
+            return;
+        }
+        self.formatter.format(rec, &mut self.buf);
+        if self.sink.atomic_size().is_some() {
+            self.ends.push(self.buf.len());
         }
     }
 
-    /// Writes the batch. Errors never escape: a closed stdout ends output
-    /// quietly, as a logger must not take the program down with it.
-    pub(crate) fn write_batch(&mut self) {
-        if self.buf.is_empty() {
+    fn batch_full(&self) -> bool {
+        self.buf.len() >= BATCH
+    }
+
+    /// Writes the batch, retrying until it is written (or the output is
+    /// closed for good); the queue learns how many events were handled.
+    pub(crate) fn write_batch(&mut self, q: &Queue) {
+        if self.events == 0 && self.buf.is_empty() {
             return;
         }
         if !self.broken {
-            let res = match &mut self.sink {
-                Sink::Stdout => write_retrying(&mut io::stdout().lock(), &self.buf),
-                Sink::Writer(w) => write_retrying(w, &self.buf),
-            };
-            if res.is_err() {
-                self.broken = true;
-            }
+            self.write_out(q);
         }
+        q.handled(self.events);
+        self.events = 0;
         self.buf.clear();
+        self.ends.clear();
+        if self.buf.capacity() > 4 * BATCH {
+            // A huge event passed through: give the memory back.
+            self.buf = Vec::with_capacity(BATCH + 4096);
+        }
     }
 
-    pub(crate) fn flush_sink(&mut self) {
-        self.write_batch();
-        if !self.broken {
-            let res = match &mut self.sink {
-                Sink::Stdout => io::stdout().lock().flush(),
-                Sink::Writer(w) => w.flush(),
+    fn write_out(&mut self, q: &Queue) {
+        let mut at = 0;
+        let mut event = 0;
+        let mut backoff = Duration::from_millis(1);
+        while at < self.buf.len() {
+            let end = match self.sink.atomic_size() {
+                Some(max) => chunk_end(&self.ends, &mut event, at, max),
+                None => self.buf.len(),
             };
-            if res.is_err() {
-                self.broken = true;
+            match self.sink.write_once(&self.buf[at..end]) {
+                Ok(0) => self.failed(&io::Error::from(io::ErrorKind::WriteZero), &mut backoff),
+                Ok(n) => {
+                    at += n;
+                    backoff = Duration::from_millis(1);
+                    if let Some(err) = self.failing.take() {
+                        self.recovered = Some(err);
+                        q.made_progress();
+                    }
+                }
+                Err(Failure::Io(e)) => match e.kind() {
+                    io::ErrorKind::Interrupted => {}
+                    io::ErrorKind::BrokenPipe => {
+                        self.broken = true;
+                        return;
+                    }
+                    // A non-blocking output whose reader is slow: wait as
+                    // for a stuck one, without calling it an error.
+                    io::ErrorKind::WouldBlock => {
+                        std::thread::sleep(backoff);
+                        backoff = (backoff * 2).min(MAX_BACKOFF);
+                    }
+                    _ => self.failed(&e, &mut backoff),
+                },
+                Err(Failure::Panicked) => {
+                    eprintln!(
+                        "pulselog: the configured log writer panicked; log lines go to stderr from now on"
+                    );
+                    self.sink = Sink::Stderr;
+                }
             }
         }
     }
 
-    /// Formats a report of dropped events into the batch.
-    pub(crate) fn report_dropped(&mut self, n: u64) {
+    /// A write failed: say so once, then wait before the next attempt.
+    fn failed(&mut self, e: &io::Error, backoff: &mut Duration) {
+        if self.failing.is_none() {
+            eprintln!("pulselog: writing the log output failed ({e}); retrying until it works");
+            self.failing = Some(e.to_string());
+        }
+        std::thread::sleep(*backoff);
+        *backoff = (*backoff * 2).min(MAX_BACKOFF);
+    }
+
+    pub(crate) fn flush_sink(&mut self, q: &Queue) {
+        self.write_batch(q);
+        if !self.broken
+            && let Err(Failure::Panicked) = self.sink.flush()
+        {
+            eprintln!(
+                "pulselog: the configured log writer panicked; log lines go to stderr from now on"
+            );
+            self.sink = Sink::Stderr;
+        }
+    }
+
+    /// Formats a WARNING line per cause of the events dropped since the last
+    /// report; after an output failure, stderr says it works again.
+    pub(crate) fn report_dropped(&mut self, q: &Queue) {
+        let dropped = q.take_dropped();
+        let recovered = self.recovered.take();
+        if let Some(err) = &recovered {
+            eprintln!(
+                "pulselog: the log output works again after failing ({err}); {} events were dropped meanwhile",
+                dropped.total()
+            );
+        }
+        if dropped == Dropped::default() {
+            return;
+        }
+        if dropped.full > 0 {
+            self.report(dropped.full, "the log queue was full");
+        }
+        if dropped.stalled > 0 {
+            let timeout = q.limits().block_timeout;
+            let reason = match recovered {
+                Some(err) => format!("writing the output failed ({err}) for {timeout:?} or longer"),
+                None => format!("the output accepted nothing for {timeout:?}"),
+            };
+            self.report(dropped.stalled, &reason);
+        }
+    }
+
+    fn report(&mut self, n: u64, reason: &str) {
         let mut b = RecordBuilder::scratch();
         b.push_u64(n);
+        b.push_str(reason);
         let rec = Record {
             callsite: &DROPPED_SITE,
             level: Level::Warning,
@@ -100,37 +315,41 @@ impl Output {
             data: b.into_data(),
             exc: None,
         };
-        self.format(&rec);
+        self.formatter.format(&rec, &mut self.buf);
+        if self.sink.atomic_size().is_some() {
+            self.ends.push(self.buf.len());
+        }
     }
 }
 
-/// `write_all` that waits out a non-blocking stdout instead of failing.
-fn write_retrying(w: &mut dyn Write, mut buf: &[u8]) -> io::Result<()> {
-    let mut waits = 0u32;
-    while !buf.is_empty() {
-        match w.write(buf) {
-            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-            Ok(n) => {
-                buf = &buf[n..];
-                waits = 0;
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock && waits < 10_000 => {
-                waits += 1;
-                std::thread::sleep(Duration::from_millis(1));
-            }
-            Err(e) => return Err(e),
-        }
+/// The end of the next write from `at`: as many whole events as fit in
+/// `max` bytes, or the one event that starts there if it alone is longer.
+/// `event` is the index of the first event ending after `at`, kept between
+/// calls.
+fn chunk_end(ends: &[usize], event: &mut usize, at: usize, max: usize) -> usize {
+    while *event < ends.len() && ends[*event] <= at {
+        *event += 1;
     }
-    Ok(())
+    let Some(&first) = ends.get(*event) else {
+        return at + max;
+    };
+    let mut end = first;
+    while let Some(&next) = ends.get(*event + 1) {
+        if next - at > max {
+            break;
+        }
+        end = next;
+        *event += 1;
+    }
+    end
 }
 
 internal_site! {
     static DROPPED_SITE: Warning,
     target = "pulselog",
-    template = "pulselog dropped {dropped} events: the log queue was full",
-    message = ["pulselog dropped " {0} " events: the log queue was full"],
-    fields = ["dropped"],
+    template = "pulselog dropped {dropped} events: {reason}",
+    message = ["pulselog dropped " {0} " events: " {1}],
+    fields = ["dropped", "reason"],
     message_values = 0,
 }
 
@@ -145,62 +364,93 @@ pub(crate) fn on_writer_thread() -> bool {
 }
 
 /// The writer thread's loop. Returns the output so that later events can be
-/// written synchronously; the rings go back to the queue.
-pub(crate) fn run(queue: &Arc<Queue>, mut out: Output) -> Output {
+/// written synchronously; the lanes go back to the queue.
+pub(crate) fn run(queue: &Queue, mut out: Output) -> Output {
     IS_WRITER.with(|w| w.set(true));
-    let mut rings = Rings::default();
+    let mut lanes = Lanes::default();
     let mut idle_rounds = 0u32;
     loop {
-        // Requests first: every event logged before a request is in a ring
-        // (or a ring waiting for adoption) by the time it is taken.
+        // Requests first: every event logged before a request is in a lane
+        // (or a lane waiting for adoption) by the time it is taken.
         let requests = queue.take_requests();
-        queue.adopt(&mut rings);
-        let popped = rings.pop_available(|rec| {
+        queue.adopt(&mut lanes);
+        let cutoff = if requests.is_empty() {
+            queue.cutoff()
+        } else {
+            u64::MAX
+        };
+        let merged = lanes.merge(queue, cutoff, |rec| {
             out.format(rec);
-            if out.buf.len() >= BATCH {
-                out.write_batch();
-                queue.drained();
+            if out.batch_full() {
+                out.write_batch(queue);
             }
         });
-        let dropped = queue.take_dropped();
-        if dropped > 0 {
-            out.report_dropped(dropped);
-        }
+        out.report_dropped(queue);
         // While events keep coming, a batch is written when full; it goes
-        // out as soon as the rings run dry (or a flush asks).
-        if popped == 0 || !requests.is_empty() {
-            out.write_batch();
+        // out as soon as the lanes run dry (or a flush asks).
+        if merged.popped == 0 || !requests.is_empty() {
+            out.write_batch(queue);
         }
-        queue.drained();
-        let mut stopped = Vec::new();
         if !requests.is_empty() {
-            out.flush_sink();
+            out.flush_sink(queue);
+            let mut stopped = Vec::new();
             for c in requests {
                 match c {
                     Control::Flush(signal) => signal.notify(),
                     Control::Shutdown(signal) => stopped.push(signal),
                 }
             }
-        }
-        if !stopped.is_empty() {
-            rings.retain_live();
-            queue.return_rings(rings);
-            for signal in stopped {
-                signal.notify();
+            if !stopped.is_empty() {
+                // Later requests wait for whoever drains after this thread.
+                queue.close_requests();
+                lanes.retire_finished(queue);
+                queue.return_lanes(lanes);
+                for signal in stopped {
+                    signal.notify();
+                }
+                return out;
             }
-            return out;
         }
-        if popped > 0 {
+        if merged.popped > 0 {
             idle_rounds = 0;
             continue;
         }
-        rings.retain_live();
+        lanes.retire_finished(queue);
+        if merged.pending > 0 {
+            // Records younger than the grace window: take them once it has
+            // passed.
+            std::thread::sleep(queue.limits().grace.max(Duration::from_micros(10)));
+            continue;
+        }
         // Stay awake briefly so that a steady stream costs no wake-ups.
         idle_rounds += 1;
         if idle_rounds < 32 {
             std::thread::yield_now();
         } else {
-            queue.idle(&rings, Duration::from_millis(100));
+            queue.idle(&lanes, Duration::from_millis(100));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::chunk_end;
+
+    #[test]
+    fn writes_are_cut_at_event_ends_within_the_atomic_size() {
+        // Events of 10, 30, 50 (long), 60 and 61 bytes.
+        let ends = [10, 40, 90, 150, 211];
+        let mut event = 0;
+        let mut cuts = Vec::new();
+        let mut at = 0;
+        while at < 211 {
+            at = chunk_end(&ends, &mut event, at, 45);
+            cuts.push(at);
+        }
+        assert_eq!(cuts, [40, 90, 150, 211]);
+        // Resuming after a partial write, mid-event.
+        let mut event = 0;
+        assert_eq!(chunk_end(&ends, &mut event, 25, 45), 40);
+        assert_eq!(chunk_end(&ends, &mut event, 40, 45), 90);
     }
 }

@@ -54,6 +54,11 @@ impl Backtrace {
         }
     }
 
+    /// Heap bytes of the captured form (what a queued event holds).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.ips.capacity() * size_of::<usize>()
+    }
+
     /// The frames, symbolized on first use and trimmed to start at
     /// `location` (a panic's) or at the first frame past the machinery.
     pub(super) fn frames(&self, location: Option<&Location>) -> &[BacktraceFrame] {

@@ -72,6 +72,27 @@ pub struct ExcInfo {
     location: Option<Location>,
 }
 
+impl ExcInfo {
+    /// Heap bytes this error takes while its event is queued (the box, the
+    /// chain's text where it is not inline, the captured backtrace).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        let text = if self.text.spilled() {
+            self.text.capacity()
+        } else {
+            0
+        };
+        let ends = if self.ends.spilled() {
+            self.ends.capacity() * size_of::<u32>()
+        } else {
+            0
+        };
+        size_of::<ExcInfo>()
+            + text
+            + ends
+            + self.backtrace.as_ref().map_or(0, Backtrace::heap_bytes)
+    }
+}
+
 impl fmt::Debug for ExcInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ExcInfo")

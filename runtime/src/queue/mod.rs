@@ -1,0 +1,569 @@
+//! The bounded queue between log calls and the writer thread.
+//!
+//! # Design
+//!
+//! **One lane per logging thread.** A thread's first event gives it a lane:
+//! a single-producer single-consumer ring (`rtrb`: a push is a slot write
+//! and one release store, no CAS, no allocation once the ring exists), whose
+//! consuming end goes to the writer. (With one shared multi-producer ring,
+//! the CAS loop of its push took a fifth of all CPU samples of a
+//! single-producer run.) A producer only ever waits for room in its own
+//! ring, so the number of threads does not change what `Overflow::Block`
+//! promises.
+//!
+//! **Memory bounded by bytes.** A lane starts with a ring of
+//! [`FIRST_RING`] events (8 KiB) and, each time it fills, moves to a ring
+//! twice as large, up to the configured capacity, while the rings of all
+//! lanes together stay within half the byte budget; the writer drains the
+//! old ring before it reads the new one, so a thread's order holds. Values
+//! too large for a record's inline bytes live on the heap; those of queued
+//! events are counted against the other half of the budget, and one event's
+//! values are cut (with a marker) at that half, so the queue as a whole
+//! never holds more than the budget, whatever the values or the number of
+//! threads. A lane is dropped, and its memory returned, once its thread has
+//! exited and the writer has drained it: short-lived threads leave nothing
+//! behind.
+//!
+//! **Lossless unless the output is stuck.** With `Overflow::Block` a
+//! producer whose ring is full (and cannot grow) waits for as long as the
+//! writer keeps making progress (consuming events or finishing writes); it
+//! gives up only when the writer has made none for a whole block timeout.
+//! From then until the writer moves again, the output is *stalled*: other
+//! producers with a full ring drop at once rather than each waiting out the
+//! timeout. Every drop is counted; the writer reports the count in a WARNING
+//! line once it can write again, and shutdown reports on stderr what it
+//! could not write.
+//!
+//! **Timestamp order across threads.** The writer merges the lanes by the
+//! records' timestamps (a k-way merge, taking runs from one lane while its
+//! next stamp is the smallest), and only takes a record stamped more than
+//! a grace window before the start of its pass (`Config::ordering_grace`,
+//! 100 µs by default). A record stamped before the pass began was, unless
+//! its thread stalled between stamping and queueing it for longer than the
+//! window, already in its ring: so events that follow one another across
+//! threads (a token handed on, a task moved to another worker) come out in
+//! the order they happened, and a lane's own order is never changed. A
+//! flush or shutdown takes everything queued, young or not.
+//!
+//! **Figures** (release build, 2-core machine, `benches/`): W1 (one
+//! producer) and W2 (two producers) are given in `BENCHMARKS.md`. The
+//! ordering pass costs one clock read per writer pass and, with one active
+//! lane, one heap operation per run of up to 256 events.
+
+mod lane;
+
+pub(crate) use lane::Lanes;
+
+use crate::record::Record;
+use lane::{LOCAL, LaneReader, LaneShared, Local, Waiting};
+use rtrb::{PushError, RingBuffer};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::thread::Thread;
+use std::time::Duration;
+
+/// What a log call does when its thread's queue is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Overflow {
+    /// Wait for room (lossless) for as long as the output accepts data. Only
+    /// when the writer has made no progress for a whole block timeout (a
+    /// stuck output) does a log call give up; the event is counted as
+    /// dropped, and until the output moves again further events on full
+    /// queues drop without waiting.
+    #[default]
+    Block,
+    /// Never wait: the event is dropped and counted. The writer reports the
+    /// count in a WARNING line.
+    Drop,
+}
+
+/// Bytes a queued event takes in a ring, whatever its values.
+pub(crate) const SLOT: usize = size_of::<Record>();
+
+/// Events in a thread's first ring.
+pub(crate) const FIRST_RING: usize = 64;
+
+/// Locks, ignoring poisoning: no code that holds these locks can leave the
+/// data half-changed.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A request to the writer, answered after every event logged before it.
+#[derive(Debug)]
+pub(crate) enum Control {
+    /// Wakes the waiter once everything logged before it is written.
+    Flush(Arc<Signal>),
+    /// Ends the writer thread after everything logged before it; the
+    /// signal fires once the writer has let go of the output.
+    Shutdown(Arc<Signal>),
+}
+
+impl Control {
+    pub(crate) fn answer(self) {
+        match self {
+            Control::Flush(s) | Control::Shutdown(s) => s.notify(),
+        }
+    }
+}
+
+/// A one-shot flag a thread can wait on.
+#[derive(Debug, Default)]
+pub(crate) struct Signal {
+    done: Mutex<bool>,
+    cv: Condvar,
+}
+
+impl Signal {
+    pub(crate) fn notify(&self) {
+        *lock(&self.done) = true;
+        self.cv.notify_all();
+    }
+
+    /// Waits until notified or until `timeout`; true if notified.
+    pub(crate) fn wait(&self, timeout: Duration) -> bool {
+        let (done, _) = self
+            .cv
+            .wait_timeout_while(lock(&self.done), timeout, |d| !*d)
+            .unwrap_or_else(PoisonError::into_inner);
+        *done
+    }
+}
+
+/// Sizes of the queue, checked by `Config::install`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    /// The most events one lane's ring holds.
+    pub(crate) capacity: usize,
+    /// The most bytes all queued events take (rings and values).
+    pub(crate) byte_budget: usize,
+    pub(crate) overflow: Overflow,
+    pub(crate) block_timeout: Duration,
+    /// How long the writer leaves a record in its ring before merging it.
+    pub(crate) grace: Duration,
+}
+
+impl Limits {
+    /// Bytes the rings of all lanes may take together (and, separately,
+    /// the values outside the records).
+    pub(crate) fn half_budget(&self) -> usize {
+        self.byte_budget / 2
+    }
+}
+
+/// Counters of the events the queue did not pass on.
+#[derive(Debug, Default)]
+struct Drops {
+    /// Dropped because a queue was full under `Overflow::Drop`.
+    full: AtomicU64,
+    /// Dropped because the output accepted nothing for a block timeout.
+    stalled: AtomicU64,
+}
+
+/// Events dropped since the last report, by cause.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Dropped {
+    pub(crate) full: u64,
+    pub(crate) stalled: u64,
+}
+
+impl Dropped {
+    pub(crate) fn total(self) -> u64 {
+        self.full + self.stalled
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct Queue {
+    limits: Limits,
+    first_ring: usize,
+    /// `limits.grace` in clock ticks.
+    grace_ticks: u64,
+    ring_bytes: AtomicUsize,
+    spill_bytes: AtomicUsize,
+    /// Lanes the writer has not adopted yet (and, once the writer has
+    /// stopped, all of them).
+    new_lanes: Mutex<Vec<LaneReader>>,
+    has_new_lanes: AtomicBool,
+    /// Every lane not yet retired, for counting what was never written.
+    registry: Mutex<Vec<Arc<LaneShared>>>,
+    /// Events pushed into lanes that have been retired.
+    retired_pushed: AtomicU64,
+    control: Mutex<Vec<Control>>,
+    has_control: AtomicBool,
+    /// Set once the writer has stopped taking requests.
+    control_closed: AtomicBool,
+    /// Set by the writer just before it parks.
+    sleeping: AtomicBool,
+    writer: OnceLock<Thread>,
+    /// Set when a blocked producer saw no progress for a whole block
+    /// timeout; cleared by the writer's next progress.
+    stalled: AtomicBool,
+    /// Bumped whenever the writer consumes events or finishes a write.
+    progress: AtomicU64,
+    /// Events taken out of the rings and written (or, on a closed pipe,
+    /// discarded as documented).
+    handled: AtomicU64,
+    drops: Drops,
+}
+
+impl Queue {
+    pub(crate) fn new(limits: Limits) -> Queue {
+        Queue {
+            first_ring: FIRST_RING.min(limits.capacity).max(1),
+            grace_ticks: crate::clock::ticks(limits.grace),
+            limits,
+            ring_bytes: AtomicUsize::new(0),
+            spill_bytes: AtomicUsize::new(0),
+            new_lanes: Mutex::new(Vec::new()),
+            has_new_lanes: AtomicBool::new(false),
+            registry: Mutex::new(Vec::new()),
+            retired_pushed: AtomicU64::new(0),
+            control: Mutex::new(Vec::new()),
+            has_control: AtomicBool::new(false),
+            control_closed: AtomicBool::new(false),
+            sleeping: AtomicBool::new(false),
+            writer: OnceLock::new(),
+            stalled: AtomicBool::new(false),
+            progress: AtomicU64::new(0),
+            handled: AtomicU64::new(0),
+            drops: Drops::default(),
+        }
+    }
+
+    pub(crate) fn set_writer(&self, t: Thread) {
+        let _ = self.writer.set(t);
+    }
+
+    pub(crate) fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Queues an event on this thread's lane; waits only as
+    /// [`Overflow::Block`] says.
+    #[inline]
+    pub(crate) fn push(&self, rec: Record) {
+        let spill = rec.spill_bytes();
+        if spill > 0 && !self.admit_spill(spill) {
+            return;
+        }
+        let mut rec = Some(rec);
+        let _ = LOCAL.try_with(|slot| {
+            let Ok(mut slot) = slot.try_borrow_mut() else {
+                return;
+            };
+            let local = match slot.as_mut() {
+                Some(l) => l,
+                None => slot.insert(self.new_lane()),
+            };
+            let Some(r) = rec.take() else { return };
+            match local.producer.push(r) {
+                Ok(()) => {
+                    local.pushed += 1;
+                    local.lane.pushed.store(local.pushed, Ordering::Relaxed);
+                    if self.sleeping.load(Ordering::Relaxed) {
+                        self.wake();
+                    }
+                }
+                Err(PushError::Full(r)) => self.push_full(local, r, spill),
+            }
+        });
+        // The thread's storage is being torn down (a log call from a
+        // thread-local destructor) or in use further up this stack.
+        if let Some(rec) = rec {
+            self.push_orphan(rec);
+        }
+    }
+
+    /// Counts an event's heap bytes against the budget, waiting for room
+    /// under `Overflow::Block`. False if the event was dropped.
+    #[cold]
+    #[inline(never)]
+    fn admit_spill(&self, bytes: usize) -> bool {
+        let limit = self.limits.half_budget();
+        let mut waiting = Waiting::new(self);
+        loop {
+            let before = self.spill_bytes.fetch_add(bytes, Ordering::Relaxed);
+            // An event alone may take the whole half (its values were cut
+            // to fit it when they were encoded).
+            if before == 0 || before + bytes <= limit {
+                return true;
+            }
+            self.spill_bytes.fetch_sub(bytes, Ordering::Relaxed);
+            if !waiting.wait_more() {
+                return false;
+            }
+        }
+    }
+
+    fn release_spill(&self, bytes: usize) {
+        if bytes > 0 {
+            self.spill_bytes.fetch_sub(bytes, Ordering::Relaxed);
+        }
+    }
+
+    /// Reserves the memory of a ring of `events` if the budget allows it
+    /// (or, for a thread's first ring, whatever the budget says: a thread
+    /// that logs needs a ring).
+    fn reserve_ring(&self, events: usize, first: bool) -> bool {
+        let bytes = events * SLOT;
+        let before = self.ring_bytes.fetch_add(bytes, Ordering::Relaxed);
+        if first || before + bytes <= self.limits.half_budget() {
+            return true;
+        }
+        self.ring_bytes.fetch_sub(bytes, Ordering::Relaxed);
+        false
+    }
+
+    fn release_ring(&self, events: usize) {
+        self.ring_bytes.fetch_sub(events * SLOT, Ordering::Relaxed);
+    }
+
+    /// An event from a thread that cannot use its own lane: a lane of one
+    /// event, handed straight to the writer.
+    #[cold]
+    #[inline(never)]
+    fn push_orphan(&self, rec: Record) {
+        self.reserve_ring(1, true);
+        let (mut producer, consumer) = RingBuffer::new(1);
+        let _ = producer.push(rec);
+        let lane = Arc::new(LaneShared {
+            done: AtomicBool::new(true),
+            pushed: AtomicU64::new(1),
+            ..LaneShared::default()
+        });
+        self.adopt_later(LaneReader {
+            ring: consumer,
+            events: 1,
+            shared: lane,
+        });
+        self.wake();
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn new_lane(&self) -> Local {
+        self.reserve_ring(self.first_ring, true);
+        let (producer, consumer) = RingBuffer::new(self.first_ring);
+        let lane = Arc::new(LaneShared::default());
+        self.adopt_later(LaneReader {
+            ring: consumer,
+            events: self.first_ring,
+            shared: Arc::clone(&lane),
+        });
+        Local {
+            producer,
+            lane,
+            pushed: 0,
+        }
+    }
+
+    fn adopt_later(&self, lane: LaneReader) {
+        lock(&self.registry).push(Arc::clone(&lane.shared));
+        lock(&self.new_lanes).push(lane);
+        self.has_new_lanes.store(true, Ordering::Release);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn push_full(&self, local: &mut Local, mut rec: Record, spill: usize) {
+        self.wake();
+        let events = local.producer.buffer().capacity();
+        if events < self.limits.capacity {
+            let bigger = (events * 2).min(self.limits.capacity);
+            if self.reserve_ring(bigger, false) {
+                let (mut producer, consumer) = RingBuffer::new(bigger);
+                let _ = producer.push(rec);
+                {
+                    let mut next = lock(&local.lane.next);
+                    next.push_back((consumer, bigger));
+                    local.lane.has_next.store(true, Ordering::Release);
+                }
+                // The old ring is abandoned; the writer drains it first.
+                local.producer = producer;
+                self.pushed(local);
+                self.wake();
+                return;
+            }
+        }
+        let mut waiting = Waiting::new(self);
+        loop {
+            if !waiting.wait_more() {
+                self.release_spill(spill);
+                return;
+            }
+            match local.producer.push(rec) {
+                Ok(()) => {
+                    self.pushed(local);
+                    self.wake();
+                    return;
+                }
+                Err(PushError::Full(r)) => rec = r,
+            }
+        }
+    }
+
+    fn pushed(&self, local: &mut Local) {
+        local.pushed += 1;
+        local.lane.pushed.store(local.pushed, Ordering::Relaxed);
+    }
+
+    /// Asks the writer for a flush or shutdown; gives the request back if
+    /// the writer has stopped taking them.
+    pub(crate) fn request(&self, c: Control) -> Result<(), Control> {
+        {
+            let mut control = lock(&self.control);
+            if self.control_closed.load(Ordering::Relaxed) {
+                return Err(c);
+            }
+            control.push(c);
+            self.has_control.store(true, Ordering::Release);
+        }
+        self.wake();
+        Ok(())
+    }
+
+    pub(crate) fn wake(&self) {
+        if self.sleeping.swap(false, Ordering::AcqRel)
+            && let Some(t) = self.writer.get()
+        {
+            t.unpark();
+        }
+    }
+
+    /// Takes pending requests (writer side).
+    pub(crate) fn take_requests(&self) -> Vec<Control> {
+        if !self.has_control.load(Ordering::Acquire) {
+            return Vec::new();
+        }
+        let mut control = lock(&self.control);
+        self.has_control.store(false, Ordering::Relaxed);
+        std::mem::take(&mut *control)
+    }
+
+    /// The writer stops taking requests: those made from now on are
+    /// refused, those made already wait for [`Queue::drain_stopped`].
+    pub(crate) fn close_requests(&self) {
+        let _control = lock(&self.control);
+        self.control_closed.store(true, Ordering::Relaxed);
+    }
+
+    /// Moves lanes created since the last call into `lanes` (writer side).
+    pub(crate) fn adopt(&self, lanes: &mut Lanes) {
+        if !self.has_new_lanes.load(Ordering::Acquire) {
+            return;
+        }
+        let mut new = lock(&self.new_lanes);
+        self.has_new_lanes.store(false, Ordering::Relaxed);
+        lanes.lanes.append(&mut new);
+    }
+
+    /// Gives the lanes back when the writer stops, so that whoever writes
+    /// after it can drain them.
+    pub(crate) fn return_lanes(&self, mut lanes: Lanes) {
+        lock(&self.new_lanes).append(&mut lanes.lanes);
+        self.has_new_lanes.store(true, Ordering::Release);
+    }
+
+    /// Pops every event queued so far, from every lane, in timestamp order,
+    /// with the writer stopped; returns the requests left behind, to be
+    /// answered once what was popped is written.
+    pub(crate) fn drain_stopped(&self, f: impl FnMut(&Record)) -> Vec<Control> {
+        let mut lanes = Lanes::default();
+        self.adopt(&mut lanes);
+        lanes.merge(self, u64::MAX, f);
+        lanes.retire_finished(self);
+        self.return_lanes(lanes);
+        let mut control = lock(&self.control);
+        self.has_control.store(false, Ordering::Relaxed);
+        std::mem::take(&mut *control)
+    }
+
+    /// The stamp before which the writer may take records now.
+    pub(crate) fn cutoff(&self) -> u64 {
+        crate::clock::stamp().saturating_sub(self.grace_ticks)
+    }
+
+    /// Called by the writer when it has nothing to do: parks until woken or
+    /// until `timeout` (which bounds the delay of a missed wake-up).
+    pub(crate) fn idle(&self, lanes: &Lanes, timeout: Duration) {
+        self.sleeping.store(true, Ordering::SeqCst);
+        if lanes.is_empty()
+            && !self.has_new_lanes.load(Ordering::SeqCst)
+            && !self.has_control.load(Ordering::SeqCst)
+        {
+            std::thread::park_timeout(timeout);
+        }
+        self.sleeping.store(false, Ordering::Relaxed);
+    }
+
+    /// The writer made progress: blocked producers may wait again.
+    pub(crate) fn made_progress(&self) {
+        self.progress.fetch_add(1, Ordering::Relaxed);
+        if self.stalled.load(Ordering::Relaxed) {
+            self.stalled.store(false, Ordering::Relaxed);
+        }
+    }
+
+    /// `n` events were written (or discarded on a closed pipe).
+    pub(crate) fn handled(&self, n: u64) {
+        if n > 0 {
+            self.handled.fetch_add(n, Ordering::Relaxed);
+            self.made_progress();
+        }
+    }
+
+    /// Waits for `signal` for as long as the writer keeps making progress:
+    /// false once a whole block timeout passes without any (a stuck output).
+    pub(crate) fn wait_while_progressing(&self, signal: &Signal) -> bool {
+        let mut seen = self.progress.load(Ordering::Relaxed);
+        loop {
+            if signal.wait(self.limits.block_timeout) {
+                return true;
+            }
+            let now = self.progress.load(Ordering::Relaxed);
+            if now == seen {
+                return false;
+            }
+            seen = now;
+        }
+    }
+
+    /// An event dropped after it was built.
+    pub(crate) fn count_dropped(&self, stalled: bool) {
+        let counter = if stalled {
+            &self.drops.stalled
+        } else {
+            &self.drops.full
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Takes the counts of events dropped since the last call.
+    pub(crate) fn take_dropped(&self) -> Dropped {
+        let take = |c: &AtomicU64| {
+            if c.load(Ordering::Relaxed) == 0 {
+                0
+            } else {
+                c.swap(0, Ordering::Relaxed)
+            }
+        };
+        Dropped {
+            full: take(&self.drops.full),
+            stalled: take(&self.drops.stalled),
+        }
+    }
+
+    /// Events that went into a lane but were never written, plus those
+    /// dropped and not reported yet: what a stuck output leaves unwritten.
+    pub(crate) fn unwritten(&self) -> u64 {
+        let live: u64 = lock(&self.registry)
+            .iter()
+            .map(|l| l.pushed.load(Ordering::Relaxed))
+            .sum();
+        let pushed = live + self.retired_pushed.load(Ordering::Relaxed);
+        let dropped =
+            self.drops.full.load(Ordering::Relaxed) + self.drops.stalled.load(Ordering::Relaxed);
+        pushed.saturating_sub(self.handled.load(Ordering::Relaxed)) + dropped
+    }
+}
