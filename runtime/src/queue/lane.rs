@@ -175,76 +175,134 @@ pub(crate) struct Merged {
 #[derive(Debug, Default)]
 pub(crate) struct Lanes {
     pub(super) lanes: Vec<LaneReader>,
-    /// Per lane, records still to take in this pass.
+    /// Per lane, records still to take in this merge.
     avail: Vec<usize>,
-    heads: BinaryHeap<Reverse<(u64, usize)>>,
+}
+
+/// One lane's records in a pass: the two halves of its read chunk.
+struct View<'a> {
+    lane: usize,
+    recs: [&'a [Record]; 2],
+    /// Records taken from the front.
+    taken: usize,
+    /// Whether the lane holds more than this pass reads of it.
+    more: bool,
+}
+
+impl View<'_> {
+    fn get(&self, k: usize) -> Option<&Record> {
+        let [a, b] = self.recs;
+        a.get(k).or_else(|| b.get(k - a.len()))
+    }
 }
 
 impl Lanes {
     /// Hands `f` the records queued when called and stamped before
     /// `cutoff`, in timestamp order across lanes and in queue order within
-    /// each (records pushed meanwhile wait for the next pass, so a steady
+    /// each (records pushed meanwhile wait for the next call, so a steady
     /// stream cannot delay a flush), then frees their slots.
     pub(crate) fn merge(&mut self, q: &Queue, cutoff: u64, mut f: impl FnMut(&Record)) -> Merged {
         let mut m = Merged::default();
         self.avail.clear();
-        self.heads.clear();
-        for (i, lane) in self.lanes.iter_mut().enumerate() {
-            let n = lane.available(q);
-            self.avail.push(n);
-            if n > 0 {
-                let stamp = lane.head_stamp();
-                if stamp < cutoff {
-                    self.heads.push(Reverse((stamp, i)));
-                } else {
-                    m.pending += n;
-                }
-            }
+        for lane in &mut self.lanes {
+            self.avail.push(lane.available(q));
         }
         let mut spill = 0;
-        while let Some(Reverse((_, i))) = self.heads.pop() {
-            // Take from this lane while it holds the oldest record.
-            let limit = self
-                .heads
-                .peek()
-                .map_or(cutoff, |Reverse((next, _))| (*next).min(cutoff));
-            let lane = &mut self.lanes[i];
-            let want = self.avail[i].min(RUN);
-            let Ok(chunk) = lane.ring.read_chunk(want) else {
-                continue;
-            };
-            let (a, b) = chunk.as_slices();
-            let mut taken = 0;
-            for rec in a.iter().chain(b) {
-                if taken > 0 && (rec.stamp > limit || rec.stamp >= cutoff) {
-                    break;
+        loop {
+            let popped = self.pass(cutoff, &mut f, &mut spill);
+            m.popped += popped;
+            let mut more = false;
+            for (lane, avail) in self.lanes.iter_mut().zip(&mut self.avail) {
+                if *avail == 0 && lane.shared.has_next.load(Ordering::Acquire) {
+                    // The thread moved on to a bigger ring: what it queued
+                    // there was queued before anything it queues next.
+                    *avail = lane.available(q);
                 }
-                f(rec);
-                spill += rec.spill_bytes();
-                taken += 1;
+                more |= *avail > 0 && lane.head_stamp() < cutoff;
             }
-            chunk.commit(taken);
-            m.popped += taken;
-            self.avail[i] -= taken;
-            if self.avail[i] == 0 && lane.shared.has_next.load(Ordering::Acquire) {
-                // The thread moved on to a bigger ring: what it queued there
-                // was queued before anything it queues next.
-                self.avail[i] = lane.available(q);
-            }
-            if self.avail[i] > 0 {
-                let stamp = lane.head_stamp();
-                if stamp < cutoff {
-                    self.heads.push(Reverse((stamp, i)));
-                } else {
-                    m.pending += self.avail[i];
-                }
+            if popped == 0 || !more {
+                break;
             }
         }
+        m.pending = self.avail.iter().sum();
         q.release_spill(spill);
         if m.popped > 0 {
             q.made_progress();
         }
         m
+    }
+
+    /// One pass: up to [`RUN`] records of each lane, merged. A lane that
+    /// holds more than the pass reads ends the pass at its last record
+    /// taken, since what follows it in its ring may be older than the
+    /// other lanes' later records.
+    fn pass(&mut self, cutoff: u64, f: &mut impl FnMut(&Record), spill: &mut usize) -> usize {
+        let Lanes { lanes, avail } = self;
+        let mut chunks = Vec::with_capacity(lanes.len());
+        for (i, lane) in lanes.iter_mut().enumerate() {
+            let want = avail[i].min(RUN);
+            if want == 0 {
+                continue;
+            }
+            let more = avail[i] > want || lane.shared.has_next.load(Ordering::Acquire);
+            if let Ok(chunk) = lane.ring.read_chunk(want) {
+                chunks.push((i, more, chunk));
+            }
+        }
+        let mut views: Vec<View<'_>> = chunks
+            .iter()
+            .map(|(lane, more, chunk)| {
+                let (a, b) = chunk.as_slices();
+                View {
+                    lane: *lane,
+                    recs: [a, b],
+                    taken: 0,
+                    more: *more,
+                }
+            })
+            .collect();
+        let mut limit = cutoff;
+        let mut heads: BinaryHeap<Reverse<(u64, usize)>> = views
+            .iter()
+            .enumerate()
+            .filter_map(|(v, view)| view.get(0).map(|r| Reverse((r.stamp, v))))
+            .collect();
+        let mut popped = 0;
+        while let Some(Reverse((stamp, v))) = heads.pop() {
+            if stamp >= limit {
+                continue;
+            }
+            // Take from this lane while it holds the oldest record.
+            let run_limit = heads.peek().map_or(limit, |Reverse((next, _))| {
+                (*next).saturating_add(1).min(limit)
+            });
+            let view = &mut views[v];
+            let mut last = stamp;
+            let run_start = view.taken;
+            while let Some(rec) = view.get(view.taken) {
+                // The head itself is older than every other lane's head.
+                if view.taken > run_start && rec.stamp >= run_limit {
+                    break;
+                }
+                f(rec);
+                *spill += rec.spill_bytes();
+                last = rec.stamp;
+                view.taken += 1;
+                popped += 1;
+            }
+            match view.get(view.taken) {
+                Some(next) => heads.push(Reverse((next.stamp, v))),
+                None if view.more => limit = limit.min(last.saturating_add(1)),
+                None => {}
+            }
+        }
+        let taken: Vec<(usize, usize)> = views.iter().map(|v| (v.lane, v.taken)).collect();
+        drop(views);
+        for ((lane, n), (_, _, chunk)) in taken.into_iter().zip(chunks) {
+            chunk.commit(n);
+            avail[lane] -= n;
+        }
+        popped
     }
 
     /// Drops the lanes of threads that have exited, once they are empty.
