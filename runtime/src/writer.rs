@@ -153,9 +153,12 @@ pub(crate) struct Output {
     /// Set on `EPIPE`: from then on lines are discarded quietly.
     broken: bool,
     buf: Vec<u8>,
-    /// Where each event in `buf` ends, when the sink has an atomic size.
-    ends: Vec<usize>,
-    /// Events in `buf` (or discarded since the last write, when broken).
+    /// Where each line in `buf` ends, and whether it is a queued event
+    /// (not a report): writes are cut at these, and the queue learns of
+    /// each event once its last byte is written.
+    ends: Vec<End>,
+    /// Queued events in `buf` (or discarded since the last write, when
+    /// broken).
     events: u64,
     /// The error a write keeps failing with, until one succeeds.
     failing: Option<String>,
@@ -183,9 +186,10 @@ impl Output {
             return;
         }
         self.formatter.format(rec, &mut self.buf);
-        if self.sink.atomic_size().is_some() {
-            self.ends.push(self.buf.len());
-        }
+        self.ends.push(End {
+            at: self.buf.len(),
+            event: true,
+        });
     }
 
     fn batch_full(&self) -> bool {
@@ -201,6 +205,7 @@ impl Output {
         if !self.broken {
             self.write_out(q);
         }
+        // What is left was discarded on a closed pipe.
         q.handled(self.events);
         self.events = 0;
         self.buf.clear();
@@ -213,17 +218,25 @@ impl Output {
 
     fn write_out(&mut self, q: &Queue) {
         let mut at = 0;
-        let mut event = 0;
+        // The first line not written out whole yet.
+        let mut line = 0;
         let mut backoff = Duration::from_millis(1);
         while at < self.buf.len() {
             let end = match self.sink.atomic_size() {
-                Some(max) => chunk_end(&self.ends, &mut event, at, max),
+                Some(max) => chunk_end(&self.ends, line, at, max),
                 None => self.buf.len(),
             };
             match self.sink.write_once(&self.buf[at..end]) {
                 Ok(0) => self.failed(&io::Error::from(io::ErrorKind::WriteZero), &mut backoff),
                 Ok(n) => {
                     at += n;
+                    let mut written = 0;
+                    while let Some(e) = self.ends.get(line).filter(|e| e.at <= at) {
+                        written += u64::from(e.event);
+                        line += 1;
+                    }
+                    q.handled(written);
+                    self.events -= written;
                     backoff = Duration::from_millis(1);
                     if let Some(err) = self.failing.take() {
                         self.recovered = Some(err);
@@ -316,30 +329,34 @@ impl Output {
             exc: None,
         };
         self.formatter.format(&rec, &mut self.buf);
-        if self.sink.atomic_size().is_some() {
-            self.ends.push(self.buf.len());
-        }
+        self.ends.push(End {
+            at: self.buf.len(),
+            event: false,
+        });
     }
 }
 
-/// The end of the next write from `at`: as many whole events as fit in
-/// `max` bytes, or the one event that starts there if it alone is longer.
-/// `event` is the index of the first event ending after `at`, kept between
-/// calls.
-fn chunk_end(ends: &[usize], event: &mut usize, at: usize, max: usize) -> usize {
-    while *event < ends.len() && ends[*event] <= at {
-        *event += 1;
-    }
-    let Some(&first) = ends.get(*event) else {
+/// The end of one line in the batch.
+#[derive(Debug, Clone, Copy)]
+struct End {
+    at: usize,
+    /// A queued event, not a report of pulselog's own.
+    event: bool,
+}
+
+/// The end of the next write from `at`: as many whole lines as fit in
+/// `max` bytes, or the one line that starts there if it alone is longer.
+/// `line` is the index of the first line that ends after `at`.
+fn chunk_end(ends: &[End], line: usize, at: usize, max: usize) -> usize {
+    let mut ends = ends[line..].iter().map(|e| e.at);
+    let Some(mut end) = ends.next() else {
         return at + max;
     };
-    let mut end = first;
-    while let Some(&next) = ends.get(*event + 1) {
+    for next in ends {
         if next - at > max {
             break;
         }
         end = next;
-        *event += 1;
     }
     end
 }
@@ -434,23 +451,22 @@ pub(crate) fn run(queue: &Queue, mut out: Output) -> Output {
 
 #[cfg(test)]
 mod tests {
-    use super::chunk_end;
+    use super::{End, chunk_end};
 
     #[test]
-    fn writes_are_cut_at_event_ends_within_the_atomic_size() {
-        // Events of 10, 30, 50 (long), 60 and 61 bytes.
-        let ends = [10, 40, 90, 150, 211];
-        let mut event = 0;
+    fn writes_are_cut_at_line_ends_within_the_atomic_size() {
+        // Lines of 10, 30, 50 (longer than the size), 60 and 35 bytes.
+        let ends = [10, 40, 90, 150, 185].map(|at| End { at, event: true });
+        let first_after = |at: usize| ends.iter().position(|e| e.at > at).unwrap();
         let mut cuts = Vec::new();
         let mut at = 0;
-        while at < 211 {
-            at = chunk_end(&ends, &mut event, at, 45);
+        while at < 185 {
+            at = chunk_end(&ends, first_after(at), at, 45);
             cuts.push(at);
         }
-        assert_eq!(cuts, [40, 90, 150, 211]);
-        // Resuming after a partial write, mid-event.
-        let mut event = 0;
-        assert_eq!(chunk_end(&ends, &mut event, 25, 45), 40);
-        assert_eq!(chunk_end(&ends, &mut event, 40, 45), 90);
+        assert_eq!(cuts, [40, 90, 150, 185]);
+        // Resuming after a partial write, mid-line.
+        assert_eq!(chunk_end(&ends, 1, 25, 45), 40);
+        assert_eq!(chunk_end(&ends, 3, 120, 45), 150);
     }
 }

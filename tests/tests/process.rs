@@ -163,7 +163,7 @@ fn format_env_selects_text_and_json_is_the_default_off_a_terminal() {
     assert_eq!(first.len(), 4, "{}", lines[0]);
     assert_eq!(first[1], "INFO    ");
     assert!(
-        first[2].starts_with("[tests/src/bin/pulselog-child.rs:"),
+        first[2].starts_with("[tests/src/bin/pulselog-child/main.rs:"),
         "{}",
         first[2]
     );

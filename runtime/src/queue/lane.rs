@@ -8,8 +8,9 @@ use rtrb::{Consumer, Producer};
 use std::cell::RefCell;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering, fence};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::thread::Thread;
 use std::time::{Duration, Instant};
 
 /// Records the writer reads from one lane before it lets the producer have
@@ -29,6 +30,11 @@ pub(super) struct LaneShared {
     pub(super) done: AtomicBool,
     /// Events put in this lane's rings (stored by the producer alone).
     pub(super) pushed: AtomicU64,
+    /// The producer is parked (or about to park) until the writer frees
+    /// slots of its ring.
+    pub(super) blocked: AtomicBool,
+    /// The producer's thread, once it has waited.
+    pub(super) waiter: OnceLock<Thread>,
 }
 
 /// A thread's end of its lane.
@@ -54,25 +60,42 @@ thread_local! {
 /// A producer waiting for room: it gives up when the writer has made no
 /// progress for a whole block timeout, or at once under `Overflow::Drop` or
 /// while the output is known to be stalled.
+///
+/// A producer waiting for its own ring spins briefly, yields a few times,
+/// then parks until the writer frees slots of that ring (the writer unparks
+/// exactly the lanes it took from); hundreds of waiting threads so cost no
+/// CPU that the writer needs. A producer waiting for the budget of heap
+/// values (no ring of its own to watch) sleeps in short steps.
 pub(super) struct Waiting<'q> {
     queue: &'q Queue,
+    /// The ring waited for.
+    lane: Option<&'q LaneShared>,
     seen: u64,
     since: Option<Instant>,
     spins: u32,
+    /// `blocked` is set and fenced; the caller tries once more before the
+    /// next call parks.
+    armed: bool,
 }
 
+/// Spins, then yields, before a producer parks or sleeps.
+const SPINS: u32 = 16;
+const YIELDS: u32 = 48;
+
 impl<'q> Waiting<'q> {
-    pub(super) fn new(queue: &'q Queue) -> Waiting<'q> {
+    pub(super) fn new(queue: &'q Queue, lane: Option<&'q LaneShared>) -> Waiting<'q> {
         Waiting {
             queue,
+            lane,
             seen: queue.progress.load(Ordering::Relaxed),
             since: None,
             spins: 0,
+            armed: false,
         }
     }
 
-    /// Waits a little; false (and the event counted as dropped) if it is
-    /// time to give up.
+    /// Waits a little (the caller then tries again); false, and the event
+    /// counted as dropped, if it is time to give up.
     pub(super) fn wait_more(&mut self) -> bool {
         let q = self.queue;
         if q.limits.overflow == Overflow::Drop {
@@ -85,14 +108,14 @@ impl<'q> Waiting<'q> {
         }
         q.wake();
         // The writer frees a run of slots within microseconds: spin, then
-        // yield to it, and only then sleep (sleeping early measured slower).
-        // The clock is read only once sleeping starts.
+        // yield to it, and only then park. The clock is read only once
+        // parking starts.
         self.spins += 1;
-        if self.spins < 16 {
+        if self.spins < SPINS {
             std::hint::spin_loop();
             return true;
         }
-        if self.spins < 64 {
+        if self.spins < SPINS + YIELDS {
             std::thread::yield_now();
             return true;
         }
@@ -103,12 +126,29 @@ impl<'q> Waiting<'q> {
             self.since = Some(now);
         }
         let since = *self.since.get_or_insert(now);
-        if now.duration_since(since) >= q.limits.block_timeout {
+        let waited = now.duration_since(since);
+        if waited >= q.limits.block_timeout {
             q.stalled.store(true, Ordering::Relaxed);
             q.count_dropped(true);
             return false;
         }
-        std::thread::sleep(Duration::from_micros(50));
+        let step = (q.limits.block_timeout - waited).min(Duration::from_millis(5));
+        match self.lane {
+            Some(lane) if !self.armed => {
+                lane.waiter.get_or_init(std::thread::current);
+                lane.blocked.store(true, Ordering::Relaxed);
+                // Pairs with the writer's fence between freeing slots and
+                // reading `blocked`: either the caller's next try sees the
+                // room, or the writer sees `blocked` and unparks.
+                fence(Ordering::SeqCst);
+                self.armed = true;
+            }
+            Some(_) => {
+                std::thread::park_timeout(step);
+                self.armed = false;
+            }
+            None => std::thread::sleep(step.min(Duration::from_millis(1))),
+        }
         true
     }
 }
@@ -298,9 +338,21 @@ impl Lanes {
         }
         let taken: Vec<(usize, usize)> = views.iter().map(|v| (v.lane, v.taken)).collect();
         drop(views);
-        for ((lane, n), (_, _, chunk)) in taken.into_iter().zip(chunks) {
-            chunk.commit(n);
-            avail[lane] -= n;
+        for ((lane, n), (_, _, chunk)) in taken.iter().zip(chunks) {
+            chunk.commit(*n);
+            avail[*lane] -= n;
+        }
+        // Pairs with a waiting producer's fence (see `Waiting`).
+        fence(Ordering::SeqCst);
+        for &(lane, n) in &taken {
+            let shared = &lanes[lane].shared;
+            if n > 0
+                && shared.blocked.load(Ordering::Relaxed)
+                && shared.blocked.swap(false, Ordering::Relaxed)
+                && let Some(t) = shared.waiter.get()
+            {
+                t.unpark();
+            }
         }
         popped
     }

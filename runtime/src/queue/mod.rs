@@ -281,7 +281,7 @@ impl Queue {
     #[inline(never)]
     fn admit_spill(&self, bytes: usize) -> bool {
         let limit = self.limits.half_budget();
-        let mut waiting = Waiting::new(self);
+        let mut waiting = Waiting::new(self, None);
         loop {
             let before = self.spill_bytes.fetch_add(bytes, Ordering::Relaxed);
             // An event alone may take the whole half (its values were cut
@@ -386,7 +386,8 @@ impl Queue {
                 return;
             }
         }
-        let mut waiting = Waiting::new(self);
+        let lane = Arc::clone(&local.lane);
+        let mut waiting = Waiting::new(self, Some(&lane));
         loop {
             if !waiting.wait_more() {
                 self.release_spill(spill);

@@ -7,9 +7,9 @@ use std::time::Duration;
 /// The `pulselog-child` program of this package.
 pub const CHILD: &str = env!("CARGO_BIN_EXE_pulselog-child");
 
-/// Runs the child with `args` and `env` on top of an environment without
-/// pulselog's variables, and returns what it wrote.
-pub fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
+/// The child with `args`, in an environment without pulselog's variables,
+/// its stdout and stderr piped.
+pub fn command(args: &[&str]) -> Command {
     let mut cmd = Command::new(CHILD);
     cmd.args(args)
         .env_remove("PULSELOG_LEVEL")
@@ -18,15 +18,52 @@ pub fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    cmd
+}
+
+/// Runs the child with `args` and `env` on top of an environment without
+/// pulselog's variables, and returns what it wrote.
+pub fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = command(args);
     for (k, v) in env {
         cmd.env(k, v);
     }
     let child = cmd.spawn().expect("spawn child");
+    // Read the pipes while the child runs (a full pipe would stall it).
+    within_time(args, child.id(), move || child.wait_with_output())
+}
+
+/// Runs the child with `args` while nobody reads its stdout, which stalls
+/// once the pipe is full; reads what the pipe holds after the child ended.
+pub fn run_stalled(args: &[&str]) -> Output {
+    let mut child = command(args).spawn().expect("spawn child");
     let pid = child.id();
-    // Read the pipes while the child runs (a full pipe would stall it), and
-    // treat a hang as a failure rather than a stuck test run.
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut stderr = child.stderr.take().expect("stderr");
+    let err = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut stderr, &mut buf);
+        buf
+    });
+    let status = within_time(args, pid, move || child.wait());
+    let mut out = Vec::new();
+    std::io::Read::read_to_end(&mut stdout, &mut out).expect("the pipe's contents");
+    Output {
+        status,
+        stdout: out,
+        stderr: err.join().expect("stderr reader"),
+    }
+}
+
+/// Runs `f` (which waits for the child `pid`), treating a hang as a
+/// failure rather than a stuck test run.
+pub fn within_time<T: Send + 'static>(
+    args: &[&str],
+    pid: u32,
+    f: impl FnOnce() -> std::io::Result<T> + Send + 'static,
+) -> T {
     let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || tx.send(child.wait_with_output()));
+    std::thread::spawn(move || tx.send(f()));
     match rx.recv_timeout(Duration::from_secs(120)) {
         Ok(out) => out.expect("child output"),
         Err(_) => {
@@ -34,6 +71,14 @@ pub fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
             panic!("child {args:?} hung");
         }
     }
+}
+
+/// The number the child printed on stderr as `key=value`.
+pub fn figure(stderr: &[u8], key: &str) -> u64 {
+    let text = String::from_utf8_lossy(stderr);
+    text.split_whitespace()
+        .find_map(|w| w.strip_prefix(key)?.strip_prefix('=')?.parse().ok())
+        .unwrap_or_else(|| panic!("no {key}= on stderr: {text}"))
 }
 
 /// Runs the child with `args` (see [`run`]), checks that it succeeded, and

@@ -1,6 +1,9 @@
 //! A program the process-level tests run as a child: each role exercises
 //! one behaviour that only a whole process shows (flush at exit, closed
-//! stdout, environment configuration).
+//! stdout, environment configuration). The pipeline's roles (many threads,
+//! failing and stalled outputs, racing exits, memory) are in `pipeline.rs`.
+
+mod pipeline;
 
 use pulselog::prelude::*;
 use pulselog::{Config, Overflow};
@@ -198,8 +201,10 @@ fn main() {
             eprintln!("guard dropped");
         }
         other => {
-            eprintln!("unknown role `{other}`");
-            std::process::exit(2);
+            if !pipeline::run(other, &args[1..]) {
+                eprintln!("unknown role `{other}`");
+                std::process::exit(2);
+            }
         }
     }
 }
