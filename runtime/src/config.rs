@@ -485,7 +485,7 @@ pub fn try_init() -> Result<Guard, InitError> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Config, Format, InitError};
+    use super::{Config, Duration, Format, InitError};
 
     #[test]
     fn formats_parse_in_any_case_and_others_are_a_typed_error() {
@@ -515,5 +515,30 @@ mod tests {
             .install()
             .unwrap_err();
         assert!(matches!(err, InitError::Formatter(_)), "{err:?}");
+    }
+
+    #[test]
+    fn queue_sizes_that_cannot_work_are_refused_at_install() {
+        let setting = |c: Config| match c.install() {
+            Err(InitError::Limit { setting, message }) => (setting, message),
+            other => panic!("{other:?}"),
+        };
+        // 2^34 events of 128 bytes: far past half the budget.
+        let (s, m) = setting(Config::new().capacity(1 << 34));
+        assert_eq!(s, "capacity");
+        assert!(m.contains("17179869184 events"), "{m}");
+        assert_eq!(setting(Config::new().capacity(0)).0, "capacity");
+        // The default capacity fits half of the smallest budget, not less.
+        assert_eq!(setting(Config::new().byte_budget(1000)).0, "byte_budget");
+        assert_eq!(
+            setting(Config::new().byte_budget(1 << 20).capacity(8 * 1024)).0,
+            "capacity"
+        );
+        assert_eq!(
+            setting(Config::new().ordering_grace(Duration::from_secs(2))).0,
+            "ordering_grace"
+        );
+        // The limit's check runs before anything is installed.
+        assert!(Config::new().byte_budget(1 << 20).limits().is_ok());
     }
 }

@@ -246,6 +246,23 @@ fn a_panicking_display_yields_a_placeholder_not_a_panic() {
     );
 }
 
+struct Fails;
+impl std::fmt::Display for Fails {
+    fn fmt(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        Err(std::fmt::Error)
+    }
+}
+
+#[test]
+fn a_display_that_returns_an_error_yields_its_own_placeholder() {
+    let e = one(|| error!("value: {}", Fails, field = Fails));
+    assert_eq!(e.message(), "value: <error while formatting>");
+    assert_eq!(
+        e.field("field"),
+        Some(Owned::Str("<error while formatting>".into()))
+    );
+}
+
 #[test]
 fn long_strings_are_kept_whole() {
     let long = "x".repeat(100_000);
