@@ -281,8 +281,10 @@ impl Config {
     /// starts at 64 events (or this many, if fewer) on its first event and
     /// doubles each time it fills, up to this many, while the byte budget
     /// allows (128 bytes per event; the default, [`DEFAULT_CAPACITY`], is
-    /// 4 Ki events). At least 1, and one ring of it must fit in half the
-    /// byte budget; [`Config::install`] says so otherwise.
+    /// 4 Ki events). A ring keeps its size while its thread lives, and is
+    /// freed once the thread has exited and its events are written. At least
+    /// 1, and one ring of it must fit in half the byte budget;
+    /// [`Config::install`] says so otherwise.
     #[must_use]
     pub fn capacity(mut self, events: usize) -> Config {
         self.capacity = events;

@@ -9,8 +9,9 @@
 //! - **Request context.** Every event carries the request id and bound fields
 //!   of the flow that produced it ([`context`]), across `.await` and threads.
 //! - **Never waits on I/O.** A log call encodes its values into a record and
-//!   pushes it onto a bounded lock-free queue; a background thread formats
-//!   JSON or text and writes batches to stdout.
+//!   pushes it onto its thread's lock-free queue, bounded in bytes; a
+//!   background thread merges the queues in timestamp order, formats JSON
+//!   or text and writes batches to stdout.
 //! - **Safe output.** Every JSON line is valid JSON whatever the data; text
 //!   lines escape control characters, so no input can forge a line.
 //!
@@ -92,18 +93,51 @@
 //!
 //! ## Guarantees and limits
 //!
-//! - Dropping the [`Guard`] (or calling [`flush`]) writes every event logged
-//!   before. [`exit`] flushes, then exits.
-//! - With [`Overflow::Block`] (the default) no event is lost while the
-//!   output drains; a stdout that stops draining makes log calls give up
-//!   after the block timeout, and the drops are counted and reported.
-//! - A write error (closed stdout, `EPIPE`) never panics: output stops
-//!   quietly.
+//! Each of these is checked by a test that runs a child process and counts
+//! its output line by line (`tests/tests/pipeline.rs`, `order.rs`,
+//! `overflow.rs`, `process.rs`).
+//!
+//! - **Exit.** Dropping the [`Guard`] (or calling [`flush`]) writes every
+//!   event logged before. [`exit`] writes everything, then exits; on Unix a
+//!   return from `main` and `std::process::exit` do the same, through an
+//!   `atexit` handler. Guard drops, `exit`s, `flush`es and `init`s that race
+//!   on several threads all wait for the one shutdown, and the last line is
+//!   whole: once the process has begun to exit, only the exiting thread
+//!   still writes. An output that accepts nothing holds an exit up for one
+//!   block timeout at most; stderr then says how many events were not
+//!   written.
+//! - **Lossless.** With [`Overflow::Block`] (the default) no event is lost
+//!   while the output accepts data, whatever the number of threads: a log
+//!   call waits only for room in its own thread's queue. Only an output that
+//!   accepts nothing for a whole block timeout makes log calls give up; the
+//!   drops are counted and reported in a WARNING line once the output moves
+//!   again, and on stderr at exit if it never does.
+//! - **Memory.** Queued events take at most [`Config::byte_budget`] (64 MiB
+//!   by default), whatever the values or the number of threads; a thread
+//!   that logs holds at least an 8 KiB ring, given back when it exits. One
+//!   event's values are cut at half the budget, with a marker.
+//! - **Never silent.** A write that fails is retried until it works; the
+//!   failure and the recovery are reported on stderr, what was dropped
+//!   meanwhile in a WARNING line. A closed pipe (`EPIPE`) ends output
+//!   quietly; a custom writer that panics is replaced by stderr.
+//! - **Whole lines.** When stdout is a pipe or FIFO, events of up to
+//!   `PIPE_BUF` bytes (4 KiB on Linux) are never split across writes, so
+//!   processes that share the pipe never tear each other's lines; a longer
+//!   event goes out in a write of its own, which the kernel may interleave
+//!   with another process's.
+//! - **Order.** Lines come out in timestamp order across threads, unless a
+//!   thread stalls between stamping an event and queueing it for longer
+//!   than [`Config::ordering_grace`] (100 µs); each thread's and each
+//!   task's own order always holds.
 //! - A value whose `Display`/`Debug` (or an error's `source()`) panics is
-//!   written as a placeholder; one whose formatting logs itself again and
-//!   again is cut after a few levels.
+//!   written as a placeholder (and the caught panic is not reported by the
+//!   installed hook); one that returns an error gets its own placeholder;
+//!   one whose formatting logs itself again and again is cut after a few
+//!   levels.
 //! - Not promised: output after `SIGKILL` or `abort`, logging from signal
-//!   handlers, the writer thread in a child after `fork()`.
+//!   handlers, the writer thread in a child after `fork()`, events logged by
+//!   other threads once the process has begun to exit, the completeness of
+//!   an event longer than the pipe's capacity when the output stalls.
 //! - Timestamps are UTC.
 //!
 //! ## How the crate is layered

@@ -1,7 +1,8 @@
 //! What happens when the output stops draining, in one place.
 //!
 //! The policy is `Overflow::Block` unless `Overflow::Drop` is asked for: a
-//! full ring makes a log call wait up to the block timeout, then drop; with
+//! full ring makes a log call wait for as long as the writer makes
+//! progress, and drop only after a whole block timeout without any; with
 //! `Drop` it drops at once. Either way every dropped event is counted and
 //! the count reported in a line (written + reported = logged), a slow
 //! output is still waited for at exit, and a stuck one never hangs the
@@ -13,6 +14,8 @@
 //! `overflow_drop.rs` (a stuck output under `Drop`),
 //! `overflow_block_timeout.rs` (a stuck output under `Block`) and
 //! `overflow_lossless.rs` (`Block` with many producers on tiny rings).
+//! Outputs that fail, pause or panic, and hundreds of threads, are
+//! `pipeline.rs`'s.
 
 mod common;
 

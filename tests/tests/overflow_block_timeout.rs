@@ -1,5 +1,6 @@
 //! `Overflow::Block` with an output that stops draining: a log call waits
-//! up to the block timeout, then gives up; later calls drop at once. The
+//! until the writer has made no progress for a whole block timeout, then
+//! gives up; later calls drop at once while the output stays stuck. The
 //! drops are counted and reported: written + reported = logged.
 
 // A test binary of its own: it installs the process's one logger. The rest
