@@ -260,7 +260,7 @@ impl Queue {
             match local.producer.push(r) {
                 Ok(()) => {
                     local.pushed += 1;
-                    local.lane.pushed.store(local.pushed, Ordering::Relaxed);
+                    local.lane.pushed.0.store(local.pushed, Ordering::Relaxed);
                     if self.sleeping.load(Ordering::Relaxed) {
                         self.wake();
                     }
@@ -329,7 +329,7 @@ impl Queue {
         let _ = producer.push(rec);
         let lane = Arc::new(LaneShared {
             done: AtomicBool::new(true),
-            pushed: AtomicU64::new(1),
+            pushed: lane::OwnLine(AtomicU64::new(1)),
             ..LaneShared::default()
         });
         self.adopt_later(LaneReader {
@@ -406,7 +406,7 @@ impl Queue {
 
     fn pushed(&self, local: &mut Local) {
         local.pushed += 1;
-        local.lane.pushed.store(local.pushed, Ordering::Relaxed);
+        local.lane.pushed.0.store(local.pushed, Ordering::Relaxed);
     }
 
     /// Asks the writer for a flush or shutdown; gives the request back if
@@ -560,7 +560,7 @@ impl Queue {
     pub(crate) fn unwritten(&self) -> u64 {
         let live: u64 = lock(&self.registry)
             .iter()
-            .map(|l| l.pushed.load(Ordering::Relaxed))
+            .map(|l| l.pushed.0.load(Ordering::Relaxed))
             .sum();
         let pushed = live + self.retired_pushed.load(Ordering::Relaxed);
         let dropped =
