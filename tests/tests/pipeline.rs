@@ -281,29 +281,26 @@ mod memory {
 mod exits {
     use super::*;
 
-    fn all_lines(out: &Output, n: usize) {
-        let lines = stdout_lines(out);
-        let (events, dropped) = tally(&lines);
-        assert_eq!((events.len(), dropped), (n, 0), "{}", stderr(out));
-        assert!(out.stdout.ends_with(b"}\n"), "the last line is whole");
+    /// Runs `role` (eight threads of 25,000 events, joined, then the exits
+    /// it races) three times: every line each time, the last one whole.
+    fn every_line_of(role: &str) {
+        for _ in 0..3 {
+            let out = run(&[role, "25000"], &[]);
+            assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+            let (events, dropped) = tally(&stdout_lines(&out));
+            assert_eq!((events.len(), dropped), (200_000, 0), "{}", stderr(&out));
+            assert!(out.stdout.ends_with(b"}\n"), "the last line is whole");
+        }
     }
 
     #[test]
     fn a_guard_drop_racing_exit_writes_every_line() {
-        for _ in 0..3 {
-            let out = run(&["race-exit", "25000"], &[]);
-            assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-            all_lines(&out, 200_000);
-        }
+        every_line_of("race-exit");
     }
 
     #[test]
     fn two_exits_at_once_write_every_line() {
-        for _ in 0..3 {
-            let out = run(&["double-exit", "25000"], &[]);
-            assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-            all_lines(&out, 200_000);
-        }
+        every_line_of("double-exit");
     }
 
     #[test]

@@ -49,6 +49,11 @@ fn threads(threads: u64, per_thread: u64, capacity: u64) {
         .capacity(capacity as usize)
         .install()
         .expect("install");
+    log_from_threads(threads, per_thread);
+}
+
+/// `threads` threads log `per_thread` numbered events each and are joined.
+fn log_from_threads(threads: u64, per_thread: u64) {
     let handles: Vec<_> = (0..threads)
         .map(|t| {
             std::thread::spawn(move || {
@@ -253,26 +258,10 @@ fn short_lived(total: u64) {
     eprintln!("early_kib={early} late_kib={}", status_kib("VmRSS:"));
 }
 
-/// Eight threads log `per_thread` events each and are joined.
-fn eight_threads(per_thread: u64) {
-    let handles: Vec<_> = (0..8u64)
-        .map(|t| {
-            std::thread::spawn(move || {
-                for seq in 0..per_thread {
-                    info!("event", producer = t, seq = seq);
-                }
-            })
-        })
-        .collect();
-    for h in handles {
-        h.join().expect("a logging thread");
-    }
-}
-
 /// The guard dropped on one thread while `exit` runs on another.
 fn race_exit(per_thread: u64) {
     let guard = json().install().expect("install");
-    eight_threads(per_thread);
+    log_from_threads(8, per_thread);
     let _dropper = std::thread::spawn(move || drop(guard));
     pulselog::exit(0);
 }
@@ -280,7 +269,7 @@ fn race_exit(per_thread: u64) {
 /// Two threads call `exit` at once.
 fn double_exit(per_thread: u64) {
     let _guard = json().install().expect("install");
-    eight_threads(per_thread);
+    log_from_threads(8, per_thread);
     std::thread::spawn(|| pulselog::exit(0));
     pulselog::exit(0);
 }
