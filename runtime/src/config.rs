@@ -7,7 +7,7 @@ use crate::format::{Formatter, FormatterError};
 use crate::level::Level;
 pub use crate::queue::Overflow;
 use crate::queue::{Limits, Queue, SLOT};
-use crate::writer::{Output, Sink};
+use crate::writer::{Output, Sink, say};
 use std::fmt;
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -464,7 +464,7 @@ pub fn init() -> Guard {
     static WARNED: AtomicBool = AtomicBool::new(false);
     let result = match Config::from_env().install() {
         Err(e @ (InitError::Format(_) | InitError::Filter { .. } | InitError::Formatter(_))) => {
-            eprintln!("pulselog: {e}; using the defaults");
+            say(format_args!("{e}; using the defaults"));
             Config::new().install()
         }
         other => other,
@@ -473,7 +473,7 @@ pub fn init() -> Guard {
         Ok(guard) => guard,
         Err(e) => {
             if !WARNED.swap(true, Ordering::Relaxed) {
-                eprintln!("pulselog: {e}; init() did nothing");
+                say(format_args!("{e}; init() did nothing"));
             }
             Guard { active: false }
         }

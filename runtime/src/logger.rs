@@ -23,7 +23,7 @@
 use crate::filter::Filter;
 use crate::queue::{Control, Queue, Signal};
 use crate::record::{Record, RecordBuilder};
-use crate::writer::Output;
+use crate::writer::{Output, say};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::thread::JoinHandle;
@@ -212,16 +212,18 @@ impl Logger {
         // and the writer is left to it rather than hang the program.
         if !asked || !self.queue.wait_while_progressing(&stopped) {
             self.closed.store(true, Ordering::Release);
-            eprintln!(
-                "pulselog: the log output accepted nothing for {:?}; {} events were not written",
+            say(format_args!(
+                "the log output accepted nothing for {:?}; {} events were not written",
                 self.queue.limits().block_timeout,
                 self.queue.unwritten()
-            );
+            ));
             return;
         }
         let out = handle.join().ok();
         if out.is_none() {
-            eprintln!("pulselog: the log writer thread failed; later events are not written");
+            say(format_args!(
+                "the log writer thread failed; later events are not written"
+            ));
         }
         let mut sync = lock(&self.sync);
         sync.out = out;
@@ -246,7 +248,6 @@ impl Logger {
 /// in force before any caller, this one or a racing one, sees the logger.
 pub(crate) fn install(filter: Filter, queue: Queue, output: Output) -> Result<(), std::io::Error> {
     let queue = Arc::new(queue);
-    crate::record::set_max_values(queue.limits().half_budget());
     let mut spawn_err = None;
     let mut installed = false;
     LOGGER.get_or_init(|| {
@@ -265,6 +266,7 @@ pub(crate) fn install(filter: Filter, queue: Queue, output: Output) -> Result<()
                 None
             }
         };
+        crate::record::set_max_values(queue.limits().half_budget());
         crate::callsite::set_filter(Some(filter));
         register_exit_hook();
         Logger {

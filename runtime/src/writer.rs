@@ -28,6 +28,13 @@ use std::io::{self, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Duration;
 
+/// Writes a message of pulselog's own on stderr, `pulselog: ` first. A
+/// stderr that fails is ignored: it may be the same full disk as the output,
+/// and `eprintln!` would panic.
+pub(crate) fn say(msg: std::fmt::Arguments<'_>) {
+    let _ = writeln!(io::stderr().lock(), "pulselog: {msg}");
+}
+
 /// A batch is written once it reaches this size (or the queue runs dry).
 const BATCH: usize = 64 * 1024;
 
@@ -258,9 +265,9 @@ impl Output {
                     _ => self.failed(&e, &mut backoff),
                 },
                 Err(Failure::Panicked) => {
-                    eprintln!(
-                        "pulselog: the configured log writer panicked; log lines go to stderr from now on"
-                    );
+                    say(format_args!(
+                        "the configured log writer panicked; log lines go to stderr from now on"
+                    ));
                     self.sink = Sink::Stderr;
                 }
             }
@@ -270,7 +277,9 @@ impl Output {
     /// A write failed: say so once, then wait before the next attempt.
     fn failed(&mut self, e: &io::Error, backoff: &mut Duration) {
         if self.failing.is_none() {
-            eprintln!("pulselog: writing the log output failed ({e}); retrying until it works");
+            say(format_args!(
+                "writing the log output failed ({e}); retrying until it works"
+            ));
             self.failing = Some(e.to_string());
         }
         std::thread::sleep(*backoff);
@@ -282,9 +291,9 @@ impl Output {
         if !self.broken
             && let Err(Failure::Panicked) = self.sink.flush()
         {
-            eprintln!(
-                "pulselog: the configured log writer panicked; log lines go to stderr from now on"
-            );
+            say(format_args!(
+                "the configured log writer panicked; log lines go to stderr from now on"
+            ));
             self.sink = Sink::Stderr;
         }
     }
@@ -295,10 +304,10 @@ impl Output {
         let dropped = q.take_dropped();
         let recovered = self.recovered.take();
         if let Some(err) = &recovered {
-            eprintln!(
-                "pulselog: the log output works again after failing ({err}); {} events were dropped meanwhile",
+            say(format_args!(
+                "the log output works again after failing ({err}); {} events were dropped meanwhile",
                 dropped.total()
-            );
+            ));
         }
         if dropped == Dropped::default() {
             return;
