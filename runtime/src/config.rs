@@ -297,8 +297,9 @@ impl Config {
     /// growing; a thread's first ring is always granted), and values too
     /// large for a record's inline bytes the other half: when it is used up,
     /// such an event waits (`Overflow::Block`) or is dropped
-    /// (`Overflow::Drop`). One event's values are cut to fit that half: a
-    /// string value that would pass it ends with `…<N bytes cut>`.
+    /// (`Overflow::Drop`). One event's values are cut to fit that half, and
+    /// so is its error's text: a string that would pass it ends with
+    /// `…<N bytes cut>`.
     #[must_use]
     pub fn byte_budget(mut self, bytes: usize) -> Config {
         self.byte_budget = bytes;

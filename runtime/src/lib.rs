@@ -115,7 +115,8 @@
 //! - **Memory.** Queued events take at most [`Config::byte_budget`] (64 MiB
 //!   by default), whatever the values or the number of threads; a thread
 //!   that logs holds at least an 8 KiB ring, given back when it exits. One
-//!   event's values are cut at half the budget, with a marker.
+//!   event's values (and its error's text) are cut at half the budget,
+//!   with a marker.
 //! - **Never silent.** A write that fails is retried until it works; the
 //!   failure and the recovery are reported on stderr, what was dropped
 //!   meanwhile in a WARNING line. A closed pipe (`EPIPE`) ends output

@@ -156,6 +156,9 @@ pub(crate) fn set_max_values(bytes: usize) {
     MAX_VALUES.store(bytes.min(u32::MAX as usize), Ordering::Relaxed);
 }
 
+/// Bytes kept free for [`cut_marker`]'s output.
+const MARKER_ROOM: usize = 32;
+
 /// The marker that ends a cut string value.
 pub(crate) fn cut_marker(cut: usize) -> String {
     format!("…<{cut} bytes cut>")
@@ -337,7 +340,7 @@ impl RecordBuilder {
             self.data.extend_from_slice(s.as_bytes());
             return;
         }
-        let keep = floor_char_boundary(s, room.saturating_sub(32));
+        let keep = floor_char_boundary(s, room.saturating_sub(MARKER_ROOM));
         let marker = cut_marker(s.len() - keep);
         let len = (keep + marker.len()) as u32;
         self.tagged(tag::STR, &len.to_ne_bytes());
@@ -368,30 +371,23 @@ impl RecordBuilder {
         self.write_str_value(|w| write!(w, "{v:?}"));
     }
 
-    fn write_str_value(&mut self, f: impl FnOnce(&mut StrWriter<'_>) -> fmt::Result) {
+    fn write_str_value(&mut self, f: impl FnOnce(&mut Capped<'_, Data>) -> fmt::Result) {
         let start = self.data.len();
         self.data.push(tag::STR);
         self.data.extend_from_slice(&[0; 4]);
         let body = self.data.len();
-        let mut w = StrWriter {
-            data: &mut self.data,
-            limit: MAX_VALUES.load(Ordering::Relaxed),
-            cut: 0,
-        };
+        let mut w = Capped::new(&mut self.data);
         let placeholder = match guarded(|| f(&mut w).is_ok()) {
             Ok(true) => None,
             Ok(false) => Some(FAILED),
             Err(placeholder) => Some(placeholder),
         };
-        let cut = w.cut;
         if let Some(placeholder) = placeholder {
             self.data.truncate(start);
             self.push_str(placeholder);
             return;
         }
-        if cut > 0 {
-            self.data.extend_from_slice(cut_marker(cut).as_bytes());
-        }
+        w.finish();
         // Within `MAX_VALUES`, which is below 4 GiB.
         let len = (self.data.len() - body) as u32;
         self.data.bytes_mut()[start + 1..body].copy_from_slice(&len.to_ne_bytes());
@@ -409,27 +405,71 @@ fn floor_char_boundary(s: &str, len: usize) -> usize {
     len
 }
 
-/// Where `Display`/`Debug` output goes: the record's bytes, up to the
-/// limit on an event's values; what passes it is counted, not kept.
-struct StrWriter<'a> {
-    data: &'a mut Data,
+/// A buffer that [`Capped`] appends to.
+pub(crate) trait Bytes {
+    fn len(&self) -> usize;
+    fn extend(&mut self, bytes: &[u8]);
+}
+
+impl Bytes for Data {
+    fn len(&self) -> usize {
+        <[u8]>::len(self)
+    }
+    fn extend(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+impl<const N: usize> Bytes for smallvec::SmallVec<[u8; N]> {
+    fn len(&self) -> usize {
+        smallvec::SmallVec::len(self)
+    }
+    fn extend(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+/// Where user code's `Display`/`Debug` output goes (a value, an error's
+/// message): the buffer, up to the limit on an event's values (whole
+/// characters only); what passes it is counted, not kept, and
+/// [`Capped::finish`] appends the marker that says so.
+pub(crate) struct Capped<'a, B: Bytes> {
+    out: &'a mut B,
     limit: usize,
     cut: usize,
 }
 
-impl fmt::Write for StrWriter<'_> {
+impl<'a, B: Bytes> Capped<'a, B> {
+    pub(crate) fn new(out: &'a mut B) -> Capped<'a, B> {
+        Capped {
+            out,
+            limit: MAX_VALUES.load(Ordering::Relaxed),
+            cut: 0,
+        }
+    }
+
+    /// Appends the marker if anything was cut.
+    pub(crate) fn finish(self) {
+        if self.cut > 0 {
+            self.out.extend(cut_marker(self.cut).as_bytes());
+        }
+    }
+}
+
+impl<B: Bytes> fmt::Write for Capped<'_, B> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        if self.cut == 0 && self.data.len() + s.len() <= self.limit {
-            self.data.extend_from_slice(s.as_bytes());
+        // Room is kept for the marker.
+        let room = self.limit.saturating_sub(self.out.len() + MARKER_ROOM);
+        if self.cut == 0 && s.len() <= room {
+            self.out.extend(s.as_bytes());
             return Ok(());
         }
-        let room = self.limit.saturating_sub(self.data.len() + 32);
         let keep = if self.cut == 0 {
             floor_char_boundary(s, room)
         } else {
             0
         };
-        self.data.extend_from_slice(&s.as_bytes()[..keep]);
+        self.out.extend(&s.as_bytes()[..keep]);
         self.cut += s.len() - keep;
         Ok(())
     }

@@ -225,12 +225,18 @@ mod memory {
 
     #[test]
     fn values_past_half_the_budget_are_cut_with_a_marker() {
-        // A 1 MiB budget: one event's values may take 512 KiB.
+        // A 1 MiB budget: one event's values may take 512 KiB, and so may
+        // its error's text.
         let lines = run_ok(&["cut"]);
         let events: Vec<Value> = lines.iter().map(|l| json(l)).collect();
-        assert_eq!(events.len(), 3);
-        for e in &events[..2] {
-            let v = e["value"].as_str().unwrap();
+        assert_eq!(events.len(), 4);
+        let values = [
+            &events[0]["value"],
+            &events[1]["value"],
+            &events[2]["exc_info"]["message"],
+        ];
+        for (e, v) in events.iter().zip(values) {
+            let v = v.as_str().unwrap();
             assert!(v.len() <= 512 * 1024, "{} bytes", v.len());
             let (kept, marker) = v.rsplit_once('…').unwrap();
             let cut: usize = marker
@@ -245,7 +251,7 @@ mod memory {
                 e["message"]
             );
         }
-        assert_eq!(events[2]["message"], "after");
+        assert_eq!(events[3]["message"], "after");
     }
 
     #[test]

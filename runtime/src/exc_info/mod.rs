@@ -33,7 +33,7 @@ pub use ladder::{
 
 use self::backtrace::intern;
 use crate::callsite::bare_function_name;
-use crate::record::{RecordBuilder, guarded};
+use crate::record::{Capped, RecordBuilder, guarded};
 use smallvec::SmallVec;
 use std::any::Any;
 use std::error::Error;
@@ -200,9 +200,12 @@ impl ExcInfo {
     fn push_message(&mut self, write: impl FnOnce(&mut dyn fmt::Write) -> fmt::Result) {
         let start = self.text.len();
         let text = &mut self.text;
-        if let Err(placeholder) = guarded(|| write(&mut TextWriter(text))) {
+        let mut w = Capped::new(text);
+        if let Err(placeholder) = guarded(|| write(&mut w)) {
             self.text.truncate(start);
             self.text.extend_from_slice(placeholder.as_bytes());
+        } else {
+            w.finish();
         }
         let end = u32::try_from(self.text.len()).unwrap_or(u32::MAX);
         self.ends.push(end);
@@ -224,15 +227,6 @@ impl ExcInfo {
 
 /// Bytes of chain text an [`ExcInfo`] holds without a second allocation.
 const TEXT_INLINE: usize = 128;
-
-struct TextWriter<'a>(&'a mut SmallVec<[u8; TEXT_INLINE]>);
-
-impl fmt::Write for TextWriter<'_> {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        self.0.extend_from_slice(s.as_bytes());
-        Ok(())
-    }
-}
 
 /// Records an error with its chain (the common, non-generic core of every
 /// `exc_info` form).

@@ -191,8 +191,8 @@ fn big_values(mode: &str, n: u64) {
     eprintln!("before_kib={before} peak_kib={}", status_kib("VmHWM:"));
 }
 
-/// Values larger than an event may hold (half of a 1 MiB budget): a string
-/// and a `Display`, each of 2 MiB.
+/// Values larger than an event may hold (half of a 1 MiB budget): a string,
+/// a `Display` and an error's message, each of 2 MiB.
 fn cut() {
     struct Big;
     impl std::fmt::Display for Big {
@@ -203,10 +203,19 @@ fn cut() {
             Ok(())
         }
     }
+    #[derive(Debug)]
+    struct BigError;
+    impl std::fmt::Display for BigError {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            Big.fmt(f)
+        }
+    }
+    impl std::error::Error for BigError {}
     let _guard = json().byte_budget(1 << 20).install().expect("install");
     let s = "s".repeat(2 << 20);
     info!("string", value = s.as_str());
     info!("display", value = %Big);
+    log_error!(BigError, "error");
     info!("after");
 }
 
