@@ -125,6 +125,18 @@ impl From<FormatterError> for InitError {
     }
 }
 
+/// `Config`'s plain setters: `name(field: Type);` sets `self.field`.
+macro_rules! setters {
+    ($($(#[$doc:meta])* $name:ident($field:ident: $t:ty);)*) => {$(
+        $(#[$doc])*
+        #[must_use]
+        pub fn $name(mut self, $field: $t) -> Config {
+            self.$field = $field;
+            self
+        }
+    )*};
+}
+
 /// Builder for the logger.
 ///
 /// ```no_run
@@ -239,21 +251,51 @@ impl Config {
         self
     }
 
-    /// Configures the JSON formatter, used when the format is JSON. It does
-    /// not choose the format: configure both formatters and let
-    /// `PULSELOG_FORMAT` or the terminal check decide.
-    #[must_use]
-    pub fn json(mut self, json: JsonFormat) -> Config {
-        self.json = json;
-        self
-    }
-
-    /// Configures the text formatter, used when the format is text (see
-    /// [`Config::json`]).
-    #[must_use]
-    pub fn text(mut self, text: TextFormat) -> Config {
-        self.text = text;
-        self
+    setters! {
+        /// Configures the JSON formatter, used when the format is JSON. It does
+        /// not choose the format: configure both formatters and let
+        /// `PULSELOG_FORMAT` or the terminal check decide.
+        json(json: JsonFormat);
+        /// Configures the text formatter, used when the format is text (see
+        /// [`Config::json`]).
+        text(text: TextFormat);
+        /// What to do when the queue is full.
+        overflow(overflow: Overflow);
+        /// Queue capacity in events, per thread that logs: each thread's ring
+        /// starts at 64 events (or this many, if fewer) on its first event and
+        /// doubles each time it fills, up to this many, while the byte budget
+        /// allows (128 bytes per event; the default, [`DEFAULT_CAPACITY`], is
+        /// 4 Ki events). A ring keeps its size while its thread lives, and is
+        /// freed once the thread has exited and its events are written. At least
+        /// 1, and one ring of it must fit in half the byte budget;
+        /// [`Config::install`] says so otherwise.
+        capacity(capacity: usize);
+        /// The most memory queued events may take, in bytes (default
+        /// [`DEFAULT_BYTE_BUDGET`], 64 MiB; at least 1 MiB). The rings of all
+        /// threads together take at most half of it (beyond that a ring stops
+        /// growing; a thread's first ring is always granted), and values too
+        /// large for a record's inline bytes the other half: when it is used up,
+        /// such an event waits (`Overflow::Block`) or is dropped
+        /// (`Overflow::Drop`). One event's values are cut to fit that half, and
+        /// so is its error's text: a string that would pass it ends with
+        /// `…<N bytes cut>`.
+        byte_budget(byte_budget: usize);
+        /// How long `Overflow::Block` waits, when the writer makes no progress
+        /// at all, before it drops (see [`Overflow::Block`]); also how long
+        /// `flush` and shutdown wait for a stuck output.
+        block_timeout(block_timeout: Duration);
+        /// How long the writer leaves an event queued before it writes it
+        /// (default 100 µs, at most 1 s): lines come out in timestamp order
+        /// across threads, unless a thread stalls between taking an event's
+        /// timestamp and queueing it for longer than this. Each thread's (and
+        /// each task's) own order holds whatever the value. `flush`, shutdown
+        /// and exit do not wait for it.
+        ordering_grace(grace: Duration);
+        /// Whether [`Config::install`] installs the panic hook (default yes). The
+        /// hook logs a panic at CRITICAL — message, location, backtrace and the
+        /// request context of the panicking flow — waits until the line is
+        /// written, then runs the hook installed before it.
+        panic_hook(panic_hook: bool);
     }
 
     /// One level for every module.
@@ -267,63 +309,6 @@ impl Config {
     #[must_use]
     pub fn filter(mut self, directives: &str) -> Config {
         self.filter = Filter::parse(directives).map_err(InitError::from);
-        self
-    }
-
-    /// What to do when the queue is full.
-    #[must_use]
-    pub fn overflow(mut self, overflow: Overflow) -> Config {
-        self.overflow = overflow;
-        self
-    }
-
-    /// Queue capacity in events, per thread that logs: each thread's ring
-    /// starts at 64 events (or this many, if fewer) on its first event and
-    /// doubles each time it fills, up to this many, while the byte budget
-    /// allows (128 bytes per event; the default, [`DEFAULT_CAPACITY`], is
-    /// 4 Ki events). A ring keeps its size while its thread lives, and is
-    /// freed once the thread has exited and its events are written. At least
-    /// 1, and one ring of it must fit in half the byte budget;
-    /// [`Config::install`] says so otherwise.
-    #[must_use]
-    pub fn capacity(mut self, events: usize) -> Config {
-        self.capacity = events;
-        self
-    }
-
-    /// The most memory queued events may take, in bytes (default
-    /// [`DEFAULT_BYTE_BUDGET`], 64 MiB; at least 1 MiB). The rings of all
-    /// threads together take at most half of it (beyond that a ring stops
-    /// growing; a thread's first ring is always granted), and values too
-    /// large for a record's inline bytes the other half: when it is used up,
-    /// such an event waits (`Overflow::Block`) or is dropped
-    /// (`Overflow::Drop`). One event's values are cut to fit that half, and
-    /// so is its error's text: a string that would pass it ends with
-    /// `…<N bytes cut>`.
-    #[must_use]
-    pub fn byte_budget(mut self, bytes: usize) -> Config {
-        self.byte_budget = bytes;
-        self
-    }
-
-    /// How long `Overflow::Block` waits, when the writer makes no progress
-    /// at all, before it drops (see [`Overflow::Block`]); also how long
-    /// `flush` and shutdown wait for a stuck output.
-    #[must_use]
-    pub fn block_timeout(mut self, timeout: Duration) -> Config {
-        self.block_timeout = timeout;
-        self
-    }
-
-    /// How long the writer leaves an event queued before it writes it
-    /// (default 100 µs, at most 1 s): lines come out in timestamp order
-    /// across threads, unless a thread stalls between taking an event's
-    /// timestamp and queueing it for longer than this. Each thread's (and
-    /// each task's) own order holds whatever the value. `flush`, shutdown
-    /// and exit do not wait for it.
-    #[must_use]
-    pub fn ordering_grace(mut self, grace: Duration) -> Config {
-        self.grace = grace;
         self
     }
 
@@ -369,16 +354,6 @@ impl Config {
     #[must_use]
     pub fn writer(mut self, w: impl Write + Send + 'static) -> Config {
         self.sink = Some(Box::new(w));
-        self
-    }
-
-    /// Whether [`Config::install`] installs the panic hook (default yes). The
-    /// hook logs a panic at CRITICAL — message, location, backtrace and the
-    /// request context of the panicking flow — waits until the line is
-    /// written, then runs the hook installed before it.
-    #[must_use]
-    pub fn panic_hook(mut self, on: bool) -> Config {
-        self.panic_hook = on;
         self
     }
 
