@@ -237,6 +237,9 @@ impl Output {
                 Ok(0) => self.failed(&io::Error::from(io::ErrorKind::WriteZero), &mut backoff),
                 Ok(n) => {
                     at += n;
+                    // Progress even mid-line: a slow output that takes a
+                    // long line bit by bit is not a stuck one.
+                    q.made_progress();
                     let mut written = 0;
                     while let Some(e) = self.ends.get(line).filter(|e| e.at <= at) {
                         written += u64::from(e.event);
@@ -247,7 +250,6 @@ impl Output {
                     backoff = Duration::from_millis(1);
                     if let Some(err) = self.failing.take() {
                         self.recovered = Some(err);
-                        q.made_progress();
                     }
                 }
                 Err(Failure::Io(e)) => match e.kind() {
