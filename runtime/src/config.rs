@@ -163,6 +163,10 @@ pub struct Config {
     grace: Duration,
     sink: Option<Box<dyn Write + Send>>,
     panic_hook: bool,
+    #[cfg(feature = "log")]
+    log_bridge: bool,
+    #[cfg(feature = "tracing")]
+    tracing_subscriber: bool,
 }
 
 impl fmt::Debug for Config {
@@ -220,6 +224,10 @@ impl Config {
             grace: Duration::from_micros(100),
             sink: None,
             panic_hook: true,
+            #[cfg(feature = "log")]
+            log_bridge: true,
+            #[cfg(feature = "tracing")]
+            tracing_subscriber: true,
         }
     }
 
@@ -296,6 +304,17 @@ impl Config {
         /// request context of the panicking flow — waits until the line is
         /// written, then runs the hook installed before it.
         panic_hook(panic_hook: bool);
+        /// Whether [`Config::install`] makes pulselog the `log` facade's
+        /// logger (default yes; feature `log`). When another logger is set
+        /// already, install says so on stderr and leaves it.
+        #[cfg(feature = "log")]
+        log_bridge(log_bridge: bool);
+        /// Whether [`Config::install`] makes pulselog the global `tracing`
+        /// subscriber when none is set (default yes; feature `tracing`).
+        /// Turn it off to compose [`crate::tracing::layer`] into a
+        /// subscriber of your own.
+        #[cfg(feature = "tracing")]
+        tracing_subscriber(tracing_subscriber: bool);
     }
 
     /// One level for every module.
@@ -396,6 +415,14 @@ impl Config {
         )?;
         if self.panic_hook {
             crate::panic::install_hook();
+        }
+        #[cfg(feature = "log")]
+        if self.log_bridge {
+            crate::log_bridge::install();
+        }
+        #[cfg(feature = "tracing")]
+        if self.tracing_subscriber {
+            crate::tracing::install();
         }
         Ok(Guard { active: true })
     }

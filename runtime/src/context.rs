@@ -192,6 +192,25 @@ impl Context {
         })))
     }
 
+    /// Whether both are the same context (not merely equal ones).
+    #[cfg(feature = "tracing")]
+    pub(crate) fn same_as(&self, other: &Context) -> bool {
+        match (&self.0, &other.0) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        }
+    }
+
+    /// Makes `ctx` the current context without a guard, returning the one
+    /// it replaces (`None` while the thread's storage is torn down). For a
+    /// caller that enters and leaves in separate calls, such as a `tracing`
+    /// span's enter and exit.
+    #[cfg(feature = "tracing")]
+    pub(crate) fn swap_current(ctx: Context) -> Option<Context> {
+        CURRENT.try_with(|c| c.replace(ctx)).ok()
+    }
+
     pub(crate) fn with_capture(&self, buffer: crate::capture::CaptureBuffer) -> Context {
         Context(Some(Arc::new(Frame {
             request_id: None,

@@ -153,6 +153,7 @@
 //! | formats | `format` | a record in, bytes out, nothing else |
 //! | pipeline | `queue`, `writer`, `logger` | the per-thread queues, the writer thread, submitting a record |
 //! | testing | `testing` | the public capture API |
+//! | integrations | `log_bridge`, `tracing`, `tower` | records from the `log` facade and `tracing`, request ids at the HTTP edge (each behind its feature) |
 //! | install | `config`, `panic`, the crate root | configuration, the panic hook, `init` |
 //!
 //! Inside the event model the types force one circle: a record holds values,
@@ -172,12 +173,16 @@ mod exc_info;
 mod filter;
 pub mod format;
 mod level;
+#[cfg(feature = "log")]
+mod log_bridge;
 mod logged;
 mod logger;
 mod panic;
 mod queue;
 mod record;
 pub mod testing;
+#[cfg(feature = "tracing")]
+pub mod tracing;
 mod value;
 mod writer;
 
@@ -312,10 +317,35 @@ pub use crate::value::{Encode, Value};
 pub use pulselog_macros::logged;
 
 /// Flushes every event logged so far, then exits the process with `code`
-/// (`std::process::exit` runs no destructors, so a guard would not flush).
+/// (`std::process::exit` runs no destructors, so a guard would not flush;
+/// on Unix an exit handler flushes too, but this also works elsewhere).
 pub fn exit(code: i32) -> ! {
     logger::finish();
     std::process::exit(code)
+}
+
+/// Replaces the filter directives while the program runs: every call site,
+/// bridged `log` and `tracing` records included, follows the new ones from
+/// its next event. Directives are those of `PULSELOG_LEVEL`
+/// (`debug,hyper=warn`); an invalid string changes nothing and says why.
+///
+/// ```
+/// pulselog::set_filter("info,my_app::db=debug").unwrap();
+/// assert!(pulselog::set_filter("info,db=loud").is_err());
+/// ```
+///
+/// Before a logger is installed, call sites have nothing to write to: a
+/// log call evaluates nothing and writes nothing (unless a
+/// [`testing::capture`] runs). This function then only chooses which call
+/// sites build their events; [`init`] and [`Config::install`] install the
+/// filter of their configuration over it.
+///
+/// # Errors
+///
+/// When the directives do not parse; the filter in force stays.
+pub fn set_filter(directives: &str) -> Result<(), FilterError> {
+    callsite::set_filter(Some(Filter::parse(directives)?));
+    Ok(())
 }
 
 /// The macros, [`Level`] and the context adapter traits.

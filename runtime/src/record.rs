@@ -274,6 +274,12 @@ impl RecordBuilder {
         self.exc = Some(exc);
     }
 
+    /// Appends values encoded before (whole values: the invariant holds).
+    #[cfg(feature = "tracing")]
+    pub(crate) fn push_data(&mut self, data: &Data) {
+        self.data.extend_from_slice(data);
+    }
+
     /// The encoded values, for a context frame or a static field.
     pub(crate) fn into_data(self) -> Data {
         self.data

@@ -16,6 +16,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("formats", &["format"]),
     ("pipeline", &["queue", "writer", "logger"]),
     ("testing", &["testing"]),
+    ("integrations", &["log_bridge", "tracing", "tower"]),
     ("install", &["config", "panic", "lib"]),
 ];
 

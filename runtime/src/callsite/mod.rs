@@ -11,11 +11,17 @@
 //! sees every level). The logger installs a filter here; call sites, the
 //! capture routing and the pipeline ask here.
 
+#[cfg(any(feature = "log", feature = "tracing"))]
+mod interned;
+
+#[cfg(any(feature = "log", feature = "tracing"))]
+pub(crate) use interned::{SiteKey, intern};
+
 use crate::filter::{Filter, OFF};
 use crate::level::Level;
 use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicUsize, Ordering};
-use std::sync::{PoisonError, RwLock};
+use std::sync::{Mutex, PoisonError, RwLock};
 
 /// One piece of a message template, resolved at compile time.
 #[derive(Debug)]
@@ -204,11 +210,43 @@ impl Callsite {
     }
 }
 
-/// Installs (or, with `None`, removes) the filter every call site asks.
+/// Installs (or, with `None`, removes) the filter every call site asks,
+/// then tells those that keep their own copy of its verdicts (the bridges:
+/// the `log` facade's maximum level, `tracing`'s interest cache).
 pub(crate) fn set_filter(filter: Option<Filter>) {
-    let mut slot = FILTER.write().unwrap_or_else(PoisonError::into_inner);
-    *slot = filter;
-    reset_all();
+    {
+        let mut slot = FILTER.write().unwrap_or_else(PoisonError::into_inner);
+        *slot = filter;
+        reset_all();
+    }
+    let listeners = LISTENERS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone();
+    for listener in listeners {
+        listener();
+    }
+}
+
+/// Called after every filter change.
+#[cfg_attr(not(any(feature = "log", feature = "tracing")), allow(dead_code))]
+static LISTENERS: Mutex<Vec<fn()>> = Mutex::new(Vec::new());
+
+/// Calls `f` after every later filter change.
+#[cfg(any(feature = "log", feature = "tracing"))]
+pub(crate) fn on_filter_change(f: fn()) {
+    let mut listeners = LISTENERS.lock().unwrap_or_else(PoisonError::into_inner);
+    if !listeners.contains(&f) {
+        listeners.push(f);
+    }
+}
+
+/// The most verbose level the installed filter enables anywhere (`None`:
+/// nothing, or no filter).
+#[cfg(any(feature = "log", feature = "tracing"))]
+pub(crate) fn max_verbosity() -> Option<Level> {
+    let filter = FILTER.read().unwrap_or_else(PoisonError::into_inner);
+    filter.as_ref().and_then(Filter::max_verbosity)
 }
 
 /// Whether the installed filter lets an event from `target` at `level`

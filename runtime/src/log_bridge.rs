@@ -1,0 +1,123 @@
+//! The `log` facade's logger (feature `log`): records from crates that log
+//! through `log` (hyper, reqwest, rustls, …) come out through pulselog.
+//!
+//! A record keeps its own target (as the logger name), file and line, its
+//! level (`Warn` is WARNING), its message, and its key-values as typed
+//! fields; it carries the current request context, like any event. It
+//! passes the same filter as pulselog's own events, and the facade's
+//! maximum level follows the filter, so a `log::debug!` that no directive
+//! enables costs the facade's one comparison.
+
+use crate::callsite::{SiteKey, intern, max_verbosity, on_filter_change};
+use crate::level::Level;
+use crate::record::RecordBuilder;
+use ::log::kv::{self, VisitSource};
+use smallvec::SmallVec;
+
+/// The logger the facade calls.
+struct Bridge;
+
+static BRIDGE: Bridge = Bridge;
+
+fn level(level: ::log::Level) -> Level {
+    match level {
+        ::log::Level::Error => Level::Error,
+        ::log::Level::Warn => Level::Warning,
+        ::log::Level::Info => Level::Info,
+        ::log::Level::Debug => Level::Debug,
+        ::log::Level::Trace => Level::Trace,
+    }
+}
+
+/// A record's key-values, in order; a key given twice keeps its last
+/// value (a line never has a duplicate key).
+#[derive(Default)]
+struct Pairs<'kvs>(SmallVec<[(kv::Key<'kvs>, kv::Value<'kvs>); 8]>);
+
+impl<'kvs> VisitSource<'kvs> for Pairs<'kvs> {
+    fn visit_pair(&mut self, key: kv::Key<'kvs>, value: kv::Value<'kvs>) -> Result<(), kv::Error> {
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some(pair) => pair.1 = value,
+            None => self.0.push((key, value)),
+        }
+        Ok(())
+    }
+}
+
+/// Encodes a value by its type: numbers and booleans stay what they are.
+fn encode(rec: &mut RecordBuilder, value: &kv::Value<'_>) {
+    if let Some(b) = value.to_bool() {
+        rec.push_bool(b);
+    } else if let Some(n) = value.to_i64() {
+        rec.push_i64(n);
+    } else if let Some(n) = value.to_u64() {
+        rec.push_u64(n);
+    } else if let Some(n) = value.to_f64() {
+        rec.push_f64(n);
+    } else if let Some(s) = value.to_borrowed_str() {
+        rec.push_str(s);
+    } else {
+        rec.display(value);
+    }
+}
+
+impl ::log::Log for Bridge {
+    fn enabled(&self, metadata: &::log::Metadata<'_>) -> bool {
+        crate::callsite::filter_allows(metadata.target(), level(metadata.level()))
+    }
+
+    fn log(&self, record: &::log::Record<'_>) {
+        let level = level(record.level());
+        let mut pairs = Pairs::default();
+        let _ = record.key_values().visit(&mut pairs);
+        let names: SmallVec<[&str; 8]> = pairs.0.iter().map(|(k, _)| k.as_str()).collect();
+        let site = intern(
+            &SiteKey {
+                target: record.target(),
+                file: record.file(),
+                line: record.line(),
+                fields: &names,
+            },
+            level,
+        );
+        if !site.enabled(level) {
+            return;
+        }
+        let mut rec = RecordBuilder::new(site, level);
+        rec.formatted(*record.args());
+        for (_, value) in &pairs.0 {
+            encode(&mut rec, value);
+        }
+        rec.submit();
+    }
+
+    fn flush(&self) {
+        crate::logger::flush();
+    }
+}
+
+/// The facade's maximum level, from the filter in force.
+fn follow_filter() {
+    ::log::set_max_level(match max_verbosity() {
+        None => ::log::LevelFilter::Off,
+        Some(Level::Trace) => ::log::LevelFilter::Trace,
+        Some(Level::Debug) => ::log::LevelFilter::Debug,
+        Some(Level::Info) => ::log::LevelFilter::Info,
+        Some(Level::Warning) => ::log::LevelFilter::Warn,
+        Some(Level::Error | Level::Critical) => ::log::LevelFilter::Error,
+    });
+}
+
+/// Makes pulselog the facade's logger. Another logger set before stays,
+/// and stderr says that `log` records do not reach pulselog.
+pub(crate) fn install() {
+    match ::log::set_logger(&BRIDGE) {
+        Ok(()) => {
+            follow_filter();
+            on_filter_change(follow_filter);
+        }
+        Err(_) => crate::writer::say(format_args!(
+            "another `log` logger is installed: records from the `log` facade do not reach pulselog"
+        )),
+    }
+}
