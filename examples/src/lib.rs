@@ -1,1 +1,5 @@
-//! Runnable examples for pulselog: `cargo run --example observability_matrix`.
+//! Runnable examples for pulselog: `cargo run --example observability_matrix`
+//! (the main demo) and `cargo run --example axum_service` (an HTTP service,
+//! [`service`]).
+
+pub mod service;

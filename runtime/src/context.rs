@@ -138,6 +138,43 @@ impl Context {
         None
     }
 
+    /// The headers that carry this context's request id to a service it
+    /// calls: `x-request-id` with the id, and, when the context came from a
+    /// W3C `traceparent`, a `traceparent` with the same trace id and a new
+    /// span id, so that the next service continues the trace. Empty outside
+    /// a request scope.
+    ///
+    /// ```
+    /// use pulselog::Context;
+    /// use pulselog::context::RequestId;
+    ///
+    /// let tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    /// let ctx = Context::current().with_id(RequestId::from_traceparent(tp).unwrap());
+    /// let headers: Vec<(&str, String)> = ctx.outgoing_headers().collect();
+    /// assert_eq!(headers[0], ("x-request-id", "0af7651916cd43dd8448eb211c80319c".to_owned()));
+    /// assert_eq!(headers[1].0, "traceparent");
+    /// assert!(headers[1].1.starts_with("00-0af7651916cd43dd8448eb211c80319c-"));
+    /// assert!(!headers[1].1.contains("b7ad6b7169203331"), "a span id of its own");
+    /// ```
+    ///
+    /// With reqwest (or any client that takes header pairs):
+    ///
+    /// ```ignore
+    /// let mut call = client.get("http://inventory.internal/stock/7");
+    /// for (name, value) in pulselog::Context::current().outgoing_headers() {
+    ///     call = call.header(name, value);
+    /// }
+    /// let stock = call.send().await?;
+    /// ```
+    pub fn outgoing_headers(&self) -> impl Iterator<Item = (&'static str, String)> + use<> {
+        let id = self.id();
+        let x_request_id = id.map(|id| ("x-request-id", id.as_str().to_owned()));
+        let traceparent = id
+            .and_then(RequestId::trace_parent)
+            .map(|tp| ("traceparent", tp.next_hop().to_string()));
+        x_request_id.into_iter().chain(traceparent)
+    }
+
     /// A child context whose request id is `id`'s text (the parent's id is
     /// hidden, not changed). To keep the trace ids of a parsed
     /// `traceparent`, pass the [`RequestId`] to [`Context::with_id`].

@@ -160,6 +160,7 @@
 //! a context and an error, each of which is encoded through the record
 //! builder, and a capture (a kind of context) holds records.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 #![warn(unreachable_pub)]
 #![deny(unsafe_op_in_unsafe_fn)]
@@ -181,7 +182,11 @@ mod panic;
 mod queue;
 mod record;
 pub mod testing;
+#[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
+pub mod tower;
 #[cfg(feature = "tracing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tracing")))]
 pub mod tracing;
 mod value;
 mod writer;

@@ -269,6 +269,20 @@ impl TraceParent {
     }
 }
 
+impl TraceParent {
+    /// The `traceparent` of a call this service makes on behalf of the
+    /// request: the same trace and flags, a new span id (the next service's
+    /// parent), so that it continues the trace.
+    #[must_use]
+    pub fn next_hop(&self) -> TraceParent {
+        let mut span_id = [0; 8];
+        while span_id == [0; 8] {
+            span_id.copy_from_slice(&uuid::Uuid::new_v4().as_bytes()[..8]);
+        }
+        TraceParent { span_id, ..*self }
+    }
+}
+
 impl fmt::Display for TraceParent {
     /// The version-00 header value.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
