@@ -40,6 +40,16 @@ pub const CONTENDERS: &[Contender] = &[
         workloads: LOGGER_WORKLOADS,
     },
     Contender {
+        name: "pulselog-via-log",
+        setup: "log::info! through pulselog's log bridge, JSON",
+        workloads: LOGGER_WORKLOADS,
+    },
+    Contender {
+        name: "pulselog-via-tracing",
+        setup: "tracing::info! through pulselog's tracing bridge, JSON",
+        workloads: LOGGER_WORKLOADS,
+    },
+    Contender {
         name: "tracing",
         setup: "fmt JSON + tracing-appender non_blocking, lossy(false)",
         workloads: LOGGER_WORKLOADS,
@@ -132,7 +142,8 @@ pub fn run_job(job: &Job<'_>) -> BTreeMap<&'static str, f64> {
     use contenders::{
         baseline::Baseline, env_logger::EnvLogger, fastrace::Fastrace, ftlog::Ftlog,
         logforth::Logforth, pulselog::Logged, pulselog::Pulselog, pulselog::RequestScope,
-        slog::Slog, spdlog::Spdlog, tracing::Instrument, tracing::RequestSpan, tracing::Tracing,
+        pulselog::ViaLog, pulselog::ViaTracing, slog::Slog, spdlog::Spdlog, tracing::Instrument,
+        tracing::RequestSpan, tracing::Tracing,
     };
     fn logger<L: workload::Logger>(job: &Job<'_>) -> BTreeMap<&'static str, f64> {
         let clock = Clock::calibrate(Duration::from_millis(50));
@@ -160,6 +171,8 @@ pub fn run_job(job: &Job<'_>) -> BTreeMap<&'static str, f64> {
     }
     match job.contender {
         "pulselog" => logger::<Pulselog>(job),
+        "pulselog-via-log" => logger::<ViaLog>(job),
+        "pulselog-via-tracing" => logger::<ViaTracing>(job),
         "tracing" => logger::<Tracing>(job),
         "slog" => logger::<Slog>(job),
         "env_logger" => logger::<EnvLogger>(job),

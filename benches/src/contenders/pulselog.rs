@@ -25,6 +25,48 @@ impl Logger for Pulselog {
     }
 }
 
+/// pulselog as the `log` facade's logger: the common record through
+/// `log::info!`, as a crate that logs through `log` writes it.
+#[derive(Debug)]
+pub struct ViaLog;
+
+impl Logger for ViaLog {
+    fn install(out: &Path, capacity: usize) -> Box<dyn FnOnce()> {
+        install(out, capacity)
+    }
+
+    #[inline]
+    fn event(i: u64) {
+        super::log_facade_event(i);
+    }
+
+    #[inline]
+    fn disabled(i: u64) {
+        super::log_facade_disabled(i);
+    }
+}
+
+/// pulselog as the `tracing` subscriber: the common record through
+/// `tracing::info!`, as a crate instrumented with `tracing` writes it.
+#[derive(Debug)]
+pub struct ViaTracing;
+
+impl Logger for ViaTracing {
+    fn install(out: &Path, capacity: usize) -> Box<dyn FnOnce()> {
+        install(out, capacity)
+    }
+
+    #[inline]
+    fn event(i: u64) {
+        tracing::info!(user_id = 99, gateway = "stripe", "request {i} failed");
+    }
+
+    #[inline]
+    fn disabled(i: u64) {
+        tracing::debug!(user_id = 99, gateway = "stripe", "request {i} failed");
+    }
+}
+
 fn install(out: &Path, capacity: usize) -> Box<dyn FnOnce()> {
     let guard = Config::new()
         .format(Format::Json)
