@@ -83,6 +83,19 @@
 //! backtrace and the request context of the flow that panicked; it waits
 //! until the line is written, then runs the previously installed hook.
 //!
+//! ## Features
+//!
+//! - `log`: records from the `log` facade come through pulselog (installed
+//!   by [`init`]);
+//! - `tracing`: events from `tracing`, with their spans' fields (the
+//!   `pulselog::tracing` module);
+//! - `tower`: request ids at the HTTP edge (the `pulselog::tower` module);
+//! - `tokio`: `pulselog::spawn`, which carries the request context into
+//!   the task.
+//!
+//! Bridged records pass the same filter directives as pulselog's own
+//! events; [`set_filter`] changes them while the program runs.
+//!
 //! ## Configuration
 //!
 //! - `PULSELOG_FORMAT`: `json` or `text`; default text when stdout is a
