@@ -29,11 +29,31 @@ pub(crate) struct SiteKey<'a> {
     pub(crate) fields: &'a [&'a str],
 }
 
+/// A dependency's source path as `file!()` gives it, absolute into cargo's
+/// registry (`/home/u/.cargo/registry/src/index.crates.io-…/tower-http-0.6.11/src/trace/on_request.rs`),
+/// shortened to the crate's own (`tower-http-0.6.11/src/trace/on_request.rs`).
+fn short_file(file: &str) -> &str {
+    const REGISTRY: &str = "/registry/src/";
+    match file.find(REGISTRY) {
+        Some(at) => {
+            let index_and_rest = &file[at + REGISTRY.len()..];
+            index_and_rest
+                .split_once('/')
+                .map_or(file, |(_, crate_path)| crate_path)
+        }
+        None => file,
+    }
+}
+
 impl SiteKey<'_> {
+    fn file(&self) -> &str {
+        self.file.map_or("", short_file)
+    }
+
     fn matches(&self, meta: &Metadata) -> bool {
         meta.line == self.line.unwrap_or(0)
             && meta.target == self.target
-            && meta.file == self.file.unwrap_or("")
+            && meta.file == self.file()
             && meta.fields == self.fields
     }
 
@@ -62,7 +82,7 @@ impl SiteKey<'_> {
         let meta = Box::leak(Box::new(Metadata {
             level,
             target: keep(self.target),
-            file: self.file.map_or("", keep),
+            file: keep(self.file()),
             line: self.line.unwrap_or(0),
             column: 0,
             function: no_function,
@@ -171,5 +191,24 @@ mod tests {
             Level::Warning,
         );
         assert_eq!((bare.metadata().file, bare.metadata().line), ("", 0));
+    }
+
+    #[test]
+    fn a_dependency_s_path_is_its_crate_s() {
+        let key = SiteKey {
+            target: "tower_http::trace::on_request",
+            file: Some(
+                "/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/tower-http-0.6.11/src/trace/on_request.rs",
+            ),
+            line: Some(80),
+            fields: &[],
+        };
+        let site = intern(&key, Level::Debug);
+        assert_eq!(
+            site.metadata().file,
+            "tower-http-0.6.11/src/trace/on_request.rs"
+        );
+        assert!(std::ptr::eq(site, intern(&key, Level::Debug)));
+        assert_eq!(super::short_file("src/main.rs"), "src/main.rs");
     }
 }
