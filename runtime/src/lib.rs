@@ -198,7 +198,7 @@ pub use crate::logger::flush;
 pub use crate::value::{Encode, Value};
 
 /// Instruments a function: an `enter` event when it starts, an `exit` event
-/// with `elapsed_ms` when it ends, and optionally a request context for
+/// with `elapsed_ms` (milliseconds, to the microsecond: `2.198`) when it ends, and optionally a request context for
 /// everything it logs, its arguments, its return value and its error.
 ///
 /// ```

@@ -99,7 +99,7 @@ impl Exit {
 
     fn emit(&self, start: Instant, fields: impl FnOnce(&mut RecordBuilder)) {
         let mut rec = RecordBuilder::new(self.site, self.level);
-        rec.push_f64(start.elapsed().as_secs_f64() * 1e3);
+        rec.push_f64(elapsed_ms(start.elapsed()));
         fields(&mut rec);
         rec.submit();
     }
@@ -121,6 +121,17 @@ impl Exit {
     fn emit_plain(&self, start: Instant) {
         self.emit(start, |_| {});
     }
+}
+
+/// Milliseconds to the nearest microsecond: a whole number of microseconds
+/// over 1000 is the double nearest to that decimal, so every format writes
+/// it with at most three decimals (`2.198`, not `2.1977160000000002`).
+fn elapsed_ms(d: std::time::Duration) -> f64 {
+    let micros = (d.as_nanos() + 500) / 1000;
+    // Exact below 2^53 µs (285 years).
+    #[allow(clippy::cast_precision_loss)]
+    let micros = micros as f64;
+    micros / 1e3
 }
 
 /// Builds the context a `#[logged(request_id, fields(...))]` call runs in:
@@ -221,5 +232,27 @@ impl<T, E> LoggedResult for Result<T, E> {
     #[inline]
     fn __pulselog_split(&self) -> Result<&T, &E> {
         self.as_ref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::elapsed_ms;
+    use std::time::Duration;
+
+    #[test]
+    fn elapsed_ms_is_rounded_to_the_microsecond() {
+        let ms = |ns| elapsed_ms(Duration::from_nanos(ns)).to_string();
+        assert_eq!(ms(2_197_716), "2.198");
+        assert_eq!(ms(2_197_499), "2.197");
+        assert_eq!(ms(0), "0");
+        assert_eq!(ms(999), "0.001");
+        assert_eq!(ms(123_456_789_012), "123456.789");
+        // Every count of microseconds reads back with three decimals at most.
+        for micros in (0..2_000_000u64).step_by(7) {
+            let s = ms(micros * 1000);
+            let decimals = s.split_once('.').map_or(0, |(_, d)| d.len());
+            assert!(decimals <= 3, "{micros} µs: {s}");
+        }
     }
 }
