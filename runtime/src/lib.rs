@@ -38,8 +38,18 @@
 //! - `key = value` is always a structured field (numbers stay numbers in
 //!   JSON); `key = %value` records it through `Display`, `key = ?value`
 //!   through `Debug`; dotted keys (`http.method = "GET"`) are allowed;
+//! - a bare variable that no placeholder takes is a field named after it:
+//!   `info!("charged", user_id)` records `user_id = user_id`;
+//! - `target: "audit"` first sets the logger name (`name` in JSON, and what
+//!   filter directives match) instead of the module path:
+//!   `info!(target: "audit", "login", user_id)`;
 //! - a field named like a standard key (`message`, `levelname`, …) is a
-//!   compile error.
+//!   compile error, and so are fields before the message
+//!   (`info!(user_id, "msg")`, as `tracing` writes it): the error shows the
+//!   call in pulselog's order.
+//!
+//! [`enabled!`]`(Level::Debug)` tells whether this module would log at a
+//! level, to skip work only a log line needs.
 //!
 //! Field values are recorded by type: integers, floats, `bool`, `char`, the
 //! string types, paths and `Option`s of these natively; any other type
@@ -373,8 +383,38 @@ macro_rules! critical {
 /// where `level` is any expression of type [`Level`].
 #[macro_export]
 macro_rules! log {
+    (target: $target:expr, $level:expr, $($t:tt)*) => {
+        $crate::__private::event!($crate log ($level) target: $target, $($t)*)
+    };
     ($level:expr, $($t:tt)*) => { $crate::__private::event!($crate log ($level) $($t)*) };
     ($level:expr) => { $crate::__private::event!($crate log ($level)) };
+}
+
+/// Whether an event at `level` from here would be logged: the filter's
+/// answer for this module (or for `target: "name"`), as one relaxed atomic
+/// load once cached, like a log call's own check. Use it to skip work that
+/// only a log line needs.
+///
+/// ```
+/// use pulselog::Level;
+///
+/// let _guard = pulselog::Config::new().filter("info,audit=debug").install();
+/// assert!(pulselog::enabled!(Level::Info));
+/// assert!(!pulselog::enabled!(Level::Debug));
+/// assert!(pulselog::enabled!(target: "audit", Level::Debug));
+/// ```
+#[macro_export]
+macro_rules! enabled {
+    (target: $target:expr, $level:expr $(,)?) => {{
+        static __PULSELOG_META: $crate::__private::Metadata =
+            $crate::__private::Metadata::probe($target, ::core::file!(), ::core::line!());
+        static __PULSELOG_CALLSITE: $crate::__private::Callsite =
+            $crate::__private::Callsite::new(&__PULSELOG_META);
+        __PULSELOG_CALLSITE.enabled($level)
+    }};
+    ($level:expr $(,)?) => {
+        $crate::enabled!(target: ::core::module_path!(), $level)
+    };
 }
 
 /// Logs an error at ERROR with its type, message and whole `source()` chain
