@@ -317,7 +317,7 @@ fn a_bare_variable_after_the_message_is_a_field_of_its_name() {
         info!("charged {}", gateway, user_id, amount = 5,);
         info!("{user_id} charged", user_id, r#type);
     });
-    let [a, b, c] = &events.events()[..] else {
+    let [a, b, c] = events.events() else {
         panic!("{:?}", events.messages());
     };
     assert_eq!(a.message(), "charged");
