@@ -71,7 +71,7 @@ fn piped_output_is_only_json_lines_with_the_standard_keys() {
     let returned = lines
         .iter()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-        .find(|e| e["message"] == "error" && e["funcName"] == "charge")
+        .find(|e| e["message"] == "charge failed" && e["funcName"] == "charge")
         .expect("#[logged(err)] logs the returned error");
     assert_eq!(returned["request_id"], v["request_id"]);
     assert_eq!(returned["exc_info"]["message"], "card declined by stripe");

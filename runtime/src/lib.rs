@@ -204,6 +204,7 @@ pub use crate::format::FormatterError;
 pub use crate::format::json::JsonFormat;
 pub use crate::format::text::TextFormat;
 pub use crate::level::{Level, ParseLevelError};
+pub use crate::logged::ErrorLevel;
 pub use crate::logger::flush;
 pub use crate::value::{Encode, Value};
 
@@ -230,12 +231,12 @@ pub use crate::value::{Encode, Value};
 /// }
 ///
 /// let (_, events) = pulselog::testing::capture(|| charge(7, 30, ""));
-/// assert_eq!(events.messages(), ["enter", "charging", "error", "exit"]);
+/// assert_eq!(events.messages(), ["enter", "charging", "charge failed", "exit"]);
 /// let enter = events.find("enter");
 /// assert_eq!(enter.function(), "charge");
 /// assert_eq!(enter.field("amount").unwrap(), 30);
 /// assert_eq!(enter.field("card"), None); // not asked for: never recorded
-/// assert_eq!(events.find("error").exc_info().unwrap().message(), "card declined");
+/// assert_eq!(events.find("charge failed").exc_info().unwrap().message(), "card declined");
 /// assert!(events.events().iter().all(|e| e.request_id() == enter.request_id()));
 /// ```
 ///
@@ -252,7 +253,10 @@ pub use crate::value::{Encode, Value};
 /// | `args(a, b)` | record only these (`self` allowed) |
 /// | `skip(a, …)` | with `args`, leave these out |
 /// | `ret` | record the return value (`Debug`) in `exit` as `return`; with `err`, the `Ok` value |
-/// | `err` | an `Err` return is logged as an `error` event at ERROR carrying `exc_info`: type, message and `source()` chain for an `Error`, the message alone for a type that is only `Display`/`Debug`; `err(backtrace)` adds a backtrace, `err(level = "warning")` picks the level |
+/// | `err` | an `Err` return is logged at ERROR as `"<function> failed"` (`"charge failed"`), carrying `exc_info`: type, message and `source()` chain for an `Error`, the message alone for a type that is only `Display`/`Debug` |
+/// | `err(message = "payment declined")` | that message instead |
+/// | `err(level = "warning")` | that level; `level = \|e\| ...` or `level = path::to_fn` (`fn(&E) -> Level`) picks it from the error; without it, an error type that implements [`ErrorLevel`] picks its own |
+/// | `err(backtrace)` | a backtrace with the error |
 /// | `crate = path` | where the `pulselog` crate is, if renamed |
 ///
 /// Arguments are never recorded unless `args` asks: secrets do not leak by
@@ -450,7 +454,10 @@ pub mod __private {
     pub use crate::callsite::{Callsite, Metadata, Piece};
     pub use crate::context::Context;
     pub use crate::level::Level;
-    pub use crate::logged::{Exit, IdDisplay, IdKnown, LoggedEvent, LoggedResult, Scope};
+    pub use crate::logged::{
+        ErrorLevelDefault, ErrorLevelKnown, Exit, IdDisplay, IdKnown, LoggedEvent, LoggedResult,
+        Scope, error_level_with,
+    };
     pub use crate::record::RecordBuilder;
     pub use crate::value::{ArgDisplay, ArgKnown, FieldDebug, FieldDisplay, FieldKnown, Wrap};
     pub use pulselog_macros::__event as event;

@@ -17,13 +17,10 @@ pub enum LoggedEvent {
     Enter,
     /// `exit`, with `elapsed_ms` and, for `ret`, `return`.
     Exit,
-    /// `error`, with the returned error as field `error`.
-    Error,
 }
 
 const ENTER: &[Piece] = &[Piece::Lit("enter")];
 const EXIT: &[Piece] = &[Piece::Lit("exit")];
-const ERROR: &[Piece] = &[Piece::Lit("error")];
 
 impl Metadata {
     /// Metadata of one `#[logged]` event. Not public API.
@@ -43,7 +40,6 @@ impl Metadata {
         let (template, pieces) = match event {
             LoggedEvent::Enter => ("enter", ENTER),
             LoggedEvent::Exit => ("exit", EXIT),
-            LoggedEvent::Error => ("error", ERROR),
         };
         Metadata {
             level,
@@ -57,6 +53,111 @@ impl Metadata {
             fields,
             message_values: 0,
         }
+    }
+
+    /// Metadata of `#[logged(err)]`'s event: `message` (`"checkout
+    /// failed"`), which `pieces` holds as its one literal. Not public API.
+    #[doc(hidden)]
+    #[must_use]
+    #[allow(clippy::too_many_arguments)]
+    pub const fn logged_error(
+        level: Level,
+        target: &'static str,
+        file: &'static str,
+        line: u32,
+        column: u32,
+        function: fn() -> &'static str,
+        message: &'static str,
+        pieces: &'static [Piece],
+    ) -> Metadata {
+        Metadata {
+            level,
+            target,
+            file,
+            line,
+            column,
+            function,
+            template: message,
+            pieces,
+            fields: &[],
+            message_values: 0,
+        }
+    }
+}
+
+/// The level at which `#[logged(err)]` logs an error of this type, when
+/// `err(level = ...)` does not say: implement it so that an expected
+/// failure is a WARNING where an unexpected one stays an ERROR.
+///
+/// ```
+/// use pulselog::prelude::*;
+/// use pulselog::ErrorLevel;
+///
+/// #[derive(Debug, thiserror::Error)]
+/// enum CartError {
+///     #[error("no cart {0}")]
+///     NotFound(u64),
+///     #[error("database unavailable")]
+///     Database,
+/// }
+///
+/// impl ErrorLevel for CartError {
+///     fn error_level(&self) -> Level {
+///         match self {
+///             CartError::NotFound(_) => Level::Warning,
+///             CartError::Database => Level::Error,
+///         }
+///     }
+/// }
+///
+/// #[logged(err)]
+/// fn checkout(cart: u64) -> Result<(), CartError> {
+///     Err(if cart == 0 { CartError::Database } else { CartError::NotFound(cart) })
+/// }
+///
+/// let (_, events) = pulselog::testing::capture(|| checkout(7));
+/// assert_eq!(events.find("checkout failed").level(), Level::Warning);
+/// let (_, events) = pulselog::testing::capture(|| checkout(0));
+/// assert_eq!(events.find("checkout failed").level(), Level::Error);
+/// ```
+///
+/// Found through the error's concrete type at the function: in a function
+/// generic over its error type, `E: ErrorLevel` is not known, and ERROR
+/// applies.
+pub trait ErrorLevel {
+    /// The level of the event that logs this error.
+    fn error_level(&self) -> Level;
+}
+
+/// `err(level = f)`: the level `f` gives the error. Not public API.
+#[doc(hidden)]
+#[inline]
+pub fn error_level_with<E: ?Sized>(err: &E, f: impl FnOnce(&E) -> Level) -> Level {
+    f(err)
+}
+
+/// `#[logged(err)]`'s level, tier 1: the error type's [`ErrorLevel`]. Not
+/// public API.
+#[doc(hidden)]
+pub trait ErrorLevelKnown {
+    fn __pulselog_error_level(&self) -> Level;
+}
+impl<T: ErrorLevel + ?Sized> ErrorLevelKnown for &crate::value::Wrap<'_, T> {
+    #[inline]
+    fn __pulselog_error_level(&self) -> Level {
+        self.0.error_level()
+    }
+}
+
+/// Tier 2: ERROR. Not public API.
+#[doc(hidden)]
+pub trait ErrorLevelDefault {
+    fn __pulselog_error_level(&self) -> Level;
+}
+impl<T: ?Sized> ErrorLevelDefault for crate::value::Wrap<'_, T> {
+    #[inline]
+    fn __pulselog_error_level(&self) -> Level {
+        Level::Error
     }
 }
 

@@ -172,7 +172,7 @@ async fn every_shape_runs_under_pedantic_lints() {
     })
     .await;
     assert_eq!(events.at_least(Level::Error).count(), 2);
-    assert_eq!(events.find("error").function(), "run_job");
+    assert_eq!(events.find("run_job failed").function(), "run_job");
     assert_eq!(events.find("enter").function(), "plain");
 }
 
