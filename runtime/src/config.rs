@@ -378,7 +378,11 @@ impl Config {
         // Both formatters are checked, so that a bad template fails at once
         // rather than on the day the format is switched.
         let json = self.json.build()?;
-        let text = self.text.build()?;
+        // Colour only what goes to a terminal (or where the environment
+        // forces it): never a custom writer, unless `ColorChoice::Always`.
+        let terminal =
+            format == Format::Text && self.sink.is_none() && TextFormat::stdout_wants_color();
+        let text = self.text.resolve_color(terminal).build()?;
         let formatter = match format {
             Format::Json => Formatter::Json(json),
             Format::Text => Formatter::Text(text),

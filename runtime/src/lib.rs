@@ -99,6 +99,11 @@
 //!   terminal, JSON otherwise.
 //! - `PULSELOG_LEVEL` (else `RUST_LOG`): directives in env_logger syntax,
 //!   `warn,my_app::db=debug`; default `info`. See [`Filter`].
+//! - Colour: text on a terminal colours the level and dims the location,
+//!   unless `NO_COLOR` is set, `TERM=dumb` or `CLICOLOR=0`;
+//!   `CLICOLOR_FORCE` colours a pipe too; [`TextFormat::color`] decides in
+//!   code ([`ColorChoice`]). Data is escaped first: no message can colour
+//!   or drive the terminal.
 //! - In code: [`Config`], [`JsonFormat`], [`TextFormat`].
 //!
 //! ## Guarantees and limits
@@ -202,7 +207,7 @@ pub use crate::exc_info::{BacktraceFrame, ExcInfo, MAX_CHAIN, MAX_FRAMES, MISS_B
 pub use crate::filter::{Filter, FilterError};
 pub use crate::format::FormatterError;
 pub use crate::format::json::JsonFormat;
-pub use crate::format::text::TextFormat;
+pub use crate::format::text::{ColorChoice, TextFormat};
 pub use crate::level::{Level, ParseLevelError};
 pub use crate::logged::ErrorLevel;
 pub use crate::logger::flush;

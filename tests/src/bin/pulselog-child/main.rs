@@ -200,6 +200,19 @@ fn main() {
             drop(guard);
             eprintln!("guard dropped");
         }
+        "colour" => {
+            let choice = match arg(1) {
+                "always" => pulselog::ColorChoice::Always,
+                "never" => pulselog::ColorChoice::Never,
+                _ => pulselog::ColorChoice::Auto,
+            };
+            let _guard = Config::new()
+                .format(pulselog::Format::Text)
+                .text(pulselog::TextFormat::new().color(choice))
+                .install()
+                .expect("install");
+            lines(2);
+        }
         other => {
             if !pipeline::run(other, &args[1..]) {
                 eprintln!("unknown role `{other}`");
