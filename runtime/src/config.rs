@@ -163,6 +163,7 @@ pub struct Config {
     grace: Duration,
     sink: Option<Box<dyn Write + Send>>,
     panic_hook: bool,
+    full_backtraces: bool,
 }
 
 impl fmt::Debug for Config {
@@ -176,6 +177,7 @@ impl fmt::Debug for Config {
             .field("block_timeout", &self.block_timeout)
             .field("ordering_grace", &self.grace)
             .field("panic_hook", &self.panic_hook)
+            .field("full_backtraces", &self.full_backtraces)
             .finish_non_exhaustive()
     }
 }
@@ -220,15 +222,18 @@ impl Config {
             grace: Duration::from_micros(100),
             sink: None,
             panic_hook: true,
+            full_backtraces: false,
         }
     }
 
-    /// Defaults plus the environment: `PULSELOG_FORMAT` (`json`|`text`) and
-    /// `PULSELOG_LEVEL` (directives; `RUST_LOG` when unset). An invalid
+    /// Defaults plus the environment: `PULSELOG_FORMAT` (`json`|`text`),
+    /// `PULSELOG_LEVEL` (directives; `RUST_LOG` when unset) and
+    /// `RUST_BACKTRACE=full` (see [`Config::full_backtraces`]). An invalid
     /// value makes [`Config::install`] fail with a message naming it.
     #[must_use]
     pub fn from_env() -> Config {
         let mut c = Config::new();
+        c.full_backtraces = env_var("RUST_BACKTRACE").is_some_and(|v| v.trim() == "full");
         if let Some(f) = env_var("PULSELOG_FORMAT") {
             c.format = f.parse().map(Some);
         }
@@ -296,6 +301,13 @@ impl Config {
         /// request context of the panicking flow — waits until the line is
         /// written, then runs the hook installed before it.
         panic_hook(panic_hook: bool);
+        /// Whether backtraces are written whole: every frame, with the path
+        /// debug info gives (default no: the short form, from the code that
+        /// logged down to `main`, runs of frames of the standard library,
+        /// the async runtime and pulselog collapsed into one counted line,
+        /// paths relative to the workspace). [`Config::from_env`] turns it on
+        /// for `RUST_BACKTRACE=full`.
+        full_backtraces(full_backtraces: bool);
     }
 
     /// One level for every module.
@@ -398,6 +410,7 @@ impl Config {
                 }
             },
         )?;
+        crate::exc_info::set_full_backtraces(self.full_backtraces);
         if self.panic_hook {
             crate::panic::install_hook();
         }

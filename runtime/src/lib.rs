@@ -85,7 +85,12 @@
 //! only) and symbolized on the writer thread, through a cache keyed by
 //! instruction pointer and within a budget of [`MISS_BUDGET`] lookups per
 //! second; frames of pulselog itself and of the runtime below `main` are
-//! trimmed, so the first frame is the code that logged.
+//! trimmed, so the first frame is the code that logged. The formats write
+//! the short form, as `RUST_BACKTRACE=1` does: a run of frames of the
+//! standard library, tokio or pulselog is one counted line
+//! (`… 9 frames in tokio, std …`), paths are relative to the workspace and
+//! a dependency's read `<crate>-<version>/src/…`; with `RUST_BACKTRACE=full`
+//! (or [`Config::full_backtraces`]) every frame is written as captured.
 //!
 //! The panic hook that [`init`] and [`Config::install`] install (see
 //! [`Config::panic_hook`]) logs a panic at CRITICAL, under the logger name

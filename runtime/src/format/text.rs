@@ -243,7 +243,7 @@ impl TextFormat {
             } else {
                 CONTINUATION.to_owned()
             };
-            write_exc_info(s, exc, &marker);
+            write_exc_info(s, exc, &marker, event.file());
             out.extend_from_slice(s.as_bytes());
         }
         out.push(b'\n');
@@ -264,9 +264,11 @@ pub const CONTINUATION: &str = "  | ";
 ///   |   Caused by: could not read /etc/app.toml
 ///   |   Caused by: No such file or directory (os error 2)
 ///   | Backtrace:
-///   |    0: app::load at src/main.rs:42:9
+///   |     app::load at src/main.rs:42:9
+///   |     … 9 frames in tokio, std …
+///   |     app::main at src/main.rs:12:5
 /// ```
-fn write_exc_info(s: &mut String, exc: &ExcInfo, marker: &str) {
+fn write_exc_info(s: &mut String, exc: &ExcInfo, marker: &str, file: &str) {
     let line = |s: &mut String| {
         s.push('\n');
         s.push_str(marker);
@@ -286,16 +288,13 @@ fn write_exc_info(s: &mut String, exc: &ExcInfo, marker: &str) {
         let _ = write!(s, "{}", crate::exc_info::MAX_CHAIN);
         s.push_str(" causes)");
     }
-    if let Some(frames) = exc.backtrace() {
+    if let Some(lines) = exc.backtrace_lines(file) {
         line(s);
         s.push_str("Backtrace:");
-        let mut frame_text = String::new();
-        for (i, frame) in frames.iter().enumerate() {
+        for text in &lines {
             line(s);
-            let _ = write!(s, "  {i:>2}: ");
-            frame_text.clear();
-            let _ = write!(frame_text, "{frame}");
-            escape_into(s, &frame_text);
+            s.push_str("    ");
+            escape_into(s, text);
         }
     }
 }

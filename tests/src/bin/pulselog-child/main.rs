@@ -200,6 +200,21 @@ fn main() {
             drop(guard);
             eprintln!("guard dropped");
         }
+        "backtrace" => {
+            let _guard = pulselog::init();
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .build()
+                .expect("a runtime");
+            rt.block_on(async {
+                pulselog::spawn(async {
+                    let err = std::io::Error::other("disk on fire");
+                    log_error!(err, "failed in a task", exc_info);
+                })
+                .await
+                .expect("the task")
+            });
+        }
         "colour" => {
             let choice = match arg(1) {
                 "always" => pulselog::ColorChoice::Always,
