@@ -5,6 +5,7 @@ use crate::format::json::JsonFormat;
 use crate::format::text::TextFormat;
 use crate::format::{Formatter, FormatterError};
 use crate::level::Level;
+use crate::panic::PanicStderr;
 pub use crate::queue::Overflow;
 use crate::queue::{Limits, Queue, SLOT};
 use crate::writer::{Output, Sink, say};
@@ -163,6 +164,7 @@ pub struct Config {
     grace: Duration,
     sink: Option<Box<dyn Write + Send>>,
     panic_hook: bool,
+    panic_stderr: PanicStderr,
     full_backtraces: bool,
 }
 
@@ -177,6 +179,7 @@ impl fmt::Debug for Config {
             .field("block_timeout", &self.block_timeout)
             .field("ordering_grace", &self.grace)
             .field("panic_hook", &self.panic_hook)
+            .field("panic_stderr", &self.panic_stderr)
             .field("full_backtraces", &self.full_backtraces)
             .finish_non_exhaustive()
     }
@@ -222,6 +225,7 @@ impl Config {
             grace: Duration::from_micros(100),
             sink: None,
             panic_hook: true,
+            panic_stderr: PanicStderr::Auto,
             full_backtraces: false,
         }
     }
@@ -301,6 +305,13 @@ impl Config {
         /// request context of the panicking flow — waits until the line is
         /// written, then runs the hook installed before it.
         panic_hook(panic_hook: bool);
+        /// Whether the hook that was installed before pulselog's (by default
+        /// the standard one, which prints the panic on stderr) runs after the
+        /// panic is logged: by default ([`PanicStderr::Auto`]) unless stdout
+        /// and stderr are the same terminal and the lines go to stdout, so a
+        /// terminal shows each panic once and a service's stderr still gets
+        /// it.
+        panic_stderr(panic_stderr: PanicStderr);
         /// Whether backtraces are written whole: every frame, with the path
         /// debug info gives (default no: the short form, from the code that
         /// logged down to `main`, runs of frames of the standard library,
@@ -400,6 +411,7 @@ impl Config {
             Format::Text => Formatter::Text(text),
         };
         crate::clock::warm_up();
+        let to_stdout = self.sink.is_none();
         let sink = self.sink.map_or_else(Sink::stdout, Sink::Writer);
         crate::logger::install(filter, Queue::new(limits), Output::new(formatter, sink)).map_err(
             |e| {
@@ -412,7 +424,7 @@ impl Config {
         )?;
         crate::exc_info::set_full_backtraces(self.full_backtraces);
         if self.panic_hook {
-            crate::panic::install_hook();
+            crate::panic::install_hook(self.panic_stderr, to_stdout);
         }
         Ok(Guard { active: true })
     }

@@ -96,7 +96,10 @@
 //! [`Config::panic_hook`]) logs a panic at CRITICAL, under the logger name
 //! `panic`, with its message, location (as `filename`/`lineno`/`funcName`),
 //! backtrace and the request context of the flow that panicked; it waits
-//! until the line is written, then runs the previously installed hook.
+//! until the line is written, then runs the previously installed hook
+//! (the standard one prints the panic on stderr) — except when the line
+//! went to stdout and stdout and stderr are one terminal, so that a person
+//! reads each panic once ([`Config::panic_stderr`] decides otherwise).
 //!
 //! ## Configuration
 //!
@@ -216,6 +219,7 @@ pub use crate::format::text::{ColorChoice, TextFormat};
 pub use crate::level::{Level, ParseLevelError};
 pub use crate::logged::ErrorLevel;
 pub use crate::logger::flush;
+pub use crate::panic::PanicStderr;
 pub use crate::value::{Encode, Value};
 
 /// Instruments a function: an `enter` event when it starts, an `exit` event

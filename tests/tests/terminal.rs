@@ -49,3 +49,38 @@ fn a_pipe_gets_no_colour_unless_forced() {
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(stdout.contains("\u{1b}[32mINFO"), "{stdout:?}");
 }
+
+/// Reports of the child's panic: pulselog's CRITICAL line and the standard
+/// hook's message each say `panicked at`.
+fn reports(screen: &str) -> usize {
+    screen.matches("panicked at").count()
+}
+
+#[test]
+fn a_panic_is_reported_once_on_a_terminal() {
+    let screen = run_on_terminal(&["panic", "auto"], &[]);
+    assert_eq!(reports(&screen), 1, "{screen}");
+    assert!(screen.contains("CRITICAL"), "{screen}");
+    assert!(screen.contains("after the panic"), "{screen}");
+    // JSON on the terminal: still pulselog's line alone.
+    let screen = run_on_terminal(&["panic", "auto"], &[("PULSELOG_FORMAT", "json")]);
+    assert_eq!(reports(&screen), 1, "{screen}");
+    assert!(screen.contains("\"levelname\": \"CRITICAL\""), "{screen}");
+    // Asked for, the standard hook's report comes too.
+    let screen = run_on_terminal(&["panic", "always"], &[]);
+    assert_eq!(reports(&screen), 2, "{screen}");
+}
+
+#[test]
+fn a_service_keeps_the_panic_on_stderr_too() {
+    let out = run(&["panic", "auto"], &[]);
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(reports(&stdout), 1, "{stdout}");
+    assert!(stdout.contains("\"levelname\": \"CRITICAL\""), "{stdout}");
+    assert_eq!(reports(&stderr), 1, "{stderr}");
+    let out = run(&["panic", "never"], &[]);
+    assert_eq!(reports(&String::from_utf8(out.stderr).unwrap()), 0);
+    assert_eq!(reports(&String::from_utf8(out.stdout).unwrap()), 1);
+}

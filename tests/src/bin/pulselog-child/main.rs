@@ -215,6 +215,26 @@ fn main() {
                 .expect("the task")
             });
         }
+        "panic" => {
+            let stderr = match arg(1) {
+                "always" => pulselog::PanicStderr::Always,
+                "never" => pulselog::PanicStderr::Never,
+                _ => pulselog::PanicStderr::Auto,
+            };
+            let _guard = Config::from_env()
+                .panic_stderr(stderr)
+                .install()
+                .expect("install");
+            let worker = std::thread::Builder::new()
+                .name("worker".into())
+                .spawn(|| {
+                    let v: Vec<u32> = Vec::new();
+                    v[std::hint::black_box(3)]
+                })
+                .expect("a thread");
+            assert!(worker.join().is_err());
+            info!("after the panic");
+        }
         "colour" => {
             let choice = match arg(1) {
                 "always" => pulselog::ColorChoice::Always,
