@@ -112,6 +112,8 @@
 //!   `CLICOLOR_FORCE` colours a pipe too; [`TextFormat::color`] decides in
 //!   code ([`ColorChoice`]). Data is escaped first: no message can colour
 //!   or drive the terminal.
+//! - Files: [`Config::writer`] with a [`RollingFile`], which rotates by
+//!   size or by time and keeps N old files; the writer thread writes it.
 //! - In code: [`Config`], [`JsonFormat`], [`TextFormat`].
 //!
 //! ## Guarantees and limits
@@ -174,7 +176,7 @@
 //! | primitives | `level`, `filter`, `clock` | level names, filter directives, reading the clock |
 //! | event model | `value`, `callsite`, `record`, `context`, `exc_info`, `logged`, `capture` | values and their encoding, call sites with their interest (the filter in force), records, request context, errors, `#[logged]` support, routing events to a test capture |
 //! | formats | `format` | a record in, bytes out, nothing else |
-//! | pipeline | `queue`, `writer`, `logger` | the per-thread queues, the writer thread, submitting a record |
+//! | pipeline | `queue`, `writer`, `logger`, `file` | the per-thread queues, the writer thread, submitting a record, rotating files |
 //! | testing | `testing` | the public capture API |
 //! | install | `config`, `panic`, the crate root | configuration, the panic hook, `init` |
 //!
@@ -192,6 +194,7 @@ mod clock;
 mod config;
 pub mod context;
 mod exc_info;
+mod file;
 mod filter;
 pub mod format;
 mod level;
@@ -212,6 +215,7 @@ pub use crate::context::Context;
 #[cfg(feature = "tokio")]
 pub use crate::context::spawn;
 pub use crate::exc_info::{BacktraceFrame, ExcInfo, MAX_CHAIN, MAX_FRAMES, MISS_BUDGET};
+pub use crate::file::{RollingFile, Rotation};
 pub use crate::filter::{Filter, FilterError};
 pub use crate::format::FormatterError;
 pub use crate::format::json::JsonFormat;

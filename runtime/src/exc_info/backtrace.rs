@@ -8,7 +8,7 @@
 //! library, the async runtime or pulselog is one counted line
 //! (`… 9 frames in tokio, std …`); paths are relative to the workspace, and
 //! a dependency's read `<crate>-<version>/src/…`. **Full form**
-//! (`RUST_BACKTRACE=full`, or [`Config::full_backtraces`](crate::Config::full_backtraces)):
+//! (`RUST_BACKTRACE=full`, or `Config::full_backtraces`):
 //! every frame, with its path as debug info has it.
 
 use super::{Location, MAX_FRAMES, MISS_BUDGET};

@@ -57,7 +57,7 @@ enum Segment {
 pub enum ColorChoice {
     /// Colour when stdout is a terminal and the environment does not say
     /// otherwise (`NO_COLOR`, `TERM=dumb`, `CLICOLOR=0`; `CLICOLOR_FORCE`
-    /// colours a pipe too). Output to [`Config::writer`](crate::Config::writer)
+    /// colours a pipe too). Output to `Config::writer`
     /// is not coloured.
     #[default]
     Auto,

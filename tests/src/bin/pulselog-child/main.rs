@@ -235,6 +235,21 @@ fn main() {
             assert!(worker.join().is_err());
             info!("after the panic");
         }
+        "rotate" => {
+            // rotate <file> <lines> <bytes per file> <old files kept>
+            let file = pulselog::RollingFile::new(
+                arg(1),
+                pulselog::Rotation::Size(arg(3).parse().expect("a size")),
+                arg(4).parse().expect("a count"),
+            )
+            .expect("the log file opens");
+            let _guard = Config::new()
+                .format(pulselog::Format::Json)
+                .writer(file)
+                .install()
+                .expect("install");
+            lines(arg(2).parse().expect("a line count"));
+        }
         "colour" => {
             let choice = match arg(1) {
                 "always" => pulselog::ColorChoice::Always,
