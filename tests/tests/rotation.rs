@@ -29,7 +29,7 @@ fn lines_in(dir: &Path) -> (Vec<u64>, usize) {
             (n, p)
         })
         .collect();
-    files.sort_by(|a, b| b.0.cmp(&a.0));
+    files.sort_by_key(|f| std::cmp::Reverse(f.0));
     let mut seen = Vec::new();
     for (_, path) in &files {
         let text = std::fs::read_to_string(path).expect("UTF-8 file");
