@@ -17,6 +17,9 @@ pub enum LoggedEvent {
     Enter,
     /// `exit`, with `elapsed_ms` and, for `ret`, `return`.
     Exit,
+    /// `err`'s event: its message (`"checkout failed"`), and the message as
+    /// its one literal piece; the returned error as `exc_info`.
+    Error(&'static str, &'static [Piece]),
 }
 
 const ENTER: &[Piece] = &[Piece::Lit("enter")];
@@ -40,6 +43,7 @@ impl Metadata {
         let (template, pieces) = match event {
             LoggedEvent::Enter => ("enter", ENTER),
             LoggedEvent::Exit => ("exit", EXIT),
+            LoggedEvent::Error(message, pieces) => (message, pieces),
         };
         Metadata {
             level,
@@ -51,35 +55,6 @@ impl Metadata {
             template,
             pieces,
             fields,
-            message_values: 0,
-        }
-    }
-
-    /// Metadata of `#[logged(err)]`'s event: `message` (`"checkout
-    /// failed"`), which `pieces` holds as its one literal. Not public API.
-    #[doc(hidden)]
-    #[must_use]
-    #[allow(clippy::too_many_arguments)]
-    pub const fn logged_error(
-        level: Level,
-        target: &'static str,
-        file: &'static str,
-        line: u32,
-        column: u32,
-        function: fn() -> &'static str,
-        message: &'static str,
-        pieces: &'static [Piece],
-    ) -> Metadata {
-        Metadata {
-            level,
-            target,
-            file,
-            line,
-            column,
-            function,
-            template: message,
-            pieces,
-            fields: &[],
             message_values: 0,
         }
     }

@@ -93,8 +93,9 @@ pub fn expand(plan: &Plan<'_>) -> TokenStream {
         let message = &err.message;
         quote! {
             const #err_level: #p::Level = #err_level_value;
-            static #error_meta: #p::Metadata = #p::Metadata::logged_error(
-                #err_level, #location, #function, #message, &[#p::Piece::Lit(#message)],
+            static #error_meta: #p::Metadata = #p::Metadata::logged(
+                #p::LoggedEvent::Error(#message, &[#p::Piece::Lit(#message)]),
+                #err_level, #location, #function, &[],
             );
             static #error_site: #p::Callsite = #p::Callsite::new(&#error_meta);
         }

@@ -84,6 +84,16 @@ fn lines(n: u64) {
     }
 }
 
+/// `always`, `never`, or anything else for auto: one of `[always, never,
+/// auto]`.
+fn choice<T: Copy>(arg: &str, [always, never, auto]: [T; 3]) -> T {
+    match arg {
+        "always" => always,
+        "never" => never,
+        _ => auto,
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let arg = |i: usize| args.get(i).map_or("", String::as_str);
@@ -216,11 +226,8 @@ fn main() {
             });
         }
         "panic" => {
-            let stderr = match arg(1) {
-                "always" => pulselog::PanicStderr::Always,
-                "never" => pulselog::PanicStderr::Never,
-                _ => pulselog::PanicStderr::Auto,
-            };
+            use pulselog::PanicStderr::{Always, Auto, Never};
+            let stderr = choice(arg(1), [Always, Never, Auto]);
             let _guard = Config::from_env()
                 .panic_stderr(stderr)
                 .install()
@@ -251,14 +258,10 @@ fn main() {
             lines(arg(2).parse().expect("a line count"));
         }
         "colour" => {
-            let choice = match arg(1) {
-                "always" => pulselog::ColorChoice::Always,
-                "never" => pulselog::ColorChoice::Never,
-                _ => pulselog::ColorChoice::Auto,
-            };
+            use pulselog::ColorChoice::{Always, Auto, Never};
             let _guard = Config::new()
                 .format(pulselog::Format::Text)
-                .text(pulselog::TextFormat::new().color(choice))
+                .text(pulselog::TextFormat::new().color(choice(arg(1), [Always, Never, Auto])))
                 .install()
                 .expect("install");
             lines(2);
