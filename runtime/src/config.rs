@@ -5,6 +5,7 @@ use crate::format::json::JsonFormat;
 use crate::format::text::TextFormat;
 use crate::format::{Formatter, FormatterError};
 use crate::level::Level;
+use crate::panic::PanicStderr;
 pub use crate::queue::Overflow;
 use crate::queue::{Limits, Queue, SLOT};
 use crate::writer::{Output, Sink, say};
@@ -163,6 +164,8 @@ pub struct Config {
     grace: Duration,
     sink: Option<Box<dyn Write + Send>>,
     panic_hook: bool,
+    panic_stderr: PanicStderr,
+    full_backtraces: bool,
     #[cfg(feature = "log")]
     log_bridge: bool,
     #[cfg(feature = "tracing")]
@@ -180,6 +183,8 @@ impl fmt::Debug for Config {
             .field("block_timeout", &self.block_timeout)
             .field("ordering_grace", &self.grace)
             .field("panic_hook", &self.panic_hook)
+            .field("panic_stderr", &self.panic_stderr)
+            .field("full_backtraces", &self.full_backtraces)
             .finish_non_exhaustive()
     }
 }
@@ -224,6 +229,8 @@ impl Config {
             grace: Duration::from_micros(100),
             sink: None,
             panic_hook: true,
+            panic_stderr: PanicStderr::Auto,
+            full_backtraces: false,
             #[cfg(feature = "log")]
             log_bridge: true,
             #[cfg(feature = "tracing")]
@@ -231,12 +238,14 @@ impl Config {
         }
     }
 
-    /// Defaults plus the environment: `PULSELOG_FORMAT` (`json`|`text`) and
-    /// `PULSELOG_LEVEL` (directives; `RUST_LOG` when unset). An invalid
+    /// Defaults plus the environment: `PULSELOG_FORMAT` (`json`|`text`),
+    /// `PULSELOG_LEVEL` (directives; `RUST_LOG` when unset) and
+    /// `RUST_BACKTRACE=full` (see [`Config::full_backtraces`]). An invalid
     /// value makes [`Config::install`] fail with a message naming it.
     #[must_use]
     pub fn from_env() -> Config {
         let mut c = Config::new();
+        c.full_backtraces = env_var("RUST_BACKTRACE").is_some_and(|v| v.trim() == "full");
         if let Some(f) = env_var("PULSELOG_FORMAT") {
             c.format = f.parse().map(Some);
         }
@@ -304,6 +313,20 @@ impl Config {
         /// request context of the panicking flow — waits until the line is
         /// written, then runs the hook installed before it.
         panic_hook(panic_hook: bool);
+        /// Whether the hook that was installed before pulselog's (by default
+        /// the standard one, which prints the panic on stderr) runs after the
+        /// panic is logged: by default ([`PanicStderr::Auto`]) unless stdout
+        /// and stderr are the same terminal and the lines go to stdout, so a
+        /// terminal shows each panic once and a service's stderr still gets
+        /// it.
+        panic_stderr(panic_stderr: PanicStderr);
+        /// Whether backtraces are written whole: every frame, with the path
+        /// debug info gives (default no: the short form, from the code that
+        /// logged down to `main`, runs of frames of the standard library,
+        /// the async runtime and pulselog collapsed into one counted line,
+        /// paths relative to the workspace). [`Config::from_env`] turns it on
+        /// for `RUST_BACKTRACE=full`.
+        full_backtraces(full_backtraces: bool);
         /// Whether [`Config::install`] makes pulselog the `log` facade's
         /// logger (default yes; feature `log`). When another logger is set
         /// already, install says so on stderr and leaves it.
@@ -397,12 +420,17 @@ impl Config {
         // Both formatters are checked, so that a bad template fails at once
         // rather than on the day the format is switched.
         let json = self.json.build()?;
-        let text = self.text.build()?;
+        // Colour only what goes to a terminal (or where the environment
+        // forces it): never a custom writer, unless `ColorChoice::Always`.
+        let terminal =
+            format == Format::Text && self.sink.is_none() && TextFormat::stdout_wants_color();
+        let text = self.text.resolve_color(terminal).build()?;
         let formatter = match format {
             Format::Json => Formatter::Json(json),
             Format::Text => Formatter::Text(text),
         };
         crate::clock::warm_up();
+        let to_stdout = self.sink.is_none();
         let sink = self.sink.map_or_else(Sink::stdout, Sink::Writer);
         crate::logger::install(filter, Queue::new(limits), Output::new(formatter, sink)).map_err(
             |e| {
@@ -413,8 +441,9 @@ impl Config {
                 }
             },
         )?;
+        crate::exc_info::set_full_backtraces(self.full_backtraces);
         if self.panic_hook {
-            crate::panic::install_hook();
+            crate::panic::install_hook(self.panic_stderr, to_stdout);
         }
         #[cfg(feature = "log")]
         if self.log_bridge {

@@ -38,8 +38,18 @@
 //! - `key = value` is always a structured field (numbers stay numbers in
 //!   JSON); `key = %value` records it through `Display`, `key = ?value`
 //!   through `Debug`; dotted keys (`http.method = "GET"`) are allowed;
+//! - a bare variable that no placeholder takes is a field named after it:
+//!   `info!("charged", user_id)` records `user_id = user_id`;
+//! - `target: "audit"` first sets the logger name (`name` in JSON, and what
+//!   filter directives match) instead of the module path:
+//!   `info!(target: "audit", "login", user_id)`;
 //! - a field named like a standard key (`message`, `levelname`, …) is a
-//!   compile error.
+//!   compile error, and so are fields before the message
+//!   (`info!(user_id, "msg")`, as `tracing` writes it): the error shows the
+//!   call in pulselog's order.
+//!
+//! [`enabled!`]`(Level::Debug)` tells whether this module would log at a
+//! level, to skip work only a log line needs.
 //!
 //! Field values are recorded by type: integers, floats, `bool`, `char`, the
 //! string types, paths and `Option`s of these natively; any other type
@@ -75,13 +85,21 @@
 //! only) and symbolized on the writer thread, through a cache keyed by
 //! instruction pointer and within a budget of [`MISS_BUDGET`] lookups per
 //! second; frames of pulselog itself and of the runtime below `main` are
-//! trimmed, so the first frame is the code that logged.
+//! trimmed, so the first frame is the code that logged. The formats write
+//! the short form, as `RUST_BACKTRACE=1` does: a run of frames of the
+//! standard library, tokio or pulselog is one counted line
+//! (`… 9 frames in tokio, std …`), paths are relative to the workspace and
+//! a dependency's read `<crate>-<version>/src/…`; with `RUST_BACKTRACE=full`
+//! (or [`Config::full_backtraces`]) every frame is written as captured.
 //!
 //! The panic hook that [`init`] and [`Config::install`] install (see
 //! [`Config::panic_hook`]) logs a panic at CRITICAL, under the logger name
 //! `panic`, with its message, location (as `filename`/`lineno`/`funcName`),
 //! backtrace and the request context of the flow that panicked; it waits
-//! until the line is written, then runs the previously installed hook.
+//! until the line is written, then runs the previously installed hook
+//! (the standard one prints the panic on stderr) — except when the line
+//! went to stdout and stdout and stderr are one terminal, so that a person
+//! reads each panic once ([`Config::panic_stderr`] decides otherwise).
 //!
 //! ## Features
 //!
@@ -102,6 +120,13 @@
 //!   terminal, JSON otherwise.
 //! - `PULSELOG_LEVEL` (else `RUST_LOG`): directives in env_logger syntax,
 //!   `warn,my_app::db=debug`; default `info`. See [`Filter`].
+//! - Colour: text on a terminal colours the level and dims the location,
+//!   unless `NO_COLOR` is set, `TERM=dumb` or `CLICOLOR=0`;
+//!   `CLICOLOR_FORCE` colours a pipe too; [`TextFormat::color`] decides in
+//!   code ([`ColorChoice`]). Data is escaped first: no message can colour
+//!   or drive the terminal.
+//! - Files: [`Config::writer`] with a [`RollingFile`], which rotates by
+//!   size or by time and keeps N old files; the writer thread writes it.
 //! - In code: [`Config`], [`JsonFormat`], [`TextFormat`].
 //!
 //! ## Guarantees and limits
@@ -164,7 +189,7 @@
 //! | primitives | `level`, `filter`, `clock` | level names, filter directives, reading the clock |
 //! | event model | `value`, `callsite`, `record`, `context`, `exc_info`, `logged`, `capture` | values and their encoding, call sites with their interest (the filter in force), records, request context, errors, `#[logged]` support, routing events to a test capture |
 //! | formats | `format` | a record in, bytes out, nothing else |
-//! | pipeline | `queue`, `writer`, `logger` | the per-thread queues, the writer thread, submitting a record |
+//! | pipeline | `queue`, `writer`, `logger`, `file` | the per-thread queues, the writer thread, submitting a record, rotating files |
 //! | testing | `testing` | the public capture API |
 //! | integrations | `log_bridge`, `tracing`, `tower` | records from the `log` facade and `tracing`, request ids at the HTTP edge (each behind its feature) |
 //! | install | `config`, `panic`, the crate root | configuration, the panic hook, `init` |
@@ -184,6 +209,7 @@ mod clock;
 mod config;
 pub mod context;
 mod exc_info;
+mod file;
 mod filter;
 pub mod format;
 mod level;
@@ -212,16 +238,19 @@ pub use crate::context::Context;
 #[cfg(feature = "tokio")]
 pub use crate::context::spawn;
 pub use crate::exc_info::{BacktraceFrame, ExcInfo, MAX_CHAIN, MAX_FRAMES, MISS_BUDGET};
+pub use crate::file::{RollingFile, Rotation};
 pub use crate::filter::{Filter, FilterError};
 pub use crate::format::FormatterError;
 pub use crate::format::json::JsonFormat;
-pub use crate::format::text::TextFormat;
+pub use crate::format::text::{ColorChoice, TextFormat};
 pub use crate::level::{Level, ParseLevelError};
+pub use crate::logged::ErrorLevel;
 pub use crate::logger::flush;
+pub use crate::panic::PanicStderr;
 pub use crate::value::{Encode, Value};
 
 /// Instruments a function: an `enter` event when it starts, an `exit` event
-/// with `elapsed_ms` when it ends, and optionally a request context for
+/// with `elapsed_ms` (milliseconds, to the microsecond: `2.198`) when it ends, and optionally a request context for
 /// everything it logs, its arguments, its return value and its error.
 ///
 /// ```
@@ -243,12 +272,12 @@ pub use crate::value::{Encode, Value};
 /// }
 ///
 /// let (_, events) = pulselog::testing::capture(|| charge(7, 30, ""));
-/// assert_eq!(events.messages(), ["enter", "charging", "error", "exit"]);
+/// assert_eq!(events.messages(), ["enter", "charging", "charge failed", "exit"]);
 /// let enter = events.find("enter");
 /// assert_eq!(enter.function(), "charge");
 /// assert_eq!(enter.field("amount").unwrap(), 30);
 /// assert_eq!(enter.field("card"), None); // not asked for: never recorded
-/// assert_eq!(events.find("error").exc_info().unwrap().message(), "card declined");
+/// assert_eq!(events.find("charge failed").exc_info().unwrap().message(), "card declined");
 /// assert!(events.events().iter().all(|e| e.request_id() == enter.request_id()));
 /// ```
 ///
@@ -265,7 +294,10 @@ pub use crate::value::{Encode, Value};
 /// | `args(a, b)` | record only these (`self` allowed) |
 /// | `skip(a, …)` | with `args`, leave these out |
 /// | `ret` | record the return value (`Debug`) in `exit` as `return`; with `err`, the `Ok` value |
-/// | `err` | an `Err` return is logged as an `error` event at ERROR carrying `exc_info`: type, message and `source()` chain for an `Error`, the message alone for a type that is only `Display`/`Debug`; `err(backtrace)` adds a backtrace, `err(level = "warning")` picks the level |
+/// | `err` | an `Err` return is logged at ERROR as `"<function> failed"` (`"charge failed"`), carrying `exc_info`: type, message and `source()` chain for an `Error`, the message alone for a type that is only `Display`/`Debug` |
+/// | `err(message = "payment declined")` | that message instead |
+/// | `err(level = "warning")` | that level; `level = \|e\| ...` or `level = path::to_fn` (`fn(&E) -> Level`) picks it from the error; without it, an error type that implements [`ErrorLevel`] picks its own |
+/// | `err(backtrace)` | a backtrace with the error |
 /// | `crate = path` | where the `pulselog` crate is, if renamed |
 ///
 /// Arguments are never recorded unless `args` asks: secrets do not leak by
@@ -421,8 +453,38 @@ macro_rules! critical {
 /// where `level` is any expression of type [`Level`].
 #[macro_export]
 macro_rules! log {
+    (target: $target:expr, $level:expr, $($t:tt)*) => {
+        $crate::__private::event!($crate log ($level) target: $target, $($t)*)
+    };
     ($level:expr, $($t:tt)*) => { $crate::__private::event!($crate log ($level) $($t)*) };
     ($level:expr) => { $crate::__private::event!($crate log ($level)) };
+}
+
+/// Whether an event at `level` from here would be logged: the filter's
+/// answer for this module (or for `target: "name"`), as one relaxed atomic
+/// load once cached, like a log call's own check. Use it to skip work that
+/// only a log line needs.
+///
+/// ```
+/// use pulselog::Level;
+///
+/// let _guard = pulselog::Config::new().filter("info,audit=debug").install();
+/// assert!(pulselog::enabled!(Level::Info));
+/// assert!(!pulselog::enabled!(Level::Debug));
+/// assert!(pulselog::enabled!(target: "audit", Level::Debug));
+/// ```
+#[macro_export]
+macro_rules! enabled {
+    (target: $target:expr, $level:expr $(,)?) => {{
+        static __PULSELOG_META: $crate::__private::Metadata =
+            $crate::__private::Metadata::probe($target, ::core::file!(), ::core::line!());
+        static __PULSELOG_CALLSITE: $crate::__private::Callsite =
+            $crate::__private::Callsite::new(&__PULSELOG_META);
+        __PULSELOG_CALLSITE.enabled($level)
+    }};
+    ($level:expr $(,)?) => {
+        $crate::enabled!(target: ::core::module_path!(), $level)
+    };
 }
 
 /// Logs an error at ERROR with its type, message and whole `source()` chain
@@ -458,7 +520,10 @@ pub mod __private {
     pub use crate::callsite::{Callsite, Metadata, Piece};
     pub use crate::context::Context;
     pub use crate::level::Level;
-    pub use crate::logged::{Exit, IdDisplay, IdKnown, LoggedEvent, LoggedResult, Scope};
+    pub use crate::logged::{
+        ErrorLevelDefault, ErrorLevelKnown, Exit, IdDisplay, IdKnown, LoggedEvent, LoggedResult,
+        Scope, error_level_with,
+    };
     pub use crate::record::RecordBuilder;
     pub use crate::value::{ArgDisplay, ArgKnown, FieldDebug, FieldDisplay, FieldKnown, Wrap};
     pub use pulselog_macros::__event as event;

@@ -17,13 +17,13 @@ pub enum LoggedEvent {
     Enter,
     /// `exit`, with `elapsed_ms` and, for `ret`, `return`.
     Exit,
-    /// `error`, with the returned error as field `error`.
-    Error,
+    /// `err`'s event: its message (`"checkout failed"`), and the message as
+    /// its one literal piece; the returned error as `exc_info`.
+    Error(&'static str, &'static [Piece]),
 }
 
 const ENTER: &[Piece] = &[Piece::Lit("enter")];
 const EXIT: &[Piece] = &[Piece::Lit("exit")];
-const ERROR: &[Piece] = &[Piece::Lit("error")];
 
 impl Metadata {
     /// Metadata of one `#[logged]` event. Not public API.
@@ -43,7 +43,7 @@ impl Metadata {
         let (template, pieces) = match event {
             LoggedEvent::Enter => ("enter", ENTER),
             LoggedEvent::Exit => ("exit", EXIT),
-            LoggedEvent::Error => ("error", ERROR),
+            LoggedEvent::Error(message, pieces) => (message, pieces),
         };
         Metadata {
             level,
@@ -57,6 +57,82 @@ impl Metadata {
             fields,
             message_values: 0,
         }
+    }
+}
+
+/// The level at which `#[logged(err)]` logs an error of this type, when
+/// `err(level = ...)` does not say: implement it so that an expected
+/// failure is a WARNING where an unexpected one stays an ERROR.
+///
+/// ```
+/// use pulselog::prelude::*;
+/// use pulselog::ErrorLevel;
+///
+/// #[derive(Debug, thiserror::Error)]
+/// enum CartError {
+///     #[error("no cart {0}")]
+///     NotFound(u64),
+///     #[error("database unavailable")]
+///     Database,
+/// }
+///
+/// impl ErrorLevel for CartError {
+///     fn error_level(&self) -> Level {
+///         match self {
+///             CartError::NotFound(_) => Level::Warning,
+///             CartError::Database => Level::Error,
+///         }
+///     }
+/// }
+///
+/// #[logged(err)]
+/// fn checkout(cart: u64) -> Result<(), CartError> {
+///     Err(if cart == 0 { CartError::Database } else { CartError::NotFound(cart) })
+/// }
+///
+/// let (_, events) = pulselog::testing::capture(|| checkout(7));
+/// assert_eq!(events.find("checkout failed").level(), Level::Warning);
+/// let (_, events) = pulselog::testing::capture(|| checkout(0));
+/// assert_eq!(events.find("checkout failed").level(), Level::Error);
+/// ```
+///
+/// Found through the error's concrete type at the function: in a function
+/// generic over its error type, `E: ErrorLevel` is not known, and ERROR
+/// applies.
+pub trait ErrorLevel {
+    /// The level of the event that logs this error.
+    fn error_level(&self) -> Level;
+}
+
+/// `err(level = f)`: the level `f` gives the error. Not public API.
+#[doc(hidden)]
+#[inline]
+pub fn error_level_with<E: ?Sized>(err: &E, f: impl FnOnce(&E) -> Level) -> Level {
+    f(err)
+}
+
+/// `#[logged(err)]`'s level, tier 1: the error type's [`ErrorLevel`]. Not
+/// public API.
+#[doc(hidden)]
+pub trait ErrorLevelKnown {
+    fn __pulselog_error_level(&self) -> Level;
+}
+impl<T: ErrorLevel + ?Sized> ErrorLevelKnown for &crate::value::Wrap<'_, T> {
+    #[inline]
+    fn __pulselog_error_level(&self) -> Level {
+        self.0.error_level()
+    }
+}
+
+/// Tier 2: ERROR. Not public API.
+#[doc(hidden)]
+pub trait ErrorLevelDefault {
+    fn __pulselog_error_level(&self) -> Level;
+}
+impl<T: ?Sized> ErrorLevelDefault for crate::value::Wrap<'_, T> {
+    #[inline]
+    fn __pulselog_error_level(&self) -> Level {
+        Level::Error
     }
 }
 
@@ -99,7 +175,7 @@ impl Exit {
 
     fn emit(&self, start: Instant, fields: impl FnOnce(&mut RecordBuilder)) {
         let mut rec = RecordBuilder::new(self.site, self.level);
-        rec.push_f64(start.elapsed().as_secs_f64() * 1e3);
+        rec.push_f64(elapsed_ms(start.elapsed()));
         fields(&mut rec);
         rec.submit();
     }
@@ -121,6 +197,17 @@ impl Exit {
     fn emit_plain(&self, start: Instant) {
         self.emit(start, |_| {});
     }
+}
+
+/// Milliseconds to the nearest microsecond: a whole number of microseconds
+/// over 1000 is the double nearest to that decimal, so every format writes
+/// it with at most three decimals (`2.198`, not `2.1977160000000002`).
+fn elapsed_ms(d: std::time::Duration) -> f64 {
+    let micros = (d.as_nanos() + 500) / 1000;
+    // Exact below 2^53 µs (285 years).
+    #[allow(clippy::cast_precision_loss)]
+    let micros = micros as f64;
+    micros / 1e3
 }
 
 /// Builds the context a `#[logged(request_id, fields(...))]` call runs in:
@@ -221,5 +308,27 @@ impl<T, E> LoggedResult for Result<T, E> {
     #[inline]
     fn __pulselog_split(&self) -> Result<&T, &E> {
         self.as_ref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::elapsed_ms;
+    use std::time::Duration;
+
+    #[test]
+    fn elapsed_ms_is_rounded_to_the_microsecond() {
+        let ms = |ns| elapsed_ms(Duration::from_nanos(ns)).to_string();
+        assert_eq!(ms(2_197_716), "2.198");
+        assert_eq!(ms(2_197_499), "2.197");
+        assert_eq!(ms(0), "0");
+        assert_eq!(ms(999), "0.001");
+        assert_eq!(ms(123_456_789_012), "123456.789");
+        // Every count of microseconds reads back with three decimals at most.
+        for micros in (0..2_000_000u64).step_by(7) {
+            let s = ms(micros * 1000);
+            let decimals = s.split_once('.').map_or(0, |(_, d)| d.len());
+            assert!(decimals <= 3, "{micros} µs: {s}");
+        }
     }
 }

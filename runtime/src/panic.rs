@@ -5,7 +5,9 @@
 //! The hook runs on the panicking thread before unwinding starts, so the
 //! thread-local context of the request (and of a future being polled) is
 //! still in force. It logs, waits until the line is written, then runs the
-//! hook that was installed before it (by default, the message on stderr).
+//! hook that was installed before it (by default, the message on stderr) —
+//! unless that would show the same panic twice on one terminal: see
+//! [`PanicStderr`].
 
 use crate::callsite::internal_site;
 use crate::level::Level;
@@ -13,6 +15,26 @@ use crate::record::RecordBuilder;
 use std::cell::Cell;
 use std::panic::PanicHookInfo;
 use std::sync::Once;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Whether the panic hook installed before pulselog's (by default the
+/// standard one, which prints the panic on stderr) runs after pulselog has
+/// logged the panic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PanicStderr {
+    /// It runs, unless pulselog writes to stdout and stdout and stderr are
+    /// the same terminal: a person then reads the panic once, in the
+    /// CRITICAL line, while a service's stderr still gets the message.
+    #[default]
+    Auto,
+    /// It always runs.
+    Always,
+    /// It never runs after a panic pulselog logged.
+    Never,
+}
+
+/// The decision [`PanicStderr`] leads to, for the installed logger.
+static RUN_PREVIOUS: AtomicBool = AtomicBool::new(true);
 
 // `filename`, `lineno` and `funcName` are replaced per event by the panic's
 // own location.
@@ -30,7 +52,14 @@ thread_local! {
 }
 
 /// Chains pulselog's hook in front of the current one (once per process).
-pub(crate) fn install_hook() {
+/// `to_stdout`: whether the logger writes to stdout.
+pub(crate) fn install_hook(stderr: PanicStderr, to_stdout: bool) {
+    let run_previous = match stderr {
+        PanicStderr::Always => true,
+        PanicStderr::Never => false,
+        PanicStderr::Auto => !(to_stdout && stdout_is_stderr_terminal()),
+    };
+    RUN_PREVIOUS.store(run_previous, Ordering::Relaxed);
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         let previous = std::panic::take_hook();
@@ -41,22 +70,50 @@ pub(crate) fn install_hook() {
             if cfg!(panic = "unwind") && crate::record::in_guarded() {
                 return;
             }
-            log_panic(info);
-            previous(info);
+            if !log_panic(info) || RUN_PREVIOUS.load(Ordering::Relaxed) {
+                previous(info);
+            }
         }));
     });
 }
 
-fn log_panic(info: &PanicHookInfo<'_>) {
+/// Whether stdout and stderr are one terminal (the same device).
+#[cfg(unix)]
+fn stdout_is_stderr_terminal() -> bool {
+    use std::io::IsTerminal;
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::MetadataExt;
+    fn device(fd: std::os::fd::BorrowedFd<'_>) -> Option<(u64, u64)> {
+        let m = std::fs::File::from(fd.try_clone_to_owned().ok()?)
+            .metadata()
+            .ok()?;
+        Some((m.rdev(), m.ino()))
+    }
+    let (out, err) = (std::io::stdout(), std::io::stderr());
+    out.is_terminal()
+        && err.is_terminal()
+        && device(out.as_fd()).is_some_and(|d| Some(d) == device(err.as_fd()))
+}
+
+#[cfg(not(unix))]
+fn stdout_is_stderr_terminal() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdout().is_terminal() && std::io::stderr().is_terminal()
+}
+
+/// Logs the panic and waits until it is written; false when it was not
+/// logged (filtered out, or a panic of the writer or of this hook).
+fn log_panic(info: &PanicHookInfo<'_>) -> bool {
     // The writer thread cannot wait for itself, and a panic while logging
     // a panic must not recurse.
     if crate::writer::on_writer_thread() {
-        return;
+        return false;
     }
     if IN_HOOK.try_with(|h| h.replace(true)).unwrap_or(true) {
-        return;
+        return false;
     }
-    if PANIC_SITE.enabled(Level::Critical) {
+    let enabled = PANIC_SITE.enabled(Level::Critical);
+    if enabled {
         let mut rec = RecordBuilder::new(&PANIC_SITE, Level::Critical);
         let thread = std::thread::current();
         rec.push_str(thread.name().unwrap_or("<unnamed>"));
@@ -70,4 +127,5 @@ fn log_panic(info: &PanicHookInfo<'_>) {
         crate::logger::flush();
     }
     let _ = IN_HOOK.try_with(|h| h.set(false));
+    enabled
 }

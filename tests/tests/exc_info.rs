@@ -415,7 +415,7 @@ fn text_renders_the_chain_on_continuation_lines_that_cannot_be_forged() {
     assert_eq!(lines[3], format!("{cont}Backtrace:"));
     assert!(
         lines[4].starts_with(&format!(
-            "{cont}   0: exc_info::text_renders_the_chain_on_continuation_lines_that_cannot_be_forged"
+            "{cont}    exc_info::text_renders_the_chain_on_continuation_lines_that_cannot_be_forged"
         )),
         "{text}"
     );

@@ -247,7 +247,7 @@ fn a_panic_in_text_output_is_one_event_with_continuation_lines() {
     );
     assert_eq!(lines[at + 2], format!("{cont}Backtrace:"));
     assert!(
-        lines[at + 3].starts_with(&format!("{cont}   0: exc_panic::element at ")),
+        lines[at + 3].starts_with(&format!("{cont}    exc_panic::element at {}:", file!())),
         "{stdout}"
     );
 }

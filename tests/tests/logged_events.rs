@@ -76,6 +76,41 @@ fn json_lines_carry_func_name_elapsed_ms_and_request_id() {
     assert_eq!(lines[1]["request_id"], "req-9");
 }
 
+/// The decimals of the number after `key=` or `"key": ` in a line.
+fn decimals_after(line: &str, key: &str) -> usize {
+    let at = line
+        .find(key)
+        .unwrap_or_else(|| panic!("no {key} in {line}"))
+        + key.len();
+    let number: String = line[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    assert!(!number.is_empty(), "{line}");
+    number.split_once('.').map_or(0, |(_, d)| d.len())
+}
+
+#[test]
+fn elapsed_ms_has_at_most_microsecond_precision_in_every_format() {
+    #[logged]
+    fn busy() -> u64 {
+        (0..20_000u64).map(std::hint::black_box).sum()
+    }
+    let (_, events) = capture(|| (0..20).map(|_| busy()).sum::<u64>());
+    let exits: Vec<_> = events
+        .events()
+        .iter()
+        .filter(|e| e.message() == "exit")
+        .collect();
+    assert_eq!(exits.len(), 20);
+    for exit in exits {
+        let json = exit.to_json(&JsonFormat::new());
+        assert!(decimals_after(&json, "\"elapsed_ms\": ") <= 3, "{json}");
+        let text = exit.to_text(&pulselog::TextFormat::new());
+        assert!(decimals_after(&text, " elapsed_ms=") <= 3, "{text}");
+    }
+}
+
 #[logged(level = "warning")]
 fn at_warning() {
     info!("inside");

@@ -35,6 +35,20 @@ async fn asynchronous(id: u32, _token: &str) -> Result<u32, Failed> {
     Ok(id)
 }
 
+fn level_of(_: &Failed) -> Level {
+    Level::Warning
+}
+
+#[logged(err(level = level_of, message = "job failed", backtrace))]
+fn classified_by_function(id: u32) -> Result<u32, Failed> {
+    if id == 0 { Err(Failed) } else { Ok(id) }
+}
+
+#[logged(err(level = |e| if e.to_string().is_empty() { Level::Info } else { Level::Error }))]
+async fn classified_by_closure(id: u32) -> Result<u32, Failed> {
+    if id == 0 { Err(Failed) } else { Ok(id) }
+}
+
 #[logged(args)]
 fn generic<T, const N: usize>(items: &[T; N]) -> Option<T>
 where
@@ -152,6 +166,8 @@ async fn every_shape_runs_under_pedantic_lints() {
     let ((), events) = pulselog::testing::capture_async(async {
         plain();
         assert!(everything(1, 0).is_err());
+        assert!(classified_by_function(0).is_err());
+        assert!(classified_by_closure(0).await.is_err());
         assert_eq!(everything(1, 2).ok(), Some(3));
         assert_eq!(asynchronous(5, "secret").await.ok(), Some(5));
         assert_eq!(generic(&[1, 2]), Some(1));
@@ -171,8 +187,13 @@ async fn every_shape_runs_under_pedantic_lints() {
         assert_eq!(Box::new(s.by_value()).boxed(), 1);
     })
     .await;
-    assert_eq!(events.at_least(Level::Error).count(), 2);
-    assert_eq!(events.find("error").function(), "run_job");
+    assert_eq!(events.at_least(Level::Error).count(), 3);
+    assert_eq!(events.find("run_job failed").function(), "run_job");
+    assert_eq!(events.find("job failed").level(), Level::Warning);
+    assert_eq!(
+        events.find("classified_by_closure failed").level(),
+        Level::Error
+    );
     assert_eq!(events.find("enter").function(), "plain");
 }
 

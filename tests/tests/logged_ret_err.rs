@@ -64,8 +64,8 @@ fn err_logs_the_error_at_error() {
     let (_, events) = capture(|| err_only(1));
     assert_eq!(events.messages(), ["enter", "exit"]);
     let (_, events) = capture(|| err_only(0));
-    assert_eq!(events.messages(), ["enter", "error", "exit"]);
-    let error = events.find("error");
+    assert_eq!(events.messages(), ["enter", "err_only failed", "exit"]);
+    let error = events.find("err_only failed");
     assert_eq!(error.level(), Level::Error);
     assert_eq!(error.function(), "err_only");
     let exc = error.exc_info().expect("the error is attached as exc_info");
@@ -91,7 +91,7 @@ fn ret_with_err_records_the_ok_value_and_the_error_at_the_chosen_level() {
     let errors: Vec<_> = events
         .events()
         .iter()
-        .filter(|e| e.message() == "error")
+        .filter(|e| e.message().ends_with(" failed"))
         .map(|e| (e.function(), e.level()))
         .collect();
     assert_eq!(
@@ -153,7 +153,7 @@ fn err_debug_only() -> Result<(), Vec<u8>> {
 #[test]
 fn err_records_the_whole_source_chain_and_a_backtrace_on_request() {
     let (_, events) = capture(err_with_backtrace);
-    let exc = events.find("error").exc_info().unwrap();
+    let exc = events.find("err_with_backtrace failed").exc_info().unwrap();
     assert_eq!(
         exc.chain().collect::<Vec<_>>(),
         ["payment failed", "gateway timed out"]
@@ -171,19 +171,113 @@ fn err_works_on_async_fns_with_boxed_errors() {
     let (_, events) = capture(|| block_on(async_err(false)));
     assert_eq!(events.messages(), ["enter", "exit"]);
     let (_, events) = capture(|| block_on(async_err(true)));
-    assert_eq!(events.messages(), ["enter", "error", "exit"]);
-    let exc = events.find("error").exc_info().unwrap();
-    assert_eq!(exc.chain().count(), 2);
-    assert_eq!(events.find("error").function(), "async_err");
-    let json: serde_json::Value =
-        serde_json::from_str(&events.find("error").to_json(&JsonFormat::new())).unwrap();
+    assert_eq!(events.messages(), ["enter", "async_err failed", "exit"]);
+    let error = events.find("async_err failed");
+    assert_eq!(error.exc_info().unwrap().chain().count(), 2);
+    assert_eq!(error.function(), "async_err");
+    let json: serde_json::Value = serde_json::from_str(&error.to_json(&JsonFormat::new())).unwrap();
     assert_eq!(json["exc_info"]["chain"][1], "gateway timed out");
 }
 
 #[test]
 fn err_of_a_type_that_is_not_an_error_logs_its_message() {
     let (_, events) = capture(err_debug_only);
-    let exc = events.find("error").exc_info().unwrap();
+    let exc = events.find("err_debug_only failed").exc_info().unwrap();
     assert_eq!(exc.message(), "[1, 2]");
     assert_eq!(exc.chain().count(), 1);
+}
+
+mod checkout {
+    use pulselog::ErrorLevel;
+    use pulselog::prelude::*;
+
+    #[derive(Debug, thiserror::Error)]
+    pub enum CartError {
+        #[error("no cart {0}")]
+        NotFound(u64),
+        #[error("database unavailable")]
+        Database,
+    }
+
+    impl ErrorLevel for CartError {
+        fn error_level(&self) -> Level {
+            match self {
+                CartError::NotFound(_) => Level::Warning,
+                CartError::Database => Level::Error,
+            }
+        }
+    }
+
+    fn failing(cart: u64) -> Result<(), CartError> {
+        Err(if cart == 0 {
+            CartError::Database
+        } else {
+            CartError::NotFound(cart)
+        })
+    }
+
+    /// The error type's own `ErrorLevel`.
+    #[logged(err)]
+    pub fn checkout(cart: u64) -> Result<(), CartError> {
+        failing(cart)
+    }
+
+    /// A closure over the error, and a message of its own.
+    #[logged(err(level = |e| if matches!(e, CartError::NotFound(_)) { Level::Info } else { Level::Critical }, message = "cart lookup failed"))]
+    pub fn lookup(cart: u64) -> Result<(), CartError> {
+        failing(cart)
+    }
+
+    pub fn io_level(e: &std::io::Error) -> Level {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            Level::Warning
+        } else {
+            Level::Error
+        }
+    }
+
+    /// A function, on an async fn whose events are renamed.
+    #[logged(name = "load_file", err(level = io_level, backtrace))]
+    pub async fn load(kind: std::io::ErrorKind) -> Result<(), std::io::Error> {
+        std::future::ready(()).await;
+        Err(kind.into())
+    }
+
+    /// A named level wins over the type's own.
+    #[logged(err(level = "critical"))]
+    pub fn pinned(cart: u64) -> Result<(), CartError> {
+        failing(cart)
+    }
+}
+
+#[test]
+fn err_names_the_function_that_failed_and_its_level_can_depend_on_the_error() {
+    use checkout::*;
+    let level_of = |events: &pulselog::testing::Captured, message: &str| {
+        let e = events.find(message);
+        assert!(e.exc_info().is_some(), "{message} carries the error");
+        e.level()
+    };
+    let (_, events) = capture(|| checkout(7));
+    assert_eq!(events.messages(), ["enter", "checkout failed", "exit"]);
+    assert_eq!(level_of(&events, "checkout failed"), Level::Warning);
+    let (_, events) = capture(|| checkout(0));
+    assert_eq!(level_of(&events, "checkout failed"), Level::Error);
+
+    let (_, events) = capture(|| lookup(7));
+    assert_eq!(level_of(&events, "cart lookup failed"), Level::Info);
+    let (_, events) = capture(|| lookup(0));
+    assert_eq!(level_of(&events, "cart lookup failed"), Level::Critical);
+    assert_eq!(events.find("cart lookup failed").function(), "lookup");
+
+    let (_, events) = capture(|| block_on(load(std::io::ErrorKind::NotFound)));
+    assert_eq!(level_of(&events, "load_file failed"), Level::Warning);
+    let error = events.find("load_file failed");
+    assert_eq!(error.function(), "load_file");
+    assert!(error.exc_info().unwrap().backtrace().is_some());
+    let (_, events) = capture(|| block_on(load(std::io::ErrorKind::PermissionDenied)));
+    assert_eq!(level_of(&events, "load_file failed"), Level::Error);
+
+    let (_, events) = capture(|| pinned(7));
+    assert_eq!(level_of(&events, "pinned failed"), Level::Critical);
 }

@@ -270,3 +270,69 @@ fn long_strings_are_kept_whole() {
     assert_eq!(e.message().len(), 100_000);
     assert_eq!(e.field("copy"), Some(Owned::Str(long.clone())));
 }
+
+mod audit_habits {
+    use pulselog::prelude::*;
+
+    pub fn log() {
+        info!(target: "audit", "login", user_id = 7);
+        warning!(target: "audit", "denied {}", 3,);
+        log!(target: "audit", Level::Error, "dynamic {n}", n = 1);
+        let err = std::io::Error::other("disk");
+        log_error!(target: "audit", err, "write failed");
+        info!("module logger");
+    }
+}
+
+#[test]
+fn a_target_sets_the_logger_name() {
+    let ((), events) = capture(audit_habits::log);
+    let names: Vec<_> = events
+        .events()
+        .iter()
+        .map(|e| (e.message(), e.target()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("login".to_owned(), "audit"),
+            ("denied 3".into(), "audit"),
+            ("dynamic 1".into(), "audit"),
+            ("write failed".into(), "audit"),
+            ("module logger".into(), "macros::audit_habits"),
+        ]
+    );
+    assert_eq!(events.find("login").field("user_id").unwrap(), 7);
+    assert_eq!(events.find("dynamic 1").level(), Level::Error);
+    assert!(events.find("write failed").exc_info().is_some());
+}
+
+#[test]
+fn a_bare_variable_after_the_message_is_a_field_of_its_name() {
+    let user_id = 42u64;
+    let gateway = "stripe";
+    let r#type = "card";
+    let ((), events) = capture(|| {
+        info!("charged", user_id);
+        info!("charged {}", gateway, user_id, amount = 5,);
+        info!("{user_id} charged", user_id, r#type);
+    });
+    let [a, b, c] = events.events() else {
+        panic!("{:?}", events.messages());
+    };
+    assert_eq!(a.message(), "charged");
+    assert_eq!(a.fields(), [("user_id".to_owned(), Owned::U64(42))]);
+    // A variable the message takes stays an argument of the message.
+    assert_eq!(b.message(), "charged stripe");
+    assert_eq!(
+        b.fields(),
+        [
+            ("user_id".to_owned(), Owned::U64(42)),
+            ("amount".to_owned(), Owned::I64(5))
+        ]
+    );
+    // Named in the message, the field fills it, as `key = value` does.
+    assert_eq!(c.message(), "42 charged");
+    assert_eq!(c.field("user_id").unwrap(), 42);
+    assert_eq!(c.field("type").unwrap(), "card");
+}

@@ -138,3 +138,51 @@ fn bad_templates_are_reported() {
         .to_string();
     assert!(err.contains("invalid datefmt"), "{err}");
 }
+
+#[test]
+fn colour_styles_the_level_and_location_and_nothing_else() {
+    use pulselog::ColorChoice;
+    let hostile = "\u{1b}[2J\u{1b}[31mfake\u{1b}]0;title\u{7}\r\nWARNING forged";
+    let ((), events) = capture(|| {
+        info!("plain {}", hostile, field = hostile);
+        log_error!(std::io::Error::other(hostile), "failed");
+        critical!("down");
+    });
+    let [info, error, critical] = events.events() else {
+        panic!("{:?}", events.messages());
+    };
+    let always = TextFormat::new().color(ColorChoice::Always);
+    let never = TextFormat::new().color(ColorChoice::Never);
+    for e in [info, error, critical] {
+        let coloured = e.to_text(&always);
+        let plain = e.to_text(&never);
+        // Without the styles' own sequences, the line is the plain one, and
+        // that has no escape byte at all: the message's were escaped.
+        assert!(!plain.contains('\u{1b}'), "{plain:?}");
+        assert_eq!(anstream::adapter::strip_str(&coloured).to_string(), plain);
+        assert_ne!(coloured, plain);
+        // `Auto` outside an installed logger means no terminal: plain.
+        assert_eq!(e.to_text(&TextFormat::new()), plain);
+    }
+    let info_line = info.to_text(&always);
+    assert!(info_line.contains("\\u{1b}[2J"), "{info_line}");
+    // The level is green, the location dimmed, the message untouched.
+    assert!(
+        info_line.contains("\u{1b}[32mINFO\u{1b}[0m    "),
+        "{info_line:?}"
+    );
+    assert!(
+        info_line.contains(&format!("[\u{1b}[2m{}\u{1b}[0m:", file!())),
+        "{info_line:?}"
+    );
+    assert!(
+        error.to_text(&always).contains("\u{1b}[1m\u{1b}[31mERROR"),
+        "{:?}",
+        error.to_text(&always)
+    );
+    // The chain under the event: its marker dimmed, its text escaped.
+    let chain = error.to_text(&always);
+    let second = chain.lines().nth(1).expect("the error under the event");
+    assert!(second.starts_with("\u{1b}[2m  | \u{1b}[0m"), "{second:?}");
+    assert_eq!(chain.lines().count(), 2, "{chain:?}");
+}

@@ -103,6 +103,10 @@ pub fn expand(plan: &Plan<'_>) -> TokenStream {
         None => (TokenStream::new(), TokenStream::new()),
     };
 
+    let target = match plan.target {
+        Some(target) => target.to_token_stream(),
+        None => quote!(::core::module_path!()),
+    };
     let meta = format_ident!("__PULSELOG_META", span = Span::mixed_site());
     let site = format_ident!("__PULSELOG_CALLSITE", span = Span::mixed_site());
     let func = format_ident!("__pulselog_function", span = Span::mixed_site());
@@ -116,7 +120,7 @@ pub fn expand(plan: &Plan<'_>) -> TokenStream {
             }
             static #meta: #p::Metadata = #p::Metadata {
                 level: #level_meta,
-                target: ::core::module_path!(),
+                target: #target,
                 file: ::core::file!(),
                 line: ::core::line!(),
                 column: ::core::column!(),

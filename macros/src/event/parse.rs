@@ -26,6 +26,8 @@ pub struct EventCall {
     /// The front-end macro's name (`info`, `log_error`, …).
     pub macro_name: Ident,
     pub level: LevelSpec,
+    /// `target: "audit"`: the logger name, instead of the module path.
+    pub target: Option<Expr>,
     /// `log_error!`'s first operand: the error to log.
     pub error: Option<Expr>,
     pub message: LitStr,
@@ -49,6 +51,7 @@ impl Parse for EventCall {
         } else {
             LevelSpec::Fixed(input.parse()?)
         };
+        let target = parse_target(input)?;
         let error = if macro_name == LOG_ERROR {
             Some(parse_error_operand(input, &macro_name)?)
         } else {
@@ -67,11 +70,47 @@ impl Parse for EventCall {
             krate: krate.into(),
             macro_name,
             level,
+            target,
             error,
             message,
             items,
         })
     }
+}
+
+/// `target: "audit",` before everything else, as `log` and `tracing` write
+/// it: a string literal or a constant (it goes into a `static`).
+fn parse_target(input: ParseStream<'_>) -> syn::Result<Option<Expr>> {
+    mod kw {
+        syn::custom_keyword!(target);
+    }
+    if !(input.peek(kw::target) && input.peek2(Token![:]) && !input.peek2(Token![::])) {
+        return Ok(None);
+    }
+    input.parse::<kw::target>()?;
+    input.parse::<Token![:]>()?;
+    let expr = unwrap_invisible(input.parse::<Expr>()?);
+    if !matches!(
+        &expr,
+        Expr::Path(_)
+            | Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(_),
+                ..
+            })
+    ) {
+        return Err(syn::Error::new_spanned(
+            expr,
+            "the target must be a string literal or a constant, e.g. `target: \"audit\"`: it is the logger name of a call site known at compile time",
+        ));
+    }
+    if input.is_empty() {
+        return Err(syn::Error::new_spanned(
+            expr,
+            "missing message after the target: write `target: \"audit\", \"message\"`",
+        ));
+    }
+    input.parse::<Token![,]>()?;
+    Ok(Some(expr))
 }
 
 /// `log_error!(err, "message", …)`: the error, then a comma.
@@ -120,6 +159,9 @@ fn parse_message(input: ParseStream<'_>, macro_name: &Ident) -> syn::Result<LitS
         };
         return Err(syn::Error::new(macro_name.span(), msg));
     }
+    if let Some(err) = message_after_fields(input, macro_name) {
+        return Err(err);
+    }
     let expr = unwrap_invisible(input.parse::<Expr>()?);
     match expr {
         Expr::Lit(syn::ExprLit {
@@ -133,6 +175,73 @@ fn parse_message(input: ParseStream<'_>, macro_name: &Ident) -> syn::Result<LitS
             ),
         )),
     }
+}
+
+/// `info!(user_id, "msg")`, `info!(?user, amount = 5, "msg")`: fields
+/// before the message, as `tracing` spells it. The error is on the fields
+/// and shows the call in pulselog's order (`?x` / `%x` become
+/// `x = ?x` / `x = %x`).
+fn message_after_fields(input: ParseStream<'_>, macro_name: &Ident) -> Option<syn::Error> {
+    let segments = split_commas(input.fork().parse::<TokenStream>().ok()?);
+    let is_message = |seg: &TokenStream| {
+        let tokens: Vec<TokenTree> = seg.clone().into_iter().collect();
+        match tokens.as_slice() {
+            [TokenTree::Literal(_)] => syn::parse2::<LitStr>(seg.clone()).is_ok(),
+            [TokenTree::Group(g)] if g.delimiter() == proc_macro2::Delimiter::None => {
+                syn::parse2::<LitStr>(g.stream()).is_ok()
+            }
+            _ => false,
+        }
+    };
+    if segments.first().is_none_or(is_message) {
+        return None;
+    }
+    let at = segments.iter().position(is_message)?;
+    let fields: Vec<String> = segments[..at].iter().map(pulselog_spelling).collect();
+    let rest: Vec<String> = segments[at + 1..]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .map(ToString::to_string)
+        .collect();
+    // The message's own arguments stay right after it, so that its `{}`
+    // still take them.
+    let call = std::iter::once(segments[at].to_string())
+        .chain(rest)
+        .chain(fields)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let before: TokenStream = segments[..at].iter().flat_map(|s| s.clone()).collect();
+    Some(syn::Error::new_spanned(
+        before,
+        format!(
+            "the message comes first in pulselog, then the fields: write `{macro_name}!({call})`"
+        ),
+    ))
+}
+
+/// A field as pulselog writes it: `?x` is `x = ?x`, `%x` is `x = %x`.
+fn pulselog_spelling(seg: &TokenStream) -> String {
+    let mut tokens = seg.clone().into_iter();
+    match (tokens.next(), tokens.clone().next(), tokens.nth(1)) {
+        (Some(TokenTree::Punct(p)), Some(TokenTree::Ident(name)), None)
+            if p.as_char() == '?' || p.as_char() == '%' =>
+        {
+            format!("{name} = {}{name}", p.as_char())
+        }
+        _ => seg.to_string(),
+    }
+}
+
+/// The token trees of a call, split at its top-level commas.
+fn split_commas(tokens: TokenStream) -> Vec<TokenStream> {
+    let mut segments = vec![TokenStream::new()];
+    for tt in tokens {
+        match &tt {
+            TokenTree::Punct(p) if p.as_char() == ',' => segments.push(TokenStream::new()),
+            _ => segments.last_mut().expect("never empty").extend([tt]),
+        }
+    }
+    segments
 }
 
 /// A literal forwarded by a `macro_rules!` `$msg:expr` arrives wrapped in an

@@ -1,10 +1,11 @@
 //! Checks a parsed call against the message template and the reserved keys,
 //! and decides which value goes into which slot of the record.
 
-use super::parse::{EXC_INFO, EventCall, Field, Item, LevelSpec, Sigil};
+use super::parse::{EXC_INFO, EventCall, Item, LevelSpec, Sigil};
 use crate::ctxt::Ctxt;
 use crate::template::{self, ArgRef, Piece};
 use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
 use syn::{Expr, Ident};
 
 /// Keys every output line owns. A field with one of these names would either
@@ -41,6 +42,8 @@ pub struct Plan<'a> {
     /// The runtime crate's path.
     pub krate: &'a TokenStream,
     pub level: &'a LevelSpec,
+    /// `target: "audit"`: the logger name; else the module path.
+    pub target: Option<&'a Expr>,
     /// The message as written, for the call site's metadata.
     pub template: String,
     pub pieces: Vec<PlanPiece>,
@@ -49,7 +52,7 @@ pub struct Plan<'a> {
     pub binds: Vec<&'a Expr>,
     /// Message slots first, then one slot per field, in order.
     pub slots: Vec<Slot>,
-    pub field_keys: Vec<&'a str>,
+    pub field_keys: Vec<String>,
     /// How many of `slots` the message uses (the rest are fields).
     pub message_values: usize,
     pub exc: Option<Exc>,
@@ -87,7 +90,17 @@ pub struct Exc {
     pub backtrace: bool,
 }
 
+/// A field of the call: `key = value`, or a bare variable after the
+/// message (`info!("msg", user_id)` records `user_id = user_id`).
+struct FieldRef<'a> {
+    key: String,
+    key_tokens: &'a dyn ToTokens,
+    sigil: Sigil,
+}
+
 pub fn check<'a>(cx: &Ctxt, call: &'a EventCall) -> Plan<'a> {
+    let template = call.message.value();
+    let parsed = template::parse(&template);
     let mut binds: Vec<&Expr> = Vec::new();
     let mut bind = |expr| {
         binds.push(expr);
@@ -95,7 +108,17 @@ pub fn check<'a>(cx: &Ctxt, call: &'a EventCall) -> Plan<'a> {
     };
     // Positional arguments and fields, with their indices into `binds`.
     let mut positional: Vec<(usize, &Expr)> = Vec::new();
-    let mut fields: Vec<(&Field, usize)> = Vec::new();
+    let mut fields: Vec<(FieldRef<'a>, usize)> = Vec::new();
+    // A positional argument no placeholder takes, and that is a bare
+    // variable, is a field named after it.
+    let taken = parsed.as_ref().map(|p| positional_refs(p)).ok();
+    let shorthand = |index: usize, expr: &'a Expr| -> Option<&'a Ident> {
+        let taken = taken.as_ref()?;
+        if taken.contains(&index) {
+            return None;
+        }
+        bare_variable(expr)
+    };
     let mut exc = call.error.as_ref().map(|expr| Exc {
         bind: bind(expr),
         backtrace: false,
@@ -103,7 +126,26 @@ pub fn check<'a>(cx: &Ctxt, call: &'a EventCall) -> Plan<'a> {
     let mut flag: Option<&Ident> = None;
     for item in &call.items {
         match item {
-            Item::Positional(expr) => positional.push((bind(expr), expr)),
+            Item::Positional(expr) => match shorthand(positional.len(), expr) {
+                Some(ident) => {
+                    // Still counted as a positional argument, so that the
+                    // indices of those after it do not move.
+                    positional.push((usize::MAX, expr));
+                    let key = ident.to_string();
+                    let key = key.trim_start_matches("r#").to_owned();
+                    push_field(
+                        cx,
+                        &mut fields,
+                        FieldRef {
+                            key,
+                            key_tokens: ident,
+                            sigil: Sigil::Auto,
+                        },
+                        bind(expr),
+                    );
+                }
+                None => positional.push((bind(expr), expr)),
+            },
             Item::ExcFlag(ident) => {
                 if call.error.is_none() {
                     cx.error_spanned_by(
@@ -148,21 +190,12 @@ pub fn check<'a>(cx: &Ctxt, call: &'a EventCall) -> Plan<'a> {
                 }
             }
             Item::Field(field) => {
-                if RESERVED.contains(&field.key.as_str()) {
-                    cx.error_spanned_by(
-                        &field.key_tokens,
-                        format!(
-                            "`{}` is a standard key of every log line and cannot be a field; rename it (e.g. `{}_value = ...`)",
-                            field.key, field.key
-                        ),
-                    );
-                } else if fields.iter().any(|(f, _)| f.key == field.key) {
-                    cx.error_spanned_by(
-                        &field.key_tokens,
-                        format!("duplicate field `{}`: each key may appear once", field.key),
-                    );
-                }
-                fields.push((field, bind(&field.value)));
+                let f = FieldRef {
+                    key: field.key.clone(),
+                    key_tokens: &field.key_tokens,
+                    sigil: field.sigil,
+                };
+                push_field(cx, &mut fields, f, bind(&field.value));
             }
         }
     }
@@ -172,12 +205,11 @@ pub fn check<'a>(cx: &Ctxt, call: &'a EventCall) -> Plan<'a> {
         exc.backtrace = true;
     }
 
-    let template = call.message.value();
-    let Message { pieces, slots } = resolve_message(cx, call, &template, &positional, &fields);
+    let Message { pieces, slots } = resolve_message(cx, call, parsed, &positional, &fields);
     let message_values = slots.len();
     let mut slots = slots;
-    slots.extend(fields.iter().map(|&(field, bind)| Slot::Field {
-        bind,
+    slots.extend(fields.iter().map(|(field, bind)| Slot::Field {
+        bind: *bind,
         sigil: field.sigil,
     }));
     let pieces = pieces
@@ -191,13 +223,69 @@ pub fn check<'a>(cx: &Ctxt, call: &'a EventCall) -> Plan<'a> {
     Plan {
         krate: &call.krate,
         level: &call.level,
+        target: call.target.as_ref(),
         template,
         pieces,
         binds,
         slots,
-        field_keys: fields.iter().map(|(f, _)| f.key.as_str()).collect(),
+        field_keys: fields.into_iter().map(|(f, _)| f.key).collect(),
         message_values,
         exc,
+    }
+}
+
+/// Adds a field, unless its key is reserved or taken (then says so).
+fn push_field<'a>(
+    cx: &Ctxt,
+    fields: &mut Vec<(FieldRef<'a>, usize)>,
+    field: FieldRef<'a>,
+    bind: usize,
+) {
+    if RESERVED.contains(&field.key.as_str()) {
+        cx.error_spanned_by(
+            field.key_tokens,
+            format!(
+                "`{}` is a standard key of every log line and cannot be a field; rename it (e.g. `{}_value = ...`)",
+                field.key, field.key
+            ),
+        );
+    } else if fields.iter().any(|(f, _)| f.key == field.key) {
+        cx.error_spanned_by(
+            field.key_tokens,
+            format!("duplicate field `{}`: each key may appear once", field.key),
+        );
+    }
+    fields.push((field, bind));
+}
+
+/// The positional arguments the message's placeholders take.
+fn positional_refs(pieces: &[Piece]) -> Vec<usize> {
+    let mut next = 0;
+    let mut taken = Vec::new();
+    for piece in pieces {
+        match piece {
+            Piece::Arg {
+                arg: ArgRef::Next, ..
+            } => {
+                taken.push(next);
+                next += 1;
+            }
+            Piece::Arg {
+                arg: ArgRef::Index(i),
+                ..
+            } => taken.push(*i),
+            _ => {}
+        }
+    }
+    taken
+}
+
+/// `user_id` (a plain path of one segment), not `user.id` or `f()`.
+fn bare_variable(expr: &Expr) -> Option<&Ident> {
+    match expr {
+        Expr::Path(p) if p.qself.is_none() && p.attrs.is_empty() => p.path.get_ident(),
+        Expr::Group(g) => bare_variable(&g.expr),
+        _ => None,
     }
 }
 
@@ -219,13 +307,13 @@ enum MessagePiece {
 fn resolve_message(
     cx: &Ctxt,
     call: &EventCall,
-    template: &str,
+    parsed: Result<Vec<Piece>, String>,
     positional: &[(usize, &Expr)],
-    fields: &[(&Field, usize)],
+    fields: &[(FieldRef<'_>, usize)],
 ) -> Message {
     // An argument looks unused when the template could not be read; say
     // only what is wrong with the template then.
-    let (parsed, template_ok) = match template::parse(template) {
+    let (parsed, template_ok) = match parsed {
         Ok(p) => (p, true),
         Err(msg) => {
             cx.error(call.message.span(), msg);
@@ -287,8 +375,9 @@ fn resolve_message(
         };
         pieces.push(MessagePiece::Slot(slot));
     }
-    for (&(_, expr), used) in positional.iter().zip(used) {
-        if template_ok && !used {
+    for (&(bind, expr), used) in positional.iter().zip(used) {
+        // `usize::MAX`: a bare variable recorded as a field.
+        if template_ok && !used && bind != usize::MAX {
             cx.error_spanned_by(
                 expr,
                 "argument never used: the message has no `{}` placeholder for it; to record it as a field write `name = value`",

@@ -17,6 +17,7 @@ mod kw {
     syn::custom_keyword!(ret);
     syn::custom_keyword!(err);
     syn::custom_keyword!(backtrace);
+    syn::custom_keyword!(message);
 }
 
 /// Everything `#[logged(...)]` said; `None` / empty for an option not given.
@@ -56,10 +57,21 @@ pub struct ArgsOpt {
 
 pub struct ErrOpt {
     pub span: Span,
-    /// `err(level = "warning")`.
-    pub level: Option<LitStr>,
+    /// `err(level = ...)`.
+    pub level: Option<ErrLevel>,
+    /// `err(message = "payment declined")`.
+    pub message: Option<LitStr>,
     /// `err(backtrace)`: capture a backtrace with the error.
     pub backtrace: Option<Span>,
+}
+
+/// `err(level = ...)`.
+pub enum ErrLevel {
+    /// `level = "warning"`.
+    Named(LitStr),
+    /// `level = |e| ...` or `level = path::to::function`: the level from
+    /// the error, `fn(&E) -> Level`.
+    Of(Expr),
 }
 
 /// Parses the options. Options that do not parse are reported, and the
@@ -182,11 +194,12 @@ fn parse_names(input: ParseStream<'_>) -> syn::Result<Vec<Ident>> {
     Ok(names.into_iter().collect())
 }
 
-/// `err`, `err(level = "warning")`, `err(backtrace)`, or both.
+/// `err`, `err(level = ..., message = "...", backtrace)`, in any order.
 fn parse_err(cx: &Ctxt, input: ParseStream<'_>, span: Span) -> syn::Result<ErrOpt> {
     let mut opt = ErrOpt {
         span,
         level: None,
+        message: None,
         backtrace: None,
     };
     if !input.peek(syn::token::Paren) {
@@ -197,7 +210,26 @@ fn parse_err(cx: &Ctxt, input: ParseStream<'_>, span: Span) -> syn::Result<ErrOp
     comma_separated(&content, |input| {
         let la = input.lookahead1();
         if la.peek(kw::level) {
-            parse_level(cx, input, &mut opt.level)?;
+            let k: kw::level = input.parse()?;
+            input.parse::<Token![=]>()?;
+            let level = if input.peek(LitStr) {
+                ErrLevel::Named(input.parse()?)
+            } else {
+                match input.parse::<Expr>()? {
+                    e @ (Expr::Closure(_) | Expr::Path(_)) => ErrLevel::Of(e),
+                    other => {
+                        return Err(syn::Error::new_spanned(
+                            other,
+                            "expected a level name (`level = \"warning\"`), a closure (`level = |e| ...`) or a function `fn(&E) -> Level` (`level = my_app::level_of`)",
+                        ));
+                    }
+                }
+            };
+            set(cx, &mut opt.level, level, k.span, "level");
+        } else if la.peek(kw::message) {
+            let k: kw::message = input.parse()?;
+            let v = parse_value::<LitStr>(input)?;
+            set(cx, &mut opt.message, v, k.span, "message");
         } else if la.peek(kw::backtrace) {
             let k: kw::backtrace = input.parse()?;
             set(cx, &mut opt.backtrace, k.span, k.span, "backtrace");

@@ -22,7 +22,7 @@
 
 use super::ast::Shape;
 use super::attr::{RequestIdOpt, Sigil};
-use super::valid::{ErrPlan, LevelPlan, Plan, PlanBody};
+use super::valid::{ErrLevelPlan, ErrPlan, LevelPlan, Plan, PlanBody};
 use proc_macro2::{Delimiter, Group, Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -86,11 +86,16 @@ pub fn expand(plan: &Plan<'_>) -> TokenStream {
         &["elapsed_ms"]
     };
     let error_statics = plan.err.as_ref().map(|err| {
-        let err_level_value = level_value(&p, &err.level);
+        let err_level_value = match &err.level {
+            Some(ErrLevelPlan::Named(level)) => level_value(&p, level),
+            _ => quote!(#p::Level::Error),
+        };
+        let message = &err.message;
         quote! {
             const #err_level: #p::Level = #err_level_value;
             static #error_meta: #p::Metadata = #p::Metadata::logged(
-                #p::LoggedEvent::Error, #err_level, #location, #function, &[],
+                #p::LoggedEvent::Error(#message, &[#p::Piece::Lit(#message)]),
+                #err_level, #location, #function, &[],
             );
             static #error_site: #p::Callsite = #p::Callsite::new(&#error_meta);
         }
@@ -180,21 +185,39 @@ pub fn expand(plan: &Plan<'_>) -> TokenStream {
     // so that a return type it cannot handle is reported there.
     let error_event = |err: &ErrPlan<'_>| {
         let backtrace = err.backtrace;
-        relocate(
+        // The level: named (a constant), from the error through the user's
+        // function, or the error type's `ErrorLevel` (else ERROR).
+        let level_of_err = match &err.level {
+            Some(ErrLevelPlan::Named(_)) => quote!(#err_level),
+            Some(ErrLevelPlan::Of(f)) => {
+                quote_spanned!(f.span()=> #p::error_level_with(#err_value, #f))
+            }
+            None => quote! {{
+                #[allow(unused_imports)]
+                use #p::{ErrorLevelKnown as _, ErrorLevelDefault as _};
+                (&&#p::Wrap(#err_value)).__pulselog_error_level()
+            }},
+        };
+        let level_local = local("__pulselog_err_level");
+        let event = relocate(
             quote! {
-                if #error_site.enabled(#err_level) {
+                if #error_site.enabled(#level_local) {
                     #[allow(unused_imports)]
                     use #p::{
                         ErrDebug as _, ErrDeref as _, ErrDeref2 as _, ErrDisplay as _, ErrError as _,
                         ErrPanic as _,
                     };
-                    let mut #rec = #p::RecordBuilder::new(&#error_site, #err_level);
+                    let mut #rec = #p::RecordBuilder::new(&#error_site, #level_local);
                     (&&&&&&#p::ExcWrap(#err_value)).__pulselog_err(&mut #rec, #backtrace);
                     #rec.submit();
                 }
             },
             err.span,
-        )
+        );
+        quote! {
+            let #level_local: #p::Level = #level_of_err;
+            #event
+        }
     };
     let split =
         |err: &ErrPlan<'_>| relocate(quote!(#p::LoggedResult::__pulselog_split(&#ret)), err.span);
@@ -212,14 +235,14 @@ pub fn expand(plan: &Plan<'_>) -> TokenStream {
         (None, Some(err)) => {
             let split = split(err);
             let error_event = error_event(err);
-            Some(relocate(
-                quote! {
-                    if let ::core::result::Result::Err(#err_value) = #split {
-                        #error_event
-                    }
-                },
-                err.span,
-            ))
+            // The error event relocates its own tokens, except the user's
+            // `level = ...`, whose errors belong to the user's tokens.
+            let err_pat = relocate(quote!(::core::result::Result::Err(#err_value)), err.span);
+            Some(quote! {
+                if let #err_pat = #split {
+                    #error_event
+                }
+            })
         }
         (Some(ret_span), Some(err)) => {
             let split = split(err);

@@ -2,11 +2,12 @@
 //! gets recorded.
 
 use super::ast::{Binding, Body, Function, Shape};
-use super::attr::{Args, Field, RequestIdOpt};
+use super::attr::{Args, ErrLevel, Field, RequestIdOpt};
 use crate::ctxt::Ctxt;
 use crate::event::RESERVED;
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote};
+use syn::ext::IdentExt;
 use syn::{Attribute, Ident, LitStr, Signature, Visibility};
 
 /// Everything the expansion needs, decided here.
@@ -54,9 +55,18 @@ pub struct PlanBody {
 pub struct ErrPlan<'a> {
     /// The keyword's span.
     pub span: Span,
-    /// Level of the `error` event.
-    pub level: LevelPlan<'a>,
+    /// Level of the `error` event: named, from the error through a
+    /// function, or (`None`) the error type's `ErrorLevel`, else ERROR.
+    pub level: Option<ErrLevelPlan<'a>>,
+    /// The event's message: `err(message = ...)`, else `"<function> failed"`.
+    pub message: String,
     pub backtrace: bool,
+}
+
+/// `err(level = ...)`, as the expansion needs it.
+pub enum ErrLevelPlan<'a> {
+    Named(LevelPlan<'a>),
+    Of(&'a syn::Expr),
 }
 
 /// Checks the function and its options; the plan of a function with errors
@@ -98,11 +108,30 @@ pub fn check<'a>(
     };
 
     let level = level_of(args.level.as_ref(), "Debug");
+    let function_name = args
+        .name
+        .as_ref()
+        .map_or_else(|| func.sig.ident.unraw().to_string(), LitStr::value);
     let err = args.err.as_ref().map(|err| ErrPlan {
         span: err.span,
-        level: level_of(err.level.as_ref(), "Error"),
+        level: err.level.as_ref().map(|level| match level {
+            ErrLevel::Named(lit) => ErrLevelPlan::Named(LevelPlan::Named(lit)),
+            ErrLevel::Of(f) => ErrLevelPlan::Of(f),
+        }),
+        message: err
+            .message
+            .as_ref()
+            .map_or_else(|| format!("{function_name} failed"), LitStr::value),
         backtrace: err.backtrace.is_some(),
     });
+    if let Some(message) = args.err.as_ref().and_then(|e| e.message.as_ref())
+        && message.value().trim().is_empty()
+    {
+        cx.error(
+            message.span(),
+            "`err(message = ...)` must say what failed, e.g. `message = \"payment declined\"`",
+        );
+    }
 
     if let Some(name) = &args.name {
         let value = name.value();

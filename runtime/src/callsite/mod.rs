@@ -59,6 +59,30 @@ pub struct Metadata {
     pub message_values: u16,
 }
 
+impl Metadata {
+    /// Metadata of an `enabled!` check: a call site that logs nothing. Not
+    /// public API.
+    #[doc(hidden)]
+    #[must_use]
+    pub const fn probe(target: &'static str, file: &'static str, line: u32) -> Metadata {
+        fn no_function() -> &'static str {
+            ""
+        }
+        Metadata {
+            level: Level::Trace,
+            target,
+            file,
+            line,
+            column: 0,
+            function: no_function,
+            template: "",
+            pieces: &[],
+            fields: &[],
+            message_values: 0,
+        }
+    }
+}
+
 /// A call site: its metadata plus the cached filter verdict. Not public API.
 #[derive(Debug)]
 pub struct Callsite {

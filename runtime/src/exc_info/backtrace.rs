@@ -1,9 +1,21 @@
 //! Backtraces: capture as instruction pointers, symbolization through a
-//! process-wide cache, the per-second budget of cache misses, trimming.
+//! process-wide cache, the per-second budget of cache misses, trimming, and
+//! the short form people read.
+//!
+//! **Short form** (the default, like `RUST_BACKTRACE=1`): frames start at
+//! the code that logged (or panicked) and stop above the program's entry
+//! (`__rust_begin_short_backtrace`); a run of frames of the standard
+//! library, the async runtime or pulselog is one counted line
+//! (`… 9 frames in tokio, std …`); paths are relative to the workspace, and
+//! a dependency's read `<crate>-<version>/src/…`. **Full form**
+//! (`RUST_BACKTRACE=full`, or `Config::full_backtraces`):
+//! every frame, with its path as debug info has it.
 
 use super::{Location, MAX_FRAMES, MISS_BUDGET};
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -13,7 +25,21 @@ const CACHE_CAP: usize = 16 * 1024;
 /// A backtrace as captured: instruction pointers, symbolized on first use.
 pub(crate) struct Backtrace {
     ips: Vec<usize>,
-    resolved: OnceLock<Vec<BacktraceFrame>>,
+    resolved: OnceLock<Resolved>,
+}
+
+/// Every frame, and the range the short form keeps.
+struct Resolved {
+    all: Vec<BacktraceFrame>,
+    kept: std::ops::Range<usize>,
+}
+
+/// Whether backtraces are written whole (`RUST_BACKTRACE=full`).
+static FULL: AtomicBool = AtomicBool::new(false);
+
+/// Writes every frame of every backtrace from now on (or the short form).
+pub(crate) fn set_full(full: bool) {
+    FULL.store(full, Ordering::Relaxed);
 }
 
 impl fmt::Debug for Backtrace {
@@ -62,7 +88,28 @@ impl Backtrace {
     /// The frames, symbolized on first use and trimmed to start at
     /// `location` (a panic's) or at the first frame past the machinery.
     pub(super) fn frames(&self, location: Option<&Location>) -> &[BacktraceFrame] {
-        self.resolved.get_or_init(|| symbolize(&self.ips, location))
+        let r = self.resolve(location);
+        &r.all[r.kept.clone()]
+    }
+
+    fn resolve(&self, location: Option<&Location>) -> &Resolved {
+        self.resolved.get_or_init(|| {
+            let all = symbolize(&self.ips);
+            let kept = trim(&all, location);
+            Resolved { all, kept }
+        })
+    }
+
+    /// The lines a format writes: the short form, or every frame in the
+    /// full form. `anchor` is the file the event names (`file!()` of the
+    /// call site, or the panic's): the frame there tells where the
+    /// workspace is.
+    pub(super) fn lines(&self, location: Option<&Location>, anchor: &str) -> Vec<String> {
+        let r = self.resolve(location);
+        if FULL.load(Ordering::Relaxed) {
+            return r.all.iter().map(ToString::to_string).collect();
+        }
+        short_form(&r.all[r.kept.clone()], anchor)
     }
 }
 
@@ -132,8 +179,20 @@ impl BacktraceFrame {
 /// `function at file:line:column`, as much as is known.
 impl fmt::Display for BacktraceFrame {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write(f, self.file.as_deref().map(Cow::Borrowed))
+    }
+}
+
+impl BacktraceFrame {
+    /// Displays the frame with its path shortened (see [`short_path`]).
+    fn display_with(&self, root: Option<&str>) -> impl fmt::Display + '_ {
+        let file = self.file.as_deref().map(|f| short_path(f, root));
+        Short(self, file)
+    }
+
+    fn write(&self, f: &mut fmt::Formatter<'_>, file: Option<Cow<'_, str>>) -> fmt::Result {
         f.write_str(&self.function)?;
-        if let Some(file) = &self.file {
+        if let Some(file) = file {
             write!(f, " at {file}")?;
             if let Some(line) = self.line {
                 write!(f, ":{line}")?;
@@ -143,6 +202,14 @@ impl fmt::Display for BacktraceFrame {
             }
         }
         Ok(())
+    }
+}
+
+struct Short<'a>(&'a BacktraceFrame, Option<Cow<'a, str>>);
+
+impl fmt::Display for Short<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.write(f, self.1.clone())
     }
 }
 
@@ -219,14 +286,13 @@ fn resolve_ip(ip: usize) -> Vec<BacktraceFrame> {
     frames
 }
 
-fn symbolize(ips: &[usize], location: Option<&Location>) -> Vec<BacktraceFrame> {
-    let frames = symbolize_with(
+fn symbolize(ips: &[usize]) -> Vec<BacktraceFrame> {
+    symbolize_with(
         &mut SYMBOLIZER.lock().unwrap_or_else(PoisonError::into_inner),
         ips,
         Instant::now(),
         resolve_ip,
-    );
-    trim(frames, location)
+    )
 }
 
 fn symbolize_with(
@@ -263,21 +329,146 @@ fn is_machinery(function: &str) -> bool {
     MACHINERY.iter().any(|m| f.starts_with(m))
 }
 
-/// Cuts the frames above the call site (or the panic location) and the
-/// runtime's frames below `main`, the test or the thread's closure.
-fn trim(mut frames: Vec<BacktraceFrame>, location: Option<&Location>) -> Vec<BacktraceFrame> {
-    if let Some(end) = frames
+/// The frames kept: from the call site (or the panic location) down to
+/// above the runtime's frames below `main`, the test or the thread's
+/// closure.
+fn trim(frames: &[BacktraceFrame], location: Option<&Location>) -> std::ops::Range<usize> {
+    let end = frames
         .iter()
         .position(|f| f.function.contains("__rust_begin_short_backtrace"))
-    {
-        frames.truncate(end);
-    }
+        .unwrap_or(frames.len());
+    let frames = &frames[..end];
     let start = location
         .and_then(|loc| frames.iter().position(|f| f.is_at(loc)))
         .or_else(|| frames.iter().position(|f| !is_machinery(&f.function)))
         .unwrap_or(0);
-    frames.drain(..start);
-    frames
+    start..end
+}
+
+/// Crates whose frames are plumbing between the user's own: a run of them
+/// is written as one counted line.
+const PLUMBING: &[&str] = &[
+    "std",
+    "core",
+    "alloc",
+    "tokio",
+    "futures",
+    "futures_util",
+    "futures_core",
+    "pulselog",
+    "test",
+    "backtrace",
+];
+
+/// The crate a frame's function belongs to: the first segment of its path
+/// (`<tokio::runtime::task::Harness<T,S>>::poll` is tokio's; in
+/// `<F as core::future::future::Future>::poll`, with a generic `F`, the
+/// trait's).
+fn crate_of(function: &str) -> &str {
+    let f = function.trim_start_matches(['<', '&']);
+    let f = f.strip_prefix("mut ").unwrap_or(f);
+    let f = f.strip_prefix("dyn ").unwrap_or(f);
+    let end = f.find([':', '<', ' ', '>']).unwrap_or(f.len());
+    let first = &f[..end];
+    if !f[end..].starts_with("::")
+        && let Some((_, trait_path)) = f.split_once(" as ")
+    {
+        let end = trait_path.find([':', '<', '>']).unwrap_or(trait_path.len());
+        return &trait_path[..end];
+    }
+    first
+}
+
+/// `core` and `alloc` are the standard library too, and so are its
+/// unmangled symbols (`__rust_try`, `rust_begin_unwind`).
+fn plumbing_name(krate: &str) -> Option<&'static str> {
+    if krate.starts_with("__rust") || krate.starts_with("rust_") {
+        return Some("std");
+    }
+    let name = PLUMBING.iter().find(|p| **p == krate)?;
+    Some(match *name {
+        "core" | "alloc" => "std",
+        "futures_util" | "futures_core" => "futures",
+        other => other,
+    })
+}
+
+/// Where the workspace is, learnt from the first frame whose file ends with
+/// a file the events name; kept for the process.
+static ROOT: OnceLock<String> = OnceLock::new();
+
+/// The short form of `frames`: plumbing runs collapsed, paths shortened.
+fn short_form(frames: &[BacktraceFrame], anchor: &str) -> Vec<String> {
+    if ROOT.get().is_none() && !anchor.is_empty() && !anchor.starts_with('/') {
+        let root = frames.iter().find_map(|f| {
+            let dir = f.file.as_deref()?.strip_suffix(anchor)?;
+            dir.ends_with(['/', '\\']).then(|| dir.to_owned())
+        });
+        if let Some(root) = root {
+            let _ = ROOT.set(root);
+        }
+    }
+    let root = ROOT.get().map(String::as_str);
+    let mut lines = Vec::new();
+    let mut run: Vec<&'static str> = Vec::new();
+    let mut run_len = 0usize;
+    let flush = |lines: &mut Vec<String>, run: &mut Vec<&'static str>, run_len: &mut usize| {
+        if *run_len > 0 {
+            let noun = if *run_len == 1 { "frame" } else { "frames" };
+            lines.push(format!("… {run_len} {noun} in {} …", run.join(", ")));
+            run.clear();
+            *run_len = 0;
+        }
+    };
+    for frame in frames {
+        // An unresolved frame is an address: it cannot be told apart, so it
+        // stays on its own line.
+        match plumbing_name(crate_of(&frame.function)).filter(|_| frame.resolved) {
+            Some(name) => {
+                if !run.contains(&name) {
+                    run.push(name);
+                }
+                run_len += 1;
+            }
+            None => {
+                flush(&mut lines, &mut run, &mut run_len);
+                lines.push(frame.display_with(root).to_string());
+            }
+        }
+    }
+    flush(&mut lines, &mut run, &mut run_len);
+    lines
+}
+
+/// A path as a person reads it: relative to the workspace, a dependency's
+/// from its `<crate>-<version>` directory, the standard library's from its
+/// `library` directory.
+fn short_path<'a>(file: &'a str, root: Option<&str>) -> Cow<'a, str> {
+    if let Some(rel) = root.and_then(|r| file.strip_prefix(r)) {
+        return Cow::Borrowed(rel);
+    }
+    let unix = file.replace('\\', "/");
+    // `~/.cargo/registry/src/<index>/<crate>-<version>/src/lib.rs`
+    if let Some((_, after)) = unix.split_once("/registry/src/")
+        && let Some((_index, rel)) = after.split_once('/')
+    {
+        return Cow::Owned(rel.to_owned());
+    }
+    // `~/.cargo/git/checkouts/<repo>-<hash>/<rev>/src/lib.rs`
+    if let Some((_, after)) = unix.split_once("/git/checkouts/") {
+        let mut parts = after.splitn(3, '/');
+        if let (Some(repo), Some(_rev), Some(rel)) = (parts.next(), parts.next(), parts.next()) {
+            let repo = repo.rsplit_once('-').map_or(repo, |(name, _hash)| name);
+            return Cow::Owned(format!("{repo}/{rel}"));
+        }
+    }
+    // `/rustc/<commit>/library/core/src/…`
+    if let Some(rest) = unix.strip_prefix("/rustc/")
+        && let Some((_commit, rel)) = rest.split_once('/')
+    {
+        return Cow::Owned(rel.to_owned());
+    }
+    Cow::Borrowed(file)
 }
 
 /// A `'static` copy of a string that identifies a place in the program (file
@@ -333,7 +524,7 @@ mod tests {
             ),
             frame("std::rt::lang_start", None, None),
         ];
-        let names: Vec<_> = trim(frames.clone(), None)
+        let names: Vec<_> = frames[trim(&frames, None)]
             .iter()
             .map(|f| f.function.to_string())
             .collect();
@@ -354,8 +545,8 @@ mod tests {
             line: 9,
             column: 5,
         };
-        let trimmed = trim(panicking, Some(&loc));
-        assert_eq!(&*trimmed[0].function, "app::handler");
+        let kept = trim(&panicking, Some(&loc));
+        assert_eq!(&*panicking[kept.start].function, "app::handler");
         assert!(!frame("x", Some("/src/app/xsrc/main.rs"), Some(9)).is_at(&loc));
     }
 
@@ -379,5 +570,80 @@ mod tests {
         assert_eq!(&*out[0].function, "f3");
         assert!(out[0].is_resolved());
         assert_eq!(lookups, [1, 2, 3]);
+    }
+
+    #[test]
+    fn the_short_form_collapses_plumbing_and_shortens_paths() {
+        let rustc =
+            "/rustc/59807616e1fa2540724bfbac14d7976d7e4a3860/library/core/src/ops/function.rs";
+        let tokio_file = "/home/u/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/tokio-1.48.0/src/runtime/task/core.rs";
+        let frames = vec![
+            frame(
+                "app::config::load",
+                Some("/src/app/src/config.rs"),
+                Some(40),
+            ),
+            frame(
+                "app::main::{{closure}}",
+                Some("/src/app/src/main.rs"),
+                Some(9),
+            ),
+            frame(
+                "<core::pin::Pin<P> as core::future::future::Future>::poll",
+                Some(rustc),
+                Some(1),
+            ),
+            frame(
+                "<pulselog::context::WithContext<F> as core::future::future::Future>::poll",
+                None,
+                None,
+            ),
+            frame(
+                "tokio::runtime::task::core::Core<T,S>::poll::{{closure}}",
+                Some(tokio_file),
+                Some(331),
+            ),
+            frame("<F as core::future::future::Future>::poll", None, None),
+            frame(
+                "serde_json::de::from_str",
+                Some(
+                    "/home/u/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/serde_json-1.0.140/src/de.rs",
+                ),
+                Some(7),
+            ),
+            frame("__rust_try", None, None),
+            frame(
+                "lib::dep",
+                Some("/home/u/.cargo/git/checkouts/lib-0f1e2d3c4b5a6978/a1b2c3d/src/lib.rs"),
+                Some(3),
+            ),
+            frame("0x1234", None, None),
+        ];
+        let mut frames = frames;
+        frames[9].resolved = false;
+        let lines = short_form(&frames, "src/config.rs");
+        assert_eq!(
+            lines,
+            [
+                "app::config::load at src/config.rs:40",
+                "app::main::{{closure}} at src/main.rs:9",
+                "… 4 frames in std, pulselog, tokio …",
+                "serde_json::de::from_str at serde_json-1.0.140/src/de.rs:7",
+                "… 1 frame in std …",
+                "lib::dep at lib/src/lib.rs:3",
+                "0x1234",
+            ]
+        );
+        assert_eq!(short_path(rustc, None), "library/core/src/ops/function.rs");
+        assert_eq!(
+            crate_of("<&mut tokio::io::Foo as std::io::Read>::read"),
+            "tokio"
+        );
+        assert_eq!(
+            crate_of("<F as core::future::future::Future>::poll"),
+            "core"
+        );
+        assert_eq!(crate_of("<dyn core::ops::FnOnce>::call"), "core");
+        assert_eq!(crate_of("app::main"), "app");
     }
 }

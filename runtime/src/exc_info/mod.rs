@@ -24,8 +24,8 @@
 mod backtrace;
 mod ladder;
 
-pub(crate) use self::backtrace::Backtrace;
 pub use self::backtrace::BacktraceFrame;
+pub(crate) use self::backtrace::{Backtrace, set_full as set_full_backtraces};
 pub use ladder::{
     AsDynError, ErrDebug, ErrDeref, ErrDeref2, ErrDisplay, ErrError, ErrPanic, ExcInfoDeref,
     ExcInfoDeref2, ExcInfoError, ExcInfoOther, ExcWrap, LoggableErr, PanicPayload,
@@ -154,6 +154,14 @@ impl ExcInfo {
     pub fn backtrace(&self) -> Option<&[BacktraceFrame]> {
         let bt = self.backtrace.as_ref()?;
         Some(bt.frames(self.location.as_ref()))
+    }
+
+    /// The backtrace as the formats write it, one line per frame or per
+    /// collapsed run (see the `backtrace` module): `anchor` is the file the
+    /// event names, from which the workspace's paths are made relative.
+    pub(crate) fn backtrace_lines(&self, anchor: &str) -> Option<Vec<String>> {
+        let bt = self.backtrace.as_ref()?;
+        Some(bt.lines(self.location.as_ref(), anchor))
     }
 
     /// Whether this records a panic rather than an error value.

@@ -9,12 +9,21 @@
 //! One event is one line: control characters in anything that comes from
 //! data (message, values, request id) are escaped, so no input can start a
 //! fake line or send a terminal escape sequence.
+//!
+//! **Colour.** On a terminal the level is coloured and the location
+//! (`filename`, `lineno`, `funcName`, …) dimmed, as env_logger does, with
+//! the same crates (`anstyle` for the styles, `anstream` for the decision):
+//! [`ColorChoice::Auto`] colours when stdout is a terminal that supports
+//! it, unless `NO_COLOR` is set, `TERM=dumb`, or `CLICOLOR=0`;
+//! `CLICOLOR_FORCE` colours even a pipe. The escape sequences come only from
+//! the styles: data is escaped before it is written, colour or not.
 
 use super::json::{StdKey, is_hostile};
 use super::time::TimeFormat;
 use super::{Event, FormatterError};
 use crate::exc_info::ExcInfo;
 use crate::value::Value;
+use anstyle::{AnsiColor, Effects, Style};
 use std::fmt::Write as _;
 
 /// The default text template.
@@ -43,12 +52,31 @@ enum Segment {
     },
 }
 
+/// Whether the text format colours its output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ColorChoice {
+    /// Colour when stdout is a terminal and the environment does not say
+    /// otherwise (`NO_COLOR`, `TERM=dumb`, `CLICOLOR=0`; `CLICOLOR_FORCE`
+    /// colours a pipe too). Output to `Config::writer`
+    /// is not coloured.
+    #[default]
+    Auto,
+    /// Always colour, whatever the output and the environment.
+    Always,
+    /// Never colour.
+    Never,
+}
+
 /// Configuration of the text formatter.
 #[derive(Debug, Clone)]
 pub struct TextFormat {
     template: String,
     datefmt: Option<String>,
     fields: bool,
+    color: ColorChoice,
+    /// The decision: whether lines get styles (settled at install for
+    /// `Auto`).
+    styled: bool,
     segments: Vec<Segment>,
     time: Option<TimeFormat>,
     scratch: String,
@@ -68,6 +96,8 @@ impl TextFormat {
             template: DEFAULT_TEMPLATE.to_owned(),
             datefmt: None,
             fields: true,
+            color: ColorChoice::Auto,
+            styled: false,
             segments: Vec::new(),
             time: None,
             scratch: String::new(),
@@ -97,7 +127,34 @@ impl TextFormat {
         self
     }
 
+    /// Whether to colour the level and dim the location (default
+    /// [`ColorChoice::Auto`]: on a terminal).
+    #[must_use]
+    pub fn color(mut self, choice: ColorChoice) -> TextFormat {
+        self.color = choice;
+        self
+    }
+
+    /// Settles [`ColorChoice::Auto`]: `terminal` says whether the output is
+    /// a terminal the environment lets us colour.
+    pub(crate) fn resolve_color(mut self, terminal: bool) -> TextFormat {
+        self.styled = match self.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => terminal,
+        };
+        self
+    }
+
+    /// Whether stdout may be coloured, by the ecosystem's conventions.
+    pub(crate) fn stdout_wants_color() -> bool {
+        anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never
+    }
+
     pub(crate) fn build(mut self) -> Result<TextFormat, FormatterError> {
+        if self.color == ColorChoice::Always {
+            self.styled = true;
+        }
         let segments = parse_template(&self.template);
         let time = TimeFormat::new(self.datefmt.clone());
         match (segments, time) {
@@ -141,7 +198,12 @@ impl TextFormat {
                             }
                         }
                     }
-                    pad(out, s, *align, *width);
+                    let style = if self.styled {
+                        key_style(*key, event.level())
+                    } else {
+                        Style::new()
+                    };
+                    pad(out, s, *align, *width, style);
                 }
             }
         }
@@ -176,7 +238,12 @@ impl TextFormat {
         if let Some(exc) = event.exc_info() {
             let s = &mut self.scratch;
             s.clear();
-            write_exc_info(s, exc);
+            let marker = if self.styled {
+                DIM.render().to_string() + CONTINUATION + &DIM.render_reset().to_string()
+            } else {
+                CONTINUATION.to_owned()
+            };
+            write_exc_info(s, exc, &marker, event.file());
             out.extend_from_slice(s.as_bytes());
         }
         out.push(b'\n');
@@ -197,12 +264,14 @@ pub const CONTINUATION: &str = "  | ";
 ///   |   Caused by: could not read /etc/app.toml
 ///   |   Caused by: No such file or directory (os error 2)
 ///   | Backtrace:
-///   |    0: app::load at src/main.rs:42:9
+///   |     app::load at src/main.rs:42:9
+///   |     … 9 frames in tokio, std …
+///   |     app::main at src/main.rs:12:5
 /// ```
-fn write_exc_info(s: &mut String, exc: &ExcInfo) {
+fn write_exc_info(s: &mut String, exc: &ExcInfo, marker: &str, file: &str) {
     let line = |s: &mut String| {
         s.push('\n');
-        s.push_str(CONTINUATION);
+        s.push_str(marker);
     };
     line(s);
     escape_into(s, exc.type_name());
@@ -219,16 +288,13 @@ fn write_exc_info(s: &mut String, exc: &ExcInfo) {
         let _ = write!(s, "{}", crate::exc_info::MAX_CHAIN);
         s.push_str(" causes)");
     }
-    if let Some(frames) = exc.backtrace() {
+    if let Some(lines) = exc.backtrace_lines(file) {
         line(s);
         s.push_str("Backtrace:");
-        let mut frame_text = String::new();
-        for (i, frame) in frames.iter().enumerate() {
+        for text in &lines {
             line(s);
-            let _ = write!(s, "  {i:>2}: ");
-            frame_text.clear();
-            let _ = write!(frame_text, "{frame}");
-            escape_into(s, &frame_text);
+            s.push_str("    ");
+            escape_into(s, text);
         }
     }
 }
@@ -268,7 +334,41 @@ fn std_value(s: &mut String, key: StdKey, event: &Event<'_>) {
     };
 }
 
-fn pad(out: &mut Vec<u8>, s: &str, align: Align, width: usize) {
+/// Dims the location and the continuation marker.
+const DIM: Style = Style::new().effects(Effects::DIMMED);
+
+/// The style of a template key on a terminal: the level coloured as
+/// env_logger colours it (CRITICAL, which it lacks, white on red), the
+/// location dimmed, the rest plain.
+fn key_style(key: Key, level: crate::level::Level) -> Style {
+    use crate::level::Level;
+    match key {
+        Key::Std(StdKey::Levelname | StdKey::Levelno) => match level {
+            Level::Trace => AnsiColor::Cyan.on_default(),
+            Level::Debug => AnsiColor::Blue.on_default(),
+            Level::Info => AnsiColor::Green.on_default(),
+            Level::Warning => AnsiColor::Yellow.on_default(),
+            Level::Error => AnsiColor::Red.on_default().effects(Effects::BOLD),
+            Level::Critical => AnsiColor::BrightWhite
+                .on(AnsiColor::Red)
+                .effects(Effects::BOLD),
+        },
+        Key::Std(
+            StdKey::Filename
+            | StdKey::Pathname
+            | StdKey::Lineno
+            | StdKey::Colno
+            | StdKey::FuncName
+            | StdKey::Module,
+        ) => DIM,
+        _ => Style::new(),
+    }
+}
+
+/// Writes `s` padded to `width`; the style covers the text, not the
+/// padding.
+fn pad(out: &mut Vec<u8>, s: &str, align: Align, width: usize, style: Style) {
+    use std::io::Write as _;
     let len = s.chars().count();
     let fill = width.saturating_sub(len);
     let (before, after) = match align {
@@ -277,7 +377,9 @@ fn pad(out: &mut Vec<u8>, s: &str, align: Align, width: usize) {
         Align::Center => (fill / 2, fill - fill / 2),
     };
     out.extend(std::iter::repeat_n(b' ', before));
+    let _ = write!(out, "{}", style.render());
     out.extend_from_slice(s.as_bytes());
+    let _ = write!(out, "{}", style.render_reset());
     out.extend(std::iter::repeat_n(b' ', after));
 }
 

@@ -102,3 +102,37 @@ pub fn stdout_lines(out: &Output) -> Vec<String> {
 pub fn json(line: &str) -> serde_json::Value {
     serde_json::from_str(line).unwrap_or_else(|e| panic!("invalid JSON ({e}): {line}"))
 }
+
+/// Runs the child with `args` on a terminal of its own, as a person runs
+/// it: `script` gives it a pseudo-terminal for stdin, stdout and stderr, and
+/// copies what the terminal shows to its own stdout. The environment is
+/// [`command`]'s with `TERM=xterm-256color` and no colour variables, then
+/// `env` on top. Returns what the terminal showed (stdout and stderr
+/// together, as a person sees them), with `\r\n` turned into `\n`.
+pub fn run_on_terminal(args: &[&str], env: &[(&str, &str)]) -> String {
+    let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+    let line: Vec<String> = std::iter::once(CHILD)
+        .chain(args.iter().copied())
+        .map(quote)
+        .collect();
+    let mut cmd = Command::new("script");
+    cmd.args(["-qec", &format!("exec {}", line.join(" ")), "/dev/null"])
+        .env_remove("PULSELOG_LEVEL")
+        .env_remove("PULSELOG_FORMAT")
+        .env_remove("RUST_LOG")
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env("TERM", "xterm-256color")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let child = cmd.spawn().expect("`script` runs (util-linux)");
+    let out = within_time(args, child.id(), move || child.wait_with_output());
+    String::from_utf8(out.stdout)
+        .expect("UTF-8 output")
+        .replace("\r\n", "\n")
+}

@@ -30,7 +30,7 @@ fn main() {
         rt.block_on(fut)
     });
     assert_eq!(r.unwrap_err(), "no such user");
-    assert_eq!(events.messages(), ["created", "enter", "loading", "error", "exit"]);
+    assert_eq!(events.messages(), ["created", "enter", "loading", "load failed", "exit"]);
     let loading = events.find("loading");
     assert_eq!(loading.function(), "load");
     assert_eq!(loading.field("table").unwrap(), "users");

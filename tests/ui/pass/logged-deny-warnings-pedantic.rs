@@ -25,7 +25,25 @@ async fn run_async(id: u32, _token: &str) -> Result<u32, Failed> {
     Ok(id)
 }
 
+impl pulselog::ErrorLevel for Failed {
+    fn error_level(&self) -> Level {
+        Level::Warning
+    }
+}
+
+#[logged(err(message = "job failed", level = |e| if e.to_string().is_empty() { Level::Info } else { Level::Error }))]
+fn classified(id: u32) -> Result<u32, Failed> {
+    if id == 0 { Err(Failed) } else { Ok(id) }
+}
+
+#[logged(err)]
+fn by_type(id: u32) -> Result<u32, Failed> {
+    if id == 0 { Err(Failed) } else { Ok(id) }
+}
+
 fn main() {
+    let _ = classified(0);
+    let _ = by_type(0);
     let _ = run(1, 0);
     let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     let _ = rt.block_on(run_async(1, "secret"));

@@ -31,7 +31,7 @@ async fn parse_async(s: &str) -> Result<u32, std::num::ParseIntError> {
 }
 
 fn main() {
-    for (input, messages) in [("", &["enter", "exit"][..]), ("7", &["enter", "exit"]), ("x", &["enter", "error", "exit"])] {
+    for (input, messages) in [("", &["enter", "exit"][..]), ("7", &["enter", "exit"]), ("x", &["enter", "parse_pos failed", "exit"])] {
         let (_, events) = pulselog::testing::capture(|| parse_pos(input));
         assert_eq!(events.messages(), messages, "{input:?}");
     }
@@ -42,5 +42,5 @@ fn main() {
     assert_eq!(rt.block_on(parse_async("4")), Ok(5));
     let (r, events) = rt.block_on(pulselog::testing::capture_async(parse_async("y")));
     assert!(r.is_err());
-    assert_eq!(events.messages(), ["enter", "error", "exit"]);
+    assert_eq!(events.messages(), ["enter", "parse_async failed", "exit"]);
 }

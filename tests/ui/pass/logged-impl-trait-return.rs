@@ -22,7 +22,7 @@ fn main() {
     assert_eq!(evens(5).collect::<Vec<_>>(), [0, 2, 4]);
     assert_eq!(parsed("3").unwrap().count(), 3);
     let (_, events) = pulselog::testing::capture(|| parsed("x").is_err());
-    assert_eq!(events.messages(), ["enter", "error", "exit"]);
+    assert_eq!(events.messages(), ["enter", "parsed failed", "exit"]);
     let (_, events) = pulselog::testing::capture(shown);
     assert_eq!(events.find("exit").field("return").unwrap(), "(1, \"a\")");
 }

@@ -45,6 +45,11 @@ async fn asynchronous(a: u32) -> std::result::Result<u32, Error> {
     std::result::Result::Ok(a)
 }
 
+#[logged(err(level = |_e: &Error| ::pulselog::Level::Warning, message = "m", backtrace))]
+fn classified(a: u32) -> std::result::Result<u32, Error> {
+    std::result::Result::Err(Error).or(std::result::Result::Ok(a))
+}
+
 #[logged(fields(k = 1), ret)]
 fn returns_future() -> impl std::future::Future<Output = u32> {
     async { 1 }
@@ -54,4 +59,5 @@ fn main() {
     let _ = sync(1);
     let _ = asynchronous(1);
     let _ = returns_future();
+    let _ = classified(1);
 }

@@ -127,7 +127,7 @@ impl JsonFormat {
             sep(out, &mut first);
             write_str(out, EXC_INFO);
             out.extend_from_slice(b": ");
-            write_exc_info(out, exc);
+            write_exc_info(out, exc, event.file());
         }
         if first {
             out.push(b'{');
@@ -138,9 +138,11 @@ impl JsonFormat {
 
 /// `{"type": …, "message": …, "chain": […], "backtrace": […]}`: the chain
 /// from the error's own message to its root cause; `backtrace` (frames as
-/// `function at file:line:column`, the call site first) only when one was
-/// captured; `chain_truncated` only when the chain was cut.
-fn write_exc_info(out: &mut Vec<u8>, exc: &ExcInfo) {
+/// `function at file:line:column`, the call site first, runs of plumbing
+/// frames as `… 9 frames in tokio …`, the lines the text format writes)
+/// only when one was captured; `chain_truncated` only when the chain was
+/// cut.
+fn write_exc_info(out: &mut Vec<u8>, exc: &ExcInfo, file: &str) {
     out.extend_from_slice(b"{\"type\": ");
     write_str(out, exc.type_name());
     out.extend_from_slice(b", \"message\": ");
@@ -156,16 +158,13 @@ fn write_exc_info(out: &mut Vec<u8>, exc: &ExcInfo) {
     if exc.chain_truncated() {
         out.extend_from_slice(b", \"chain_truncated\": true");
     }
-    if let Some(frames) = exc.backtrace() {
+    if let Some(lines) = exc.backtrace_lines(file) {
         out.extend_from_slice(b", \"backtrace\": [");
-        let mut s = String::new();
-        for (i, frame) in frames.iter().enumerate() {
+        for (i, line) in lines.iter().enumerate() {
             if i > 0 {
                 out.extend_from_slice(b", ");
             }
-            s.clear();
-            let _ = write!(s, "{frame}");
-            write_str(out, &s);
+            write_str(out, line);
         }
         out.push(b']');
     }

@@ -84,6 +84,16 @@ fn lines(n: u64) {
     }
 }
 
+/// `always`, `never`, or anything else for auto: one of `[always, never,
+/// auto]`.
+fn choice<T: Copy>(arg: &str, [always, never, auto]: [T; 3]) -> T {
+    match arg {
+        "always" => always,
+        "never" => never,
+        _ => auto,
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let arg = |i: usize| args.get(i).map_or("", String::as_str);
@@ -199,6 +209,62 @@ fn main() {
             eprintln!("flush returned");
             drop(guard);
             eprintln!("guard dropped");
+        }
+        "backtrace" => {
+            let _guard = pulselog::init();
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .build()
+                .expect("a runtime");
+            rt.block_on(async {
+                pulselog::spawn(async {
+                    let err = std::io::Error::other("disk on fire");
+                    log_error!(err, "failed in a task", exc_info);
+                })
+                .await
+                .expect("the task")
+            });
+        }
+        "panic" => {
+            use pulselog::PanicStderr::{Always, Auto, Never};
+            let stderr = choice(arg(1), [Always, Never, Auto]);
+            let _guard = Config::from_env()
+                .panic_stderr(stderr)
+                .install()
+                .expect("install");
+            let worker = std::thread::Builder::new()
+                .name("worker".into())
+                .spawn(|| {
+                    let v: Vec<u32> = Vec::new();
+                    v[std::hint::black_box(3)]
+                })
+                .expect("a thread");
+            assert!(worker.join().is_err());
+            info!("after the panic");
+        }
+        "rotate" => {
+            // rotate <file> <lines> <bytes per file> <old files kept>
+            let file = pulselog::RollingFile::new(
+                arg(1),
+                pulselog::Rotation::Size(arg(3).parse().expect("a size")),
+                arg(4).parse().expect("a count"),
+            )
+            .expect("the log file opens");
+            let _guard = Config::new()
+                .format(pulselog::Format::Json)
+                .writer(file)
+                .install()
+                .expect("install");
+            lines(arg(2).parse().expect("a line count"));
+        }
+        "colour" => {
+            use pulselog::ColorChoice::{Always, Auto, Never};
+            let _guard = Config::new()
+                .format(pulselog::Format::Text)
+                .text(pulselog::TextFormat::new().color(choice(arg(1), [Always, Never, Auto])))
+                .install()
+                .expect("install");
+            lines(2);
         }
         other => {
             if !pipeline::run(other, &args[1..]) {
