@@ -88,34 +88,57 @@ impl SpanFields {
     }
 }
 
-impl Visit for SpanFields {
-    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+/// The `Visit` methods of a visitor that encodes each value by its type
+/// once `$wants` (given the field) says so.
+macro_rules! visit_values {
+    ($ty:ty, |$this:ident, $field:ident| $wants:expr => $rec:expr) => {
+        impl Visit for $ty {
+            fn record_debug(&mut $this, $field: &Field, value: &dyn fmt::Debug) {
+                if $wants {
+                    $rec.debug(value);
+                }
+            }
+            fn record_i64(&mut $this, $field: &Field, value: i64) {
+                if $wants {
+                    $rec.push_i64(value);
+                }
+            }
+            fn record_u64(&mut $this, $field: &Field, value: u64) {
+                if $wants {
+                    $rec.push_u64(value);
+                }
+            }
+            fn record_f64(&mut $this, $field: &Field, value: f64) {
+                if $wants {
+                    $rec.push_f64(value);
+                }
+            }
+            fn record_bool(&mut $this, $field: &Field, value: bool) {
+                if $wants {
+                    $rec.push_bool(value);
+                }
+            }
+            fn record_str(&mut $this, $field: &Field, value: &str) {
+                if $wants {
+                    $rec.push_str(value);
+                }
+            }
+            fn record_error(&mut $this, $field: &Field, value: &(dyn std::error::Error + 'static)) {
+                if $wants {
+                    $rec.display(value);
+                }
+            }
+        }
+    };
+}
+
+// A span's fields: every one, its name kept.
+visit_values!(SpanFields, |self, field| self.name(field) => self.values);
+
+impl SpanFields {
+    fn name(&mut self, field: &Field) -> bool {
         self.names.push(Cow::Borrowed(field.name()));
-        self.values.debug(value);
-    }
-    fn record_i64(&mut self, field: &Field, value: i64) {
-        self.names.push(Cow::Borrowed(field.name()));
-        self.values.push_i64(value);
-    }
-    fn record_u64(&mut self, field: &Field, value: u64) {
-        self.names.push(Cow::Borrowed(field.name()));
-        self.values.push_u64(value);
-    }
-    fn record_f64(&mut self, field: &Field, value: f64) {
-        self.names.push(Cow::Borrowed(field.name()));
-        self.values.push_f64(value);
-    }
-    fn record_bool(&mut self, field: &Field, value: bool) {
-        self.names.push(Cow::Borrowed(field.name()));
-        self.values.push_bool(value);
-    }
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.names.push(Cow::Borrowed(field.name()));
-        self.values.push_str(value);
-    }
-    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
-        self.names.push(Cow::Borrowed(field.name()));
-        self.values.display(value);
+        true
     }
 }
 
@@ -222,43 +245,8 @@ impl EventValues<'_> {
     }
 }
 
-impl Visit for EventValues<'_> {
-    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        if self.wants(field) {
-            self.rec.debug(value);
-        }
-    }
-    fn record_i64(&mut self, field: &Field, value: i64) {
-        if self.wants(field) {
-            self.rec.push_i64(value);
-        }
-    }
-    fn record_u64(&mut self, field: &Field, value: u64) {
-        if self.wants(field) {
-            self.rec.push_u64(value);
-        }
-    }
-    fn record_f64(&mut self, field: &Field, value: f64) {
-        if self.wants(field) {
-            self.rec.push_f64(value);
-        }
-    }
-    fn record_bool(&mut self, field: &Field, value: bool) {
-        if self.wants(field) {
-            self.rec.push_bool(value);
-        }
-    }
-    fn record_str(&mut self, field: &Field, value: &str) {
-        if self.wants(field) {
-            self.rec.push_str(value);
-        }
-    }
-    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
-        if self.wants(field) {
-            self.rec.display(value);
-        }
-    }
-}
+// An event's message, or every other field.
+visit_values!(EventValues<'_>, |self, field| self.wants(field) => self.rec);
 
 impl<S> Layer<S> for PulselogLayer
 where

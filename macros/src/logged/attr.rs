@@ -5,6 +5,7 @@ use proc_macro2::{Span, TokenStream};
 use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
 use syn::{Expr, Ident, LitStr, Path, Token};
 
 mod kw {
@@ -92,9 +93,7 @@ fn parse_args(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Args> {
         if la.peek(kw::level) {
             parse_level(cx, input, &mut args.level)?;
         } else if la.peek(kw::name) {
-            let k: kw::name = input.parse()?;
-            let v = parse_value::<LitStr>(input)?;
-            set(cx, &mut args.name, v, k.span, "name");
+            parse_string::<kw::name>(cx, input, &mut args.name, "name")?;
         } else if la.peek(kw::request_id) {
             let k: kw::request_id = input.parse()?;
             let v = if input.peek(Token![=]) {
@@ -186,6 +185,19 @@ fn parse_value<T: Parse>(input: ParseStream<'_>) -> syn::Result<T> {
     input.parse()
 }
 
+/// `option = "text"`, once.
+fn parse_string<K: Parse + Spanned>(
+    cx: &Ctxt,
+    input: ParseStream<'_>,
+    slot: &mut Option<LitStr>,
+    option: &str,
+) -> syn::Result<()> {
+    let k: K = input.parse()?;
+    let v = parse_value::<LitStr>(input)?;
+    set(cx, slot, v, k.span(), option);
+    Ok(())
+}
+
 /// `(a, b, self)`.
 fn parse_names(input: ParseStream<'_>) -> syn::Result<Vec<Ident>> {
     let content;
@@ -227,9 +239,7 @@ fn parse_err(cx: &Ctxt, input: ParseStream<'_>, span: Span) -> syn::Result<ErrOp
             };
             set(cx, &mut opt.level, level, k.span, "level");
         } else if la.peek(kw::message) {
-            let k: kw::message = input.parse()?;
-            let v = parse_value::<LitStr>(input)?;
-            set(cx, &mut opt.message, v, k.span, "message");
+            parse_string::<kw::message>(cx, input, &mut opt.message, "message")?;
         } else if la.peek(kw::backtrace) {
             let k: kw::backtrace = input.parse()?;
             set(cx, &mut opt.backtrace, k.span, k.span, "backtrace");

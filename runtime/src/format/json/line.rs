@@ -147,28 +147,28 @@ fn write_exc_info(out: &mut Vec<u8>, exc: &ExcInfo, file: &str) {
     write_str(out, exc.type_name());
     out.extend_from_slice(b", \"message\": ");
     write_str(out, exc.message());
-    out.extend_from_slice(b", \"chain\": [");
-    for (i, msg) in exc.chain().enumerate() {
-        if i > 0 {
-            out.extend_from_slice(b", ");
-        }
-        write_str(out, msg);
-    }
-    out.push(b']');
+    out.extend_from_slice(b", \"chain\": ");
+    write_strings(out, exc.chain());
     if exc.chain_truncated() {
         out.extend_from_slice(b", \"chain_truncated\": true");
     }
     if let Some(lines) = exc.backtrace_lines(file) {
-        out.extend_from_slice(b", \"backtrace\": [");
-        for (i, line) in lines.iter().enumerate() {
-            if i > 0 {
-                out.extend_from_slice(b", ");
-            }
-            write_str(out, line);
-        }
-        out.push(b']');
+        out.extend_from_slice(b", \"backtrace\": ");
+        write_strings(out, lines.iter().map(String::as_str));
     }
     out.push(b'}');
+}
+
+/// A JSON array of strings.
+fn write_strings<'a>(out: &mut Vec<u8>, items: impl Iterator<Item = &'a str>) {
+    out.push(b'[');
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            out.extend_from_slice(b", ");
+        }
+        write_str(out, item);
+    }
+    out.push(b']');
 }
 
 pub(super) fn write_key(out: &mut Vec<u8>, key: &str, taken: &[String]) {
