@@ -2,6 +2,7 @@
 
 use crate::filter::{Filter, FilterError};
 use crate::format::json::JsonFormat;
+use crate::format::resource::Resource;
 use crate::format::text::TextFormat;
 use crate::format::{Formatter, FormatterError};
 use crate::level::Level;
@@ -20,6 +21,10 @@ pub enum Format {
     Json,
     /// Human-readable template.
     Text,
+    /// Elastic Common Schema logging lines (`@timestamp`, `log.level`,
+    /// `message`, `ecs.version`, dotted `log.*`, `error.*`, `service.*`,
+    /// `trace.id` keys), as Elastic's `ecs-logging` libraries write them.
+    Ecs,
 }
 
 impl std::str::FromStr for Format {
@@ -29,6 +34,7 @@ impl std::str::FromStr for Format {
         match s.trim().to_ascii_lowercase().as_str() {
             "json" => Ok(Format::Json),
             "text" => Ok(Format::Text),
+            "ecs" => Ok(Format::Ecs),
             _ => Err(ParseFormatError {
                 value: s.trim().to_owned(),
             }),
@@ -46,7 +52,7 @@ impl fmt::Display for ParseFormatError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "unknown format `{}`: expected `json` or `text`",
+            "unknown format `{}`: expected `json`, `text` or `ecs`",
             self.value
         )
     }
@@ -156,6 +162,7 @@ pub struct Config {
     filter: Result<Filter, InitError>,
     json: JsonFormat,
     text: TextFormat,
+    resource: Resource,
     overflow: Overflow,
     capacity: usize,
     byte_budget: usize,
@@ -213,6 +220,7 @@ impl Config {
             filter: Ok(Filter::default()),
             json: JsonFormat::new(),
             text: TextFormat::new(),
+            resource: Resource::default(),
             overflow: Overflow::Block,
             capacity: DEFAULT_CAPACITY,
             byte_budget: DEFAULT_BYTE_BUDGET,
@@ -223,12 +231,16 @@ impl Config {
         }
     }
 
-    /// Defaults plus the environment: `PULSELOG_FORMAT` (`json`|`text`) and
-    /// `PULSELOG_LEVEL` (directives; `RUST_LOG` when unset). An invalid
+    /// Defaults plus the environment: `PULSELOG_FORMAT`
+    /// (`json`|`text`|`ecs`), `PULSELOG_LEVEL` (directives; `RUST_LOG` when
+    /// unset), and OpenTelemetry's `OTEL_SERVICE_NAME` and
+    /// `OTEL_RESOURCE_ATTRIBUTES` (`service.version=1.4,deployment.environment.name=prod`)
+    /// for the service fields of the ECS lines. An invalid
     /// value makes [`Config::install`] fail with a message naming it.
     #[must_use]
     pub fn from_env() -> Config {
         let mut c = Config::new();
+        c.resource = Resource::from_env(env_var);
         if let Some(f) = env_var("PULSELOG_FORMAT") {
             c.format = f.parse().map(Some);
         }
@@ -296,6 +308,31 @@ impl Config {
         /// request context of the panicking flow — waits until the line is
         /// written, then runs the hook installed before it.
         panic_hook(panic_hook: bool);
+    }
+
+    /// The service's name: `service.name` (and `event.dataset`) on ECS
+    /// lines. From the environment: `OTEL_SERVICE_NAME`.
+    #[must_use]
+    pub fn service_name(mut self, name: &str) -> Config {
+        self.resource.set("service.name", name);
+        self
+    }
+
+    /// The service's version: `service.version` on ECS lines.
+    #[must_use]
+    pub fn service_version(mut self, version: &str) -> Config {
+        self.resource.set("service.version", version);
+        self
+    }
+
+    /// Where the service runs (`production`, `staging`, …):
+    /// `service.environment` on ECS lines (OpenTelemetry's
+    /// `deployment.environment.name`).
+    #[must_use]
+    pub fn service_environment(mut self, environment: &str) -> Config {
+        self.resource
+            .set("deployment.environment.name", environment);
+        self
     }
 
     /// One level for every module.
@@ -380,8 +417,11 @@ impl Config {
         let json = self.json.build()?;
         let text = self.text.build()?;
         let formatter = match format {
-            Format::Json => Formatter::Json(json),
+            Format::Json => Formatter::Json(Box::new(json)),
             Format::Text => Formatter::Text(text),
+            Format::Ecs => Formatter::Json(Box::new(
+                crate::format::ecs::format(&self.resource).build()?,
+            )),
         };
         crate::clock::warm_up();
         let sink = self.sink.map_or_else(Sink::stdout, Sink::Writer);
@@ -472,8 +512,9 @@ mod tests {
         let err = "xml".parse::<Format>().unwrap_err();
         assert_eq!(
             err.to_string(),
-            "unknown format `xml`: expected `json` or `text`"
+            "unknown format `xml`: expected `json`, `text` or `ecs`"
         );
+        assert_eq!("ECS".parse::<Format>(), Ok(Format::Ecs));
     }
 
     #[test]

@@ -242,3 +242,41 @@ fn bad_configuration_is_reported_not_ignored() {
         .to_string();
     assert!(err.contains("`message` is used twice"), "{err}");
 }
+
+#[test]
+fn a_traced_request_carries_its_trace_and_span_ids_under_configurable_keys() {
+    let tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let id = pulselog::context::RequestId::from_headers(Some("req-9"), Some(tp));
+    let ctx = pulselog::Context::current()
+        .with_id(id)
+        .with_field("span_id", "bound");
+    let e = event(|| ctx.scope(|| info!("m", trace_id = "own")));
+    let line = e.to_json(&JsonFormat::new());
+    let m = parse(&line);
+    assert_eq!(m["request_id"], "req-9");
+    assert_eq!(m["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert_eq!(m["span_id"], "00f067aa0ba902b7");
+    // Fields named like them are prefixed, never duplicated.
+    assert_eq!(m["extra.span_id"], "bound");
+    assert_eq!(m["extra.trace_id"], "own");
+    let ks = keys(&line);
+    let pos = |k: &str| ks.iter().position(|x| x == k).unwrap();
+    assert!(pos("request_id") < pos("trace_id") && pos("trace_id") < pos("span_id"));
+
+    let renamed = JsonFormat::new()
+        .rename("trace_id", "dd.trace_id")
+        .rename("span_id", "dd.span_id")
+        .rename("request_id", "http.request.id");
+    let m = parse(&e.to_json(&renamed));
+    assert_eq!(m["http.request.id"], "req-9");
+    assert_eq!(m["dd.trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert_eq!(m["dd.span_id"], "00f067aa0ba902b7");
+    assert_eq!(m["span_id"], "bound", "no longer a clash once renamed");
+    assert_eq!(m["trace_id"], "own");
+
+    // An id without a trace writes no trace keys.
+    let plain = pulselog::Context::current().with_request_id("req-1");
+    let m = parse(&event(|| plain.scope(|| info!("m"))).to_json(&JsonFormat::new()));
+    assert_eq!(m["request_id"], "req-1");
+    assert!(!m.contains_key("trace_id") && !m.contains_key("span_id"));
+}

@@ -1,9 +1,12 @@
 //! Formatting, on the writer thread: a record becomes one line of output.
 //!
 //! Each format reads a record through one decoded view and turns it into
-//! bytes: [`json`] and [`text`].
+//! bytes: [`json`], [`text`], Elastic Common Schema (`ecs`, the JSON
+//! writer in another style) and OTLP/JSON (`otel`).
 
+pub(crate) mod ecs;
 pub mod json;
+pub(crate) mod resource;
 pub mod text;
 pub(crate) mod time;
 
@@ -11,7 +14,7 @@ use crate::callsite::Piece;
 use crate::level::Level;
 use crate::record::Record;
 use crate::value::{Cursor, Decoder, Value};
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 /// A [`JsonFormat`](json::JsonFormat) or [`TextFormat`](text::TextFormat)
 /// that cannot be used: an unknown key, a key used twice, a template or a
@@ -200,10 +203,44 @@ impl<'a> Event<'a> {
     }
 }
 
+/// The report of an error, line by line, as `f(literal, data)`: the data
+/// (type, messages, frames) comes from the program and is for the caller to
+/// escape as its format needs.
+///
+/// ```text
+/// app::ConfigError: could not load the configuration
+///   Caused by: could not read /etc/app.toml
+///   Caused by: No such file or directory (os error 2)
+/// Backtrace:
+///    0: app::load at src/main.rs:42:9
+/// ```
+pub(crate) fn error_report(exc: &crate::exc_info::ExcInfo, mut f: impl FnMut(&str, &str)) {
+    f("", &format!("{}: {}", exc.type_name(), exc.message()));
+    for cause in exc.chain().skip(1) {
+        f("  Caused by: ", cause);
+    }
+    if exc.chain_truncated() {
+        let cut = format!(
+            "  Caused by: … (chain cut at {} causes)",
+            crate::exc_info::MAX_CHAIN
+        );
+        f(&cut, "");
+    }
+    if let Some(frames) = exc.backtrace() {
+        f("Backtrace:", "");
+        let mut frame_text = String::new();
+        for (i, frame) in frames.iter().enumerate() {
+            frame_text.clear();
+            let _ = write!(frame_text, "{frame}");
+            f(&format!("  {i:>2}: "), &frame_text);
+        }
+    }
+}
+
 /// The formatter the writer thread runs.
 #[derive(Debug)]
 pub(crate) enum Formatter {
-    Json(json::JsonFormat),
+    Json(Box<json::JsonFormat>),
     Text(text::TextFormat),
 }
 

@@ -1,9 +1,9 @@
 //! The per-call-site line template.
 
-use super::StdKey;
 use super::escape::{escape_into, write_str};
 use super::line::write_key;
 use super::number::write_value;
+use super::{StdKey, Style};
 use crate::callsite::Piece;
 use crate::format::Event;
 use crate::level::Level;
@@ -63,6 +63,7 @@ pub(super) struct Layout<'a> {
     /// Keys the line owns: a run-time key equal to one is prefixed.
     pub(super) taken: &'a [String],
     pub(super) iso_time: bool,
+    pub(super) style: Style,
 }
 
 impl Default for SiteCache {
@@ -100,6 +101,7 @@ impl Site {
             statics,
             taken,
             iso_time,
+            style,
         } = *layout;
         let mut b = Vec::new();
         let mut parts = Vec::new();
@@ -135,7 +137,10 @@ impl Site {
                     parts.push(Part::Value(*key));
                     run = b.len();
                 }
-                StdKey::Levelname => write_str(&mut b, event.level().as_str()),
+                StdKey::Levelname => match style {
+                    Style::Python => write_str(&mut b, event.level().as_str()),
+                    Style::Ecs => write_str(&mut b, &event.level().as_str().to_ascii_lowercase()),
+                },
                 StdKey::Levelno => write_value(&mut b, Value::U64(event.level().number().into())),
                 StdKey::Name => write_str(&mut b, target),
                 StdKey::Filename | StdKey::Pathname => write_str(&mut b, event.file()),
@@ -153,8 +158,8 @@ impl Site {
             .fields()
             .map(|(key, _)| {
                 let start = b.len();
-                b.extend_from_slice(b", ");
-                write_key(&mut b, key, taken);
+                b.extend_from_slice(style.comma());
+                write_key(&mut b, key, taken, style.colon());
                 start..b.len()
             })
             .collect();

@@ -4,6 +4,7 @@
 //! failing and stalled outputs, racing exits, memory) are in `pipeline.rs`.
 
 mod pipeline;
+mod sample;
 
 use pulselog::prelude::*;
 use pulselog::{Config, Overflow};
@@ -153,6 +154,7 @@ fn main() {
                 .expect("the thread exits cleanly");
             info!("joined");
         }
+        "sample" => sample::run(),
         "double-init" => {
             let first = pulselog::init();
             let second = pulselog::init();
