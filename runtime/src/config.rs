@@ -2,6 +2,7 @@
 
 use crate::filter::{Filter, FilterError};
 use crate::format::json::JsonFormat;
+use crate::format::otel::OtelFormat;
 use crate::format::resource::Resource;
 use crate::format::text::TextFormat;
 use crate::format::{Formatter, FormatterError};
@@ -25,6 +26,10 @@ pub enum Format {
     /// `message`, `ecs.version`, dotted `log.*`, `error.*`, `service.*`,
     /// `trace.id` keys), as Elastic's `ecs-logging` libraries write them.
     Ecs,
+    /// One OTLP/JSON `{"resourceLogs":[…]}` object per line, as the
+    /// OpenTelemetry Collector's file exporter writes it (its `otlpjsonfile`
+    /// receiver reads it unchanged).
+    Otel,
 }
 
 impl std::str::FromStr for Format {
@@ -35,6 +40,7 @@ impl std::str::FromStr for Format {
             "json" => Ok(Format::Json),
             "text" => Ok(Format::Text),
             "ecs" => Ok(Format::Ecs),
+            "otel" => Ok(Format::Otel),
             _ => Err(ParseFormatError {
                 value: s.trim().to_owned(),
             }),
@@ -52,7 +58,7 @@ impl fmt::Display for ParseFormatError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "unknown format `{}`: expected `json`, `text` or `ecs`",
+            "unknown format `{}`: expected `json`, `text`, `ecs` or `otel`",
             self.value
         )
     }
@@ -232,10 +238,11 @@ impl Config {
     }
 
     /// Defaults plus the environment: `PULSELOG_FORMAT`
-    /// (`json`|`text`|`ecs`), `PULSELOG_LEVEL` (directives; `RUST_LOG` when
+    /// (`json`|`text`|`ecs`|`otel`), `PULSELOG_LEVEL` (directives; `RUST_LOG` when
     /// unset), and OpenTelemetry's `OTEL_SERVICE_NAME` and
     /// `OTEL_RESOURCE_ATTRIBUTES` (`service.version=1.4,deployment.environment.name=prod`)
-    /// for the service fields of the ECS lines. An invalid
+    /// for the service fields of the ECS lines and the resource of the OTel
+    /// ones. An invalid
     /// value makes [`Config::install`] fail with a message naming it.
     #[must_use]
     pub fn from_env() -> Config {
@@ -422,6 +429,7 @@ impl Config {
             Format::Ecs => Formatter::Json(Box::new(
                 crate::format::ecs::format(&self.resource).build()?,
             )),
+            Format::Otel => Formatter::Otel(Box::new(OtelFormat::new(&self.resource))),
         };
         crate::clock::warm_up();
         let sink = self.sink.map_or_else(Sink::stdout, Sink::Writer);
@@ -512,7 +520,7 @@ mod tests {
         let err = "xml".parse::<Format>().unwrap_err();
         assert_eq!(
             err.to_string(),
-            "unknown format `xml`: expected `json`, `text` or `ecs`"
+            "unknown format `xml`: expected `json`, `text`, `ecs` or `otel`"
         );
         assert_eq!("ECS".parse::<Format>(), Ok(Format::Ecs));
     }

@@ -232,6 +232,15 @@ impl CapturedEvent {
         )))
     }
 
+    /// The line `PULSELOG_FORMAT=otel` writes for this event (no newline):
+    /// one OTLP/JSON `{"resourceLogs":[…]}` object, whose resource has a
+    /// default `service.name`.
+    #[must_use]
+    pub fn to_otel(&self) -> String {
+        let otel = crate::format::otel::OtelFormat::new(&Default::default());
+        self.render(Formatter::Otel(Box::new(otel)))
+    }
+
     /// The line `formatter` writes, as the writer thread would write it.
     fn render(&self, mut formatter: Formatter) -> String {
         let mut out = Vec::new();

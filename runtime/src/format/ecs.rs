@@ -59,14 +59,7 @@ pub(crate) fn format(resource: &Resource) -> JsonFormat {
 /// `"error.type":…,"error.message":…,"error.stack_trace":…`: the stack
 /// trace is the error's report (chain and backtrace) as plain text.
 pub(crate) fn write_error(out: &mut Vec<u8>, exc: &ExcInfo) {
-    let mut report = String::new();
-    super::error_report(exc, |literal, data| {
-        if !report.is_empty() {
-            report.push('\n');
-        }
-        report.push_str(literal);
-        report.push_str(data);
-    });
+    let report = super::error_report_text(exc);
     for (key, value) in ERROR_KEYS
         .iter()
         .zip([exc.type_name(), exc.message(), &report])

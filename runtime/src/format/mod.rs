@@ -6,6 +6,7 @@
 
 pub(crate) mod ecs;
 pub mod json;
+pub(crate) mod otel;
 pub(crate) mod resource;
 pub mod text;
 pub(crate) mod time;
@@ -237,11 +238,25 @@ pub(crate) fn error_report(exc: &crate::exc_info::ExcInfo, mut f: impl FnMut(&st
     }
 }
 
+/// [`error_report`] as plain text, one line per line.
+pub(crate) fn error_report_text(exc: &crate::exc_info::ExcInfo) -> String {
+    let mut report = String::new();
+    error_report(exc, |literal, data| {
+        if !report.is_empty() {
+            report.push('\n');
+        }
+        report.push_str(literal);
+        report.push_str(data);
+    });
+    report
+}
+
 /// The formatter the writer thread runs.
 #[derive(Debug)]
 pub(crate) enum Formatter {
     Json(Box<json::JsonFormat>),
     Text(text::TextFormat),
+    Otel(Box<otel::OtelFormat>),
 }
 
 impl Formatter {
@@ -250,6 +265,7 @@ impl Formatter {
         match self {
             Formatter::Json(f) => f.format(&event, out),
             Formatter::Text(f) => f.format(&event, out),
+            Formatter::Otel(f) => f.format(&event, out),
         }
     }
 }

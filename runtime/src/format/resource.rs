@@ -41,6 +41,13 @@ impl Resource {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Every attribute, in order.
+    pub(crate) fn attributes(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.attributes
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
     /// The service name, if one was set.
     pub(crate) fn service_name(&self) -> Option<&str> {
         self.get("service.name")
@@ -51,6 +58,26 @@ impl Resource {
     pub(crate) fn environment(&self) -> Option<&str> {
         self.get("deployment.environment.name")
             .or_else(|| self.get("deployment.environment"))
+    }
+
+    /// The attributes with a `service.name` always there: the one set, else
+    /// `unknown_service:<executable>`, as OpenTelemetry SDKs name a service
+    /// nobody named.
+    pub(crate) fn with_default_service(&self) -> Resource {
+        let mut r = self.clone();
+        if r.service_name().is_none() {
+            let exe = std::env::current_exe().ok();
+            let name = exe
+                .as_deref()
+                .and_then(std::path::Path::file_stem)
+                .map(|s| s.to_string_lossy().into_owned());
+            let service = match name {
+                Some(n) => format!("unknown_service:{n}"),
+                None => "unknown_service".to_owned(),
+            };
+            r.attributes.insert(0, ("service.name".to_owned(), service));
+        }
+        r
     }
 }
 
@@ -113,7 +140,16 @@ mod tests {
         assert_eq!(r.service_name(), Some("checkout"));
         assert_eq!(r.get("service.version"), Some("1.2,3"));
         assert_eq!(r.environment(), Some("prod"));
+        assert_eq!(r.attributes().count(), 3);
         assert_eq!(percent_decode("a%zz%4"), "a%zz%4");
         assert_eq!(percent_decode("%C3%A9"), "é");
+    }
+
+    #[test]
+    fn a_service_nobody_named_is_unknown() {
+        let r = Resource::default().with_default_service();
+        assert!(r.service_name().unwrap().starts_with("unknown_service"));
+        let named = Resource::from_env(|k| (k == "OTEL_SERVICE_NAME").then(|| "x".into()));
+        assert_eq!(named.with_default_service(), named);
     }
 }

@@ -1,9 +1,9 @@
 //! Writing one event as a JSON line: the call site's template with the
 //! event's time, message, context, fields and error filled in.
 
-use super::escape::{Escaped, escape_into, write_hex, write_str};
+use super::escape::{write_hex, write_str};
 use super::number::write_value;
-use super::site::{Layout, MessagePiece, Part};
+use super::site::{Layout, Part, Site};
 use super::{CLASH_PREFIX, EXC_INFO, IdKey, JsonFormat, StdKey, Style};
 use crate::exc_info::ExcInfo;
 use crate::format::Event;
@@ -25,10 +25,10 @@ impl JsonFormat {
             iso_time: self.datefmt.is_none(),
             style,
         };
-        let site = rt.sites.get(event, &layout);
+        let site = rt.sites.get(event, |event| Site::render(event, &layout));
         // Room for the line in one go (escaping makes a value at most six
         // times its encoded size); the copies below then never reallocate.
-        out.reserve(site.bytes.len() + 6 * event.data_len() + 64);
+        out.reserve(site.len() + 6 * event.data_len() + 64);
         let ns = event.time_ns();
         let mut values = event.cursor();
         for part in &site.parts {
@@ -60,28 +60,7 @@ impl JsonFormat {
                     let ms = (ns % 1_000_000_000) as f64 / 1e6;
                     write_value(out, Value::F64(ms));
                 }
-                StdKey::Message => {
-                    out.push(b'"');
-                    for piece in &site.message {
-                        match piece {
-                            MessagePiece::Lit(r) => site.put(out, r),
-                            MessagePiece::Value(i) => match values.get(*i) {
-                                Some(Value::Str(s)) => escape_into(out, s),
-                                Some(Value::I64(n)) => {
-                                    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
-                                }
-                                Some(Value::U64(n)) => {
-                                    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
-                                }
-                                Some(v) => {
-                                    let _ = write!(&mut Escaped(out), "{v}");
-                                }
-                                None => {}
-                            },
-                        }
-                    }
-                    out.push(b'"');
-                }
+                StdKey::Message => site.write_message(out, &mut values),
                 // Rendered into the call site's static parts.
                 _ => {}
             }

@@ -12,7 +12,7 @@
 mod escape;
 mod line;
 mod number;
-mod site;
+pub(in crate::format) mod site;
 
 use super::FormatterError;
 use super::time::TimeFormat;
@@ -21,7 +21,7 @@ use crate::value::{Decoder, Encode};
 use site::SiteCache;
 use std::fmt;
 
-pub(crate) use escape::{is_hostile, write_str};
+pub(crate) use escape::{is_hostile, write_hex, write_str};
 pub(crate) use number::write_value;
 
 /// A standard key: one attribute of Python's `LogRecord` that pulselog
