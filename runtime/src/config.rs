@@ -92,6 +92,10 @@ pub enum InitError {
         /// What is wrong with its value.
         message: String,
     },
+    /// The OTLP export's settings cannot work (feature `otlp`): an endpoint
+    /// that is not an `http://` URL, a protocol other than
+    /// `http/protobuf`.
+    Otlp(String),
     /// The writer thread could not be started.
     Spawn(std::io::Error),
 }
@@ -108,6 +112,7 @@ impl fmt::Display for InitError {
             InitError::Filter { var: None, source } => source.fmt(f),
             InitError::Formatter(e) => e.fmt(f),
             InitError::Limit { setting, message } => write!(f, "invalid {setting}: {message}"),
+            InitError::Otlp(message) => write!(f, "OTLP export: {message}"),
             InitError::Spawn(e) => write!(f, "could not start the pulselog writer thread: {e}"),
         }
     }
@@ -116,7 +121,7 @@ impl fmt::Display for InitError {
 impl std::error::Error for InitError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            InitError::AlreadyInstalled | InitError::Limit { .. } => None,
+            InitError::AlreadyInstalled | InitError::Limit { .. } | InitError::Otlp(_) => None,
             InitError::Format(e) => Some(e),
             InitError::Filter { source, .. } => Some(source),
             InitError::Formatter(e) => Some(e),
@@ -176,6 +181,12 @@ pub struct Config {
     grace: Duration,
     sink: Option<Box<dyn Write + Send>>,
     panic_hook: bool,
+    /// Where to export to: no URL, no export; a problem is kept until
+    /// install reports it.
+    #[cfg(feature = "otlp")]
+    otlp: crate::export::Endpoint,
+    #[cfg(feature = "otlp")]
+    otlp_problem: Option<String>,
 }
 
 impl fmt::Debug for Config {
@@ -234,6 +245,10 @@ impl Config {
             grace: Duration::from_micros(100),
             sink: None,
             panic_hook: true,
+            #[cfg(feature = "otlp")]
+            otlp: crate::export::Endpoint::default(),
+            #[cfg(feature = "otlp")]
+            otlp_problem: None,
         }
     }
 
@@ -248,6 +263,10 @@ impl Config {
     pub fn from_env() -> Config {
         let mut c = Config::new();
         c.resource = Resource::from_env(env_var);
+        #[cfg(feature = "otlp")]
+        {
+            (c.otlp, c.otlp_problem) = crate::export::Endpoint::from_env(env_var);
+        }
         if let Some(f) = env_var("PULSELOG_FORMAT") {
             c.format = f.parse().map(Some);
         }
@@ -342,6 +361,28 @@ impl Config {
         self
     }
 
+    /// Sends every event to an OpenTelemetry Collector too (feature `otlp`):
+    /// `POST {endpoint}/v1/logs`, protobuf, e.g. `http://localhost:4318`.
+    /// From the environment: `OTEL_EXPORTER_OTLP_ENDPOINT` (or
+    /// `OTEL_EXPORTER_OTLP_LOGS_ENDPOINT`, the full URL). Plain `http://`
+    /// only: [`Config::install`] refuses another scheme.
+    #[cfg(feature = "otlp")]
+    #[must_use]
+    pub fn otlp_endpoint(mut self, endpoint: &str) -> Config {
+        self.otlp.url = crate::export::Endpoint::logs_url(endpoint);
+        self
+    }
+
+    /// A header sent with every export request (feature `otlp`), e.g. an
+    /// API key. From the environment: `OTEL_EXPORTER_OTLP_HEADERS`
+    /// (`name=value,…`, values percent-encoded).
+    #[cfg(feature = "otlp")]
+    #[must_use]
+    pub fn otlp_header(mut self, name: &str, value: &str) -> Config {
+        self.otlp.set_header(name, value);
+        self
+    }
+
     /// One level for every module.
     #[must_use]
     pub fn level(mut self, level: Level) -> Config {
@@ -433,15 +474,33 @@ impl Config {
         };
         crate::clock::warm_up();
         let sink = self.sink.map_or_else(Sink::stdout, Sink::Writer);
-        crate::logger::install(filter, Queue::new(limits), Output::new(formatter, sink)).map_err(
-            |e| {
-                if e.kind() == std::io::ErrorKind::AlreadyExists {
-                    InitError::AlreadyInstalled
-                } else {
-                    InitError::Spawn(e)
-                }
-            },
-        )?;
+        let output = Output::new(formatter, sink);
+        #[cfg(feature = "otlp")]
+        let output = {
+            if let Some(problem) = self.otlp_problem {
+                return Err(InitError::Otlp(problem));
+            }
+            if self.otlp.url.is_empty() {
+                output
+            } else {
+                self.otlp.check().map_err(InitError::Otlp)?;
+                let exporter = crate::export::Exporter::start(
+                    self.otlp,
+                    &self.resource,
+                    limits.overflow,
+                    limits.block_timeout,
+                )
+                .map_err(InitError::Spawn)?;
+                output.export(exporter)
+            }
+        };
+        crate::logger::install(filter, Queue::new(limits), output).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                InitError::AlreadyInstalled
+            } else {
+                InitError::Spawn(e)
+            }
+        })?;
         if self.panic_hook {
             crate::panic::install_hook();
         }
@@ -487,7 +546,12 @@ impl Drop for Guard {
 pub fn init() -> Guard {
     static WARNED: AtomicBool = AtomicBool::new(false);
     let result = match Config::from_env().install() {
-        Err(e @ (InitError::Format(_) | InitError::Filter { .. } | InitError::Formatter(_))) => {
+        Err(
+            e @ (InitError::Format(_)
+            | InitError::Filter { .. }
+            | InitError::Formatter(_)
+            | InitError::Otlp(_)),
+        ) => {
             say(format_args!("{e}; using the defaults"));
             Config::new().install()
         }

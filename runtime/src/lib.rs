@@ -151,7 +151,7 @@
 //! | primitives | `level`, `filter`, `clock` | level names, filter directives, reading the clock |
 //! | event model | `value`, `callsite`, `record`, `context`, `exc_info`, `logged`, `capture` | values and their encoding, call sites with their interest (the filter in force), records, request context, errors, `#[logged]` support, routing events to a test capture |
 //! | formats | `format` | a record in, bytes out, nothing else |
-//! | pipeline | `queue`, `writer`, `logger` | the per-thread queues, the writer thread, submitting a record |
+//! | pipeline | `queue`, `writer`, `export`, `logger` | the per-thread queues, the writer thread, the OTLP export (feature `otlp`), submitting a record |
 //! | testing | `testing` | the public capture API |
 //! | install | `config`, `panic`, the crate root | configuration, the panic hook, `init` |
 //!
@@ -169,6 +169,8 @@ mod clock;
 mod config;
 pub mod context;
 mod exc_info;
+#[cfg(feature = "otlp")]
+mod export;
 mod filter;
 pub mod format;
 mod level;

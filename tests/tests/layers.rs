@@ -14,7 +14,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         ],
     ),
     ("formats", &["format"]),
-    ("pipeline", &["queue", "writer", "logger"]),
+    ("pipeline", &["queue", "writer", "export", "logger"]),
     ("testing", &["testing"]),
     ("install", &["config", "panic", "lib"]),
 ];

@@ -7,6 +7,8 @@
 pub(crate) mod ecs;
 pub mod json;
 pub(crate) mod otel;
+#[cfg(feature = "otlp")]
+pub(crate) mod otlp;
 pub(crate) mod resource;
 pub mod text;
 pub(crate) mod time;

@@ -30,10 +30,11 @@ use super::resource::Resource;
 use super::{Event, error_report_text};
 use crate::level::Level;
 use crate::value::Value;
+use std::borrow::Cow;
 
 /// The attribute keys every line may hold besides the fields: a field with
 /// one of these names is prefixed with [`CLASH_PREFIX`].
-const OWN_KEYS: [&str; 7] = [
+pub(crate) const OWN_KEYS: [&str; 7] = [
     "code.file.path",
     "code.line.number",
     "code.function.name",
@@ -212,67 +213,84 @@ fn attribute_key(out: &mut Vec<u8>, key: &str) {
     out.extend_from_slice(b",\"value\":");
 }
 
-/// `{"key":"…","value":` for a field: a key the line has already is
-/// prefixed, so that no attribute key is repeated.
+/// `{"key":"…","value":` for a field.
 fn field_key(out: &mut Vec<u8>, key: &str) {
+    attribute_key(out, &attribute_name(key));
+}
+
+/// A field's attribute key: a key the line has already is prefixed, so
+/// that no attribute key is repeated.
+pub(crate) fn attribute_name(key: &str) -> Cow<'_, str> {
     if OWN_KEYS.contains(&key) {
-        attribute_key(out, &format!("{CLASH_PREFIX}{key}"));
+        Cow::Owned(format!("{CLASH_PREFIX}{key}"))
     } else {
-        attribute_key(out, key);
+        Cow::Borrowed(key)
     }
 }
 
-/// A value as an OTLP `AnyValue`.
-pub(crate) fn write_any_value(out: &mut Vec<u8>, v: Value<'_>) {
-    let int = match v {
-        Value::I64(n) => Some(n),
-        Value::U64(n) => i64::try_from(n).ok(),
-        Value::I128(n) => i64::try_from(n).ok(),
-        Value::U128(n) => i64::try_from(n).ok(),
-        _ => None,
-    };
-    if let Some(n) = int {
-        out.extend_from_slice(b"{\"intValue\":\"");
-        out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
-        out.extend_from_slice(b"\"}");
-        return;
-    }
-    let text = |out: &mut Vec<u8>, s: &str| {
-        out.extend_from_slice(b"{\"stringValue\":");
-        write_str(out, s);
-        out.push(b'}');
-    };
+/// A value as an OTLP `AnyValue` holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum AnyValue<'a> {
+    Int(i64),
+    Double(f64),
+    Bool(bool),
+    Text(Cow<'a, str>),
+    /// `None`: a value with nothing set.
+    Empty,
+}
+
+/// How a value is written as an `AnyValue`: an integer that does not fit
+/// in an `i64` as its digits, a float that is not finite by protobuf's
+/// JSON name for it.
+pub(crate) fn any_value(v: Value<'_>) -> AnyValue<'_> {
+    let wide = |v: Value<'_>| AnyValue::Text(Cow::Owned(v.to_string()));
     match v {
-        Value::F32(f) if f.is_finite() => double(out, v),
-        Value::F64(f) if f.is_finite() => double(out, v),
-        Value::F32(f) => text(out, non_finite(f.into())),
-        Value::F64(f) => text(out, non_finite(f)),
-        Value::Bool(b) => out.extend_from_slice(if b {
-            b"{\"boolValue\":true}"
-        } else {
-            b"{\"boolValue\":false}"
-        }),
-        Value::Str(s) => text(out, s),
-        Value::Char(c) => text(out, c.encode_utf8(&mut [0; 4])),
-        Value::Null => out.extend_from_slice(b"{}"),
-        // Integers too wide for an `intValue`.
-        other => text(out, &other.to_string()),
+        Value::I64(n) => AnyValue::Int(n),
+        Value::U64(n) => i64::try_from(n).map_or_else(|_| wide(v), AnyValue::Int),
+        Value::I128(n) => i64::try_from(n).map_or_else(|_| wide(v), AnyValue::Int),
+        Value::U128(n) => i64::try_from(n).map_or_else(|_| wide(v), AnyValue::Int),
+        // Widened through its shortest text, so that `0.1f32` stays 0.1.
+        Value::F32(f) => double(f.to_string().parse().unwrap_or(f.into())),
+        Value::F64(f) => double(f),
+        Value::Bool(b) => AnyValue::Bool(b),
+        Value::Char(c) => AnyValue::Text(Cow::Owned(c.to_string())),
+        Value::Str(s) => AnyValue::Text(Cow::Borrowed(s)),
+        Value::Null => AnyValue::Empty,
     }
 }
 
-fn double(out: &mut Vec<u8>, v: Value<'_>) {
-    out.extend_from_slice(b"{\"doubleValue\":");
-    write_value(out, v);
-    out.push(b'}');
+fn double(f: f64) -> AnyValue<'static> {
+    if f.is_finite() {
+        AnyValue::Double(f)
+    } else if f.is_nan() {
+        AnyValue::Text(Cow::Borrowed("NaN"))
+    } else if f > 0.0 {
+        AnyValue::Text(Cow::Borrowed("Infinity"))
+    } else {
+        AnyValue::Text(Cow::Borrowed("-Infinity"))
+    }
 }
 
-/// Protobuf's JSON spelling of a float that is not finite.
-fn non_finite(f: f64) -> &'static str {
-    if f.is_nan() {
-        "NaN"
-    } else if f > 0.0 {
-        "Infinity"
-    } else {
-        "-Infinity"
+/// A value as an OTLP `AnyValue`, in the protobuf JSON mapping.
+fn write_any_value(out: &mut Vec<u8>, v: Value<'_>) {
+    match any_value(v) {
+        AnyValue::Int(n) => {
+            out.extend_from_slice(b"{\"intValue\":\"");
+            out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+            out.extend_from_slice(b"\"}");
+        }
+        AnyValue::Double(f) => {
+            out.extend_from_slice(b"{\"doubleValue\":");
+            write_value(out, Value::F64(f));
+            out.push(b'}');
+        }
+        AnyValue::Bool(true) => out.extend_from_slice(b"{\"boolValue\":true}"),
+        AnyValue::Bool(false) => out.extend_from_slice(b"{\"boolValue\":false}"),
+        AnyValue::Text(s) => {
+            out.extend_from_slice(b"{\"stringValue\":");
+            write_str(out, &s);
+            out.push(b'}');
+        }
+        AnyValue::Empty => out.extend_from_slice(b"{}"),
     }
 }

@@ -5,7 +5,7 @@
 //! request id and, for a W3C trace, `trace_id` and `span_id` first), then
 //! the event's fields.
 //!
-//! The same writer, in its ECS style ([`super::ecs`]), writes Elastic
+//! The same writer, in its ECS style (`PULSELOG_FORMAT=ecs`), writes Elastic
 //! Common Schema lines: other key names, no spaces, lowercase levels, the
 //! error as three `error.*` keys.
 
