@@ -19,7 +19,11 @@ if ! PYTHONPATH="$dir" python3 -c 'import ecs_logging' 2>/dev/null; then
     echo "python3 has no pip" >&2
     exit 3
   fi
-  if ! python3 -m pip install --quiet --disable-pip-version-check --target "$dir" ecs-logging >&2; then
+  install() {
+    python3 -m pip install --quiet --disable-pip-version-check --target "$dir" "$@" ecs-logging >&2
+  }
+  # A Python that its distribution manages may want the second spelling.
+  if ! install && ! install --break-system-packages; then
     echo "pip could not install ecs-logging" >&2
     exit 3
   fi
