@@ -292,7 +292,8 @@ impl Config {
     setters! {
         /// Configures the JSON formatter, used when the format is JSON. It does
         /// not choose the format: configure both formatters and let
-        /// `PULSELOG_FORMAT` or the terminal check decide.
+        /// `PULSELOG_FORMAT` or the terminal check decide. (The ECS and OTel
+        /// formats have their specs' keys and are not configured by it.)
         json(json: JsonFormat);
         /// Configures the text formatter, used when the format is text (see
         /// [`Config::json`]).

@@ -280,3 +280,40 @@ fn a_traced_request_carries_its_trace_and_span_ids_under_configurable_keys() {
     assert_eq!(m["request_id"], "req-1");
     assert!(!m.contains_key("trace_id") && !m.contains_key("span_id"));
 }
+
+#[test]
+fn the_datadog_page_configures_datadogs_attribute_names() {
+    // docs/backends/datadog.md
+    let fmt = JsonFormat::new()
+        .rename("asctime", "timestamp")
+        .rename("levelname", "status")
+        .rename("name", "logger.name")
+        .rename("funcName", "logger.method_name")
+        .static_field("service", "checkout");
+    let tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let ctx = pulselog::Context::current()
+        .with_id(pulselog::context::RequestId::from_traceparent(tp).unwrap());
+    let e = event(|| ctx.scope(|| warning!("m", user_id = 99)));
+    let line = e.to_json(&fmt);
+    assert_eq!(
+        keys(&line),
+        [
+            "timestamp",
+            "status",
+            "logger.name",
+            "message",
+            "filename",
+            "lineno",
+            "logger.method_name",
+            "service",
+            "request_id",
+            "trace_id",
+            "span_id",
+            "user_id"
+        ]
+    );
+    let m = parse(&line);
+    assert_eq!(m["status"], "WARNING");
+    assert_eq!(m["service"], "checkout");
+    assert_eq!(m["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736");
+}
