@@ -224,9 +224,17 @@ fn wait_for(log: &Log, events: usize) {
     }
 }
 
-/// Runs the child exporting to `port`; its output, read as it comes (a
-/// full stdout pipe would stall its writer, and so its export).
-fn spawn_child(port: u16, n: u64, extra: &'static str) -> JoinHandle<std::process::Output> {
+/// A receiver on a free port, and the child logging `n` events exporting
+/// to it; the child's output, read as it comes (a full stdout pipe would
+/// stall its writer, and so its export), once it has ended.
+fn start_run(
+    n: u64,
+    extra: &'static str,
+) -> (u16, Log, Receiver, JoinHandle<std::process::Output>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let log: Log = Arc::default();
+    let receiver = Receiver::start(listener, &log);
     let endpoint = format!("http://127.0.0.1:{port}");
     let child = child::command(&["export", &n.to_string(), extra])
         .env("PULSELOG_FORMAT", "json")
@@ -236,19 +244,16 @@ fn spawn_child(port: u16, n: u64, extra: &'static str) -> JoinHandle<std::proces
         .spawn()
         .expect("spawn child");
     let pid = child.id();
-    std::thread::spawn(move || {
+    let output = std::thread::spawn(move || {
         child::within_time(&["export"], pid, move || child.wait_with_output())
-    })
+    });
+    (port, log, receiver, output)
 }
 
 #[test]
 fn every_event_arrives_once_or_is_counted_across_a_collector_outage() {
     const N: u64 = 10_000;
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let log: Log = Arc::default();
-    let receiver = Receiver::start(listener, &log);
-    let child = spawn_child(port, N, "");
+    let (port, log, receiver, child) = start_run(N, "");
 
     // The collector goes away in the middle of the run, then comes back on
     // the same port.
@@ -300,11 +305,7 @@ fn every_event_arrives_once_or_is_counted_across_a_collector_outage() {
 #[test]
 fn a_collector_that_stays_down_costs_a_bounded_wait_and_every_event_is_counted() {
     const N: u64 = 3_000;
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let log: Log = Arc::default();
-    let receiver = Receiver::start(listener, &log);
-    let child = spawn_child(port, N, "short");
+    let (_, log, receiver, child) = start_run(N, "short");
     wait_for(&log, 500);
     receiver.stop();
 
