@@ -622,3 +622,64 @@ impl Sender {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Endpoint;
+
+    fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+    }
+
+    #[test]
+    fn the_variables_give_the_url_and_the_headers() {
+        let (e, problem) = Endpoint::from_env(env(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/"),
+            ("OTEL_EXPORTER_OTLP_HEADERS", "api-key=a%20b,x-team=pay"),
+            ("OTEL_EXPORTER_OTLP_LOGS_HEADERS", "API-KEY=logs"),
+        ]));
+        assert_eq!(problem, None);
+        assert_eq!(e.url, "http://collector:4318/v1/logs");
+        assert_eq!(
+            e.headers,
+            [
+                ("x-team".into(), "pay".into()),
+                ("API-KEY".into(), "logs".into())
+            ]
+        );
+        assert!(e.check().is_ok());
+
+        // The signal's own URL is used as it is.
+        let (e, _) = Endpoint::from_env(env(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://a:4318"),
+            ("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "http://b:9999/custom"),
+        ]));
+        assert_eq!(e.url, "http://b:9999/custom");
+
+        // Nothing set: no export, no problem.
+        assert_eq!(Endpoint::from_env(env(&[])), (Endpoint::default(), None));
+    }
+
+    #[test]
+    fn what_cannot_work_is_refused() {
+        let (_, problem) = Endpoint::from_env(env(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://a:4317"),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+        ]));
+        assert!(problem.unwrap().contains("`grpc` is not supported"));
+        let https = Endpoint {
+            url: Endpoint::logs_url("https://a:4318"),
+            headers: Vec::new(),
+        };
+        assert!(https.check().unwrap_err().contains("plain http only"));
+        let (_, problem) = Endpoint::from_env(env(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://a:4318"),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
+        ]));
+        assert_eq!(problem, None);
+    }
+}
