@@ -76,11 +76,13 @@ fn serve(stream: TcpStream, stop: &AtomicBool, log: &Mutex<Vec<Request>>) {
     let mut out = stream.try_clone().unwrap();
     let mut reader = BufReader::new(stream);
     loop {
-        // Between requests: stop here, or wait for the next one.
+        // Between requests: stop here (a request that has begun to arrive
+        // is left unread: the client sees the connection close and sends
+        // it again), or wait for the next one.
         match reader.fill_buf() {
             Ok([]) => return,
+            _ if stop.load(Ordering::Relaxed) => return,
             Ok(_) => {}
-            Err(_) if stop.load(Ordering::Relaxed) => return,
             Err(_) => continue,
         }
         reader.get_ref().set_read_timeout(None).unwrap();
