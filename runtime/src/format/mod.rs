@@ -198,6 +198,25 @@ impl<'a> Event<'a> {
         s
     }
 
+    /// The message, as literal text and value slots.
+    #[must_use]
+    pub(crate) fn pieces(&self) -> &'static [Piece] {
+        self.rec.callsite.metadata().pieces
+    }
+
+    /// The keys of the event's own fields, in call order.
+    #[must_use]
+    pub(crate) fn field_names(&self) -> &'static [&'static str] {
+        self.rec.callsite.metadata().fields
+    }
+
+    /// The value slot of the first field (the message's values come
+    /// before).
+    #[must_use]
+    pub(crate) fn first_field_slot(&self) -> usize {
+        usize::from(self.rec.callsite.metadata().message_values)
+    }
+
     /// The event's own `key = value` fields, in call order.
     pub(crate) fn fields(&self) -> impl Iterator<Item = (&'static str, Value<'a>)> + '_ {
         let meta = self.rec.callsite.metadata();

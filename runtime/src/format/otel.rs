@@ -160,10 +160,10 @@ impl OtelFormat {
             write_any_value(out, Value::Str(id.as_str()));
             out.push(b'}');
         }
-        let meta = event.callsite().metadata();
+        let own = event.field_names();
         if !ctx.is_empty() {
             ctx.for_each_field(|key, value| {
-                if meta.fields.contains(&key) {
+                if own.contains(&key) {
                     return;
                 }
                 out.push(b',');
@@ -172,7 +172,7 @@ impl OtelFormat {
                 out.push(b'}');
             });
         }
-        let first_field = usize::from(meta.message_values);
+        let first_field = event.first_field_slot();
         for (i, key) in site.keys.iter().enumerate() {
             let Some(value) = values.get(first_field + i) else {
                 break;

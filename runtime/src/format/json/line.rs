@@ -84,10 +84,10 @@ impl JsonFormat {
                 write_hex(out, &tp.span_id());
             }
         }
-        let meta = event.callsite().metadata();
+        let own = event.field_names();
         if !ctx.is_empty() {
             ctx.for_each_field(|key, value| {
-                if meta.fields.contains(&key) {
+                if own.contains(&key) {
                     return;
                 }
                 sep(out, &mut first);
@@ -95,8 +95,8 @@ impl JsonFormat {
                 write_value(out, value);
             });
         }
-        let first_field = usize::from(meta.message_values);
-        for i in 0..meta.fields.len() {
+        let first_field = event.first_field_slot();
+        for i in 0..own.len() {
             let Some(value) = values.get(first_field + i) else {
                 break;
             };

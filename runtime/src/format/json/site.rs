@@ -122,9 +122,7 @@ impl Site {
         let mut parts = parts;
         parts.retain(|p| !matches!(p, Part::Static(r) if r.is_empty()));
         let message = event
-            .callsite()
-            .metadata()
-            .pieces
+            .pieces()
             .iter()
             .map(|piece| match *piece {
                 Piece::Lit(text) => {
@@ -173,7 +171,7 @@ impl Site {
     /// Writes a quoted message of literal text alone (no values) into a
     /// template; false if the message has values.
     pub(in crate::format) fn literal_message(b: &mut Vec<u8>, event: &Event<'_>) -> bool {
-        let pieces = event.callsite().metadata().pieces;
+        let pieces = event.pieces();
         if !pieces.iter().all(|p| matches!(p, Piece::Lit(_))) {
             return false;
         }
