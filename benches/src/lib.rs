@@ -50,6 +50,16 @@ pub const CONTENDERS: &[Contender] = &[
         workloads: LOGGER_WORKLOADS,
     },
     Contender {
+        name: "pulselog-ecs",
+        setup: "ECS (PULSELOG_FORMAT=ecs), same queue",
+        workloads: &[Workload::W1, Workload::W2],
+    },
+    Contender {
+        name: "pulselog-otel",
+        setup: "OTLP/JSON (PULSELOG_FORMAT=otel), same queue",
+        workloads: &[Workload::W1, Workload::W2],
+    },
+    Contender {
         name: "tracing",
         setup: "fmt JSON + tracing-appender non_blocking, lossy(false)",
         workloads: LOGGER_WORKLOADS,
@@ -141,9 +151,9 @@ pub struct Job<'a> {
 pub fn run_job(job: &Job<'_>) -> BTreeMap<&'static str, f64> {
     use contenders::{
         baseline::Baseline, env_logger::EnvLogger, fastrace::Fastrace, ftlog::Ftlog,
-        logforth::Logforth, pulselog::Logged, pulselog::Pulselog, pulselog::RequestScope,
-        pulselog::ViaLog, pulselog::ViaTracing, slog::Slog, spdlog::Spdlog, tracing::Instrument,
-        tracing::RequestSpan, tracing::Tracing,
+        logforth::Logforth, pulselog::Logged, pulselog::Pulselog, pulselog::PulselogEcs,
+        pulselog::PulselogOtel, pulselog::RequestScope, pulselog::ViaLog, pulselog::ViaTracing,
+        slog::Slog, spdlog::Spdlog, tracing::Instrument, tracing::RequestSpan, tracing::Tracing,
     };
     fn logger<L: workload::Logger>(job: &Job<'_>) -> BTreeMap<&'static str, f64> {
         let clock = Clock::calibrate(Duration::from_millis(50));
@@ -173,6 +183,8 @@ pub fn run_job(job: &Job<'_>) -> BTreeMap<&'static str, f64> {
         "pulselog" => logger::<Pulselog>(job),
         "pulselog-via-log" => logger::<ViaLog>(job),
         "pulselog-via-tracing" => logger::<ViaTracing>(job),
+        "pulselog-ecs" => logger::<PulselogEcs>(job),
+        "pulselog-otel" => logger::<PulselogOtel>(job),
         "tracing" => logger::<Tracing>(job),
         "slog" => logger::<Slog>(job),
         "env_logger" => logger::<EnvLogger>(job),

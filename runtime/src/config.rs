@@ -2,6 +2,8 @@
 
 use crate::filter::{Filter, FilterError};
 use crate::format::json::JsonFormat;
+use crate::format::otel::OtelFormat;
+use crate::format::resource::Resource;
 use crate::format::text::TextFormat;
 use crate::format::{Formatter, FormatterError};
 use crate::level::Level;
@@ -21,6 +23,14 @@ pub enum Format {
     Json,
     /// Human-readable template.
     Text,
+    /// Elastic Common Schema logging lines (`@timestamp`, `log.level`,
+    /// `message`, `ecs.version`, dotted `log.*`, `error.*`, `service.*`,
+    /// `trace.id` keys), as Elastic's `ecs-logging` libraries write them.
+    Ecs,
+    /// One OTLP/JSON `{"resourceLogs":[…]}` object per line, as the
+    /// OpenTelemetry Collector's file exporter writes it (its `otlpjsonfile`
+    /// receiver reads it unchanged).
+    Otel,
 }
 
 impl std::str::FromStr for Format {
@@ -30,6 +40,8 @@ impl std::str::FromStr for Format {
         match s.trim().to_ascii_lowercase().as_str() {
             "json" => Ok(Format::Json),
             "text" => Ok(Format::Text),
+            "ecs" => Ok(Format::Ecs),
+            "otel" => Ok(Format::Otel),
             _ => Err(ParseFormatError {
                 value: s.trim().to_owned(),
             }),
@@ -47,7 +59,7 @@ impl fmt::Display for ParseFormatError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "unknown format `{}`: expected `json` or `text`",
+            "unknown format `{}`: expected `json`, `text`, `ecs` or `otel`",
             self.value
         )
     }
@@ -81,6 +93,10 @@ pub enum InitError {
         /// What is wrong with its value.
         message: String,
     },
+    /// The OTLP export's settings cannot work (feature `otlp`): an endpoint
+    /// that is not an `http://` URL, a protocol other than
+    /// `http/protobuf`.
+    Otlp(String),
     /// The writer thread could not be started.
     Spawn(std::io::Error),
 }
@@ -97,6 +113,7 @@ impl fmt::Display for InitError {
             InitError::Filter { var: None, source } => source.fmt(f),
             InitError::Formatter(e) => e.fmt(f),
             InitError::Limit { setting, message } => write!(f, "invalid {setting}: {message}"),
+            InitError::Otlp(message) => write!(f, "OTLP export: {message}"),
             InitError::Spawn(e) => write!(f, "could not start the pulselog writer thread: {e}"),
         }
     }
@@ -105,7 +122,7 @@ impl fmt::Display for InitError {
 impl std::error::Error for InitError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            InitError::AlreadyInstalled | InitError::Limit { .. } => None,
+            InitError::AlreadyInstalled | InitError::Limit { .. } | InitError::Otlp(_) => None,
             InitError::Format(e) => Some(e),
             InitError::Filter { source, .. } => Some(source),
             InitError::Formatter(e) => Some(e),
@@ -157,6 +174,7 @@ pub struct Config {
     filter: Result<Filter, InitError>,
     json: JsonFormat,
     text: TextFormat,
+    resource: Resource,
     overflow: Overflow,
     capacity: usize,
     byte_budget: usize,
@@ -170,6 +188,12 @@ pub struct Config {
     log_bridge: bool,
     #[cfg(feature = "tracing")]
     tracing_subscriber: bool,
+    /// Where to export to: no URL, no export; a problem is kept until
+    /// install reports it.
+    #[cfg(feature = "otlp")]
+    otlp: crate::export::Endpoint,
+    #[cfg(feature = "otlp")]
+    otlp_problem: Option<String>,
 }
 
 impl fmt::Debug for Config {
@@ -222,6 +246,7 @@ impl Config {
             filter: Ok(Filter::default()),
             json: JsonFormat::new(),
             text: TextFormat::new(),
+            resource: Resource::default(),
             overflow: Overflow::Block,
             capacity: DEFAULT_CAPACITY,
             byte_budget: DEFAULT_BYTE_BUDGET,
@@ -235,17 +260,30 @@ impl Config {
             log_bridge: true,
             #[cfg(feature = "tracing")]
             tracing_subscriber: true,
+            #[cfg(feature = "otlp")]
+            otlp: crate::export::Endpoint::default(),
+            #[cfg(feature = "otlp")]
+            otlp_problem: None,
         }
     }
 
-    /// Defaults plus the environment: `PULSELOG_FORMAT` (`json`|`text`),
-    /// `PULSELOG_LEVEL` (directives; `RUST_LOG` when unset) and
-    /// `RUST_BACKTRACE=full` (see [`Config::full_backtraces`]). An invalid
+    /// Defaults plus the environment: `PULSELOG_FORMAT`
+    /// (`json`|`text`|`ecs`|`otel`), `PULSELOG_LEVEL` (directives; `RUST_LOG`
+    /// when unset), `RUST_BACKTRACE=full` (see [`Config::full_backtraces`]),
+    /// and OpenTelemetry's `OTEL_SERVICE_NAME` and `OTEL_RESOURCE_ATTRIBUTES`
+    /// (`service.version=1.4,deployment.environment.name=prod`) for the
+    /// service fields of the ECS lines and the resource of the OTel ones
+    /// (feature `otlp`: also the export's endpoint and headers). An invalid
     /// value makes [`Config::install`] fail with a message naming it.
     #[must_use]
     pub fn from_env() -> Config {
         let mut c = Config::new();
         c.full_backtraces = env_var("RUST_BACKTRACE").is_some_and(|v| v.trim() == "full");
+        c.resource = Resource::from_env(env_var);
+        #[cfg(feature = "otlp")]
+        {
+            (c.otlp, c.otlp_problem) = crate::export::Endpoint::from_env(env_var);
+        }
         if let Some(f) = env_var("PULSELOG_FORMAT") {
             c.format = f.parse().map(Some);
         }
@@ -271,7 +309,8 @@ impl Config {
     setters! {
         /// Configures the JSON formatter, used when the format is JSON. It does
         /// not choose the format: configure both formatters and let
-        /// `PULSELOG_FORMAT` or the terminal check decide.
+        /// `PULSELOG_FORMAT` or the terminal check decide. (The ECS and OTel
+        /// formats have their specs' keys and are not configured by it.)
         json(json: JsonFormat);
         /// Configures the text formatter, used when the format is text (see
         /// [`Config::json`]).
@@ -338,6 +377,53 @@ impl Config {
         /// subscriber of your own.
         #[cfg(feature = "tracing")]
         tracing_subscriber(tracing_subscriber: bool);
+    }
+
+    /// The service's name: `service.name` (and `event.dataset`) on ECS
+    /// lines. From the environment: `OTEL_SERVICE_NAME`.
+    #[must_use]
+    pub fn service_name(mut self, name: &str) -> Config {
+        self.resource.set("service.name", name);
+        self
+    }
+
+    /// The service's version: `service.version` on ECS lines.
+    #[must_use]
+    pub fn service_version(mut self, version: &str) -> Config {
+        self.resource.set("service.version", version);
+        self
+    }
+
+    /// Where the service runs (`production`, `staging`, …):
+    /// `service.environment` on ECS lines (OpenTelemetry's
+    /// `deployment.environment.name`).
+    #[must_use]
+    pub fn service_environment(mut self, environment: &str) -> Config {
+        self.resource
+            .set("deployment.environment.name", environment);
+        self
+    }
+
+    /// Sends every event to an OpenTelemetry Collector too (feature `otlp`):
+    /// `POST {endpoint}/v1/logs`, protobuf, e.g. `http://localhost:4318`.
+    /// From the environment: `OTEL_EXPORTER_OTLP_ENDPOINT` (or
+    /// `OTEL_EXPORTER_OTLP_LOGS_ENDPOINT`, the full URL). Plain `http://`
+    /// only: [`Config::install`] refuses another scheme.
+    #[cfg(feature = "otlp")]
+    #[must_use]
+    pub fn otlp_endpoint(mut self, endpoint: &str) -> Config {
+        self.otlp.url = crate::export::Endpoint::logs_url(endpoint);
+        self
+    }
+
+    /// A header sent with every export request (feature `otlp`), e.g. an
+    /// API key. From the environment: `OTEL_EXPORTER_OTLP_HEADERS`
+    /// (`name=value,…`, values percent-encoded).
+    #[cfg(feature = "otlp")]
+    #[must_use]
+    pub fn otlp_header(mut self, name: &str, value: &str) -> Config {
+        self.otlp.set_header(name, value);
+        self
     }
 
     /// One level for every module.
@@ -426,22 +512,44 @@ impl Config {
             format == Format::Text && self.sink.is_none() && TextFormat::stdout_wants_color();
         let text = self.text.resolve_color(terminal).build()?;
         let formatter = match format {
-            Format::Json => Formatter::Json(json),
+            Format::Json => Formatter::Json(Box::new(json)),
             Format::Text => Formatter::Text(text),
+            Format::Ecs => Formatter::Json(Box::new(
+                crate::format::ecs::format(&self.resource).build()?,
+            )),
+            Format::Otel => Formatter::Otel(Box::new(OtelFormat::new(&self.resource))),
         };
         crate::clock::warm_up();
         let to_stdout = self.sink.is_none();
         let sink = self.sink.map_or_else(Sink::stdout, Sink::Writer);
-        crate::logger::install(filter, Queue::new(limits), Output::new(formatter, sink)).map_err(
-            |e| {
-                if e.kind() == std::io::ErrorKind::AlreadyExists {
-                    InitError::AlreadyInstalled
-                } else {
-                    InitError::Spawn(e)
-                }
-            },
-        )?;
         crate::exc_info::set_full_backtraces(self.full_backtraces);
+        let output = Output::new(formatter, sink);
+        #[cfg(feature = "otlp")]
+        let output = {
+            if let Some(problem) = self.otlp_problem {
+                return Err(InitError::Otlp(problem));
+            }
+            if self.otlp.url.is_empty() {
+                output
+            } else {
+                self.otlp.check().map_err(InitError::Otlp)?;
+                let exporter = crate::export::Exporter::start(
+                    self.otlp,
+                    &self.resource,
+                    limits.overflow,
+                    limits.block_timeout,
+                )
+                .map_err(InitError::Spawn)?;
+                output.export(exporter)
+            }
+        };
+        crate::logger::install(filter, Queue::new(limits), output).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                InitError::AlreadyInstalled
+            } else {
+                InitError::Spawn(e)
+            }
+        })?;
         if self.panic_hook {
             crate::panic::install_hook(self.panic_stderr, to_stdout);
         }
@@ -495,7 +603,12 @@ impl Drop for Guard {
 pub fn init() -> Guard {
     static WARNED: AtomicBool = AtomicBool::new(false);
     let result = match Config::from_env().install() {
-        Err(e @ (InitError::Format(_) | InitError::Filter { .. } | InitError::Formatter(_))) => {
+        Err(
+            e @ (InitError::Format(_)
+            | InitError::Filter { .. }
+            | InitError::Formatter(_)
+            | InitError::Otlp(_)),
+        ) => {
             say(format_args!("{e}; using the defaults"));
             Config::new().install()
         }
@@ -528,8 +641,9 @@ mod tests {
         let err = "xml".parse::<Format>().unwrap_err();
         assert_eq!(
             err.to_string(),
-            "unknown format `xml`: expected `json` or `text`"
+            "unknown format `xml`: expected `json`, `text`, `ecs` or `otel`"
         );
+        assert_eq!("ECS".parse::<Format>(), Ok(Format::Ecs));
     }
 
     #[test]

@@ -37,6 +37,7 @@
 
 mod request_id;
 
+pub(crate) use request_id::hex_encode;
 pub use request_id::{
     MAX_HEADER_LEN, ParseRequestIdError, RequestId, TraceParent, TraceParentError,
 };

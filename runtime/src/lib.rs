@@ -10,10 +10,12 @@
 //!   of the flow that produced it ([`context`]), across `.await` and threads.
 //! - **Never waits on I/O.** A log call encodes its values into a record and
 //!   pushes it onto its thread's lock-free queue, bounded in bytes; a
-//!   background thread merges the queues in timestamp order, formats JSON
-//!   or text and writes batches to stdout.
-//! - **Safe output.** Every JSON line is valid JSON whatever the data; text
-//!   lines escape control characters, so no input can forge a line.
+//!   background thread merges the queues in timestamp order, formats JSON,
+//!   ECS, OTLP/JSON or text and writes batches to stdout; with the `otlp`
+//!   feature it also sends every event to an OpenTelemetry Collector.
+//! - **Safe output.** Every JSON (ECS, OTel) line is valid JSON whatever the
+//!   data; text lines escape control characters, so no input can forge a
+//!   line.
 //!
 //! ```
 //! use pulselog::prelude::*;
@@ -116,8 +118,8 @@
 //!
 //! ## Configuration
 //!
-//! - `PULSELOG_FORMAT`: `json` or `text`; default text when stdout is a
-//!   terminal, JSON otherwise.
+//! - `PULSELOG_FORMAT`: `json`, `text`, `ecs` or `otel` ([`Format`]);
+//!   default text when stdout is a terminal, JSON otherwise.
 //! - `PULSELOG_LEVEL` (else `RUST_LOG`): directives in env_logger syntax,
 //!   `warn,my_app::db=debug`; default `info`. See [`Filter`].
 //! - Colour: text on a terminal colours the level and dims the location,
@@ -127,7 +129,38 @@
 //!   or drive the terminal.
 //! - Files: [`Config::writer`] with a [`RollingFile`], which rotates by
 //!   size or by time and keeps N old files; the writer thread writes it.
+//! - `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`: the service, on ECS
+//!   and OTel lines.
+//! - Feature `otlp`: `OTEL_EXPORTER_OTLP_ENDPOINT` (or
+//!   `OTEL_EXPORTER_OTLP_LOGS_ENDPOINT`) and `OTEL_EXPORTER_OTLP_HEADERS`:
+//!   every event also goes to an OpenTelemetry Collector, as
+//!   `POST {endpoint}/v1/logs` (protobuf), batched on the writer thread,
+//!   with the queue's [`Overflow`] policy, retried with backoff while the
+//!   collector is down; what is not delivered is counted and reported in a
+//!   WARNING line (`pulselog could not export N events: …`).
 //! - In code: [`Config`], [`JsonFormat`], [`TextFormat`].
+//!
+//! ## Formats
+//!
+//! - `json`: python-json-logger's schema (see [`JsonFormat`]).
+//! - `text`: a template (see [`TextFormat`]).
+//! - `ecs`: Elastic Common Schema lines as Elastic's `ecs-logging`
+//!   libraries write them: `@timestamp`, `log.level`, `message` first, then
+//!   `log.logger`, `log.origin.*`, `process.pid`, `ecs.version`,
+//!   `service.*`, the context and the fields, an error as `error.type`,
+//!   `error.message`, `error.stack_trace`.
+//! - `otel`: one OTLP/JSON `{"resourceLogs":[…]}` object per line, which an
+//!   OpenTelemetry Collector's `otlpjsonfile` receiver reads unchanged:
+//!   severity numbers TRACE 1, DEBUG 5, INFO 9, WARNING 13, ERROR 17,
+//!   CRITICAL 21, typed attributes, `code.file.path`, `code.line.number`,
+//!   `code.function.name`, `exception.*`, the logger name as the scope.
+//!
+//! When the request context came from a W3C `traceparent`
+//! ([`context::RequestId::from_traceparent`]), every line carries its trace
+//! and span ids: `trace_id`/`span_id` (JSON, text; renamable),
+//! `trace.id`/`span.id` (ECS), `traceId`/`spanId` (OTel and the export).
+//! `docs/backends/` has a page per backend with the collector configuration
+//! that ingests these lines.
 //!
 //! ## Guarantees and limits
 //!
@@ -189,7 +222,7 @@
 //! | primitives | `level`, `filter`, `clock` | level names, filter directives, reading the clock |
 //! | event model | `value`, `callsite`, `record`, `context`, `exc_info`, `logged`, `capture` | values and their encoding, call sites with their interest (the filter in force), records, request context, errors, `#[logged]` support, routing events to a test capture |
 //! | formats | `format` | a record in, bytes out, nothing else |
-//! | pipeline | `queue`, `writer`, `logger`, `file` | the per-thread queues, the writer thread, submitting a record, rotating files |
+//! | pipeline | `queue`, `writer`, `export`, `logger`, `file` | the per-thread queues, the writer thread, the OTLP export (feature `otlp`), submitting a record, rotating files |
 //! | testing | `testing` | the public capture API |
 //! | integrations | `log_bridge`, `tracing`, `tower` | records from the `log` facade and `tracing`, request ids at the HTTP edge (each behind its feature) |
 //! | install | `config`, `panic`, the crate root | configuration, the panic hook, `init` |
@@ -209,6 +242,8 @@ mod clock;
 mod config;
 pub mod context;
 mod exc_info;
+#[cfg(feature = "otlp")]
+mod export;
 mod file;
 mod filter;
 pub mod format;

@@ -132,7 +132,7 @@ impl Logger {
         match sync.out.as_mut() {
             Some(out) => {
                 self.drain_into(out);
-                out.format(rec);
+                out.format(rec, &self.queue);
                 out.write_batch(&self.queue);
             }
             // The writer thread was left to a stuck output.
@@ -143,7 +143,7 @@ impl Logger {
     /// Writes whatever is still queued (events that raced with shutdown),
     /// then answers the requests that arrived meanwhile.
     fn drain_into(&self, out: &mut Output) {
-        let leftover = self.queue.drain_stopped(|rec| out.format(rec));
+        let leftover = self.queue.drain_stopped(|rec| out.format(rec, &self.queue));
         out.report_dropped(&self.queue);
         out.flush_sink(&self.queue);
         leftover.into_iter().for_each(Control::answer);
@@ -239,6 +239,7 @@ impl Logger {
         let mut sync = lock(&self.sync);
         if let Some(out) = sync.out.as_mut() {
             self.drain_into(out);
+            out.settle(&self.queue);
         }
         sync.exiting.get_or_insert_with(thread_key);
     }

@@ -209,9 +209,9 @@ impl CapturedEvent {
     /// The line the JSON formatter writes for this event (no newline).
     #[must_use]
     pub fn to_json(&self, format: &JsonFormat) -> String {
-        self.render(Formatter::Json(
+        self.render(Formatter::Json(Box::new(
             format.clone().build().expect("a valid JsonFormat"),
-        ))
+        )))
     }
 
     /// The line the text formatter writes for this event (no newline).
@@ -220,6 +220,25 @@ impl CapturedEvent {
         self.render(Formatter::Text(
             format.clone().build().expect("a valid TextFormat"),
         ))
+    }
+
+    /// The line `PULSELOG_FORMAT=ecs` writes for this event (no newline),
+    /// without service fields.
+    #[must_use]
+    pub fn to_ecs(&self) -> String {
+        let ecs = crate::format::ecs::format(&Default::default());
+        self.render(Formatter::Json(Box::new(
+            ecs.build().expect("the ECS format is valid"),
+        )))
+    }
+
+    /// The line `PULSELOG_FORMAT=otel` writes for this event (no newline):
+    /// one OTLP/JSON `{"resourceLogs":[…]}` object, whose resource has a
+    /// default `service.name`.
+    #[must_use]
+    pub fn to_otel(&self) -> String {
+        let otel = crate::format::otel::OtelFormat::new(&Default::default());
+        self.render(Formatter::Otel(Box::new(otel)))
     }
 
     /// The line `formatter` writes, as the writer thread would write it.

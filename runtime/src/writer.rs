@@ -18,7 +18,7 @@
 //! gone) ends output quietly, as a program writing to `head` expects. A
 //! custom writer that panics is reported on stderr and replaced by stderr.
 
-use crate::callsite::internal_site;
+use crate::callsite::{Callsite, internal_site};
 use crate::context::Context;
 use crate::format::Formatter;
 use crate::level::Level;
@@ -171,6 +171,9 @@ pub(crate) struct Output {
     failing: Option<String>,
     /// The error the output recovered from, for the next drop report.
     recovered: Option<String>,
+    /// The OTLP export, fed the same records.
+    #[cfg(feature = "otlp")]
+    export: Option<crate::export::Exporter>,
 }
 
 impl Output {
@@ -184,11 +187,26 @@ impl Output {
             events: 0,
             failing: None,
             recovered: None,
+            #[cfg(feature = "otlp")]
+            export: None,
         }
     }
 
-    pub(crate) fn format(&mut self, rec: &Record) {
+    /// Sends every record to an OpenTelemetry Collector too.
+    #[cfg(feature = "otlp")]
+    pub(crate) fn export(mut self, exporter: crate::export::Exporter) -> Output {
+        self.export = Some(exporter);
+        self
+    }
+
+    pub(crate) fn format(&mut self, rec: &Record, q: &Queue) {
         self.events += 1;
+        #[cfg(feature = "otlp")]
+        if let Some(export) = &mut self.export {
+            export.push(&crate::format::Event::new(rec), q);
+        }
+        #[cfg(not(feature = "otlp"))]
+        let _ = q;
         if self.broken {
             return;
         }
@@ -206,6 +224,10 @@ impl Output {
     /// Writes the batch, retrying until it is written (or the output is
     /// closed for good); the queue learns how many events were handled.
     pub(crate) fn write_batch(&mut self, q: &Queue) {
+        #[cfg(feature = "otlp")]
+        if let Some(export) = &mut self.export {
+            export.hand_over(q);
+        }
         if self.events == 0 && self.buf.is_empty() {
             return;
         }
@@ -289,6 +311,10 @@ impl Output {
     }
 
     pub(crate) fn flush_sink(&mut self, q: &Queue) {
+        #[cfg(feature = "otlp")]
+        if let Some(export) = &mut self.export {
+            export.flush(q);
+        }
         self.write_batch(q);
         if !self.broken
             && let Err(Failure::Panicked) = self.sink.flush()
@@ -311,11 +337,17 @@ impl Output {
                 dropped.total()
             ));
         }
+        #[cfg(feature = "otlp")]
+        if let Some(export) = &self.export {
+            for (n, reason) in export.take_lost() {
+                self.report(&EXPORT_LOST_SITE, n, &reason);
+            }
+        }
         if dropped == Dropped::default() {
             return;
         }
         if dropped.full > 0 {
-            self.report(dropped.full, "the log queue was full");
+            self.report(&DROPPED_SITE, dropped.full, "the log queue was full");
         }
         if dropped.stalled > 0 {
             let timeout = q.limits().block_timeout;
@@ -323,16 +355,29 @@ impl Output {
                 Some(err) => format!("writing the output failed ({err}) for {timeout:?} or longer"),
                 None => format!("the output accepted nothing for {timeout:?}"),
             };
-            self.report(dropped.stalled, &reason);
+            self.report(&DROPPED_SITE, dropped.stalled, &reason);
         }
     }
 
-    fn report(&mut self, n: u64, reason: &str) {
+    /// At shutdown: waits for the export to deliver what it holds (see
+    /// [`crate::export`]), then writes the reports.
+    pub(crate) fn settle(&mut self, q: &Queue) {
+        #[cfg(feature = "otlp")]
+        if let Some(export) = &mut self.export {
+            export.settle(q);
+            self.report_dropped(q);
+            self.write_batch(q);
+        }
+        #[cfg(not(feature = "otlp"))]
+        let _ = q;
+    }
+
+    fn report(&mut self, site: &'static Callsite, n: u64, reason: &str) {
         let mut b = RecordBuilder::scratch();
         b.push_u64(n);
         b.push_str(reason);
         let rec = Record {
-            callsite: &DROPPED_SITE,
+            callsite: site,
             level: Level::Warning,
             stamp: crate::clock::stamp(),
             context: Context::default(),
@@ -381,6 +426,16 @@ internal_site! {
     message_values = 0,
 }
 
+#[cfg(feature = "otlp")]
+internal_site! {
+    static EXPORT_LOST_SITE: Warning,
+    target = "pulselog",
+    template = "pulselog could not export {undelivered} events: {reason}",
+    message = ["pulselog could not export " {0} " events: " {1}],
+    fields = ["undelivered", "reason"],
+    message_values = 0,
+}
+
 thread_local! {
     static IS_WRITER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
@@ -408,7 +463,7 @@ pub(crate) fn run(queue: &Queue, mut out: Output) -> Output {
             u64::MAX
         };
         let merged = lanes.merge(queue, cutoff, |rec| {
-            out.format(rec);
+            out.format(rec, queue);
             if out.batch_full() {
                 out.write_batch(queue);
             }
@@ -429,6 +484,7 @@ pub(crate) fn run(queue: &Queue, mut out: Output) -> Output {
                 }
             }
             if !stopped.is_empty() {
+                out.settle(queue);
                 // Later requests wait for whoever drains after this thread.
                 queue.close_requests();
                 lanes.retire_finished(queue);

@@ -242,3 +242,78 @@ fn bad_configuration_is_reported_not_ignored() {
         .to_string();
     assert!(err.contains("`message` is used twice"), "{err}");
 }
+
+#[test]
+fn a_traced_request_carries_its_trace_and_span_ids_under_configurable_keys() {
+    let tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let id = pulselog::context::RequestId::from_headers(Some("req-9"), Some(tp));
+    let ctx = pulselog::Context::current()
+        .with_id(id)
+        .with_field("span_id", "bound");
+    let e = event(|| ctx.scope(|| info!("m", trace_id = "own")));
+    let line = e.to_json(&JsonFormat::new());
+    let m = parse(&line);
+    assert_eq!(m["request_id"], "req-9");
+    assert_eq!(m["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert_eq!(m["span_id"], "00f067aa0ba902b7");
+    // Fields named like them are prefixed, never duplicated.
+    assert_eq!(m["extra.span_id"], "bound");
+    assert_eq!(m["extra.trace_id"], "own");
+    let ks = keys(&line);
+    let pos = |k: &str| ks.iter().position(|x| x == k).unwrap();
+    assert!(pos("request_id") < pos("trace_id") && pos("trace_id") < pos("span_id"));
+
+    let renamed = JsonFormat::new()
+        .rename("trace_id", "dd.trace_id")
+        .rename("span_id", "dd.span_id")
+        .rename("request_id", "http.request.id");
+    let m = parse(&e.to_json(&renamed));
+    assert_eq!(m["http.request.id"], "req-9");
+    assert_eq!(m["dd.trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert_eq!(m["dd.span_id"], "00f067aa0ba902b7");
+    assert_eq!(m["span_id"], "bound", "no longer a clash once renamed");
+    assert_eq!(m["trace_id"], "own");
+
+    // An id without a trace writes no trace keys.
+    let plain = pulselog::Context::current().with_request_id("req-1");
+    let m = parse(&event(|| plain.scope(|| info!("m"))).to_json(&JsonFormat::new()));
+    assert_eq!(m["request_id"], "req-1");
+    assert!(!m.contains_key("trace_id") && !m.contains_key("span_id"));
+}
+
+#[test]
+fn the_datadog_page_configures_datadogs_attribute_names() {
+    // docs/backends/datadog.md
+    let fmt = JsonFormat::new()
+        .rename("asctime", "timestamp")
+        .rename("levelname", "status")
+        .rename("name", "logger.name")
+        .rename("funcName", "logger.method_name")
+        .static_field("service", "checkout");
+    let tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let ctx = pulselog::Context::current()
+        .with_id(pulselog::context::RequestId::from_traceparent(tp).unwrap());
+    let e = event(|| ctx.scope(|| warning!("m", user_id = 99)));
+    let line = e.to_json(&fmt);
+    assert_eq!(
+        keys(&line),
+        [
+            "timestamp",
+            "status",
+            "logger.name",
+            "message",
+            "filename",
+            "lineno",
+            "logger.method_name",
+            "service",
+            "request_id",
+            "trace_id",
+            "span_id",
+            "user_id"
+        ]
+    );
+    let m = parse(&line);
+    assert_eq!(m["status"], "WARNING");
+    assert_eq!(m["service"], "checkout");
+    assert_eq!(m["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736");
+}

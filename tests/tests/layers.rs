@@ -14,7 +14,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         ],
     ),
     ("formats", &["format"]),
-    ("pipeline", &["queue", "writer", "logger", "file"]),
+    ("pipeline", &["queue", "writer", "export", "logger", "file"]),
     ("testing", &["testing"]),
     ("integrations", &["log_bridge", "tracing", "tower"]),
     ("install", &["config", "panic", "lib"]),

@@ -186,3 +186,26 @@ fn colour_styles_the_level_and_location_and_nothing_else() {
     assert!(second.starts_with("\u{1b}[2m  | \u{1b}[0m"), "{second:?}");
     assert_eq!(chain.lines().count(), 2, "{chain:?}");
 }
+
+#[test]
+fn a_traced_request_carries_its_trace_and_span_ids() {
+    let tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let id = pulselog::context::RequestId::from_headers(Some("req-9"), Some(tp));
+    let ctx = pulselog::Context::current().with_id(id);
+    let e = event(|| ctx.scope(|| info!("m", k = 1)));
+    assert_eq!(
+        e.to_text(&TextFormat::new().template("{message}")),
+        "m request_id=req-9 trace_id=4bf92f3577b34da6a3ce929d0e0e4736 span_id=00f067aa0ba902b7 k=1"
+    );
+    assert_eq!(
+        e.to_text(&TextFormat::new().template("{trace_id}/{span_id} {message}")),
+        "4bf92f3577b34da6a3ce929d0e0e4736/00f067aa0ba902b7 m request_id=req-9 k=1"
+    );
+    // Without a traceparent, no trace keys at all.
+    let plain = pulselog::Context::current().with_request_id("req-9");
+    let e = event(|| plain.scope(|| info!("m")));
+    assert_eq!(
+        e.to_text(&TextFormat::new().template("{message}")),
+        "m request_id=req-9"
+    );
+}

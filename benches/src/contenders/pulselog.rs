@@ -1,4 +1,5 @@
-//! pulselog: JSON to the sink, bounded queue, `Overflow::Block`.
+//! pulselog: JSON (or ECS, or OTLP/JSON) to the sink, bounded queue,
+//! `Overflow::Block`.
 
 use crate::workload::{ConfigError, Logger, ParseError, Request, RootError, Traced, run_ready};
 use pulselog::prelude::*;
@@ -67,9 +68,45 @@ impl Logger for ViaTracing {
     }
 }
 
+/// The same event, in another output format: the rows beside JSON.
+macro_rules! in_format {
+    ($($(#[$doc:meta])* $name:ident => $format:expr;)*) => {$(
+        $(#[$doc])*
+        #[derive(Debug)]
+        pub struct $name;
+
+        impl Logger for $name {
+            fn install(out: &Path, capacity: usize) -> Box<dyn FnOnce()> {
+                install_as($format, out, capacity)
+            }
+
+            #[inline]
+            fn event(i: u64) {
+                Pulselog::event(i);
+            }
+
+            #[inline]
+            fn disabled(i: u64) {
+                Pulselog::disabled(i);
+            }
+        }
+    )*};
+}
+
+in_format! {
+    /// pulselog writing Elastic Common Schema lines.
+    PulselogEcs => Format::Ecs;
+    /// pulselog writing OTLP/JSON lines.
+    PulselogOtel => Format::Otel;
+}
+
 fn install(out: &Path, capacity: usize) -> Box<dyn FnOnce()> {
+    install_as(Format::Json, out, capacity)
+}
+
+fn install_as(format: Format, out: &Path, capacity: usize) -> Box<dyn FnOnce()> {
     let guard = Config::new()
-        .format(Format::Json)
+        .format(format)
         .level(Level::Info)
         .overflow(Overflow::Block)
         .capacity(capacity)

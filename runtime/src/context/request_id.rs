@@ -302,7 +302,8 @@ impl fmt::Debug for TraceParent {
     }
 }
 
-fn hex_encode(bytes: &[u8], out: &mut [u8]) {
+/// Writes `bytes` as lowercase hex digits into `out` (twice as long).
+pub(crate) fn hex_encode(bytes: &[u8], out: &mut [u8]) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     for (pair, b) in out.chunks_exact_mut(2).zip(bytes) {
         pair[0] = DIGITS[usize::from(b >> 4)];

@@ -1,9 +1,15 @@
 //! Formatting, on the writer thread: a record becomes one line of output.
 //!
 //! Each format reads a record through one decoded view and turns it into
-//! bytes: [`json`] and [`text`].
+//! bytes: [`json`], [`text`], Elastic Common Schema (`ecs`, the JSON
+//! writer in another style) and OTLP/JSON (`otel`).
 
+pub(crate) mod ecs;
 pub mod json;
+pub(crate) mod otel;
+#[cfg(feature = "otlp")]
+pub(crate) mod otlp;
+pub(crate) mod resource;
 pub mod text;
 pub(crate) mod time;
 
@@ -192,6 +198,25 @@ impl<'a> Event<'a> {
         s
     }
 
+    /// The message, as literal text and value slots.
+    #[must_use]
+    pub(crate) fn pieces(&self) -> &'static [Piece] {
+        self.rec.callsite.metadata().pieces
+    }
+
+    /// The keys of the event's own fields, in call order.
+    #[must_use]
+    pub(crate) fn field_names(&self) -> &'static [&'static str] {
+        self.rec.callsite.metadata().fields
+    }
+
+    /// The value slot of the first field (the message's values come
+    /// before).
+    #[must_use]
+    pub(crate) fn first_field_slot(&self) -> usize {
+        usize::from(self.rec.callsite.metadata().message_values)
+    }
+
     /// The event's own `key = value` fields, in call order.
     pub(crate) fn fields(&self) -> impl Iterator<Item = (&'static str, Value<'a>)> + '_ {
         let meta = self.rec.callsite.metadata();
@@ -200,11 +225,64 @@ impl<'a> Event<'a> {
     }
 }
 
+/// The report of an error, line by line, as `f(literal, data)`: the data
+/// (type, messages, frames) comes from the program and is for the caller to
+/// escape as its format needs. The backtrace is in its short form (see
+/// `ExcInfo::backtrace_lines`), its paths relative to the directory that
+/// `file`, the event's own source file, names.
+///
+/// ```text
+/// app::ConfigError: could not load the configuration
+///   Caused by: could not read /etc/app.toml
+///   Caused by: No such file or directory (os error 2)
+/// Backtrace:
+///     app::load at src/main.rs:42:9
+///     … 9 frames in tokio, std …
+///     app::main at src/main.rs:12:5
+/// ```
+pub(crate) fn error_report(
+    exc: &crate::exc_info::ExcInfo,
+    file: &str,
+    mut f: impl FnMut(&str, &str),
+) {
+    f("", &format!("{}: {}", exc.type_name(), exc.message()));
+    for cause in exc.chain().skip(1) {
+        f("  Caused by: ", cause);
+    }
+    if exc.chain_truncated() {
+        let cut = format!(
+            "  Caused by: … (chain cut at {} causes)",
+            crate::exc_info::MAX_CHAIN
+        );
+        f(&cut, "");
+    }
+    if let Some(lines) = exc.backtrace_lines(file) {
+        f("Backtrace:", "");
+        for line in &lines {
+            f("    ", line);
+        }
+    }
+}
+
+/// [`error_report`] as plain text, one line per line.
+pub(crate) fn error_report_text(exc: &crate::exc_info::ExcInfo, file: &str) -> String {
+    let mut report = String::new();
+    error_report(exc, file, |literal, data| {
+        if !report.is_empty() {
+            report.push('\n');
+        }
+        report.push_str(literal);
+        report.push_str(data);
+    });
+    report
+}
+
 /// The formatter the writer thread runs.
 #[derive(Debug)]
 pub(crate) enum Formatter {
-    Json(json::JsonFormat),
+    Json(Box<json::JsonFormat>),
     Text(text::TextFormat),
+    Otel(Box<otel::OtelFormat>),
 }
 
 impl Formatter {
@@ -213,6 +291,7 @@ impl Formatter {
         match self {
             Formatter::Json(f) => f.format(&event, out),
             Formatter::Text(f) => f.format(&event, out),
+            Formatter::Otel(f) => f.format(&event, out),
         }
     }
 }

@@ -2,9 +2,10 @@
 //!
 //! The default template is
 //! `{asctime} | {levelname:<8} | [{filename}:{lineno}] | {message}`, followed
-//! by the request id and fields as ` key=value`. Templates take the same keys
-//! as the JSON formatter (plus `request_id`), in `{key}` / `{key:<8}` syntax
-//! or Python's `%(key)s` / `%(key)-8s` syntax.
+//! by the request id (with `trace_id` and `span_id` for a W3C trace) and
+//! fields as ` key=value`. Templates take the same keys as the JSON
+//! formatter (plus `request_id`, `trace_id` and `span_id`), in `{key}` /
+//! `{key:<8}` syntax or Python's `%(key)s` / `%(key)-8s` syntax.
 //!
 //! One event is one line: control characters in anything that comes from
 //! data (message, values, request id) are escaped, so no input can start a
@@ -18,12 +19,13 @@
 //! `CLICOLOR_FORCE` colours even a pipe. The escape sequences come only from
 //! the styles: data is escaped before it is written, colour or not.
 
-use super::json::{StdKey, is_hostile};
+use super::json::{IdKey, StdKey, is_hostile};
 use super::time::TimeFormat;
 use super::{Event, FormatterError};
 use crate::exc_info::ExcInfo;
 use crate::value::Value;
 use anstyle::{AnsiColor, Effects, Style};
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 /// The default text template.
@@ -32,7 +34,7 @@ pub const DEFAULT_TEMPLATE: &str = "{asctime} | {levelname:<8} | [{filename}:{li
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Key {
     Std(StdKey),
-    RequestId,
+    Id(IdKey),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -192,9 +194,9 @@ impl TextFormat {
                             escape_into(s, &msg);
                         }
                         Key::Std(k) => std_value(s, *k, event),
-                        Key::RequestId => {
-                            if let Some(id) = event.context().request_id() {
-                                escape_into(s, id);
+                        Key::Id(key) => {
+                            if let Some(id) = id_text(event, *key) {
+                                escape_into(s, &id);
                             }
                         }
                     }
@@ -211,18 +213,14 @@ impl TextFormat {
             let s = &mut self.scratch;
             s.clear();
             let ctx = event.context();
-            let in_template = self.segments.iter().any(|seg| {
-                matches!(
-                    seg,
-                    Segment::Key {
-                        key: Key::RequestId,
-                        ..
-                    }
-                )
-            });
-            if let (Some(id), false) = (ctx.request_id(), in_template) {
-                s.push_str(" request_id=");
-                push_logfmt_value(s, Value::Str(id));
+            for key in [IdKey::Request, IdKey::Trace, IdKey::Span] {
+                let in_template = self
+                    .segments
+                    .iter()
+                    .any(|seg| matches!(seg, Segment::Key { key: k, .. } if *k == Key::Id(key)));
+                if let (Some(id), false) = (id_text(event, key), in_template) {
+                    push_pair(s, key.as_str(), Value::Str(&id));
+                }
             }
             let own: smallvec::SmallVec<[&str; 8]> = event.fields().map(|(k, _)| k).collect();
             ctx.for_each_field(|k, v| {
@@ -269,33 +267,21 @@ pub const CONTINUATION: &str = "  | ";
 ///   |     app::main at src/main.rs:12:5
 /// ```
 fn write_exc_info(s: &mut String, exc: &ExcInfo, marker: &str, file: &str) {
-    let line = |s: &mut String| {
+    super::error_report(exc, file, |literal, data| {
         s.push('\n');
         s.push_str(marker);
-    };
-    line(s);
-    escape_into(s, exc.type_name());
-    s.push_str(": ");
-    escape_into(s, exc.message());
-    for cause in exc.chain().skip(1) {
-        line(s);
-        s.push_str("  Caused by: ");
-        escape_into(s, cause);
-    }
-    if exc.chain_truncated() {
-        line(s);
-        s.push_str("  Caused by: … (chain cut at ");
-        let _ = write!(s, "{}", crate::exc_info::MAX_CHAIN);
-        s.push_str(" causes)");
-    }
-    if let Some(lines) = exc.backtrace_lines(file) {
-        line(s);
-        s.push_str("Backtrace:");
-        for text in &lines {
-            line(s);
-            s.push_str("    ");
-            escape_into(s, text);
-        }
+        s.push_str(literal);
+        escape_into(s, data);
+    });
+}
+
+/// The request id, or the trace or span id of a traced request.
+fn id_text<'a>(event: &Event<'a>, key: IdKey) -> Option<Cow<'a, str>> {
+    let id = event.context().id()?;
+    match key {
+        IdKey::Request => Some(Cow::Borrowed(id.as_str())),
+        IdKey::Trace => id.trace_parent().map(|tp| tp.trace_id_hex().into()),
+        IdKey::Span => id.trace_parent().map(|tp| tp.span_id_hex().into()),
     }
 }
 
@@ -455,8 +441,8 @@ fn push_char_escaped(s: &mut String, c: char) {
 }
 
 fn key_from_name(name: &str) -> Result<Key, String> {
-    if name == "request_id" {
-        return Ok(Key::RequestId);
+    if let Some(id) = IdKey::from_name(name) {
+        return Ok(Key::Id(id));
     }
     StdKey::from_name(name)
         .map(Key::Std)

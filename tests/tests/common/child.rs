@@ -89,6 +89,25 @@ pub fn run_ok(args: &[&str]) -> Vec<String> {
     stdout_lines(&out)
 }
 
+/// The lines of the child's `sample` role (every shape of event, all
+/// levels) in `format`, for the service `checkout` with these
+/// `OTEL_RESOURCE_ATTRIBUTES`.
+pub fn sample(format: &str, resource_attributes: &str) -> Vec<String> {
+    let out = run(
+        &["sample"],
+        &[
+            ("PULSELOG_FORMAT", format),
+            ("PULSELOG_LEVEL", "trace"),
+            ("OTEL_SERVICE_NAME", "checkout"),
+            ("OTEL_RESOURCE_ATTRIBUTES", resource_attributes),
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let lines = stdout_lines(&out);
+    assert!(lines.len() >= 15, "{lines:?}");
+    lines
+}
+
 /// The child's stdout, line by line.
 pub fn stdout_lines(out: &Output) -> Vec<String> {
     String::from_utf8(out.stdout.clone())

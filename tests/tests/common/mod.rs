@@ -25,6 +25,30 @@ pub fn block_on<F: Future>(fut: F) -> F::Output {
     }
 }
 
+/// The members of one JSON object line, in order, duplicates kept (a map
+/// type would hide a duplicate key); panics if the line is not an object.
+pub fn object_members(line: &str) -> Vec<(String, serde_json::Value)> {
+    use serde::de::{Deserializer, MapAccess, Visitor};
+    struct Members;
+    impl<'de> Visitor<'de> for Members {
+        type Value = Vec<(String, serde_json::Value)>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(entry) = map.next_entry()? {
+                out.push(entry);
+            }
+            Ok(out)
+        }
+    }
+    assert!(!line.contains('\n'), "one line: {line}");
+    serde_json::Deserializer::from_str(line)
+        .deserialize_map(Members)
+        .unwrap_or_else(|e| panic!("not a JSON object ({e}): {line}"))
+}
+
 /// An in-memory output.
 #[derive(Clone, Default)]
 pub struct Shared(Arc<Mutex<Vec<u8>>>);

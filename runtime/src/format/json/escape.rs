@@ -35,6 +35,16 @@ pub(crate) fn is_hostile(c: char) -> bool {
         | '\u{2066}'..='\u{2069}')
 }
 
+/// Writes `bytes` as a JSON string of lowercase hex digits (a W3C trace or
+/// span id).
+pub(crate) fn write_hex(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.push(b'"');
+    let at = out.len();
+    out.resize(at + 2 * bytes.len(), 0);
+    crate::context::hex_encode(bytes, &mut out[at..]);
+    out.push(b'"');
+}
+
 /// Writes `s` as a JSON string, quotes included. Besides JSON's required
 /// escapes, U+2028/2029, DEL, C1 controls and bidi controls are written as
 /// `\uXXXX`, so a line is safe for any JSON reader and for human eyes.

@@ -1,31 +1,33 @@
 //! Writing one event as a JSON line: the call site's template with the
 //! event's time, message, context, fields and error filled in.
 
-use super::escape::{Escaped, escape_into, write_str};
+use super::escape::{write_hex, write_str};
 use super::number::write_value;
-use super::site::{Layout, MessagePiece, Part};
-use super::{CLASH_PREFIX, EXC_INFO, JsonFormat, StdKey};
+use super::site::{Layout, Part, Site};
+use super::{CLASH_PREFIX, EXC_INFO, IdKey, JsonFormat, StdKey, Style};
 use crate::exc_info::ExcInfo;
 use crate::format::Event;
 use crate::value::Value;
-use std::fmt::Write as _;
 
 impl JsonFormat {
     pub(crate) fn format(&mut self, event: &Event<'_>, out: &mut Vec<u8>) {
         let Some(rt) = &mut self.rt else {
             return;
         };
+        let style = self.style;
+        let (comma, colon) = (style.comma(), style.colon());
         let layout = Layout {
             keys: &self.keys,
             prefixes: &rt.prefixes,
             statics: &rt.statics,
             taken: &rt.taken,
             iso_time: self.datefmt.is_none(),
+            style,
         };
-        let site = rt.sites.get(event, &layout);
+        let site = rt.sites.get(event, |event| Site::render(event, &layout));
         // Room for the line in one go (escaping makes a value at most six
         // times its encoded size); the copies below then never reallocate.
-        out.reserve(site.bytes.len() + 6 * event.data_len() + 64);
+        out.reserve(site.len() + 6 * event.data_len() + 64);
         let ns = event.time_ns();
         let mut values = event.cursor();
         for part in &site.parts {
@@ -57,77 +59,68 @@ impl JsonFormat {
                     let ms = (ns % 1_000_000_000) as f64 / 1e6;
                     write_value(out, Value::F64(ms));
                 }
-                StdKey::Message => {
-                    out.push(b'"');
-                    for piece in &site.message {
-                        match piece {
-                            MessagePiece::Lit(r) => site.put(out, r),
-                            MessagePiece::Value(i) => match values.get(*i) {
-                                Some(Value::Str(s)) => escape_into(out, s),
-                                Some(Value::I64(n)) => {
-                                    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
-                                }
-                                Some(Value::U64(n)) => {
-                                    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
-                                }
-                                Some(v) => {
-                                    let _ = write!(&mut Escaped(out), "{v}");
-                                }
-                                None => {}
-                            },
-                        }
-                    }
-                    out.push(b'"');
-                }
+                StdKey::Message => site.write_message(out, &mut values),
                 // Rendered into the call site's static parts.
                 _ => {}
             }
         }
         let mut first = site.parts.is_empty();
         let sep = |out: &mut Vec<u8>, first: &mut bool| {
-            out.extend_from_slice(if *first { b"{" } else { b", " });
+            out.extend_from_slice(if *first { b"{" } else { comma });
             *first = false;
         };
         let ctx = event.context();
-        if let Some(id) = ctx.request_id() {
+        if let Some(id) = ctx.id() {
             sep(out, &mut first);
-            write_str(out, "request_id");
-            out.extend_from_slice(b": ");
-            write_str(out, id);
+            out.extend_from_slice(&rt.ids[IdKey::Request as usize]);
+            write_str(out, id.as_str());
+            if let Some(tp) = id.trace_parent() {
+                out.extend_from_slice(comma);
+                out.extend_from_slice(&rt.ids[IdKey::Trace as usize]);
+                write_hex(out, &tp.trace_id());
+                out.extend_from_slice(comma);
+                out.extend_from_slice(&rt.ids[IdKey::Span as usize]);
+                write_hex(out, &tp.span_id());
+            }
         }
-        let meta = event.callsite().metadata();
+        let own = event.field_names();
         if !ctx.is_empty() {
             ctx.for_each_field(|key, value| {
-                if meta.fields.contains(&key) {
+                if own.contains(&key) {
                     return;
                 }
                 sep(out, &mut first);
-                write_key(out, key, &rt.taken);
+                write_key(out, key, &rt.taken, colon);
                 write_value(out, value);
             });
         }
-        let first_field = usize::from(meta.message_values);
-        for i in 0..meta.fields.len() {
+        let first_field = event.first_field_slot();
+        for i in 0..own.len() {
             let Some(value) = values.get(first_field + i) else {
                 break;
             };
-            // The cached key starts with its `, ` separator.
+            // The cached key starts with its separator.
             match site.keys.get(i) {
                 Some(key) if first => {
                     out.push(b'{');
-                    site.put(out, &(key.start + 2..key.end));
+                    site.put(out, &(key.start + comma.len()..key.end));
                 }
                 Some(key) => site.put(out, key),
-                None => out.extend_from_slice(if first { b"{" } else { b", " }),
+                None => out.extend_from_slice(if first { b"{" } else { comma }),
             }
             first = false;
             write_value(out, value);
         }
         if let Some(exc) = event.exc_info() {
             sep(out, &mut first);
-            write_str(out, EXC_INFO);
-            out.extend_from_slice(b": ");
-            write_exc_info(out, exc, event.file());
+            match style {
+                Style::Python => {
+                    write_str(out, EXC_INFO);
+                    out.extend_from_slice(colon);
+                    write_exc_info(out, exc, event.file());
+                }
+                Style::Ecs => crate::format::ecs::write_error(out, exc, event.file()),
+            }
         }
         if first {
             out.push(b'{');
@@ -171,8 +164,9 @@ fn write_strings<'a>(out: &mut Vec<u8>, items: impl Iterator<Item = &'a str>) {
     out.push(b']');
 }
 
-pub(super) fn write_key(out: &mut Vec<u8>, key: &str, taken: &[String]) {
-    if taken.iter().any(|t| t == key) || key == "request_id" || key == EXC_INFO {
+/// `"key": `, prefixed when the line has a key of that name already.
+pub(super) fn write_key(out: &mut Vec<u8>, key: &str, taken: &[String], colon: &[u8]) {
+    if taken.iter().any(|t| t == key) {
         let mut k = String::with_capacity(CLASH_PREFIX.len() + key.len());
         k.push_str(CLASH_PREFIX);
         k.push_str(key);
@@ -180,5 +174,5 @@ pub(super) fn write_key(out: &mut Vec<u8>, key: &str, taken: &[String]) {
     } else {
         write_str(out, key);
     }
-    out.extend_from_slice(b": ");
+    out.extend_from_slice(colon);
 }

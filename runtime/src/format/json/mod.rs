@@ -2,12 +2,17 @@
 //! `{"asctime": "…", "levelname": "INFO", "name": "app", "message": "…",
 //! "filename": "src/main.rs", "lineno": 42, "funcName": "main", …}` —
 //! standard keys first, then static fields, then context fields (the
-//! request id first), then the event's fields.
+//! request id and, for a W3C trace, `trace_id` and `span_id` first), then
+//! the event's fields.
+//!
+//! The same writer, in its ECS style (`PULSELOG_FORMAT=ecs`), writes Elastic
+//! Common Schema lines: other key names, no spaces, lowercase levels, the
+//! error as three `error.*` keys.
 
 mod escape;
 mod line;
 mod number;
-mod site;
+pub(in crate::format) mod site;
 
 use super::FormatterError;
 use super::time::TimeFormat;
@@ -16,7 +21,7 @@ use crate::value::{Decoder, Encode};
 use site::SiteCache;
 use std::fmt;
 
-pub(crate) use escape::{is_hostile, write_str};
+pub(crate) use escape::{is_hostile, write_hex, write_str};
 pub(crate) use number::write_value;
 
 /// A standard key: one attribute of Python's `LogRecord` that pulselog
@@ -106,10 +111,75 @@ pub const CLASH_PREFIX: &str = "extra.";
 /// The key of an event's error or panic.
 const EXC_INFO: &str = "exc_info";
 
+/// The keys of the request context's ids, in output order: the request id,
+/// then the W3C trace and span ids of a traced request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum IdKey {
+    Request,
+    Trace,
+    Span,
+}
+
+impl IdKey {
+    const ALL: [IdKey; 3] = [IdKey::Request, IdKey::Trace, IdKey::Span];
+
+    /// The key's default name.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            IdKey::Request => "request_id",
+            IdKey::Trace => "trace_id",
+            IdKey::Span => "span_id",
+        }
+    }
+
+    pub(crate) fn from_name(name: &str) -> Option<IdKey> {
+        IdKey::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+}
+
+/// How a line is punctuated and how a level and an error are written: the
+/// python-json-logger style, or Elastic Common Schema's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Style {
+    /// `", "` and `": "`, `INFO`, `"exc_info": {…}`.
+    Python,
+    /// `","` and `":"`, `info`, `"error.type"`, `"error.message"`,
+    /// `"error.stack_trace"`.
+    Ecs,
+}
+
+impl Style {
+    pub(super) fn comma(self) -> &'static [u8] {
+        match self {
+            Style::Python => b", ",
+            Style::Ecs => b",",
+        }
+    }
+
+    pub(super) fn colon(self) -> &'static [u8] {
+        match self {
+            Style::Python => b": ",
+            Style::Ecs => b":",
+        }
+    }
+
+    /// The keys an event's error takes.
+    fn error_keys(self) -> &'static [&'static str] {
+        match self {
+            Style::Python => &[EXC_INFO],
+            Style::Ecs => &super::ecs::ERROR_KEYS,
+        }
+    }
+}
+
 /// Configuration of the JSON formatter.
 #[derive(Debug, Clone)]
 pub struct JsonFormat {
     keys: Vec<(StdKey, String)>,
+    /// The names of the request id, trace id and span id, as [`IdKey`]
+    /// orders them.
+    ids: [String; 3],
+    style: Style,
     statics: Vec<(String, Vec<u8>)>,
     datefmt: Option<String>,
     errors: Vec<String>,
@@ -120,7 +190,11 @@ pub struct JsonFormat {
 struct Runtime {
     /// `"key": ` per standard key, escaped once.
     prefixes: Vec<Vec<u8>>,
+    /// `"key": ` per context id, as [`IdKey`] orders them.
+    ids: [Vec<u8>; 3],
     statics: Vec<u8>,
+    /// Every key the line may hold besides the fields: a field with one of
+    /// these names is prefixed.
     taken: Vec<String>,
     time: TimeFormat,
     sites: SiteCache,
@@ -148,6 +222,8 @@ impl JsonFormat {
         ];
         JsonFormat {
             keys: keys.iter().map(|k| (*k, k.as_str().to_owned())).collect(),
+            ids: IdKey::ALL.map(|k| k.as_str().to_owned()),
+            style: Style::Python,
             statics: Vec::new(),
             datefmt: None,
             errors: Vec::new(),
@@ -183,15 +259,28 @@ impl JsonFormat {
     }
 
     /// Writes a standard key under another name, like python-json-logger's
-    /// `rename_fields` (`levelname` → `level`).
+    /// `rename_fields` (`levelname` → `level`). The context's ids can be
+    /// renamed too: `request_id`, and `trace_id` and `span_id` (written when
+    /// the request came with a W3C `traceparent`), e.g. to
+    /// `dd.trace_id`/`dd.span_id`.
     #[must_use]
     pub fn rename(mut self, key: &str, to: &str) -> JsonFormat {
+        if let Some(id) = IdKey::from_name(key) {
+            self.ids[id as usize] = to.to_owned();
+            return self;
+        }
         match self.keys.iter_mut().find(|(k, _)| k.as_str() == key) {
             Some(slot) => slot.1 = to.to_owned(),
             None => self.errors.push(format!(
-                "cannot rename `{key}`: it is not one of the chosen standard keys"
+                "cannot rename `{key}`: it is not one of the chosen standard keys nor `request_id`, `trace_id`, `span_id`"
             )),
         }
+        self
+    }
+
+    /// The same formatter in another style.
+    pub(crate) fn style(mut self, style: Style) -> JsonFormat {
+        self.style = style;
         self
     }
 
@@ -224,36 +313,40 @@ impl JsonFormat {
         if let Err(e) = &time {
             self.errors.push(e.clone());
         }
+        let (comma, colon) = (self.style.comma(), self.style.colon());
         let mut taken: Vec<String> = Vec::new();
+        let own = self.style.error_keys().iter().copied();
         for name in self
             .keys
             .iter()
-            .map(|k| &k.1)
-            .chain(self.statics.iter().map(|s| &s.0))
+            .map(|k| k.1.as_str())
+            .chain(self.statics.iter().map(|s| s.0.as_str()))
+            .chain(self.ids.iter().map(String::as_str))
+            .chain(own)
         {
-            if taken.contains(name) {
+            if taken.iter().any(|t| t == name) {
                 self.errors
                     .push(format!("the JSON key `{name}` is used twice"));
             }
-            if name == "request_id" || name == EXC_INFO {
-                self.errors.push(format!(
-                    "the JSON key `{name}` is written by pulselog itself; choose another name"
-                ));
-            }
-            taken.push(name.clone());
+            taken.push(name.to_owned());
         }
         if !self.errors.is_empty() {
             return Err(FormatterError::new("JSON", self.errors));
         }
+        let key = |name: &str| {
+            let mut p = Vec::new();
+            write_str(&mut p, name);
+            p.extend_from_slice(colon);
+            p
+        };
         let prefixes = self
             .keys
             .iter()
             .enumerate()
             .map(|(i, (_, name))| {
                 let mut p = Vec::new();
-                p.extend_from_slice(if i == 0 { b"{" } else { b", " });
-                write_str(&mut p, name);
-                p.extend_from_slice(b": ");
+                p.extend_from_slice(if i == 0 { b"{" } else { comma });
+                p.extend_from_slice(&key(name));
                 p
             })
             .collect();
@@ -262,14 +355,15 @@ impl JsonFormat {
             statics.extend_from_slice(if i == 0 && self.keys.is_empty() {
                 b"{"
             } else {
-                b", "
+                comma
             });
-            write_str(&mut statics, k);
-            statics.extend_from_slice(b": ");
+            statics.extend_from_slice(&key(k));
             statics.extend_from_slice(v);
         }
+        let ids = [0, 1, 2].map(|i| key(&self.ids[i]));
         self.rt = Some(Runtime {
             prefixes,
+            ids,
             statics,
             taken,
             time: time.expect("checked above"),

@@ -1,13 +1,14 @@
 //! The per-call-site line template.
 
-use super::StdKey;
-use super::escape::{escape_into, write_str};
+use super::escape::{Escaped, escape_into, write_str};
 use super::line::write_key;
 use super::number::write_value;
+use super::{StdKey, Style};
 use crate::callsite::Piece;
 use crate::format::Event;
 use crate::level::Level;
-use crate::value::Value;
+use crate::value::{Cursor, Value};
+use std::fmt::Write as _;
 use std::ops::Range;
 
 /// Each call site's line template, rendered on its first event: the parts
@@ -21,33 +22,40 @@ use std::ops::Range;
 /// re-render. Sound because all of it comes from the call site's `'static`
 /// metadata and the formatter's configuration (except for a panic, whose
 /// location is its own: its template is never reused).
+///
+/// The OTLP/JSON format ([`crate::format::otel`]) keeps its templates here
+/// too, rendered its own way.
 #[derive(Debug, Clone)]
-pub(super) struct SiteCache {
+pub(in crate::format) struct SiteCache {
     slots: Vec<Option<Site>>,
 }
 
 #[derive(Debug, Clone)]
-pub(super) struct Site {
-    pub(super) callsite: usize,
-    pub(super) level: Level,
-    pub(super) bytes: Vec<u8>,
-    /// The standard keys and static fields, in output order.
-    pub(super) parts: Vec<Part>,
-    /// `, "key": ` of each event field.
-    pub(super) keys: Vec<Range<usize>>,
+pub(in crate::format) struct Site {
+    callsite: usize,
+    level: Level,
+    bytes: Vec<u8>,
+    /// The line up to the event's own fields, in output order: static
+    /// bytes between the holes of what changes per event.
+    pub(in crate::format) parts: Vec<Part>,
+    /// `, "key": ` (or what the format puts before a value) of each event
+    /// field.
+    pub(in crate::format) keys: Vec<Range<usize>>,
     /// The message template, its literal text escaped.
-    pub(super) message: Vec<MessagePiece>,
+    message: Vec<MessagePiece>,
 }
 
 #[derive(Debug, Clone)]
-pub(super) enum MessagePiece {
+enum MessagePiece {
     Lit(Range<usize>),
     Value(usize),
 }
 
 #[derive(Debug, Clone)]
-pub(super) enum Part {
+pub(in crate::format) enum Part {
     Static(Range<usize>),
+    /// A hole, named by the standard key whose value fills it: the time
+    /// (`Asctime`, `Created`, `Msecs`) or the message.
     Value(StdKey),
 }
 
@@ -63,6 +71,7 @@ pub(super) struct Layout<'a> {
     /// Keys the line owns: a run-time key equal to one is prefixed.
     pub(super) taken: &'a [String],
     pub(super) iso_time: bool,
+    pub(super) style: Style,
 }
 
 impl Default for SiteCache {
@@ -74,7 +83,13 @@ impl Default for SiteCache {
 }
 
 impl SiteCache {
-    pub(super) fn get(&mut self, event: &Event<'_>, layout: &Layout<'_>) -> &Site {
+    /// The template of the event's call site, rendered by `render` if it is
+    /// not cached.
+    pub(in crate::format) fn get(
+        &mut self,
+        event: &Event<'_>,
+        render: impl FnOnce(&Event<'_>) -> Site,
+    ) -> &Site {
         let addr = std::ptr::from_ref(event.callsite()) as usize;
         // Fibonacci hashing: the top bits of the product spread neighbours.
         let slot = (addr.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) % SITE_SLOTS;
@@ -86,27 +101,104 @@ impl SiteCache {
                 .as_ref()
                 .is_none_or(|s| s.callsite != addr || s.level != event.level())
         {
-            *entry = Some(Site::render(addr, event, layout));
+            let mut site = render(event);
+            site.callsite = addr;
+            site.level = event.level();
+            *entry = Some(site);
         }
         entry.as_ref().expect("filled above")
     }
 }
 
 impl Site {
-    fn render(callsite: usize, event: &Event<'_>, layout: &Layout<'_>) -> Site {
+    /// A template: `bytes` with the holes in `parts`, the event fields'
+    /// keys, and the message's pieces escaped after them.
+    pub(in crate::format) fn new(
+        mut bytes: Vec<u8>,
+        parts: Vec<Part>,
+        keys: Vec<Range<usize>>,
+        event: &Event<'_>,
+    ) -> Site {
+        let mut parts = parts;
+        parts.retain(|p| !matches!(p, Part::Static(r) if r.is_empty()));
+        let message = event
+            .pieces()
+            .iter()
+            .map(|piece| match *piece {
+                Piece::Lit(text) => {
+                    let start = bytes.len();
+                    escape_into(&mut bytes, text);
+                    MessagePiece::Lit(start..bytes.len())
+                }
+                Piece::Value(i) => MessagePiece::Value(usize::from(i)),
+            })
+            .collect();
+        bytes.extend_from_slice(&[0; PAD]);
+        Site {
+            callsite: 0,
+            level: event.level(),
+            bytes,
+            parts,
+            keys,
+            message,
+        }
+    }
+
+    /// Appends `"` + the event's message, escaped, + `"`.
+    pub(in crate::format) fn write_message(&self, out: &mut Vec<u8>, values: &mut Cursor<'_>) {
+        out.push(b'"');
+        for piece in &self.message {
+            match piece {
+                MessagePiece::Lit(r) => self.put(out, r),
+                MessagePiece::Value(i) => match values.get(*i) {
+                    Some(Value::Str(s)) => escape_into(out, s),
+                    Some(Value::I64(n)) => {
+                        out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+                    }
+                    Some(Value::U64(n)) => {
+                        out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+                    }
+                    Some(v) => {
+                        let _ = write!(&mut Escaped(out), "{v}");
+                    }
+                    None => {}
+                },
+            }
+        }
+        out.push(b'"');
+    }
+
+    /// Writes a quoted message of literal text alone (no values) into a
+    /// template; false if the message has values.
+    pub(in crate::format) fn literal_message(b: &mut Vec<u8>, event: &Event<'_>) -> bool {
+        let pieces = event.pieces();
+        if !pieces.iter().all(|p| matches!(p, Piece::Lit(_))) {
+            return false;
+        }
+        b.push(b'"');
+        for piece in pieces {
+            if let Piece::Lit(text) = piece {
+                escape_into(b, text);
+            }
+        }
+        b.push(b'"');
+        true
+    }
+
+    /// The JSON formatter's template for the event's call site.
+    pub(super) fn render(event: &Event<'_>, layout: &Layout<'_>) -> Site {
         let Layout {
             keys,
             prefixes,
             statics,
             taken,
             iso_time,
+            style,
         } = *layout;
         let mut b = Vec::new();
         let mut parts = Vec::new();
         let mut run = 0;
         let target = event.target();
-        let pieces = event.callsite().metadata().pieces;
-        let literal_message = pieces.iter().all(|p| matches!(p, Piece::Lit(_)));
         for ((key, _), prefix) in keys.iter().zip(prefixes) {
             b.extend_from_slice(prefix);
             match key {
@@ -121,21 +213,16 @@ impl Site {
                 }
                 // A message without values (`#[logged]`'s `enter`, many
                 // plain messages) is as static as the level.
-                StdKey::Message if literal_message => {
-                    b.push(b'"');
-                    for piece in pieces {
-                        if let Piece::Lit(text) = piece {
-                            escape_into(&mut b, text);
-                        }
-                    }
-                    b.push(b'"');
-                }
+                StdKey::Message if Site::literal_message(&mut b, event) => {}
                 StdKey::Asctime | StdKey::Created | StdKey::Msecs | StdKey::Message => {
                     parts.push(Part::Static(run..b.len()));
                     parts.push(Part::Value(*key));
                     run = b.len();
                 }
-                StdKey::Levelname => write_str(&mut b, event.level().as_str()),
+                StdKey::Levelname => match style {
+                    Style::Python => write_str(&mut b, event.level().as_str()),
+                    Style::Ecs => write_str(&mut b, &event.level().as_str().to_ascii_lowercase()),
+                },
                 StdKey::Levelno => write_value(&mut b, Value::U64(event.level().number().into())),
                 StdKey::Name => write_str(&mut b, target),
                 StdKey::Filename | StdKey::Pathname => write_str(&mut b, event.file()),
@@ -148,46 +235,26 @@ impl Site {
         }
         b.extend_from_slice(statics);
         parts.push(Part::Static(run..b.len()));
-        parts.retain(|p| !matches!(p, Part::Static(r) if r.is_empty()));
         let keys = event
             .fields()
             .map(|(key, _)| {
                 let start = b.len();
-                b.extend_from_slice(b", ");
-                write_key(&mut b, key, taken);
+                b.extend_from_slice(style.comma());
+                write_key(&mut b, key, taken, style.colon());
                 start..b.len()
             })
             .collect();
-        let message = event
-            .callsite()
-            .metadata()
-            .pieces
-            .iter()
-            .map(|piece| match *piece {
-                Piece::Lit(text) => {
-                    let start = b.len();
-                    escape_into(&mut b, text);
-                    MessagePiece::Lit(start..b.len())
-                }
-                Piece::Value(i) => MessagePiece::Value(usize::from(i)),
-            })
-            .collect();
-        Site {
-            callsite,
-            level: event.level(),
-            bytes: {
-                b.extend_from_slice(&[0; PAD]);
-                b
-            },
-            parts,
-            keys,
-            message,
-        }
+        Site::new(b, parts, keys, event)
+    }
+
+    /// Bytes of the template (the most a line copies from it).
+    pub(in crate::format) fn len(&self) -> usize {
+        self.bytes.len()
     }
 
     /// Appends the bytes of `r`, a range of the template.
     #[inline(always)]
-    pub(super) fn put(&self, out: &mut Vec<u8>, r: &Range<usize>) {
+    pub(in crate::format) fn put(&self, out: &mut Vec<u8>, r: &Range<usize>) {
         put_padded(out, &self.bytes, r.clone());
     }
 }

@@ -4,6 +4,7 @@
 //! failing and stalled outputs, racing exits, memory) are in `pipeline.rs`.
 
 mod pipeline;
+mod sample;
 
 use pulselog::prelude::*;
 use pulselog::{Config, Overflow};
@@ -162,6 +163,23 @@ fn main() {
                 .join()
                 .expect("the thread exits cleanly");
             info!("joined");
+        }
+        "sample" => sample::run(),
+        // Logs `n` numbered events, paced: 50 every 15 ms; the OTLP export
+        // is configured by the environment. `short` (second argument): a
+        // block timeout of 300 ms.
+        "export" => {
+            let mut config = Config::from_env();
+            if arg(2) == "short" {
+                config = config.block_timeout(Duration::from_millis(300));
+            }
+            let _guard = config.install().expect("install");
+            for i in 0..n {
+                info!("export {i}", seq = i);
+                if i % 50 == 49 {
+                    std::thread::sleep(Duration::from_millis(15));
+                }
+            }
         }
         "double-init" => {
             let first = pulselog::init();

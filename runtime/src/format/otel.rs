@@ -1,0 +1,296 @@
+//! OTLP/JSON lines: each event as one `{"resourceLogs":[…]}` object, the
+//! shape the OpenTelemetry Collector's file exporter writes and its
+//! `otlpjsonfile` receiver reads (the protobuf JSON mapping of
+//! `ExportLogsServiceRequest`):
+//!
+//! ```text
+//! {"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"shop"}}]},
+//!  "scopeLogs":[{"scope":{"name":"shop::pay"},"logRecords":[{"timeUnixNano":"1775729730123456789",
+//!  "observedTimeUnixNano":"1775729730123456789","severityNumber":17,"severityText":"ERROR",
+//!  "body":{"stringValue":"Payment failed"},"attributes":[
+//!  {"key":"code.file.path","value":{"stringValue":"src/pay.rs"}},
+//!  {"key":"code.line.number","value":{"intValue":"42"}},
+//!  {"key":"code.function.name","value":{"stringValue":"charge"}},
+//!  {"key":"request_id","value":{"stringValue":"…"}},
+//!  {"key":"user_id","value":{"intValue":"99"}}],
+//!  "traceId":"4bf92f3577b34da6a3ce929d0e0e4736","spanId":"00f067aa0ba902b7","flags":1}]}]}]}
+//! ```
+//!
+//! The logger name is the instrumentation scope. Integers are `intValue`
+//! (as strings, the mapping of a 64-bit integer); one that does not fit in
+//! an `i64` is written as a `stringValue` with its digits, a float that is
+//! not finite as `NaN`, `Infinity` or `-Infinity` in a `stringValue`; `None`
+//! is an empty value. An error is `exception.type`, `exception.message` and
+//! `exception.stacktrace`. Like the JSON writer, it renders what never
+//! changes for a call site once and keeps it.
+
+use super::json::site::{Part, Site, SiteCache};
+use super::json::{CLASH_PREFIX, StdKey, write_hex, write_str, write_value};
+use super::resource::Resource;
+use super::{Event, error_report_text};
+use crate::level::Level;
+use crate::value::Value;
+use std::borrow::Cow;
+
+/// The attribute keys every line may hold besides the fields: a field with
+/// one of these names is prefixed with [`CLASH_PREFIX`].
+pub(crate) const OWN_KEYS: [&str; 7] = [
+    "code.file.path",
+    "code.line.number",
+    "code.function.name",
+    "request_id",
+    "exception.type",
+    "exception.message",
+    "exception.stacktrace",
+];
+
+/// The OTLP/JSON formatter.
+#[derive(Debug, Clone)]
+pub(crate) struct OtelFormat {
+    /// `{"resourceLogs":[{"resource":{…},"scopeLogs":[{"scope":{"name":`,
+    /// rendered once.
+    head: Vec<u8>,
+    sites: SiteCache,
+}
+
+/// OpenTelemetry's severity number of a level.
+pub(crate) fn severity_number(level: Level) -> u8 {
+    match level {
+        Level::Trace => 1,
+        Level::Debug => 5,
+        Level::Info => 9,
+        Level::Warning => 13,
+        Level::Error => 17,
+        Level::Critical => 21,
+    }
+}
+
+impl OtelFormat {
+    /// Lines whose resource has `resource`'s attributes (and a
+    /// `service.name`, `unknown_service:<executable>` when none was set).
+    pub(crate) fn new(resource: &Resource) -> OtelFormat {
+        let mut head = b"{\"resourceLogs\":[{\"resource\":{\"attributes\":[".to_vec();
+        for (i, (key, value)) in resource.with_default_service().attributes().enumerate() {
+            if i > 0 {
+                head.push(b',');
+            }
+            attribute_key(&mut head, key);
+            write_any_value(&mut head, Value::Str(value));
+            head.push(b'}');
+        }
+        head.extend_from_slice(b"]},\"scopeLogs\":[{\"scope\":{\"name\":");
+        OtelFormat {
+            head,
+            sites: SiteCache::default(),
+        }
+    }
+
+    /// The template of a call site: everything up to the event's own
+    /// attributes, with holes for the time and the message.
+    fn render(head: &[u8], event: &Event<'_>) -> Site {
+        let mut b = head.to_vec();
+        let mut parts = Vec::new();
+        write_str(&mut b, event.target());
+        b.extend_from_slice(b"},\"logRecords\":[{\"timeUnixNano\":\"");
+        parts.push(Part::Static(0..b.len()));
+        parts.push(Part::Value(StdKey::Created));
+        let mut run = b.len();
+        b.extend_from_slice(b"\",\"observedTimeUnixNano\":\"");
+        parts.push(Part::Static(run..b.len()));
+        parts.push(Part::Value(StdKey::Created));
+        run = b.len();
+        b.extend_from_slice(b"\",\"severityNumber\":");
+        b.extend_from_slice(
+            itoa::Buffer::new()
+                .format(severity_number(event.level()))
+                .as_bytes(),
+        );
+        b.extend_from_slice(b",\"severityText\":");
+        write_str(&mut b, event.level().as_str());
+        b.extend_from_slice(b",\"body\":{\"stringValue\":");
+        if !Site::literal_message(&mut b, event) {
+            parts.push(Part::Static(run..b.len()));
+            parts.push(Part::Value(StdKey::Message));
+            run = b.len();
+        }
+        b.extend_from_slice(b"},\"attributes\":[");
+        attribute_key(&mut b, OWN_KEYS[0]);
+        write_any_value(&mut b, Value::Str(event.file()));
+        b.extend_from_slice(b"},");
+        attribute_key(&mut b, OWN_KEYS[1]);
+        write_any_value(&mut b, Value::U64(event.line().into()));
+        b.extend_from_slice(b"},");
+        attribute_key(&mut b, OWN_KEYS[2]);
+        write_any_value(&mut b, Value::Str(event.function()));
+        b.push(b'}');
+        parts.push(Part::Static(run..b.len()));
+        let keys = event
+            .fields()
+            .map(|(key, _)| {
+                let start = b.len();
+                b.push(b',');
+                field_key(&mut b, key);
+                start..b.len()
+            })
+            .collect();
+        Site::new(b, parts, keys, event)
+    }
+
+    pub(crate) fn format(&mut self, event: &Event<'_>, out: &mut Vec<u8>) {
+        let head = &self.head;
+        let site = self
+            .sites
+            .get(event, |event| OtelFormat::render(head, event));
+        out.reserve(site.len() + 12 * event.data_len() + 64);
+        let mut values = event.cursor();
+        let mut ns = itoa::Buffer::new();
+        let ns = ns.format(event.time_ns());
+        for part in &site.parts {
+            match part {
+                Part::Static(r) => site.put(out, r),
+                Part::Value(StdKey::Message) => site.write_message(out, &mut values),
+                Part::Value(_) => out.extend_from_slice(ns.as_bytes()),
+            }
+        }
+        let ctx = event.context();
+        let id = ctx.id();
+        if let Some(id) = id {
+            out.push(b',');
+            attribute_key(out, OWN_KEYS[3]);
+            write_any_value(out, Value::Str(id.as_str()));
+            out.push(b'}');
+        }
+        let own = event.field_names();
+        if !ctx.is_empty() {
+            ctx.for_each_field(|key, value| {
+                if own.contains(&key) {
+                    return;
+                }
+                out.push(b',');
+                field_key(out, key);
+                write_any_value(out, value);
+                out.push(b'}');
+            });
+        }
+        let first_field = event.first_field_slot();
+        for (i, key) in site.keys.iter().enumerate() {
+            let Some(value) = values.get(first_field + i) else {
+                break;
+            };
+            site.put(out, key);
+            write_any_value(out, value);
+            out.push(b'}');
+        }
+        if let Some(exc) = event.exc_info() {
+            let report = error_report_text(exc, event.file());
+            for (key, value) in OWN_KEYS[4..]
+                .iter()
+                .zip([exc.type_name(), exc.message(), &report])
+            {
+                out.push(b',');
+                attribute_key(out, key);
+                write_any_value(out, Value::Str(value));
+                out.push(b'}');
+            }
+        }
+        out.push(b']');
+        if let Some(tp) = id.and_then(|id| id.trace_parent()) {
+            out.extend_from_slice(b",\"traceId\":");
+            write_hex(out, &tp.trace_id());
+            out.extend_from_slice(b",\"spanId\":");
+            write_hex(out, &tp.span_id());
+            out.extend_from_slice(b",\"flags\":");
+            out.extend_from_slice(itoa::Buffer::new().format(tp.flags()).as_bytes());
+        }
+        out.extend_from_slice(b"}]}]}]}\n");
+    }
+}
+
+/// `{"key":"…","value":` for one of the line's own attributes.
+fn attribute_key(out: &mut Vec<u8>, key: &str) {
+    out.extend_from_slice(b"{\"key\":");
+    write_str(out, key);
+    out.extend_from_slice(b",\"value\":");
+}
+
+/// `{"key":"…","value":` for a field.
+fn field_key(out: &mut Vec<u8>, key: &str) {
+    attribute_key(out, &attribute_name(key));
+}
+
+/// A field's attribute key: a key the line has already is prefixed, so
+/// that no attribute key is repeated.
+pub(crate) fn attribute_name(key: &str) -> Cow<'_, str> {
+    if OWN_KEYS.contains(&key) {
+        Cow::Owned(format!("{CLASH_PREFIX}{key}"))
+    } else {
+        Cow::Borrowed(key)
+    }
+}
+
+/// A value as an OTLP `AnyValue` holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum AnyValue<'a> {
+    Int(i64),
+    Double(f64),
+    Bool(bool),
+    Text(Cow<'a, str>),
+    /// `None`: a value with nothing set.
+    Empty,
+}
+
+/// How a value is written as an `AnyValue`: an integer that does not fit
+/// in an `i64` as its digits, a float that is not finite by protobuf's
+/// JSON name for it.
+pub(crate) fn any_value(v: Value<'_>) -> AnyValue<'_> {
+    let wide = |v: Value<'_>| AnyValue::Text(Cow::Owned(v.to_string()));
+    match v {
+        Value::I64(n) => AnyValue::Int(n),
+        Value::U64(n) => i64::try_from(n).map_or_else(|_| wide(v), AnyValue::Int),
+        Value::I128(n) => i64::try_from(n).map_or_else(|_| wide(v), AnyValue::Int),
+        Value::U128(n) => i64::try_from(n).map_or_else(|_| wide(v), AnyValue::Int),
+        // Widened through its shortest text, so that `0.1f32` stays 0.1.
+        Value::F32(f) => double(f.to_string().parse().unwrap_or(f.into())),
+        Value::F64(f) => double(f),
+        Value::Bool(b) => AnyValue::Bool(b),
+        Value::Char(c) => AnyValue::Text(Cow::Owned(c.to_string())),
+        Value::Str(s) => AnyValue::Text(Cow::Borrowed(s)),
+        Value::Null => AnyValue::Empty,
+    }
+}
+
+fn double(f: f64) -> AnyValue<'static> {
+    if f.is_finite() {
+        AnyValue::Double(f)
+    } else if f.is_nan() {
+        AnyValue::Text(Cow::Borrowed("NaN"))
+    } else if f > 0.0 {
+        AnyValue::Text(Cow::Borrowed("Infinity"))
+    } else {
+        AnyValue::Text(Cow::Borrowed("-Infinity"))
+    }
+}
+
+/// A value as an OTLP `AnyValue`, in the protobuf JSON mapping.
+fn write_any_value(out: &mut Vec<u8>, v: Value<'_>) {
+    match any_value(v) {
+        AnyValue::Int(n) => {
+            out.extend_from_slice(b"{\"intValue\":\"");
+            out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+            out.extend_from_slice(b"\"}");
+        }
+        AnyValue::Double(f) => {
+            out.extend_from_slice(b"{\"doubleValue\":");
+            write_value(out, Value::F64(f));
+            out.push(b'}');
+        }
+        AnyValue::Bool(true) => out.extend_from_slice(b"{\"boolValue\":true}"),
+        AnyValue::Bool(false) => out.extend_from_slice(b"{\"boolValue\":false}"),
+        AnyValue::Text(s) => {
+            out.extend_from_slice(b"{\"stringValue\":");
+            write_str(out, &s);
+            out.push(b'}');
+        }
+        AnyValue::Empty => out.extend_from_slice(b"{}"),
+    }
+}

@@ -1,0 +1,335 @@
+//! The OTLP/HTTP export (feature `otlp`): a receiver on 127.0.0.1 decodes
+//! every request with the official types (`opentelemetry-proto`, prost),
+//! and goes away for a while in the middle of a run; every event must
+//! arrive exactly once or be counted as lost in a WARNING line.
+#![cfg(feature = "otlp")]
+
+mod common;
+
+use common::child;
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+use opentelemetry_proto::tonic::common::v1::{KeyValue, any_value::Value};
+use prost::Message as _;
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// One request as the receiver saw it.
+#[derive(Debug, Clone)]
+struct Request {
+    path: String,
+    headers: Vec<(String, String)>,
+    body: ExportLogsServiceRequest,
+}
+
+/// A minimal OTLP/HTTP receiver: HTTP/1.1 with keep-alive, answers 200 to
+/// every request it has decoded and recorded. Stopping it closes the
+/// listener and every connection between two requests, so that a request
+/// is either recorded and answered or never read.
+struct Receiver {
+    stop: Arc<AtomicBool>,
+    thread: JoinHandle<()>,
+}
+
+type Log = Arc<Mutex<Vec<Request>>>;
+
+impl Receiver {
+    fn start(listener: TcpListener, log: &Log) -> Receiver {
+        let stop = Arc::new(AtomicBool::new(false));
+        let (s, log) = (Arc::clone(&stop), Arc::clone(log));
+        listener.set_nonblocking(true).unwrap();
+        let thread = std::thread::spawn(move || {
+            let mut conns = Vec::new();
+            while !s.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        let (s, log) = (Arc::clone(&s), Arc::clone(&log));
+                        conns.push(std::thread::spawn(move || serve(stream, &s, &log)));
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+            drop(listener);
+            for c in conns {
+                c.join().unwrap();
+            }
+        });
+        Receiver { stop, thread }
+    }
+
+    fn stop(self) {
+        self.stop.store(true, Ordering::Relaxed);
+        self.thread.join().unwrap();
+    }
+}
+
+/// Serves one connection until the client closes it or the receiver stops.
+fn serve(stream: TcpStream, stop: &AtomicBool, log: &Mutex<Vec<Request>>) {
+    stream.set_nonblocking(false).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_millis(20)))
+        .unwrap();
+    let mut out = stream.try_clone().unwrap();
+    let mut reader = BufReader::new(stream);
+    loop {
+        // Between requests: stop here (a request that has begun to arrive
+        // is left unread: the client sees the connection close and sends
+        // it again), or wait for the next one.
+        match reader.fill_buf() {
+            Ok([]) => return,
+            _ if stop.load(Ordering::Relaxed) => return,
+            Ok(_) => {}
+            Err(_) => continue,
+        }
+        reader.get_ref().set_read_timeout(None).unwrap();
+        let mut head = String::new();
+        let mut lines = Vec::new();
+        loop {
+            head.clear();
+            if reader.read_line(&mut head).unwrap() == 0 {
+                return;
+            }
+            let line = head.trim_end().to_owned();
+            if line.is_empty() {
+                break;
+            }
+            lines.push(line);
+        }
+        let path = lines[0].split(' ').nth(1).unwrap().to_owned();
+        assert!(lines[0].starts_with("POST "), "{lines:?}");
+        let headers: Vec<(String, String)> = lines[1..]
+            .iter()
+            .map(|l| {
+                let (k, v) = l.split_once(':').unwrap();
+                (k.trim().to_ascii_lowercase(), v.trim().to_owned())
+            })
+            .collect();
+        let len: usize = headers
+            .iter()
+            .find(|(k, _)| k == "content-length")
+            .expect("a content length")
+            .1
+            .parse()
+            .unwrap();
+        let mut body = vec![0; len];
+        reader.read_exact(&mut body).unwrap();
+        let body = ExportLogsServiceRequest::decode(&body[..]).expect("a protobuf request");
+        log.lock().unwrap().push(Request {
+            path,
+            headers,
+            body,
+        });
+        out.write_all(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: 0\r\n\r\n",
+        )
+        .unwrap();
+        reader
+            .get_ref()
+            .set_read_timeout(Some(Duration::from_millis(20)))
+            .unwrap();
+    }
+}
+
+fn text(attrs: &[KeyValue], key: &str) -> Option<String> {
+    attrs.iter().find(|kv| kv.key == key).and_then(|kv| {
+        match kv.value.as_ref()?.value.as_ref()? {
+            Value::StringValue(s) => Some(s.clone()),
+            _ => None,
+        }
+    })
+}
+
+fn int(attrs: &[KeyValue], key: &str) -> Option<i64> {
+    attrs.iter().find(|kv| kv.key == key).and_then(|kv| {
+        match kv.value.as_ref()?.value.as_ref()? {
+            Value::IntValue(n) => Some(*n),
+            _ => None,
+        }
+    })
+}
+
+/// Each event's `seq` and how often it arrived, checking every request on
+/// the way.
+fn arrivals(log: &Log) -> BTreeMap<i64, u32> {
+    let mut seen = BTreeMap::new();
+    for req in log.lock().unwrap().iter() {
+        assert_eq!(req.path, "/v1/logs");
+        let header = |name: &str| {
+            req.headers
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        };
+        assert_eq!(header("content-type"), Some("application/x-protobuf"));
+        assert_eq!(header("x-api-key"), Some("secret value"));
+        for rl in &req.body.resource_logs {
+            let resource = &rl.resource.as_ref().unwrap().attributes;
+            assert_eq!(
+                text(resource, "service.name").as_deref(),
+                Some("export-test")
+            );
+            for sl in &rl.scope_logs {
+                assert_eq!(sl.scope.as_ref().unwrap().name, "pulselog_child");
+                for r in &sl.log_records {
+                    let seq = int(&r.attributes, "seq").expect("seq");
+                    let body = match r.body.as_ref().and_then(|b| b.value.as_ref()) {
+                        Some(Value::StringValue(s)) => s.clone(),
+                        other => panic!("body {other:?}"),
+                    };
+                    assert_eq!(body, format!("export {seq}"));
+                    assert_eq!(r.severity_number, 9);
+                    assert_eq!(r.severity_text, "INFO");
+                    assert!(r.time_unix_nano > 0);
+                    assert!(
+                        text(&r.attributes, "code.file.path")
+                            .unwrap()
+                            .ends_with("main.rs")
+                    );
+                    *seen.entry(seq).or_insert(0) += 1;
+                }
+            }
+        }
+    }
+    seen
+}
+
+/// The events the child's WARNING lines say were not exported.
+fn reported_lost(stdout: &[String]) -> u64 {
+    stdout
+        .iter()
+        .map(|l| child::json(l))
+        .filter_map(|l| l.get("undelivered").and_then(serde_json::Value::as_u64))
+        .sum()
+}
+
+fn wait_for(log: &Log, events: usize) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while log
+        .lock()
+        .unwrap()
+        .iter()
+        .flat_map(|r| &r.body.resource_logs)
+        .flat_map(|rl| &rl.scope_logs)
+        .map(|sl| sl.log_records.len())
+        .sum::<usize>()
+        < events
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the export never sent {events} events"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// A receiver on a free port, and the child logging `n` events exporting
+/// to it; the child's output, read as it comes (a full stdout pipe would
+/// stall its writer, and so its export), once it has ended.
+fn start_run(
+    n: u64,
+    extra: &'static str,
+) -> (u16, Log, Receiver, JoinHandle<std::process::Output>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let log: Log = Arc::default();
+    let receiver = Receiver::start(listener, &log);
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let child = child::command(&["export", &n.to_string(), extra])
+        .env("PULSELOG_FORMAT", "json")
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint)
+        .env("OTEL_EXPORTER_OTLP_HEADERS", "x-api-key=secret%20value")
+        .env("OTEL_SERVICE_NAME", "export-test")
+        .spawn()
+        .expect("spawn child");
+    let pid = child.id();
+    let output = std::thread::spawn(move || {
+        child::within_time(&["export"], pid, move || child.wait_with_output())
+    });
+    (port, log, receiver, output)
+}
+
+#[test]
+fn every_event_arrives_once_or_is_counted_across_a_collector_outage() {
+    const N: u64 = 10_000;
+    let (port, log, receiver, child) = start_run(N, "");
+
+    // The collector goes away in the middle of the run, then comes back on
+    // the same port.
+    wait_for(&log, 2_000);
+    receiver.stop();
+    let before = arrivals(&log).len();
+    std::thread::sleep(Duration::from_millis(1_500));
+    let receiver = Receiver::start(TcpListener::bind(("127.0.0.1", port)).unwrap(), &log);
+
+    let out = child.join().unwrap();
+    receiver.stop();
+    assert!(out.status.success(), "{out:?}");
+    let stdout = child::stdout_lines(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // stdout has every event, whatever the export did.
+    let written = stdout
+        .iter()
+        .filter(|l| {
+            child::json(l)["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("export ")
+        })
+        .count() as u64;
+    assert_eq!(written, N, "{stderr}");
+
+    let seen = arrivals(&log);
+    let twice: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(
+        twice.is_empty(),
+        "events delivered more than once: {twice:?}"
+    );
+    let lost = reported_lost(&stdout);
+    assert_eq!(
+        seen.len() as u64 + lost,
+        N,
+        "delivered + counted as lost; stderr: {stderr}"
+    );
+    assert!(
+        seen.keys().all(|s| (0..N as i64).contains(s)),
+        "only the child's events"
+    );
+    // The outage was seen, and the export went on after it.
+    assert!(stderr.contains("failed"), "{stderr}");
+    assert!(stderr.contains("works again"), "{stderr}");
+    assert!(seen.len() > before, "events delivered after the outage");
+}
+
+#[test]
+fn a_collector_that_stays_down_costs_a_bounded_wait_and_every_event_is_counted() {
+    const N: u64 = 3_000;
+    let (_, log, receiver, child) = start_run(N, "short");
+    wait_for(&log, 500);
+    receiver.stop();
+
+    let out = child.join().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let stdout = child::stdout_lines(&out);
+    let seen = arrivals(&log);
+    assert!(seen.values().all(|n| *n == 1), "none twice");
+    let lost = reported_lost(&stdout);
+    assert!(lost > 0, "a collector that never came back loses events");
+    assert_eq!(seen.len() as u64 + lost, N);
+    let warnings: Vec<_> = stdout
+        .iter()
+        .map(|l| child::json(l))
+        .filter(|l| l.get("undelivered").is_some())
+        .collect();
+    assert!(
+        warnings.iter().all(|w| w["levelname"] == "WARNING"
+            && w["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("pulselog could not export ")),
+        "{warnings:?}"
+    );
+}
