@@ -24,6 +24,8 @@ const UNSET: &[&str] = &[
     "NO_COLOR",
     "CLICOLOR",
     "CLICOLOR_FORCE",
+    // A CI service's `CI` counts as a terminal that shows colour.
+    "CI",
 ];
 
 fn demo() -> Command {

@@ -14,11 +14,22 @@ pub fn command(args: &[&str]) -> Command {
     cmd.args(args)
         .env_remove("PULSELOG_LEVEL")
         .env_remove("PULSELOG_FORMAT")
-        .env_remove("RUST_LOG")
+        .env_remove("RUST_LOG");
+    without_colour_settings(&mut cmd)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     cmd
+}
+
+/// Removes the variables that decide colour (a CI service's `CI`, which
+/// the colour choice takes as a terminal that shows colour, among them), so
+/// that a test sets exactly those it is about.
+fn without_colour_settings(cmd: &mut Command) -> &mut Command {
+    cmd.env_remove("NO_COLOR")
+        .env_remove("CLICOLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("CI")
 }
 
 /// Runs the child with `args` and `env` on top of an environment without
@@ -139,10 +150,8 @@ pub fn run_on_terminal(args: &[&str], env: &[(&str, &str)]) -> String {
         .env_remove("PULSELOG_LEVEL")
         .env_remove("PULSELOG_FORMAT")
         .env_remove("RUST_LOG")
-        .env_remove("NO_COLOR")
-        .env_remove("CLICOLOR")
-        .env_remove("CLICOLOR_FORCE")
-        .env("TERM", "xterm-256color")
+        .env("TERM", "xterm-256color");
+    without_colour_settings(&mut cmd)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
