@@ -523,6 +523,7 @@ impl Config {
         let to_stdout = self.sink.is_none();
         let sink = self.sink.map_or_else(Sink::stdout, Sink::Writer);
         crate::exc_info::set_full_backtraces(self.full_backtraces);
+        let wants_task = formatter.wants_task();
         let output = Output::new(formatter, sink);
         #[cfg(feature = "otlp")]
         let output = {
@@ -550,6 +551,7 @@ impl Config {
                 InitError::Spawn(e)
             }
         })?;
+        crate::record::set_want_task(wants_task);
         if self.panic_hook {
             crate::panic::install_hook(self.panic_stderr, to_stdout);
         }

@@ -22,7 +22,7 @@
 
 use crate::filter::Filter;
 use crate::queue::{Control, Queue, Signal};
-use crate::record::{Record, RecordBuilder};
+use crate::record::{Origin, Record, RecordBuilder};
 use crate::writer::{Output, say};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
@@ -132,7 +132,7 @@ impl Logger {
         match sync.out.as_mut() {
             Some(out) => {
                 self.drain_into(out);
-                out.format(rec, &self.queue);
+                out.format(rec, &Origin::current(), &self.queue);
                 out.write_batch(&self.queue);
             }
             // The writer thread was left to a stuck output.
@@ -143,7 +143,9 @@ impl Logger {
     /// Writes whatever is still queued (events that raced with shutdown),
     /// then answers the requests that arrived meanwhile.
     fn drain_into(&self, out: &mut Output) {
-        let leftover = self.queue.drain_stopped(|rec| out.format(rec, &self.queue));
+        let leftover = self
+            .queue
+            .drain_stopped(|rec, origin| out.format(rec, origin, &self.queue));
         out.report_dropped(&self.queue);
         out.flush_sink(&self.queue);
         leftover.into_iter().for_each(Control::answer);

@@ -8,7 +8,7 @@ use crate::value::tag;
 use std::cell::Cell;
 use std::fmt::{self, Write as _};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// Bytes of encoded values a record holds without allocating. Sized so that
 /// a record with a handful of numbers and short strings stays inline (a
@@ -196,6 +196,53 @@ pub(crate) fn in_guarded() -> bool {
     NESTING.try_with(Cell::get).unwrap_or(0) > 0
 }
 
+/// The thread a record came from: its OS thread id and its name, read once
+/// per thread (when its lane is made), for the `thread` and `threadName`
+/// keys.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Origin {
+    pub(crate) thread_id: Option<u64>,
+    pub(crate) thread_name: Option<std::sync::Arc<str>>,
+}
+
+impl Origin {
+    /// The calling thread's.
+    pub(crate) fn current() -> Origin {
+        Origin {
+            thread_name: std::thread::current().name().map(std::sync::Arc::from),
+            ..Origin::id_only()
+        }
+    }
+
+    /// The calling thread's id alone: what can be read while the thread's
+    /// storage is torn down (its name cannot).
+    pub(crate) fn id_only() -> Origin {
+        #[cfg(target_os = "linux")]
+        // SAFETY: `gettid` has no preconditions.
+        let thread_id = u64::try_from(unsafe { libc::gettid() }).ok();
+        #[cfg(not(target_os = "linux"))]
+        let thread_id = None;
+        Origin {
+            thread_id,
+            thread_name: None,
+        }
+    }
+}
+
+/// Whether a record carries the id of the tokio task that logged it, as a
+/// last value after its fields: set at install when the format asks for
+/// `taskName`, so that no other configuration pays for it.
+static WANT_TASK: AtomicBool = AtomicBool::new(false);
+
+pub(crate) fn set_want_task(on: bool) {
+    WANT_TASK.store(on, Ordering::Relaxed);
+}
+
+/// Whether records carry a task id (see [`WANT_TASK`]).
+pub(crate) fn wants_task() -> bool {
+    WANT_TASK.load(Ordering::Relaxed)
+}
+
 /// One event, as it travels from the call site to the writer thread.
 #[derive(Debug)]
 pub(crate) struct Record {
@@ -288,7 +335,10 @@ impl RecordBuilder {
     /// The finished record: stamped now, in the current context (`None`
     /// for a scratch builder). The pipeline's `submit` calls this.
     #[inline]
-    pub(crate) fn into_record(self) -> Option<Record> {
+    pub(crate) fn into_record(mut self) -> Option<Record> {
+        if wants_task() {
+            self.push_task_id();
+        }
         Some(Record {
             callsite: self.callsite?,
             level: self.level,
@@ -297,6 +347,19 @@ impl RecordBuilder {
             data: self.data,
             exc: self.exc,
         })
+    }
+
+    /// The current tokio task's id, or null outside a task (or without the
+    /// `tokio` feature).
+    #[cold]
+    #[inline(never)]
+    fn push_task_id(&mut self) {
+        #[cfg(feature = "tokio")]
+        if let Some(id) = tokio::task::try_id() {
+            self.display(&id);
+            return;
+        }
+        self.push_null();
     }
 
     /// A tag and up to 16 bytes, appended with one copy.

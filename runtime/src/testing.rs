@@ -244,7 +244,7 @@ impl CapturedEvent {
     /// The line `formatter` writes, as the writer thread would write it.
     fn render(&self, mut formatter: Formatter) -> String {
         let mut out = Vec::new();
-        formatter.format(&self.rec, &mut out);
+        formatter.format(&self.rec, &crate::record::Origin::default(), &mut out);
         out.pop();
         String::from_utf8(out).expect("formatters write UTF-8")
     }

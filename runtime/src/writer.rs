@@ -23,7 +23,7 @@ use crate::context::Context;
 use crate::format::Formatter;
 use crate::level::Level;
 use crate::queue::{Control, Dropped, Lanes, Queue};
-use crate::record::{Record, RecordBuilder};
+use crate::record::{Origin, Record, RecordBuilder};
 use std::io::{self, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Duration;
@@ -199,7 +199,7 @@ impl Output {
         self
     }
 
-    pub(crate) fn format(&mut self, rec: &Record, q: &Queue) {
+    pub(crate) fn format(&mut self, rec: &Record, origin: &Origin, q: &Queue) {
         self.events += 1;
         #[cfg(feature = "otlp")]
         if let Some(export) = &mut self.export {
@@ -210,7 +210,7 @@ impl Output {
         if self.broken {
             return;
         }
-        self.formatter.format(rec, &mut self.buf);
+        self.formatter.format(rec, origin, &mut self.buf);
         self.ends.push(End {
             at: self.buf.len(),
             event: true,
@@ -384,7 +384,8 @@ impl Output {
             data: b.into_data(),
             exc: None,
         };
-        self.formatter.format(&rec, &mut self.buf);
+        self.formatter
+            .format(&rec, &Origin::default(), &mut self.buf);
         self.ends.push(End {
             at: self.buf.len(),
             event: false,
@@ -462,8 +463,8 @@ pub(crate) fn run(queue: &Queue, mut out: Output) -> Output {
         } else {
             u64::MAX
         };
-        let merged = lanes.merge(queue, cutoff, |rec| {
-            out.format(rec, queue);
+        let merged = lanes.merge(queue, cutoff, |rec, origin| {
+            out.format(rec, origin, queue);
             if out.batch_full() {
                 out.write_batch(queue);
             }

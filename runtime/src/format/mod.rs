@@ -15,7 +15,7 @@ pub(crate) mod time;
 
 use crate::callsite::Piece;
 use crate::level::Level;
-use crate::record::Record;
+use crate::record::{Origin, Record};
 use crate::value::{Cursor, Decoder, Value};
 use std::fmt;
 
@@ -65,6 +65,7 @@ impl std::error::Error for FormatterError {}
 pub(crate) struct Event<'a> {
     rec: &'a Record,
     time_ns: u64,
+    origin: Option<&'a Origin>,
 }
 
 impl<'a> Event<'a> {
@@ -72,6 +73,39 @@ impl<'a> Event<'a> {
         Event {
             rec,
             time_ns: crate::clock::wall_ns(rec.stamp),
+            origin: None,
+        }
+    }
+
+    /// The event, with the thread it came from.
+    pub(crate) fn from_thread(rec: &'a Record, origin: &'a Origin) -> Event<'a> {
+        Event {
+            origin: Some(origin),
+            ..Event::new(rec)
+        }
+    }
+
+    /// The OS id of the thread that logged the event (`thread`).
+    pub(crate) fn thread_id(&self) -> Option<u64> {
+        self.origin?.thread_id
+    }
+
+    /// The name of the thread that logged the event (`threadName`).
+    pub(crate) fn thread_name(&self) -> Option<&'a str> {
+        self.origin?.thread_name.as_deref()
+    }
+
+    /// The id of the tokio task that logged the event (`taskName`): the
+    /// value after the fields, when records carry one.
+    pub(crate) fn task_name(&self) -> Option<&'a str> {
+        if !crate::record::wants_task() {
+            return None;
+        }
+        let meta = self.rec.callsite.metadata();
+        let slot = usize::from(meta.message_values) + meta.fields.len();
+        match self.cursor().get(slot) {
+            Some(Value::Str(s)) => Some(s),
+            _ => None,
         }
     }
 
@@ -286,8 +320,18 @@ pub(crate) enum Formatter {
 }
 
 impl Formatter {
-    pub(crate) fn format(&mut self, rec: &Record, out: &mut Vec<u8>) {
-        let event = Event::new(rec);
+    /// Whether lines need the id of the task that logged (`taskName`):
+    /// only then do records carry it.
+    pub(crate) fn wants_task(&self) -> bool {
+        match self {
+            Formatter::Json(f) => f.has_key(json::StdKey::TaskName),
+            Formatter::Text(f) => f.has_key(json::StdKey::TaskName),
+            Formatter::Otel(_) => false,
+        }
+    }
+
+    pub(crate) fn format(&mut self, rec: &Record, origin: &Origin, out: &mut Vec<u8>) {
+        let event = Event::from_thread(rec, origin);
         match self {
             Formatter::Json(f) => f.format(&event, out),
             Formatter::Text(f) => f.format(&event, out),

@@ -108,6 +108,9 @@ impl TextFormat {
 
     /// Uses another template: `{key}`, `{key:<8}`, `{key:>5}`, `{key:^9}`,
     /// `{{` and `}}`; or Python's `%(key)s`, `%(key)-8s`, `%(key)5d`, `%%`.
+    /// The keys are [`JsonFormat::keys`](crate::format::json::JsonFormat::keys)'s, and
+    /// `request_id`, `trace_id`, `span_id`; `thread`, `threadName` and
+    /// `taskName` write `-` where there is none.
     #[must_use]
     pub fn template(mut self, template: &str) -> TextFormat {
         template.clone_into(&mut self.template);
@@ -170,6 +173,13 @@ impl TextFormat {
                 segments.err().into_iter().chain(time.err()).collect(),
             )),
         }
+    }
+
+    /// Whether the (built) template has this standard key.
+    pub(crate) fn has_key(&self, key: StdKey) -> bool {
+        self.segments
+            .iter()
+            .any(|seg| matches!(seg, Segment::Key { key: Key::Std(k), .. } if *k == key))
     }
 
     pub(crate) fn format(&mut self, event: &Event<'_>, out: &mut Vec<u8>) {
@@ -317,6 +327,19 @@ fn std_value(s: &mut String, key: StdKey, event: &Event<'_>) {
             Ok(())
         }
         StdKey::Process => write!(s, "{}", std::process::id()),
+        // Unknown (outside a task, on a platform without thread ids): `-`.
+        StdKey::Thread => match event.thread_id() {
+            Some(id) => write!(s, "{id}"),
+            None => write!(s, "-"),
+        },
+        StdKey::ThreadName => {
+            escape_into(s, event.thread_name().unwrap_or("-"));
+            Ok(())
+        }
+        StdKey::TaskName => {
+            escape_into(s, event.task_name().unwrap_or("-"));
+            Ok(())
+        }
     };
 }
 

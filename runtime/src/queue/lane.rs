@@ -3,7 +3,7 @@
 //! lanes.
 
 use super::{Overflow, Queue, lock};
-use crate::record::Record;
+use crate::record::{Origin, Record};
 use rtrb::{Consumer, Producer};
 use std::cell::RefCell;
 use std::cmp::Reverse;
@@ -37,6 +37,8 @@ pub(super) struct LaneShared {
     pub(super) blocked: AtomicBool,
     /// The producer's thread, once it has waited.
     pub(super) waiter: OnceLock<Thread>,
+    /// The thread's id and name, for the `thread` and `threadName` keys.
+    pub(super) origin: Origin,
 }
 
 /// A value alone on its cache line (two lines: the pair that adjacent-line
@@ -231,6 +233,8 @@ pub(crate) struct Lanes {
 struct View<'a> {
     lane: usize,
     recs: [&'a [Record]; 2],
+    /// The lane's thread.
+    origin: &'a Origin,
     /// Records taken from the front.
     taken: usize,
     /// Whether the lane holds more than this pass reads of it.
@@ -249,7 +253,12 @@ impl Lanes {
     /// `cutoff`, in timestamp order across lanes and in queue order within
     /// each (records pushed meanwhile wait for the next call, so a steady
     /// stream cannot delay a flush), then frees their slots.
-    pub(crate) fn merge(&mut self, q: &Queue, cutoff: u64, mut f: impl FnMut(&Record)) -> Merged {
+    pub(crate) fn merge(
+        &mut self,
+        q: &Queue,
+        cutoff: u64,
+        mut f: impl FnMut(&Record, &Origin),
+    ) -> Merged {
         let mut m = Merged::default();
         self.avail.clear();
         for lane in &mut self.lanes {
@@ -284,7 +293,12 @@ impl Lanes {
     /// holds more than the pass reads ends the pass at its last record
     /// taken, since what follows it in its ring may be older than the
     /// other lanes' later records.
-    fn pass(&mut self, cutoff: u64, f: &mut impl FnMut(&Record), spill: &mut usize) -> usize {
+    fn pass(
+        &mut self,
+        cutoff: u64,
+        f: &mut impl FnMut(&Record, &Origin),
+        spill: &mut usize,
+    ) -> usize {
         let Lanes { lanes, avail } = self;
         let mut chunks = Vec::with_capacity(lanes.len());
         for (i, lane) in lanes.iter_mut().enumerate() {
@@ -294,16 +308,17 @@ impl Lanes {
             }
             let more = avail[i] > want || lane.shared.has_next.load(Ordering::Acquire);
             if let Ok(chunk) = lane.ring.read_chunk(want) {
-                chunks.push((i, more, chunk));
+                chunks.push((i, more, &lane.shared.origin, chunk));
             }
         }
         let mut views: Vec<View<'_>> = chunks
             .iter()
-            .map(|(lane, more, chunk)| {
+            .map(|(lane, more, origin, chunk)| {
                 let (a, b) = chunk.as_slices();
                 View {
                     lane: *lane,
                     recs: [a, b],
+                    origin,
                     taken: 0,
                     more: *more,
                 }
@@ -332,7 +347,7 @@ impl Lanes {
                 if view.taken > run_start && rec.stamp >= run_limit {
                     break;
                 }
-                f(rec);
+                f(rec, view.origin);
                 *spill += rec.spill_bytes();
                 last = rec.stamp;
                 view.taken += 1;
@@ -346,7 +361,7 @@ impl Lanes {
         }
         let taken: Vec<(usize, usize)> = views.iter().map(|v| (v.lane, v.taken)).collect();
         drop(views);
-        for ((lane, n), (_, _, chunk)) in taken.iter().zip(chunks) {
+        for ((lane, n), (_, _, _, chunk)) in taken.iter().zip(chunks) {
             chunk.commit(*n);
             avail[*lane] -= n;
         }

@@ -71,7 +71,7 @@ mod lane;
 
 pub(crate) use lane::Lanes;
 
-use crate::record::Record;
+use crate::record::{Origin, Record};
 use lane::{LOCAL, LaneReader, LaneShared, Local, Waiting};
 use rtrb::{PushError, RingBuffer};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -347,6 +347,7 @@ impl Queue {
         let lane = Arc::new(LaneShared {
             done: AtomicBool::new(true),
             pushed: lane::OwnLine(AtomicU64::new(1)),
+            origin: Origin::id_only(),
             ..LaneShared::default()
         });
         self.adopt_later(LaneReader {
@@ -362,7 +363,10 @@ impl Queue {
     fn new_lane(&self) -> Local {
         self.reserve_ring(self.first_ring, true);
         let (producer, consumer) = RingBuffer::new(self.first_ring);
-        let lane = Arc::new(LaneShared::default());
+        let lane = Arc::new(LaneShared {
+            origin: Origin::current(),
+            ..LaneShared::default()
+        });
         self.adopt_later(LaneReader {
             ring: consumer,
             events: self.first_ring,
@@ -486,7 +490,7 @@ impl Queue {
     /// Pops every event queued so far, from every lane, in timestamp order,
     /// with the writer stopped; returns the requests left behind, to be
     /// answered once what was popped is written.
-    pub(crate) fn drain_stopped(&self, f: impl FnMut(&Record)) -> Vec<Control> {
+    pub(crate) fn drain_stopped(&self, f: impl FnMut(&Record, &Origin)) -> Vec<Control> {
         let mut lanes = Lanes::default();
         self.adopt(&mut lanes);
         lanes.merge(self, u64::MAX, f);

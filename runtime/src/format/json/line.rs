@@ -60,6 +60,12 @@ impl JsonFormat {
                     write_value(out, Value::F64(ms));
                 }
                 StdKey::Message => site.write_message(out, &mut values),
+                StdKey::Thread => match event.thread_id() {
+                    Some(id) => write_value(out, Value::U64(id)),
+                    None => out.extend_from_slice(b"null"),
+                },
+                StdKey::ThreadName => write_opt_str(out, event.thread_name()),
+                StdKey::TaskName => write_opt_str(out, event.task_name()),
                 // Rendered into the call site's static parts.
                 _ => {}
             }
@@ -150,6 +156,14 @@ fn write_exc_info(out: &mut Vec<u8>, exc: &ExcInfo, file: &str) {
         write_strings(out, lines.iter().map(String::as_str));
     }
     out.push(b'}');
+}
+
+/// A string, or `null`.
+fn write_opt_str(out: &mut Vec<u8>, s: Option<&str>) {
+    match s {
+        Some(s) => write_str(out, s),
+        None => out.extend_from_slice(b"null"),
+    }
 }
 
 /// A JSON array of strings.

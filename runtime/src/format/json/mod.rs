@@ -56,10 +56,17 @@ pub(crate) enum StdKey {
     FuncName,
     /// Process id.
     Process,
+    /// OS id of the thread that logged (Python's `thread`).
+    Thread,
+    /// Name of the thread that logged (tokio's workers are named).
+    ThreadName,
+    /// Id of the tokio task that logged, inside a task (Python's
+    /// `taskName`); recorded only when a format asks for it.
+    TaskName,
 }
 
 impl StdKey {
-    const ALL: [StdKey; 14] = [
+    const ALL: [StdKey; 17] = [
         StdKey::Asctime,
         StdKey::Created,
         StdKey::Msecs,
@@ -74,6 +81,9 @@ impl StdKey {
         StdKey::Colno,
         StdKey::FuncName,
         StdKey::Process,
+        StdKey::Thread,
+        StdKey::ThreadName,
+        StdKey::TaskName,
     ];
 
     /// The key's Python name.
@@ -94,6 +104,9 @@ impl StdKey {
             StdKey::Colno => "colno",
             StdKey::FuncName => "funcName",
             StdKey::Process => "process",
+            StdKey::Thread => "thread",
+            StdKey::ThreadName => "threadName",
+            StdKey::TaskName => "taskName",
         }
     }
 
@@ -235,6 +248,13 @@ impl JsonFormat {
     /// style: `"%(asctime)s %(levelname)s %(message)s"`, or the same names in
     /// braces (`"{asctime} {levelname}"`) or bare, separated by spaces or
     /// commas. Renames made before are kept for the keys that remain.
+    ///
+    /// The keys are Python's: `asctime`, `created`, `msecs`, `levelname`,
+    /// `levelno`, `name`, `message`, `filename`, `pathname`, `module`,
+    /// `lineno`, `colno`, `funcName`, `process`, and `thread` (the OS thread
+    /// id), `threadName` (the thread's name; tokio names its workers) and
+    /// `taskName` (the id of the tokio task that logged, `null` outside a
+    /// task; recorded only when a format asks for it).
     #[must_use]
     pub fn keys(mut self, fmt: &str) -> JsonFormat {
         let mut keys = Vec::new();
@@ -305,6 +325,11 @@ impl JsonFormat {
     pub fn datefmt(mut self, fmt: &str) -> JsonFormat {
         self.datefmt = Some(fmt.to_owned());
         self
+    }
+
+    /// Whether lines have this standard key.
+    pub(crate) fn has_key(&self, key: StdKey) -> bool {
+        self.keys.iter().any(|(k, _)| *k == key)
     }
 
     /// Checks the configuration and precomputes what every line needs.

@@ -214,7 +214,13 @@ impl Site {
                 // A message without values (`#[logged]`'s `enter`, many
                 // plain messages) is as static as the level.
                 StdKey::Message if Site::literal_message(&mut b, event) => {}
-                StdKey::Asctime | StdKey::Created | StdKey::Msecs | StdKey::Message => {
+                StdKey::Asctime
+                | StdKey::Created
+                | StdKey::Msecs
+                | StdKey::Message
+                | StdKey::Thread
+                | StdKey::ThreadName
+                | StdKey::TaskName => {
                     parts.push(Part::Static(run..b.len()));
                     parts.push(Part::Value(*key));
                     run = b.len();
