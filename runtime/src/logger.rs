@@ -77,11 +77,12 @@ impl RecordBuilder {
 }
 
 /// Where every enabled event goes. The common case (no capture running,
-/// writer thread up) is kept small enough to inline into the call site.
+/// no task id to add, writer thread up) is kept small enough to inline into
+/// the call site.
 #[inline]
 pub(crate) fn dispatch(rec: Record) {
-    if crate::capture::active() {
-        dispatch_captured(rec);
+    if crate::callsite::off_the_common_path() {
+        dispatch_slow(rec);
     } else {
         deliver(rec);
     }
@@ -89,8 +90,13 @@ pub(crate) fn dispatch(rec: Record) {
 
 #[cold]
 #[inline(never)]
-fn dispatch_captured(rec: Record) {
-    if let Some(rec) = crate::capture::offer(rec)
+fn dispatch_slow(mut rec: Record) {
+    if crate::record::wants_task() {
+        crate::record::push_task_id(&mut rec.data);
+    }
+    if !crate::capture::active() {
+        deliver(rec);
+    } else if let Some(rec) = crate::capture::offer(rec)
         && crate::callsite::filter_allows(rec.callsite.metadata().target, rec.level)
     {
         deliver(rec);

@@ -8,7 +8,7 @@ use crate::value::tag;
 use std::cell::Cell;
 use std::fmt::{self, Write as _};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Bytes of encoded values a record holds without allocating. Sized so that
 /// a record with a handful of numbers and short strings stays inline (a
@@ -229,18 +229,32 @@ impl Origin {
     }
 }
 
-/// Whether a record carries the id of the tokio task that logged it, as a
-/// last value after its fields: set at install when the format asks for
-/// `taskName`, so that no other configuration pays for it.
-static WANT_TASK: AtomicBool = AtomicBool::new(false);
+/// Whether records carry the id of the tokio task that logged them, as a
+/// last value after their fields: set at install when the format asks for
+/// `taskName`, so that no other configuration pays for it. Kept with the
+/// call sites' state (one load per event decides both this and capture
+/// routing).
+pub(crate) use crate::callsite::{set_want_task, wants_task};
 
-pub(crate) fn set_want_task(on: bool) {
-    WANT_TASK.store(on, Ordering::Relaxed);
-}
-
-/// Whether records carry a task id (see [`WANT_TASK`]).
-pub(crate) fn wants_task() -> bool {
-    WANT_TASK.load(Ordering::Relaxed)
+/// Appends the current tokio task's id to a record's values, or null
+/// outside a task (or without the `tokio` feature).
+#[cold]
+#[inline(never)]
+pub(crate) fn push_task_id(data: &mut Data) {
+    let mut b = RecordBuilder {
+        callsite: None,
+        level: Level::Info,
+        data: std::mem::take(data),
+        exc: None,
+    };
+    #[cfg(feature = "tokio")]
+    if let Some(id) = tokio::task::try_id() {
+        b.display(&id);
+        *data = b.data;
+        return;
+    }
+    b.push_null();
+    *data = b.data;
 }
 
 /// One event, as it travels from the call site to the writer thread.
@@ -335,10 +349,7 @@ impl RecordBuilder {
     /// The finished record: stamped now, in the current context (`None`
     /// for a scratch builder). The pipeline's `submit` calls this.
     #[inline]
-    pub(crate) fn into_record(mut self) -> Option<Record> {
-        if wants_task() {
-            self.push_task_id();
-        }
+    pub(crate) fn into_record(self) -> Option<Record> {
         Some(Record {
             callsite: self.callsite?,
             level: self.level,
@@ -347,19 +358,6 @@ impl RecordBuilder {
             data: self.data,
             exc: self.exc,
         })
-    }
-
-    /// The current tokio task's id, or null outside a task (or without the
-    /// `tokio` feature).
-    #[cold]
-    #[inline(never)]
-    fn push_task_id(&mut self) {
-        #[cfg(feature = "tokio")]
-        if let Some(id) = tokio::task::try_id() {
-            self.display(&id);
-            return;
-        }
-        self.push_null();
     }
 
     /// A tag and up to 16 bytes, appended with one copy.

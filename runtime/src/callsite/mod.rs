@@ -214,8 +214,13 @@ impl Callsite {
 /// (unless a capture runs).
 static FILTER: RwLock<Option<Filter>> = RwLock::new(None);
 
-/// How many `testing::capture`s are running.
+/// How many `testing::capture`s are running, and, in the top bit, whether
+/// records carry their task's id: the two reasons an enabled event leaves
+/// the common path, read with one load per event.
 static CAPTURES: AtomicUsize = AtomicUsize::new(0);
+
+/// [`CAPTURES`]' bit for "records carry their task's id".
+const WANT_TASK: usize = 1 << (usize::BITS - 1);
 
 impl Callsite {
     /// Computes the call site's threshold and stores it while holding the
@@ -284,19 +289,41 @@ pub(crate) fn filter_allows(target: &str, level: Level) -> bool {
 /// Whether any test capture is running.
 #[inline]
 pub(crate) fn capturing() -> bool {
-    CAPTURES.load(Ordering::Relaxed) > 0
+    CAPTURES.load(Ordering::Relaxed) & !WANT_TASK > 0
+}
+
+/// Whether an enabled event has more to do than go to the queue: a capture
+/// runs, or records carry their task's id.
+#[inline]
+pub(crate) fn off_the_common_path() -> bool {
+    CAPTURES.load(Ordering::Relaxed) != 0
+}
+
+/// Whether records carry the id of the tokio task that logged them (a
+/// format asks for `taskName`).
+pub(crate) fn wants_task() -> bool {
+    CAPTURES.load(Ordering::Relaxed) & WANT_TASK != 0
+}
+
+/// Sets whether records carry their task's id.
+pub(crate) fn set_want_task(on: bool) {
+    if on {
+        CAPTURES.fetch_or(WANT_TASK, Ordering::Relaxed);
+    } else {
+        CAPTURES.fetch_and(!WANT_TASK, Ordering::Relaxed);
+    }
 }
 
 /// A capture starts: every call site is re-evaluated, to see every level.
 pub(crate) fn capture_started() {
-    if CAPTURES.fetch_add(1, Ordering::SeqCst) == 0 {
+    if CAPTURES.fetch_add(1, Ordering::SeqCst) & !WANT_TASK == 0 {
         refresh();
     }
 }
 
 /// A capture ends: with the last one, call sites go back to the filter.
 pub(crate) fn capture_ended() {
-    if CAPTURES.fetch_sub(1, Ordering::SeqCst) == 1 {
+    if CAPTURES.fetch_sub(1, Ordering::SeqCst) & !WANT_TASK == 1 {
         refresh();
     }
 }
