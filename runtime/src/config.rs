@@ -180,6 +180,7 @@ pub struct Config {
     byte_budget: usize,
     block_timeout: Duration,
     grace: Duration,
+    collapse_repeats: Option<Duration>,
     sink: Option<Box<dyn Write + Send>>,
     panic_hook: bool,
     panic_stderr: PanicStderr,
@@ -206,6 +207,7 @@ impl fmt::Debug for Config {
             .field("byte_budget", &self.byte_budget)
             .field("block_timeout", &self.block_timeout)
             .field("ordering_grace", &self.grace)
+            .field("collapse_repeats", &self.collapse_repeats)
             .field("panic_hook", &self.panic_hook)
             .field("panic_stderr", &self.panic_stderr)
             .field("full_backtraces", &self.full_backtraces)
@@ -252,6 +254,7 @@ impl Config {
             byte_budget: DEFAULT_BYTE_BUDGET,
             block_timeout: Duration::from_secs(2),
             grace: Duration::from_micros(100),
+            collapse_repeats: None,
             sink: None,
             panic_hook: true,
             panic_stderr: PanicStderr::Auto,
@@ -347,6 +350,26 @@ impl Config {
         /// each task's) own order holds whatever the value. `flush`, shutdown
         /// and exit do not wait for it.
         ordering_grace(grace: Duration);
+        /// Whether an event written exactly like the one before it (its time
+        /// aside) is counted instead of written, as syslog does (default
+        /// `None`: every event is written). With `Some(window)`, a run of
+        /// such repeats becomes one line, `last message repeated N times`,
+        /// with the level, request context and thread of the repeated event
+        /// and the count in a `repeated` field; it is written before the next
+        /// different line, on flush and exit, and once per `window` while the
+        /// run lasts. An error storm from one place then costs a few lines
+        /// instead of thousands. Events that differ in anything their line
+        /// shows (values, context, error chain, frames, the thread when the
+        /// format shows it) are never collapsed.
+        ///
+        /// ```no_run
+        /// use std::time::Duration;
+        /// let _guard = pulselog::Config::new()
+        ///     .collapse_repeats(Some(Duration::from_secs(10)))
+        ///     .install()
+        ///     .expect("logger installed");
+        /// ```
+        collapse_repeats(collapse_repeats: Option<Duration>);
         /// Whether [`Config::install`] installs the panic hook (default yes). The
         /// hook logs a panic at CRITICAL — message, location, backtrace and the
         /// request context of the panicking flow — waits until the line is
@@ -524,7 +547,10 @@ impl Config {
         let sink = self.sink.map_or_else(Sink::stdout, Sink::Writer);
         crate::exc_info::set_full_backtraces(self.full_backtraces);
         let wants_task = formatter.wants_task();
-        let output = Output::new(formatter, sink);
+        let mut output = Output::new(formatter, sink);
+        if let Some(window) = self.collapse_repeats {
+            output = output.collapse_repeats(window);
+        }
         #[cfg(feature = "otlp")]
         let output = {
             if let Some(problem) = self.otlp_problem {

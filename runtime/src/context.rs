@@ -119,6 +119,30 @@ impl Context {
         self.0.is_none()
     }
 
+    /// Whether events in `self` and in `other` carry the same request id
+    /// and the same bound fields, frame by frame: the same context, or two
+    /// that were built alike (a `#[logged(fields(..))]` function called
+    /// again with the same values).
+    pub(crate) fn alike(&self, other: &Context) -> bool {
+        let (mut a, mut b) = (self.0.as_ref(), other.0.as_ref());
+        loop {
+            match (a, b) {
+                (None, None) => return true,
+                (Some(x), Some(y)) if Arc::ptr_eq(x, y) => return true,
+                (Some(x), Some(y)) => {
+                    if x.request_id != y.request_id
+                        || *x.values != *y.values
+                        || !x.names.iter().eq(y.names.iter())
+                    {
+                        return false;
+                    }
+                    (a, b) = (x.parent.as_ref(), y.parent.as_ref());
+                }
+                _ => return false,
+            }
+        }
+    }
+
     /// The innermost request id, as text, if any.
     #[must_use]
     pub fn request_id(&self) -> Option<&str> {

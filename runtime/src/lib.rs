@@ -183,6 +183,9 @@
 //!   accepts nothing for a whole block timeout makes log calls give up; the
 //!   drops are counted and reported in a WARNING line once the output moves
 //!   again, and on stderr at exit if it never does.
+//! - **Repeats**, when [`Config::collapse_repeats`] asks: an event written
+//!   exactly like the one before it (its time aside) is counted instead,
+//!   and every such event is in a `last message repeated N times` line.
 //! - **Memory.** Queued events take at most [`Config::byte_budget`] (64 MiB
 //!   by default), whatever the values or the number of threads; a thread
 //!   that logs holds at least an 8 KiB ring, given back when it exits. One
@@ -222,7 +225,7 @@
 //! | primitives | `level`, `filter`, `clock` | level names, filter directives, reading the clock |
 //! | event model | `value`, `callsite`, `record`, `context`, `exc_info`, `logged`, `capture` | values and their encoding, call sites with their interest (the filter in force), records, request context, errors, `#[logged]` support, routing events to a test capture |
 //! | formats | `format` | a record in, bytes out, nothing else |
-//! | pipeline | `queue`, `writer`, `export`, `logger`, `file` | the per-thread queues, the writer thread, the OTLP export (feature `otlp`), submitting a record, rotating files |
+//! | pipeline | `queue`, `repeats`, `writer`, `export`, `logger`, `file` | the per-thread queues, collapsing repeated events, the writer thread, the OTLP export (feature `otlp`), submitting a record, rotating files |
 //! | testing | `testing` | the public capture API |
 //! | integrations | `log_bridge`, `tracing`, `tower` | records from the `log` facade and `tracing`, request ids at the HTTP edge (each behind its feature) |
 //! | install | `config`, `panic`, the crate root | configuration, the panic hook, `init` |
@@ -255,6 +258,7 @@ mod logger;
 mod panic;
 mod queue;
 mod record;
+mod repeats;
 pub mod testing;
 #[cfg(feature = "tower")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tower")))]

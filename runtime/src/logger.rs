@@ -139,6 +139,8 @@ impl Logger {
             Some(out) => {
                 self.drain_into(out);
                 out.format(rec, &Origin::current(), &self.queue);
+                // No writer thread comes back to write a count later.
+                out.write_count(&self.queue);
                 out.write_batch(&self.queue);
             }
             // The writer thread was left to a stuck output.

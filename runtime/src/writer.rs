@@ -24,6 +24,7 @@ use crate::format::Formatter;
 use crate::level::Level;
 use crate::queue::{Control, Dropped, Lanes, Queue};
 use crate::record::{Origin, Record, RecordBuilder};
+use crate::repeats::{Offer, Repeats};
 use std::io::{self, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Duration;
@@ -174,6 +175,8 @@ pub(crate) struct Output {
     /// The OTLP export, fed the same records.
     #[cfg(feature = "otlp")]
     export: Option<crate::export::Exporter>,
+    /// Set when repeated events are collapsed.
+    repeats: Option<Repeats>,
 }
 
 impl Output {
@@ -189,7 +192,15 @@ impl Output {
             recovered: None,
             #[cfg(feature = "otlp")]
             export: None,
+            repeats: None,
         }
+    }
+
+    /// Counts events that repeat the one before instead of writing them
+    /// (see [`crate::repeats`]).
+    pub(crate) fn collapse_repeats(mut self, window: std::time::Duration) -> Output {
+        self.repeats = Some(Repeats::new(window, self.formatter.writes_thread()));
+        self
     }
 
     /// Sends every record to an OpenTelemetry Collector too.
@@ -199,8 +210,45 @@ impl Output {
         self
     }
 
+    /// Formats a queued event into the batch (or counts it as a repeat).
     pub(crate) fn format(&mut self, rec: &Record, origin: &Origin, q: &Queue) {
-        self.events += 1;
+        if let Some(repeats) = &mut self.repeats {
+            let (write, count) = match repeats.offer(rec, origin) {
+                Offer::Write(count) => (true, count),
+                Offer::Repeat(count) => (false, count),
+            };
+            if let Some((count, origin)) = count {
+                self.line(&count, &origin, q, false);
+            }
+            if !write {
+                q.handled(1);
+                return;
+            }
+        }
+        self.line(rec, origin, q, true);
+    }
+
+    /// Writes the count of repeats not written yet, if any.
+    pub(crate) fn write_count(&mut self, q: &Queue) {
+        if let Some((count, origin)) = self.repeats.as_mut().and_then(Repeats::take_count) {
+            self.line(&count, &origin, q, false);
+        }
+    }
+
+    /// Writes the count of repeats that have waited for the window.
+    fn write_due_count(&mut self, q: &Queue) {
+        let now = crate::clock::stamp();
+        if let Some((count, origin)) = self.repeats.as_mut().and_then(|r| r.take_due(now)) {
+            self.line(&count, &origin, q, false);
+        }
+    }
+
+    /// One line into the batch: a queued `event`, or a line of pulselog's
+    /// own made on this thread (a repeat count), which the export gets too.
+    fn line(&mut self, rec: &Record, origin: &Origin, q: &Queue, event: bool) {
+        if event {
+            self.events += 1;
+        }
         #[cfg(feature = "otlp")]
         if let Some(export) = &mut self.export {
             export.push(&crate::format::Event::new(rec), q);
@@ -213,7 +261,7 @@ impl Output {
         self.formatter.format(rec, origin, &mut self.buf);
         self.ends.push(End {
             at: self.buf.len(),
-            event: true,
+            event,
         });
     }
 
@@ -311,6 +359,7 @@ impl Output {
     }
 
     pub(crate) fn flush_sink(&mut self, q: &Queue) {
+        self.write_count(q);
         #[cfg(feature = "otlp")]
         if let Some(export) = &mut self.export {
             export.flush(q);
@@ -340,14 +389,14 @@ impl Output {
         #[cfg(feature = "otlp")]
         if let Some(export) = &self.export {
             for (n, reason) in export.take_lost() {
-                self.report(&EXPORT_LOST_SITE, n, &reason);
+                self.report(q, &EXPORT_LOST_SITE, n, &reason);
             }
         }
         if dropped == Dropped::default() {
             return;
         }
         if dropped.full > 0 {
-            self.report(&DROPPED_SITE, dropped.full, "the log queue was full");
+            self.report(q, &DROPPED_SITE, dropped.full, "the log queue was full");
         }
         if dropped.stalled > 0 {
             let timeout = q.limits().block_timeout;
@@ -355,7 +404,7 @@ impl Output {
                 Some(err) => format!("writing the output failed ({err}) for {timeout:?} or longer"),
                 None => format!("the output accepted nothing for {timeout:?}"),
             };
-            self.report(&DROPPED_SITE, dropped.stalled, &reason);
+            self.report(q, &DROPPED_SITE, dropped.stalled, &reason);
         }
     }
 
@@ -372,7 +421,10 @@ impl Output {
         let _ = q;
     }
 
-    fn report(&mut self, site: &'static Callsite, n: u64, reason: &str) {
+    fn report(&mut self, q: &Queue, site: &'static Callsite, n: u64, reason: &str) {
+        // The count of repeats belongs above: "last message" is the line
+        // before it.
+        self.write_count(q);
         let mut b = RecordBuilder::scratch();
         b.push_u64(n);
         b.push_str(reason);
@@ -473,6 +525,7 @@ pub(crate) fn run(queue: &Queue, mut out: Output) -> Output {
         // While events keep coming, a batch is written when full; it goes
         // out as soon as the lanes run dry (or a flush asks).
         if merged.popped == 0 || !requests.is_empty() {
+            out.write_due_count(queue);
             out.write_batch(queue);
         }
         if !requests.is_empty() {

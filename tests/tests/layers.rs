@@ -14,7 +14,10 @@ const LAYERS: &[(&str, &[&str])] = &[
         ],
     ),
     ("formats", &["format"]),
-    ("pipeline", &["queue", "writer", "export", "logger", "file"]),
+    (
+        "pipeline",
+        &["queue", "repeats", "writer", "export", "logger", "file"],
+    ),
     ("testing", &["testing"]),
     ("integrations", &["log_bridge", "tracing", "tower"]),
     ("install", &["config", "panic", "lib"]),

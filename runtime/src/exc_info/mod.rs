@@ -59,6 +59,7 @@ const PANIC_TYPE: &str = "panic";
 ///
 /// Formatters read it from the event they render, and tests from
 /// `testing::CapturedEvent::exc_info`.
+#[derive(Clone)]
 pub struct ExcInfo {
     type_name: &'static str,
     panic: bool,
@@ -70,6 +71,20 @@ pub struct ExcInfo {
     truncated: bool,
     backtrace: Option<Backtrace>,
     location: Option<Location>,
+}
+
+impl ExcInfo {
+    /// Whether `self` and `other` are written alike: the same type, chain,
+    /// panic location and captured frames.
+    pub(crate) fn alike(&self, other: &ExcInfo) -> bool {
+        self.type_name == other.type_name
+            && self.panic == other.panic
+            && self.text == other.text
+            && self.ends == other.ends
+            && self.truncated == other.truncated
+            && self.location == other.location
+            && self.backtrace == other.backtrace
+    }
 }
 
 impl ExcInfo {
@@ -106,7 +121,7 @@ impl fmt::Debug for ExcInfo {
 }
 
 /// Where a panic happened.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Location {
     pub(crate) file: &'static str,
     pub(crate) line: u32,

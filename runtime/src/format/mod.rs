@@ -330,6 +330,20 @@ impl Formatter {
         }
     }
 
+    /// Whether lines show the thread that logged (`thread`, `threadName`):
+    /// then two events from different threads are different lines.
+    pub(crate) fn writes_thread(&self) -> bool {
+        match self {
+            Formatter::Json(f) => {
+                f.has_key(json::StdKey::Thread) || f.has_key(json::StdKey::ThreadName)
+            }
+            Formatter::Text(f) => {
+                f.has_key(json::StdKey::Thread) || f.has_key(json::StdKey::ThreadName)
+            }
+            Formatter::Otel(_) => false,
+        }
+    }
+
     pub(crate) fn format(&mut self, rec: &Record, origin: &Origin, out: &mut Vec<u8>) {
         let event = Event::from_thread(rec, origin);
         match self {

@@ -56,6 +56,23 @@ impl fmt::Debug for Backtrace {
     }
 }
 
+/// A copy of the captured frames; it symbolizes them on its own first use.
+impl Clone for Backtrace {
+    fn clone(&self) -> Backtrace {
+        Backtrace {
+            ips: self.ips.clone(),
+            resolved: OnceLock::new(),
+        }
+    }
+}
+
+/// The same frames, as captured (two backtraces from one call path).
+impl PartialEq for Backtrace {
+    fn eq(&self, other: &Backtrace) -> bool {
+        self.ips == other.ips
+    }
+}
+
 impl Backtrace {
     /// Unwinds the caller's stack; no symbol lookup, no lock.
     #[inline(never)]

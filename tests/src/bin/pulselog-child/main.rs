@@ -4,6 +4,7 @@
 //! failing and stalled outputs, racing exits, memory) are in `pipeline.rs`.
 
 mod pipeline;
+mod repeats;
 mod sample;
 
 use pulselog::prelude::*;
@@ -165,6 +166,18 @@ fn main() {
             info!("joined");
         }
         "sample" => sample::run(),
+        // threads per_thread ordinary window_ms pause_us shown|hidden
+        "repeat-storm" => {
+            let num = |i: usize| arg(i).parse().expect("a number");
+            repeats::run(&repeats::Storm {
+                threads: n,
+                per_thread: num(2),
+                ordinary: num(3),
+                window_ms: num(4),
+                pause_us: num(5),
+                shown: arg(6) == "shown",
+            });
+        }
         // Logs `n` numbered events, paced: 50 every 15 ms; the OTLP export
         // is configured by the environment. `short` (second argument): a
         // block timeout of 300 ms.
