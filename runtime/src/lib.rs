@@ -111,7 +111,9 @@
 //!   `pulselog::tracing` module);
 //! - `tower`: request ids at the HTTP edge (the `pulselog::tower` module);
 //! - `tokio`: `pulselog::spawn`, which carries the request context into
-//!   the task.
+//!   the task;
+//! - `secrecy`: the `secrecy` crate's `SecretBox` and `SecretString` are
+//!   written as `[REDACTED]`, like [`Redacted`].
 //!
 //! Bridged records pass the same filter directives as pulselog's own
 //! events; [`set_filter`] changes them while the program runs.
@@ -282,7 +284,7 @@ pub use crate::level::{Level, ParseLevelError};
 pub use crate::logged::ErrorLevel;
 pub use crate::logger::flush;
 pub use crate::panic::PanicStderr;
-pub use crate::value::{Encode, Value};
+pub use crate::value::{Encode, REDACTED, Redacted, Value};
 
 /// Instruments a function: an `enter` event when it starts, an `exit` event
 /// with `elapsed_ms` (milliseconds, to the microsecond: `2.198`) when it ends, and optionally a request context for

@@ -5,6 +5,7 @@
 
 mod pipeline;
 mod sample;
+mod secrets;
 
 use pulselog::prelude::*;
 use pulselog::{Config, Overflow};
@@ -165,6 +166,7 @@ fn main() {
             info!("joined");
         }
         "sample" => sample::run(),
+        "secrets" => secrets::run(arg(1), arg(2)),
         // Logs `n` numbered events, paced: 50 every 15 ms; the OTLP export
         // is configured by the environment. `short` (second argument): a
         // block timeout of 300 ms.
