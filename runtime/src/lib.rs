@@ -193,7 +193,9 @@
 //! - **Never silent.** A write that fails is retried until it works; the
 //!   failure and the recovery are reported on stderr, what was dropped
 //!   meanwhile in a WARNING line. A closed pipe (`EPIPE`) ends output
-//!   quietly; a custom writer that panics is replaced by stderr.
+//!   quietly; a custom writer that panics is replaced by stderr, and one
+//!   that logs (or flushes) while it writes never waits for itself: its
+//!   events go out with a later write.
 //! - **Whole lines.** When stdout is a pipe or FIFO, events of up to
 //!   `PIPE_BUF` bytes (4 KiB on Linux) are never split across writes, so
 //!   processes that share the pipe never tear each other's lines; a longer
