@@ -3,6 +3,7 @@
 //! stdout, environment configuration). The pipeline's roles (many threads,
 //! failing and stalled outputs, racing exits, memory) are in `pipeline.rs`.
 
+mod hostile;
 mod pipeline;
 mod sample;
 mod secrets;
@@ -287,7 +288,7 @@ fn main() {
             lines(2);
         }
         other => {
-            if !pipeline::run(other, &args[1..]) {
+            if !pipeline::run(other, &args[1..]) && !hostile::run(other) {
                 eprintln!("unknown role `{other}`");
                 std::process::exit(2);
             }
