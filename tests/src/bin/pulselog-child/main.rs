@@ -7,6 +7,7 @@ mod hostile;
 mod pipeline;
 mod sample;
 mod secrets;
+mod storm;
 
 use pulselog::prelude::*;
 use pulselog::{Config, Overflow};
@@ -168,6 +169,8 @@ fn main() {
         }
         "sample" => sample::run(),
         "secrets" => secrets::run(arg(1), arg(2)),
+        // error-storm <threads> <errors per thread> <ordinary events>
+        "error-storm" => storm::run(n, arg(2).parse().unwrap_or(0), arg(3).parse().unwrap_or(0)),
         // Logs `n` numbered events, paced: 50 every 15 ms; the OTLP export
         // is configured by the environment. `short` (second argument): a
         // block timeout of 300 ms.
