@@ -111,7 +111,9 @@
 //!   `pulselog::tracing` module);
 //! - `tower`: request ids at the HTTP edge (the `pulselog::tower` module);
 //! - `tokio`: `pulselog::spawn`, which carries the request context into
-//!   the task.
+//!   the task;
+//! - `secrecy`: the `secrecy` crate's `SecretBox` and `SecretString` are
+//!   written as `[REDACTED]`, like [`Redacted`].
 //!
 //! Bridged records pass the same filter directives as pulselog's own
 //! events; [`set_filter`] changes them while the program runs.
@@ -194,7 +196,9 @@
 //! - **Never silent.** A write that fails is retried until it works; the
 //!   failure and the recovery are reported on stderr, what was dropped
 //!   meanwhile in a WARNING line. A closed pipe (`EPIPE`) ends output
-//!   quietly; a custom writer that panics is replaced by stderr.
+//!   quietly; a custom writer that panics is replaced by stderr, and one
+//!   that logs (or flushes) while it writes never waits for itself: its
+//!   events go out with a later write.
 //! - **Whole lines.** When stdout is a pipe or FIFO, events of up to
 //!   `PIPE_BUF` bytes (4 KiB on Linux) are never split across writes, so
 //!   processes that share the pipe never tear each other's lines; a longer
@@ -286,7 +290,7 @@ pub use crate::level::{Level, ParseLevelError};
 pub use crate::logged::ErrorLevel;
 pub use crate::logger::flush;
 pub use crate::panic::PanicStderr;
-pub use crate::value::{Encode, Value};
+pub use crate::value::{Encode, REDACTED, Redacted, Value};
 
 /// Instruments a function: an `enter` event when it starts, an `exit` event
 /// with `elapsed_ms` (milliseconds, to the microsecond: `2.198`) when it ends, and optionally a request context for

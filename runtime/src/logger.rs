@@ -16,6 +16,12 @@
 //! dropped rather than written while the process ends, so the last line is
 //! never cut short.
 //!
+//! **Re-entry.** The output's own code (a custom writer) may log or flush
+//! while it writes: on the writer thread its events go to that thread's
+//! lane and a flush returns at once; on the thread that holds the
+//! synchronous output, its events are queued for the next write, and a
+//! flush returns at once, rather than wait for the lock its thread holds.
+//!
 //! **A stuck output** (one that accepts nothing for a whole block timeout)
 //! is not waited for: shutdown gives up, says on stderr how many events it
 //! could not write, and leaves the writer thread to it.
@@ -24,6 +30,7 @@ use crate::filter::Filter;
 use crate::queue::{Control, Queue, Signal};
 use crate::record::{Origin, Record, RecordBuilder};
 use crate::writer::{Output, say};
+use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::thread::JoinHandle;
@@ -107,7 +114,7 @@ fn dispatch_slow(mut rec: Record) {
 fn deliver(rec: Record) {
     match LOGGER.get() {
         Some(logger) if !logger.closed.load(Ordering::Acquire) => logger.queue.push(rec),
-        Some(logger) => logger.write_sync(&rec),
+        Some(logger) => logger.write_sync(rec),
         None => {}
     }
 }
@@ -128,17 +135,62 @@ fn thread_key() -> usize {
         .unwrap_or(0)
 }
 
+thread_local! {
+    /// Set while this thread holds the synchronous output: code the output
+    /// runs (a custom writer) may log or flush, and must not wait for the
+    /// lock its own thread holds.
+    static ON_SYNC_OUTPUT: Cell<bool> = const { Cell::new(false) };
+}
+
+fn on_sync_output() -> bool {
+    ON_SYNC_OUTPUT.try_with(Cell::get).unwrap_or(false)
+}
+
+/// The synchronous output, locked by this thread.
+struct SyncHeld<'a>(MutexGuard<'a, SyncOutput>);
+
+impl Drop for SyncHeld<'_> {
+    fn drop(&mut self) {
+        let _ = ON_SYNC_OUTPUT.try_with(|w| w.set(false));
+    }
+}
+
+impl std::ops::Deref for SyncHeld<'_> {
+    type Target = SyncOutput;
+    fn deref(&self) -> &SyncOutput {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for SyncHeld<'_> {
+    fn deref_mut(&mut self) -> &mut SyncOutput {
+        &mut self.0
+    }
+}
+
 impl Logger {
+    fn lock_sync(&self) -> SyncHeld<'_> {
+        let held = SyncHeld(lock(&self.sync));
+        let _ = ON_SYNC_OUTPUT.try_with(|w| w.set(true));
+        held
+    }
+
     #[cold]
-    fn write_sync(&self, rec: &Record) {
-        let mut sync = lock(&self.sync);
+    fn write_sync(&self, rec: Record) {
+        if on_sync_output() {
+            // Logged by the output's own code while it writes: queued, and
+            // written by the next synchronous write.
+            self.queue.push(rec);
+            return;
+        }
+        let mut sync = self.lock_sync();
         if sync.exiting.is_some_and(|t| t != thread_key()) {
             return;
         }
         match sync.out.as_mut() {
             Some(out) => {
                 self.drain_into(out);
-                out.format(rec, &Origin::current(), &self.queue);
+                out.format(&rec, &Origin::current(), &self.queue);
                 // No writer thread comes back to write a count later.
                 out.write_count(&self.queue);
                 out.write_batch(&self.queue);
@@ -174,7 +226,12 @@ impl Logger {
             // before shutdown returns.
             self.wait_stopped();
         }
-        if let Some(out) = lock(&self.sync).out.as_mut() {
+        if on_sync_output() {
+            // The output's own code, while it writes: the write under way
+            // is as far as a flush can get.
+            return;
+        }
+        if let Some(out) = self.lock_sync().out.as_mut() {
             self.drain_into(out);
         }
     }
@@ -235,7 +292,7 @@ impl Logger {
                 "the log writer thread failed; later events are not written"
             ));
         }
-        let mut sync = lock(&self.sync);
+        let mut sync = self.lock_sync();
         sync.out = out;
         self.closed.store(true, Ordering::Release);
         if let Some(out) = sync.out.as_mut() {
@@ -246,7 +303,7 @@ impl Logger {
     /// Shutdown, then the last drain of the process's life.
     fn finish(&self) {
         self.shutdown();
-        let mut sync = lock(&self.sync);
+        let mut sync = self.lock_sync();
         if let Some(out) = sync.out.as_mut() {
             self.drain_into(out);
             out.settle(&self.queue);

@@ -313,3 +313,87 @@ tier! {
     /// requires. Not public API.
     ArgDisplay::__pulselog_arg for Wrap<'_, T> where T: fmt::Display => |v, rec| rec.display(v)
 }
+
+/// What every format writes in place of a redacted value.
+pub const REDACTED: &str = "[REDACTED]";
+
+/// A value that is never written: every format (JSON, text, ECS, OTel, the
+/// OTLP export) and [`testing`](crate::testing) capture show `[REDACTED]`
+/// in its place, as a field, a message argument, a context field, an
+/// argument `#[logged(args)]` records or a `Debug` struct's member.
+///
+/// Its `Display` and `Debug` write `[REDACTED]` too, so a secret inside a
+/// struct or an error stays out of whatever formats that struct or error:
+///
+/// ```
+/// use pulselog::Redacted;
+/// use pulselog::prelude::*;
+/// use pulselog::testing::Owned;
+///
+/// #[derive(Debug)]
+/// struct Login {
+///     user: String,
+///     password: Redacted<String>,
+/// }
+///
+/// let login = Login { user: "ada".into(), password: Redacted("hunter2".into()) };
+/// let (_, events) = pulselog::testing::capture(|| {
+///     info!("login", token = Redacted("tok-123"), login = ?login);
+/// });
+/// let e = events.only();
+/// assert_eq!(e.field("token"), Some(Owned::Str("[REDACTED]".into())));
+/// assert_eq!(
+///     e.field("login"),
+///     Some(Owned::Str(r#"Login { user: "ada", password: [REDACTED] }"#.into()))
+/// );
+/// assert_eq!(login.password.0, "hunter2"); // the program still reads it
+/// ```
+///
+/// It has no `Deref`, so no autoref or deref step of the macros reaches the
+/// value inside (the field `.0` is how the program does). With the feature `secrecy`, the `secrecy` crate's `SecretBox` (and so
+/// `SecretString`) is written as `[REDACTED]` as well.
+#[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Redacted<T>(pub T);
+
+impl<T> Redacted<T> {
+    /// The value itself.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> From<T> for Redacted<T> {
+    fn from(value: T) -> Self {
+        Redacted(value)
+    }
+}
+
+impl<T> fmt::Display for Redacted<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(REDACTED)
+    }
+}
+
+impl<T> fmt::Debug for Redacted<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(REDACTED)
+    }
+}
+
+impl<T> sealed::Sealed for Redacted<T> {}
+impl<T> Encode for Redacted<T> {
+    #[inline]
+    fn encode(&self, rec: &mut RecordBuilder) {
+        rec.push_str(REDACTED);
+    }
+}
+
+#[cfg(feature = "secrecy")]
+impl<S: secrecy::zeroize::Zeroize + ?Sized> sealed::Sealed for secrecy::SecretBox<S> {}
+#[cfg(feature = "secrecy")]
+impl<S: secrecy::zeroize::Zeroize + ?Sized> Encode for secrecy::SecretBox<S> {
+    #[inline]
+    fn encode(&self, rec: &mut RecordBuilder) {
+        rec.push_str(REDACTED);
+    }
+}

@@ -1,1 +1,3 @@
 //! Integration and UI tests for pulselog; see `tests/`.
+
+pub mod props;

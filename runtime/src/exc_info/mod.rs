@@ -25,7 +25,7 @@ mod backtrace;
 mod ladder;
 
 pub use self::backtrace::BacktraceFrame;
-pub(crate) use self::backtrace::{Backtrace, set_full as set_full_backtraces};
+pub(crate) use self::backtrace::{Backtrace, set_full as set_full_backtraces, symbolized};
 pub use ladder::{
     AsDynError, ErrDebug, ErrDeref, ErrDeref2, ErrDisplay, ErrError, ErrPanic, ExcInfoDeref,
     ExcInfoDeref2, ExcInfoError, ExcInfoOther, ExcWrap, LoggableErr, PanicPayload,

@@ -20,7 +20,7 @@ use short::{short_form, short_path};
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -285,8 +285,18 @@ impl Symbolizer {
 static SYMBOLIZER: LazyLock<Mutex<Symbolizer>> =
     LazyLock::new(|| Mutex::new(Symbolizer::new(MISS_BUDGET)));
 
+/// Instruction pointers looked up in the debug info so far (cache misses
+/// within the budget): what symbolization has cost the process.
+static SYMBOLIZED: AtomicU64 = AtomicU64::new(0);
+
+/// How many instruction pointers the process has symbolized.
+pub(crate) fn symbolized() -> u64 {
+    SYMBOLIZED.load(Ordering::Relaxed)
+}
+
 /// One instruction pointer's frames: the innermost inlined function first.
 fn resolve_ip(ip: usize) -> Vec<BacktraceFrame> {
+    SYMBOLIZED.fetch_add(1, Ordering::Relaxed);
     let mut frames = Vec::new();
     backtrace::resolve(std::ptr::without_provenance_mut(ip), |sym| {
         frames.push(BacktraceFrame {

@@ -178,9 +178,18 @@ fn write_strings<'a>(out: &mut Vec<u8>, items: impl Iterator<Item = &'a str>) {
     out.push(b']');
 }
 
-/// `"key": `, prefixed when the line has a key of that name already.
+/// `"key": `, prefixed when the line has a key of that name already, or
+/// when the key is the prefixed form of such a key (`extra.message` when
+/// `message` is taken, and so on down): a prefixed key then never meets a
+/// run-time key that was written as it is.
 pub(super) fn write_key(out: &mut Vec<u8>, key: &str, taken: &[String], colon: &[u8]) {
-    if taken.iter().any(|t| t == key) {
+    fn clashes(key: &str, taken: &[String]) -> bool {
+        taken.iter().any(|t| t == key)
+            || key
+                .strip_prefix(CLASH_PREFIX)
+                .is_some_and(|rest| clashes(rest, taken))
+    }
+    if clashes(key, taken) {
         let mut k = String::with_capacity(CLASH_PREFIX.len() + key.len());
         k.push_str(CLASH_PREFIX);
         k.push_str(key);

@@ -118,7 +118,9 @@ impl StdKey {
 }
 
 /// Prefix given to a field whose key arrives at run time and equals a key
-/// the line already has, so that no line has a duplicate key.
+/// the line already has, so that no line has a duplicate key; a run-time
+/// key that is already such a prefixed key (`extra.message`) is prefixed
+/// once more (`extra.extra.message`).
 pub const CLASH_PREFIX: &str = "extra.";
 
 /// The key of an event's error or panic.

@@ -3,9 +3,12 @@
 //! stdout, environment configuration). The pipeline's roles (many threads,
 //! failing and stalled outputs, racing exits, memory) are in `pipeline.rs`.
 
+mod hostile;
 mod pipeline;
 mod repeats;
 mod sample;
+mod secrets;
+mod storm;
 
 use pulselog::prelude::*;
 use pulselog::{Config, Overflow};
@@ -178,6 +181,9 @@ fn main() {
                 shown: arg(6) == "shown",
             });
         }
+        "secrets" => secrets::run(arg(1), arg(2)),
+        // error-storm <threads> <errors per thread> <ordinary events>
+        "error-storm" => storm::run(n, arg(2).parse().unwrap_or(0), arg(3).parse().unwrap_or(0)),
         // Logs `n` numbered events, paced: 50 every 15 ms; the OTLP export
         // is configured by the environment. `short` (second argument): a
         // block timeout of 300 ms.
@@ -298,7 +304,7 @@ fn main() {
             lines(2);
         }
         other => {
-            if !pipeline::run(other, &args[1..]) {
+            if !pipeline::run(other, &args[1..]) && !hostile::run(other) {
                 eprintln!("unknown role `{other}`");
                 std::process::exit(2);
             }
