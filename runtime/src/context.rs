@@ -305,6 +305,18 @@ impl Context {
         }
     }
 
+    /// Whether some frame binds a field called `name`.
+    pub(crate) fn has_field(&self, name: &str) -> bool {
+        let mut frame = self.0.as_deref();
+        while let Some(f) = frame {
+            if f.names.contains(name) {
+                return true;
+            }
+            frame = f.parent.as_deref();
+        }
+        false
+    }
+
     /// Makes this the current context until the guard drops. The guard is
     /// not `Send`: it cannot be held across an `.await` that moves threads —
     /// use [`WithContext`] (`fut.in_current_context()`) for futures.

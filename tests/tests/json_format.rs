@@ -228,6 +228,36 @@ fn runtime_keys_that_clash_are_prefixed_never_duplicated() {
 }
 
 #[test]
+fn a_key_that_meets_a_prefixed_key_is_prefixed_again() {
+    // `message` is a standard key, so the context's `message` would become
+    // `extra.message`, which the context binds too; the event's own
+    // `extra.message` (as `#[logged(args)]` writes an argument `message`)
+    // is written as it is and wins over the context's of that name.
+    let ctx = pulselog::Context::current()
+        .with_field("message", "bound")
+        .with_field("extra.message", "bound too");
+    let e = event(|| ctx.scope(|| info!("m")));
+    let line = e.to_json(&JsonFormat::new());
+    let ks = keys(&line);
+    let mut dedup = ks.clone();
+    dedup.sort();
+    dedup.dedup();
+    assert_eq!(dedup.len(), ks.len(), "duplicate key in {line}");
+    let m = parse(&line);
+    assert_eq!(m["message"], "m");
+    assert_eq!(m["extra.extra.message"], "bound");
+    assert_eq!(m["extra.message"], "bound too");
+
+    let ctx = pulselog::Context::current().with_field("message", "bound");
+    let e = event(|| ctx.scope(|| info!("m", extra.message = "own")));
+    let line = e.to_json(&JsonFormat::new());
+    let m = parse(&line);
+    assert_eq!(m["extra.message"], "own", "{line}");
+    assert_eq!(m["extra.extra.message"], "bound", "{line}");
+    assert_eq!(m.len(), keys(&line).len(), "duplicate key in {line}");
+}
+
+#[test]
 fn bad_configuration_is_reported_not_ignored() {
     let err = pulselog::Config::new()
         .json(JsonFormat::new().keys("%(asctime)s %(nonsense)s"))

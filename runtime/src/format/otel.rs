@@ -25,15 +25,16 @@
 //! changes for a call site once and keeps it.
 
 use super::json::site::{Part, Site, SiteCache};
-use super::json::{CLASH_PREFIX, StdKey, write_hex, write_str, write_value};
+use super::json::{StdKey, unique_key, write_hex, write_str, write_value};
 use super::resource::Resource;
 use super::{Event, error_report_text};
 use crate::level::Level;
 use crate::value::Value;
+use smallvec::SmallVec;
 use std::borrow::Cow;
 
 /// The attribute keys every line may hold besides the fields: a field with
-/// one of these names is prefixed with [`CLASH_PREFIX`].
+/// one of these names is prefixed with [`CLASH_PREFIX`](super::json::CLASH_PREFIX).
 pub(crate) const OWN_KEYS: [&str; 7] = [
     "code.file.path",
     "code.line.number",
@@ -124,16 +125,21 @@ impl OtelFormat {
         write_any_value(&mut b, Value::Str(event.function()));
         b.push(b'}');
         parts.push(Part::Static(run..b.len()));
+        let mut own_keys: Vec<String> = Vec::new();
         let keys = event
             .fields()
             .map(|(key, _)| {
                 let start = b.len();
                 b.push(b',');
-                field_key(&mut b, key);
+                let k = unique_key(key, |k| {
+                    OWN_KEYS.contains(&k) || own_keys.iter().any(|o| o == k)
+                });
+                attribute_key(&mut b, &k);
+                own_keys.push(k.into_owned());
                 start..b.len()
             })
             .collect();
-        Site::new(b, parts, keys, event)
+        Site::new(b, parts, keys, own_keys, event)
     }
 
     pub(crate) fn format(&mut self, event: &Event<'_>, out: &mut Vec<u8>) {
@@ -162,12 +168,24 @@ impl OtelFormat {
         }
         let own = event.field_names();
         if !ctx.is_empty() {
+            // Context keys written prefixed: they must not meet each other.
+            let mut renamed: SmallVec<[String; 2]> = SmallVec::new();
             ctx.for_each_field(|key, value| {
+                // The event's own field of that name wins.
                 if own.contains(&key) {
                     return;
                 }
                 out.push(b',');
-                field_key(out, key);
+                let k = unique_key(key, |k| {
+                    OWN_KEYS.contains(&k)
+                        || site.own_keys.iter().any(|o| o == k)
+                        || (k.len() != key.len() && ctx.has_field(k))
+                        || renamed.iter().any(|r| r == k)
+                });
+                attribute_key(out, &k);
+                if let Cow::Owned(k) = k {
+                    renamed.push(k);
+                }
                 write_any_value(out, value);
                 out.push(b'}');
             });
@@ -211,21 +229,6 @@ fn attribute_key(out: &mut Vec<u8>, key: &str) {
     out.extend_from_slice(b"{\"key\":");
     write_str(out, key);
     out.extend_from_slice(b",\"value\":");
-}
-
-/// `{"key":"…","value":` for a field.
-fn field_key(out: &mut Vec<u8>, key: &str) {
-    attribute_key(out, &attribute_name(key));
-}
-
-/// A field's attribute key: a key the line has already is prefixed, so
-/// that no attribute key is repeated.
-pub(crate) fn attribute_name(key: &str) -> Cow<'_, str> {
-    if OWN_KEYS.contains(&key) {
-        Cow::Owned(format!("{CLASH_PREFIX}{key}"))
-    } else {
-        Cow::Borrowed(key)
-    }
 }
 
 /// A value as an OTLP `AnyValue` holds it.

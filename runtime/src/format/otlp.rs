@@ -1,7 +1,8 @@
 //! Events as OTLP protobuf messages, for the export (feature `otlp`): the
 //! same content as an OTel line ([`super::otel`]), in the official types.
 
-use super::otel::{AnyValue, OWN_KEYS, any_value, attribute_name, severity_number};
+use super::json::unique_key;
+use super::otel::{AnyValue, OWN_KEYS, any_value, severity_number};
 use super::resource::Resource;
 use super::{Event, error_report_text};
 use crate::value::Value;
@@ -26,6 +27,14 @@ fn key_value(key: impl Into<String>, v: AnyValue<'_>) -> KeyValue {
         value: Some(proto_value(v)),
         ..KeyValue::default()
     }
+}
+
+/// A field, its key prefixed until no attribute of the record has it.
+fn push_field(attributes: &mut Vec<KeyValue>, key: &str, v: Value<'_>) {
+    let key = unique_key(key, |k| {
+        OWN_KEYS.contains(&k) || attributes.iter().any(|a| a.key == k)
+    });
+    attributes.push(key_value(key, any_value(v)));
 }
 
 fn text(s: &str) -> AnyValue<'_> {
@@ -60,11 +69,11 @@ pub(crate) fn log_record(event: &Event<'_>) -> LogRecord {
     let own: smallvec::SmallVec<[&str; 8]> = event.fields().map(|(k, _)| k).collect();
     ctx.for_each_field(|k, v| {
         if !own.contains(&k) {
-            attributes.push(key_value(attribute_name(k), any_value(v)));
+            push_field(&mut attributes, k, v);
         }
     });
     for (k, v) in event.fields() {
-        attributes.push(key_value(attribute_name(k), any_value(v)));
+        push_field(&mut attributes, k, v);
     }
     if let Some(exc) = event.exc_info() {
         let report = error_report_text(exc, event.file());

@@ -8,6 +8,8 @@ use super::{CLASH_PREFIX, EXC_INFO, IdKey, JsonFormat, StdKey, Style};
 use crate::exc_info::ExcInfo;
 use crate::format::Event;
 use crate::value::Value;
+use smallvec::SmallVec;
+use std::borrow::Cow;
 
 impl JsonFormat {
     pub(crate) fn format(&mut self, event: &Event<'_>, out: &mut Vec<u8>) {
@@ -91,12 +93,25 @@ impl JsonFormat {
         }
         let own = event.field_names();
         if !ctx.is_empty() {
+            // Context keys written prefixed: they must not meet each other.
+            let mut renamed: SmallVec<[String; 2]> = SmallVec::new();
             ctx.for_each_field(|key, value| {
+                // The event's own field of that name wins.
                 if own.contains(&key) {
                     return;
                 }
                 sep(out, &mut first);
-                write_key(out, key, &rt.taken, colon);
+                let k = unique_key(key, |k| {
+                    rt.taken.iter().any(|t| t == k)
+                        || site.own_keys.iter().any(|o| o == k)
+                        || (k.len() != key.len() && ctx.has_field(k))
+                        || renamed.iter().any(|r| r == k)
+                });
+                write_str(out, &k);
+                out.extend_from_slice(colon);
+                if let Cow::Owned(k) = k {
+                    renamed.push(k);
+                }
                 write_value(out, value);
             });
         }
@@ -178,24 +193,17 @@ fn write_strings<'a>(out: &mut Vec<u8>, items: impl Iterator<Item = &'a str>) {
     out.push(b']');
 }
 
-/// `"key": `, prefixed when the line has a key of that name already, or
-/// when the key is the prefixed form of such a key (`extra.message` when
-/// `message` is taken, and so on down): a prefixed key then never meets a
-/// run-time key that was written as it is.
-pub(super) fn write_key(out: &mut Vec<u8>, key: &str, taken: &[String], colon: &[u8]) {
-    fn clashes(key: &str, taken: &[String]) -> bool {
-        taken.iter().any(|t| t == key)
-            || key
-                .strip_prefix(CLASH_PREFIX)
-                .is_some_and(|rest| clashes(rest, taken))
+/// The key a field is written under: `key` itself, or, when the line has
+/// that key already (`clashes`), `key` with [`CLASH_PREFIX`] in front as
+/// many times as it takes to be new (`extra.message`, then
+/// `extra.extra.message` if the line has that too).
+pub(in crate::format) fn unique_key(key: &str, clashes: impl Fn(&str) -> bool) -> Cow<'_, str> {
+    if !clashes(key) {
+        return Cow::Borrowed(key);
     }
-    if clashes(key, taken) {
-        let mut k = String::with_capacity(CLASH_PREFIX.len() + key.len());
-        k.push_str(CLASH_PREFIX);
-        k.push_str(key);
-        write_str(out, &k);
-    } else {
-        write_str(out, key);
+    let mut k = format!("{CLASH_PREFIX}{key}");
+    while clashes(&k) {
+        k.insert_str(0, CLASH_PREFIX);
     }
-    out.extend_from_slice(colon);
+    Cow::Owned(k)
 }

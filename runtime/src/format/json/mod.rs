@@ -22,6 +22,7 @@ use site::SiteCache;
 use std::fmt;
 
 pub(crate) use escape::{is_hostile, write_hex, write_str};
+pub(in crate::format) use line::unique_key;
 pub(crate) use number::write_value;
 
 /// A standard key: one attribute of Python's `LogRecord` that pulselog
@@ -118,9 +119,9 @@ impl StdKey {
 }
 
 /// Prefix given to a field whose key arrives at run time and equals a key
-/// the line already has, so that no line has a duplicate key; a run-time
-/// key that is already such a prefixed key (`extra.message`) is prefixed
-/// once more (`extra.extra.message`).
+/// the line already has, so that no line has a duplicate key: as many
+/// times as it takes (`extra.extra.message` when the line has both
+/// `message` and `extra.message`).
 pub const CLASH_PREFIX: &str = "extra.";
 
 /// The key of an event's error or panic.

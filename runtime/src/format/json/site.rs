@@ -1,7 +1,7 @@
 //! The per-call-site line template.
 
 use super::escape::{Escaped, escape_into, write_str};
-use super::line::write_key;
+use super::line::unique_key;
 use super::number::write_value;
 use super::{StdKey, Style};
 use crate::callsite::Piece;
@@ -41,6 +41,9 @@ pub(in crate::format) struct Site {
     /// `, "key": ` (or what the format puts before a value) of each event
     /// field.
     pub(in crate::format) keys: Vec<Range<usize>>,
+    /// Those keys as written (prefixed where they clash), which context
+    /// fields must not repeat.
+    pub(in crate::format) own_keys: Vec<String>,
     /// The message template, its literal text escaped.
     message: Vec<MessagePiece>,
 }
@@ -117,6 +120,7 @@ impl Site {
         mut bytes: Vec<u8>,
         parts: Vec<Part>,
         keys: Vec<Range<usize>>,
+        own_keys: Vec<String>,
         event: &Event<'_>,
     ) -> Site {
         let mut parts = parts;
@@ -140,6 +144,7 @@ impl Site {
             bytes,
             parts,
             keys,
+            own_keys,
             message,
         }
     }
@@ -241,16 +246,22 @@ impl Site {
         }
         b.extend_from_slice(statics);
         parts.push(Part::Static(run..b.len()));
+        let mut own_keys: Vec<String> = Vec::new();
         let keys = event
             .fields()
             .map(|(key, _)| {
                 let start = b.len();
                 b.extend_from_slice(style.comma());
-                write_key(&mut b, key, taken, style.colon());
+                let k = unique_key(key, |k| {
+                    taken.iter().any(|t| t == k) || own_keys.iter().any(|o| o == k)
+                });
+                write_str(&mut b, &k);
+                b.extend_from_slice(style.colon());
+                own_keys.push(k.into_owned());
                 start..b.len()
             })
             .collect();
-        Site::new(b, parts, keys, event)
+        Site::new(b, parts, keys, own_keys, event)
     }
 
     /// Bytes of the template (the most a line copies from it).
