@@ -312,6 +312,19 @@ impl Logger {
     }
 }
 
+/// Lives as long as the writer thread's loop: should the loop panic (a bug),
+/// whoever waits for the writer gives up after a block timeout instead of
+/// waiting for ever.
+struct WriterDeath<'q>(&'q Queue);
+
+impl Drop for WriterDeath<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.writer_died();
+        }
+    }
+}
+
 /// Installs the logger; `Err` if one is installed already. The filter is
 /// in force before any caller, this one or a racing one, sees the logger.
 pub(crate) fn install(filter: Filter, queue: Queue, output: Output) -> Result<(), std::io::Error> {
@@ -323,7 +336,10 @@ pub(crate) fn install(filter: Filter, queue: Queue, output: Output) -> Result<()
         let q = Arc::clone(&queue);
         let handle = std::thread::Builder::new()
             .name("pulselog-writer".into())
-            .spawn(move || crate::writer::run(&q, output));
+            .spawn(move || {
+                let _death = WriterDeath(&q);
+                crate::writer::run(&q, output)
+            });
         let handle = match handle {
             Ok(h) => {
                 queue.set_writer(h.thread().clone());

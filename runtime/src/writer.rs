@@ -294,6 +294,7 @@ impl Output {
     }
 
     fn write_out(&mut self, q: &Queue) {
+        let _in_output = q.in_output();
         let mut at = 0;
         // The first line not written out whole yet.
         let mut line = 0;
@@ -365,9 +366,13 @@ impl Output {
             export.flush(q);
         }
         self.write_batch(q);
-        if !self.broken
-            && let Err(Failure::Panicked) = self.sink.flush()
-        {
+        let flushed = if self.broken {
+            Ok(())
+        } else {
+            let _in_output = q.in_output();
+            self.sink.flush()
+        };
+        if let Err(Failure::Panicked) = flushed {
             say(format_args!(
                 "the configured log writer panicked; log lines go to stderr from now on"
             ));

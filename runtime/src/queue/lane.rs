@@ -131,7 +131,9 @@ impl<'q> Waiting<'q> {
         }
         let progress = q.progress.load(Ordering::Relaxed);
         let now = Instant::now();
-        if progress != self.seen {
+        // A writer that is busy formatting, not in the output, is waited
+        // for as if it had moved.
+        if progress != self.seen || !q.may_be_stuck() {
             self.seen = progress;
             self.since = Some(now);
         }

@@ -26,8 +26,10 @@
 //!
 //! **Lossless unless the output is stuck.** With `Overflow::Block` a
 //! producer whose ring is full (and cannot grow) waits for as long as the
-//! writer keeps making progress (consuming events or finishing writes); it
-//! gives up only when the writer has made none for a whole block timeout.
+//! writer keeps making progress (consuming events or finishing writes) or
+//! is busy formatting; it gives up only when the writer has made none for a
+//! whole block timeout while in the output (a write that does not return or
+//! keeps failing).
 //! It spins and yields briefly, then parks until the writer frees slots of
 //! its ring, so hundreds of waiting threads take no CPU from the writer.
 //! From then until the writer moves again, the output is *stalled*: other
@@ -218,10 +220,25 @@ pub(crate) struct Queue {
     stalled: AtomicBool,
     /// Bumped whenever the writer consumes events or finishes a write.
     progress: AtomicU64,
+    /// Set while the writer is in the output (a write or flush call, or
+    /// the wait before retrying one), and for good once the writer thread
+    /// has died: only then does a lack of progress mean a stuck output. A
+    /// writer that is slow to format (the first backtrace of a large debug
+    /// binary can take seconds to symbolize) is busy, not stuck.
+    in_output: AtomicBool,
     /// Events taken out of the rings and written (or, on a closed pipe,
     /// discarded as documented).
     handled: AtomicU64,
     drops: Drops,
+}
+
+/// The writer is in the output while this lives (see [`Queue::in_output`]).
+pub(crate) struct InOutput<'q>(&'q Queue);
+
+impl Drop for InOutput<'_> {
+    fn drop(&mut self) {
+        self.0.in_output.store(false, Ordering::Relaxed);
+    }
 }
 
 impl Queue {
@@ -243,6 +260,7 @@ impl Queue {
             writer: OnceLock::new(),
             stalled: AtomicBool::new(false),
             progress: AtomicU64::new(0),
+            in_output: AtomicBool::new(false),
             handled: AtomicU64::new(0),
             drops: Drops::default(),
         }
@@ -527,6 +545,24 @@ impl Queue {
         }
     }
 
+    /// Marks the writer as in the output until the guard drops.
+    pub(crate) fn in_output(&self) -> InOutput<'_> {
+        self.in_output.store(true, Ordering::Relaxed);
+        InOutput(self)
+    }
+
+    /// The writer thread died: whoever waits for it gives up after a block
+    /// timeout, as for a stuck output.
+    pub(crate) fn writer_died(&self) {
+        self.in_output.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether a lack of progress means the output is stuck (see
+    /// `in_output`).
+    fn may_be_stuck(&self) -> bool {
+        self.in_output.load(Ordering::Relaxed)
+    }
+
     /// `n` events were written (or discarded on a closed pipe).
     pub(crate) fn handled(&self, n: u64) {
         if n > 0 {
@@ -535,8 +571,9 @@ impl Queue {
         }
     }
 
-    /// Waits for `signal` for as long as the writer keeps making progress:
-    /// false once a whole block timeout passes without any (a stuck output).
+    /// Waits for `signal` for as long as the writer keeps making progress
+    /// (or is busy formatting): false once a whole block timeout passes
+    /// without any while the writer is in the output (a stuck output).
     pub(crate) fn wait_while_progressing(&self, signal: &Signal) -> bool {
         let mut seen = self.progress.load(Ordering::Relaxed);
         loop {
@@ -544,7 +581,7 @@ impl Queue {
                 return true;
             }
             let now = self.progress.load(Ordering::Relaxed);
-            if now == seen {
+            if now == seen && self.may_be_stuck() {
                 return false;
             }
             seen = now;
@@ -587,5 +624,58 @@ impl Queue {
         let dropped =
             self.drops.full.load(Ordering::Relaxed) + self.drops.stalled.load(Ordering::Relaxed);
         pushed.saturating_sub(self.handled.load(Ordering::Relaxed)) + dropped
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Limits, Overflow, Queue, Signal};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    fn queue() -> Arc<Queue> {
+        Arc::new(Queue::new(Limits {
+            capacity: 64,
+            byte_budget: 1 << 20,
+            overflow: Overflow::Block,
+            block_timeout: Duration::from_millis(20),
+            grace: Duration::from_micros(100),
+        }))
+    }
+
+    /// Notifies `signal` after `after`, making no progress meanwhile.
+    fn notify_later(signal: &Arc<Signal>, after: Duration) -> std::thread::JoinHandle<()> {
+        let signal = Arc::clone(signal);
+        std::thread::spawn(move || {
+            std::thread::sleep(after);
+            signal.notify();
+        })
+    }
+
+    #[test]
+    fn a_writer_busy_formatting_is_waited_for_past_the_block_timeout() {
+        let q = queue();
+        let signal = Arc::new(Signal::default());
+        let later = notify_later(&signal, Duration::from_millis(200));
+        assert!(
+            q.wait_while_progressing(&signal),
+            "ten timeouts, no progress, not in the output"
+        );
+        later.join().unwrap();
+    }
+
+    #[test]
+    fn a_writer_in_the_output_without_progress_is_stuck() {
+        let q = queue();
+        let signal = Arc::new(Signal::default());
+        let in_output = q.in_output();
+        assert!(!q.wait_while_progressing(&signal));
+        drop(in_output);
+        let later = notify_later(&signal, Duration::from_millis(100));
+        assert!(q.wait_while_progressing(&signal), "out of the output again");
+        later.join().unwrap();
+        // A writer thread that died is stuck for good.
+        q.writer_died();
+        assert!(!q.wait_while_progressing(&Signal::default()));
     }
 }
