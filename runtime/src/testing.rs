@@ -46,7 +46,7 @@ pub async fn capture_async<F: std::future::Future>(fut: F) -> (F::Output, Captur
 
 /// How many instruction addresses the process has looked up in its debug
 /// info so far, to symbolize backtraces. Lookups are cached by address and
-/// limited to [`MISS_BUDGET`](crate::MISS_BUDGET) a second, so an error
+/// limited to `pulselog::MISS_BUDGET` a second, so an error
 /// logged again and again with its backtrace costs lookups once: a test can
 /// check that a storm of errors stays within a bound.
 #[must_use]

@@ -318,7 +318,7 @@ tier! {
 pub const REDACTED: &str = "[REDACTED]";
 
 /// A value that is never written: every format (JSON, text, ECS, OTel, the
-/// OTLP export) and [`testing`](crate::testing) capture show `[REDACTED]`
+/// OTLP export) and the `pulselog::testing` capture show `[REDACTED]`
 /// in its place, as a field, a message argument, a context field, an
 /// argument `#[logged(args)]` records or a `Debug` struct's member.
 ///
