@@ -96,7 +96,7 @@ impl JsonFormat {
                     return;
                 }
                 sep(out, &mut first);
-                write_key(out, key, &rt.taken, colon);
+                write_context_key(out, key, &rt.taken, own, colon);
                 write_value(out, value);
             });
         }
@@ -178,11 +178,31 @@ fn write_strings<'a>(out: &mut Vec<u8>, items: impl Iterator<Item = &'a str>) {
     out.push(b']');
 }
 
-/// `"key": `, prefixed when the line has a key of that name already, or
-/// when the key is the prefixed form of such a key (`extra.message` when
-/// `message` is taken, and so on down): a prefixed key then never meets a
-/// run-time key that was written as it is.
+/// `"key": ` for a call site's own field, prefixed when the line has a key
+/// of that name already. (A key written at compile time as a prefixed key,
+/// such as a `#[logged(args)]` argument `name`, `extra.name`, stays.)
 pub(super) fn write_key(out: &mut Vec<u8>, key: &str, taken: &[String], colon: &[u8]) {
+    if taken.iter().any(|t| t == key) {
+        write_prefixed(out, key);
+    } else {
+        write_str(out, key);
+    }
+    out.extend_from_slice(colon);
+}
+
+/// `"key": ` for a context field, whose key arrives at run time: prefixed
+/// when the line has a key of that name already, or when the key is the
+/// prefixed form of such a key (`extra.message` when `message` is taken,
+/// and so on down), so that it never meets another context field that was
+/// prefixed; and prefixed again while that meets one of the event's own
+/// fields (`own`, which context fields of the same name give way to).
+pub(super) fn write_context_key(
+    out: &mut Vec<u8>,
+    key: &str,
+    taken: &[String],
+    own: &[&str],
+    colon: &[u8],
+) {
     fn clashes(key: &str, taken: &[String]) -> bool {
         taken.iter().any(|t| t == key)
             || key
@@ -190,12 +210,21 @@ pub(super) fn write_key(out: &mut Vec<u8>, key: &str, taken: &[String], colon: &
                 .is_some_and(|rest| clashes(rest, taken))
     }
     if clashes(key, taken) {
-        let mut k = String::with_capacity(CLASH_PREFIX.len() + key.len());
-        k.push_str(CLASH_PREFIX);
-        k.push_str(key);
+        let mut k = format!("{CLASH_PREFIX}{key}");
+        while own.contains(&k.as_str()) {
+            k.insert_str(0, CLASH_PREFIX);
+        }
         write_str(out, &k);
     } else {
         write_str(out, key);
     }
     out.extend_from_slice(colon);
+}
+
+/// `key` as a JSON string behind the clash prefix.
+fn write_prefixed(out: &mut Vec<u8>, key: &str) {
+    let mut k = String::with_capacity(CLASH_PREFIX.len() + key.len());
+    k.push_str(CLASH_PREFIX);
+    k.push_str(key);
+    write_str(out, &k);
 }
