@@ -284,8 +284,20 @@ fn json_float(line: &str) -> Option<f64> {
 /// Checks every format's line for the input; panics on a broken property.
 pub fn check(input: &EventInput) {
     let event = capture(input);
-    let chain: Vec<&String> = input.chain.iter().take(pulselog::MAX_CHAIN).collect();
+    check_json(input, &event);
+    check_ecs(input, &event);
+    check_otel(input, &event);
+    check_text(input, &event);
+}
 
+/// The error messages a line carries: the input's, up to the chain's limit.
+fn chain(input: &EventInput) -> &[String] {
+    &input.chain[..input.chain.len().min(pulselog::MAX_CHAIN)]
+}
+
+/// The JSON line: strict, no duplicate key, every value intact.
+pub fn check_json(input: &EventInput, event: &CapturedEvent) {
+    let chain = chain(input);
     let line = event.to_json(&JsonFormat::new());
     let v = strict_json(&line, "json");
     assert_eq!(v["message"], input.message.as_str(), "{line}");
@@ -318,19 +330,22 @@ pub fn check(input: &EventInput) {
             .iter()
             .map(|m| m.as_str().expect("a message"))
             .collect();
-        assert_eq!(written.len(), chain.len(), "{line}");
-        for (w, m) in written.iter().zip(&chain) {
-            assert_eq!(w, m, "{line}");
-        }
+        assert_eq!(written, chain, "{line}");
     }
+}
 
+/// The ECS line: strict, no duplicate key, message and error intact.
+pub fn check_ecs(input: &EventInput, event: &CapturedEvent) {
     let line = event.to_ecs();
     let v = strict_json(&line, "ecs");
     assert_eq!(v["message"], input.message.as_str(), "{line}");
-    if let Some(first) = chain.first() {
+    if let Some(first) = chain(input).first() {
         assert_eq!(v["error.message"], first.as_str(), "{line}");
     }
+}
 
+/// The OTel line: strict, no duplicate key, the body intact.
+pub fn check_otel(input: &EventInput, event: &CapturedEvent) {
     let line = event.to_otel();
     let v = strict_json(&line, "otel");
     let record = &v["resourceLogs"][0]["scopeLogs"][0]["logRecords"][0];
@@ -339,7 +354,11 @@ pub fn check(input: &EventInput) {
         input.message.as_str(),
         "{line}"
     );
+}
 
+/// The text line: one line (then the error's continuation lines), with no
+/// forbidden character raw.
+pub fn check_text(input: &EventInput, event: &CapturedEvent) {
     let text = event.to_text(&TextFormat::new());
     let mut lines = text.split('\n');
     let first = lines.next().expect("a line");
@@ -351,7 +370,30 @@ pub fn check(input: &EventInput) {
         );
         assert_no_forbidden(more, "text");
     }
-    if chain.is_empty() {
+    if input.chain.is_empty() {
         assert!(!text.contains('\n'), "one line: {text:?}");
     }
+}
+
+/// Filter directives: parsing never panics, whatever the string.
+pub fn check_filter(spec: &str) {
+    let _ = pulselog::Filter::parse(spec);
+}
+
+/// `traceparent` and `X-Request-Id` parsing never panics, and a parsed
+/// `traceparent` keeps the ids it was given.
+pub fn check_request_ids(value: &str) {
+    if let Ok(id) = RequestId::from_traceparent(value) {
+        let tp = id.trace_parent().expect("trace ids kept");
+        assert_eq!(id.as_str(), tp.trace_id_hex());
+        assert!(value.contains(&tp.trace_id_hex()), "{value:?}");
+        assert!(value.contains(&tp.span_id_hex()), "{value:?}");
+    }
+    if let Ok(id) = RequestId::from_header(value) {
+        assert!(
+            id.as_str().bytes().all(|b| b.is_ascii_graphic()),
+            "{value:?}"
+        );
+    }
+    let _ = RequestId::from_headers(Some(value), Some(value));
 }

@@ -89,3 +89,27 @@ fn arguments_named_like_standard_keys_are_recorded_with_the_clash_prefix() {
     assert_eq!(v["message"], "enter");
     assert_eq!(v[&format!("{prefix}name")], "ana");
 }
+
+#[test]
+fn a_context_field_named_like_a_prefixed_argument_is_prefixed_again() {
+    let (_, events) = capture(|| {
+        pulselog::Context::current()
+            .with_field("name", "ctx")
+            .scope(|| greet("ana", "hello"))
+    });
+    let line = events.find("enter").to_json(&JsonFormat::new());
+    let prefix = pulselog::format::json::CLASH_PREFIX;
+    assert_eq!(
+        line.matches(&format!("\"{prefix}name\"")).count(),
+        1,
+        "{line}"
+    );
+    assert!(
+        line.contains(&format!("\"{prefix}name\": \"ana\"")),
+        "{line}"
+    );
+    assert!(
+        line.contains(&format!("\"{prefix}{prefix}name\": \"ctx\"")),
+        "{line}"
+    );
+}

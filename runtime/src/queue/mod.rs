@@ -527,7 +527,14 @@ impl Queue {
     /// Called by the writer when it has nothing to do: parks until woken or
     /// until `timeout` (which bounds the delay of a missed wake-up).
     pub(crate) fn idle(&self, lanes: &Lanes, timeout: Duration) {
-        self.sleeping.store(true, Ordering::SeqCst);
+        // A swap, not a store: either a request's `wake` (a swap too)
+        // comes after it and unparks, or it reads that `wake`'s release and
+        // then `has_control` set. With a store both could read the old
+        // values (tests/tests/loom_models.rs), and a flush would wait out
+        // the timeout. (An event's push reads `sleeping` with a plain load,
+        // to keep the hot path free of fences: a wake-up it misses is one
+        // `timeout` late.)
+        self.sleeping.swap(true, Ordering::SeqCst);
         if lanes.is_empty()
             && !self.has_new_lanes.load(Ordering::SeqCst)
             && !self.has_control.load(Ordering::SeqCst)
