@@ -81,19 +81,19 @@ impl RecordBuilder {
 /// down by value, a record was copied seven times on its way, about 120 of
 /// the 321 instructions of a W1 `info!` by callgrind.)
 #[inline(never)]
-fn submit(mut b: RecordBuilder) {
+fn submit(b: RecordBuilder) {
     let Some(callsite) = b.callsite() else {
         return;
     };
     if crate::callsite::off_the_common_path() {
-        dispatch_slow(b.take_record(callsite));
+        dispatch_slow(b.into_record(callsite));
         return;
     }
     match LOGGER.get() {
         Some(logger) if !logger.closed.load(Ordering::Acquire) => logger
             .queue
-            .push(b.spill_bytes(), || b.take_record(callsite)),
-        Some(logger) => logger.write_sync(&b.take_record(callsite)),
+            .push(b.spill_bytes(), move || b.into_record(callsite)),
+        Some(logger) => logger.write_sync(&b.into_record(callsite)),
         None => {}
     }
 }

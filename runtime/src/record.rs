@@ -366,19 +366,19 @@ impl RecordBuilder {
         spill_bytes(&self.data, self.exc.as_deref())
     }
 
-    /// The finished record, stamped now, in the current context, its
-    /// values moved out of the builder. The pipeline's `submit` calls this
-    /// where the record is to go (the thread's ring), so that the values
-    /// are copied once.
+    /// The finished record, stamped now, in the current context. The
+    /// pipeline's `submit` calls this where the record is to go (the
+    /// thread's ring), so that the values are copied once, from the
+    /// builder into the slot.
     #[inline(always)]
-    pub(crate) fn take_record(&mut self, callsite: &'static Callsite) -> Record {
+    pub(crate) fn into_record(self, callsite: &'static Callsite) -> Record {
         Record {
             callsite,
             level: self.level,
             stamp: crate::clock::stamp(),
             context: Context::current(),
-            data: std::mem::take(&mut self.data),
-            exc: self.exc.take(),
+            data: self.data,
+            exc: self.exc,
         }
     }
 
