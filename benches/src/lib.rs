@@ -6,6 +6,7 @@
 //! RSS), and collects the `RESULT` line each child prints. See
 //! `benches/README.md`.
 
+pub mod callgrind;
 pub mod clock;
 pub mod contenders;
 pub mod report;
@@ -30,6 +31,16 @@ pub struct Contender {
 }
 
 const LOGGER_WORKLOADS: &[Workload] = &[Workload::W1, Workload::W2, Workload::W3];
+/// The loggers compared under paced load as well.
+const PACED_LOGGER_WORKLOADS: &[Workload] = &[
+    Workload::W1,
+    Workload::W2,
+    Workload::W3,
+    Workload::Paced(workload::LOADS[0]),
+    Workload::Paced(workload::LOADS[1]),
+    Workload::Paced(workload::LOADS[2]),
+    Workload::Bursts,
+];
 const FUNCTION_WORKLOADS: &[Workload] = &[Workload::W4On, Workload::W4Off];
 
 /// Every contender, in report order.
@@ -37,7 +48,7 @@ pub const CONTENDERS: &[Contender] = &[
     Contender {
         name: "pulselog",
         setup: "JSON, bounded queue, Overflow::Block",
-        workloads: LOGGER_WORKLOADS,
+        workloads: PACED_LOGGER_WORKLOADS,
     },
     Contender {
         name: "pulselog-via-log",
@@ -62,37 +73,44 @@ pub const CONTENDERS: &[Contender] = &[
     Contender {
         name: "tracing",
         setup: "fmt JSON + tracing-appender non_blocking, lossy(false)",
-        workloads: LOGGER_WORKLOADS,
+        workloads: PACED_LOGGER_WORKLOADS,
     },
     Contender {
         name: "slog",
         setup: "slog-json + slog-async, OverflowStrategy::Block",
-        workloads: LOGGER_WORKLOADS,
+        workloads: PACED_LOGGER_WORKLOADS,
     },
     Contender {
         name: "env_logger",
         setup: "log + env_logger, text, synchronous",
-        workloads: LOGGER_WORKLOADS,
+        workloads: PACED_LOGGER_WORKLOADS,
     },
     Contender {
         name: "ftlog",
         setup: "log + ftlog, text, bounded(block)",
-        workloads: LOGGER_WORKLOADS,
+        workloads: PACED_LOGGER_WORKLOADS,
     },
     Contender {
         name: "spdlog",
         setup: "spdlog-rs JsonFormatter, AsyncPoolSink, Block",
-        workloads: LOGGER_WORKLOADS,
+        workloads: PACED_LOGGER_WORKLOADS,
     },
     Contender {
         name: "logforth",
         setup: "log + logforth JsonLayout, Async, overflow_block",
-        workloads: LOGGER_WORKLOADS,
+        workloads: PACED_LOGGER_WORKLOADS,
     },
     Contender {
         name: "baseline",
         setup: "no logger: the harness's own cost",
-        workloads: &[Workload::W1, Workload::W2],
+        workloads: &[
+            Workload::W1,
+            Workload::W2,
+            Workload::Paced(workload::LOADS[0]),
+            Workload::Paced(workload::LOADS[1]),
+            Workload::Paced(workload::LOADS[2]),
+            Workload::Bursts,
+        ],
     },
     Contender {
         name: "pulselog-logged",
@@ -134,12 +152,15 @@ pub struct Job<'a> {
     pub contender: &'a str,
     /// The workload.
     pub workload: Workload,
-    /// Events (W1/W2), loop iterations (W3) or calls (W4).
+    /// Events (W1/W2, paced, bursts), loop iterations (W3) or calls (W4).
     pub n: u64,
     /// Queue capacity, where the logger lets one set it.
     pub capacity: usize,
     /// Output path (`/dev/null` for throughput runs).
     pub out: &'a Path,
+    /// The logger's W1 capacity in lines per second, from which a paced
+    /// workload's rate is taken.
+    pub w1_rate: Option<f64>,
 }
 
 /// Runs one job in this process and returns its figures. A process runs one
@@ -161,6 +182,12 @@ pub fn run_job(job: &Job<'_>) -> BTreeMap<&'static str, f64> {
             Workload::W1 => workload::producers::<L>(&clock, job.out, job.capacity, job.n, 1),
             Workload::W2 => workload::producers::<L>(&clock, job.out, job.capacity, job.n, 2),
             Workload::W3 => workload::disabled::<L>(job.out, job.capacity, job.n),
+            Workload::Paced(load) => {
+                let w1 = job.w1_rate.expect("a paced workload needs the W1 capacity");
+                let rate = w1 * f64::from(load) / 100.0;
+                workload::paced::<L>(&clock, job.out, job.capacity, job.n, rate)
+            }
+            Workload::Bursts => workload::bursts::<L>(&clock, job.out, job.capacity, job.n),
             w => panic!("{} does not run {}", job.contender, w.name()),
         }
     }

@@ -3,13 +3,20 @@
 //! ```text
 //! cargo run --release -p pulselog-benches --bin bench -- [--quick | --full]
 //!     [--only NAME,NAME] [--rounds R] [--output PATH | --no-write]
-//! bench child CONTENDER WORKLOAD N CAPACITY OUT    (one measurement; used by the driver)
+//! cargo run --release -p pulselog-benches --bin bench -- callgrind [--output PATH | --no-write]
+//!     (instruction counts per call and per line, under valgrind)
+//! bench child CONTENDER WORKLOAD N CAPACITY OUT [W1_LINES_PER_S]
+//!     (one measurement, used by the driver; the paced workloads need the
+//!     logger's W1 capacity)
 //! ```
 
-use pulselog_benches::report::{self, Results, Setup};
+use pulselog_benches::callgrind;
+use pulselog_benches::report::{self, Paced, Results, Setup};
+use pulselog_benches::stats::Spread;
 use pulselog_benches::stats::{parse_result, result_line};
 use pulselog_benches::workload::Workload;
-use pulselog_benches::{CONTENDERS, Job, contender, run_job};
+use pulselog_benches::{CONTENDERS, contender, run_job};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
@@ -28,6 +35,7 @@ struct Options {
 fn usage() -> ExitCode {
     eprintln!(
         "usage: bench [--quick | --full] [--only NAME,NAME] [--rounds R] [--output PATH | --no-write]\n\
+         \x20      bench callgrind [--output PATH | --no-write]\n\
          contenders: {}",
         CONTENDERS
             .iter()
@@ -40,8 +48,10 @@ fn usage() -> ExitCode {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some("child") {
-        return child(&args[1..]);
+    match args.first().map(String::as_str) {
+        Some("child") => return child(&args[1..]),
+        Some("callgrind") => return callgrind(&args[1..]),
+        _ => {}
     }
     match parse(&args) {
         Some(opts) => drive(opts),
@@ -50,25 +60,83 @@ fn main() -> ExitCode {
 }
 
 fn child(args: &[String]) -> ExitCode {
-    let [name, workload, n, capacity, out] = args else {
-        return usage();
+    let (name, workload, n, capacity, out, w1_rate) = match args {
+        [name, workload, n, capacity, out] => (name, workload, n, capacity, out, None),
+        [name, workload, n, capacity, out, rate] => match rate.parse::<f64>() {
+            Ok(rate) if rate > 0.0 => (name, workload, n, capacity, out, Some(rate)),
+            _ => return usage(),
+        },
+        _ => return usage(),
     };
     let (Some(workload), Ok(n), Ok(capacity)) =
         (Workload::parse(workload), n.parse(), capacity.parse())
     else {
         return usage();
     };
-    if contender(name).is_none() {
+    if contender(name).is_none_or(|c| !c.workloads.contains(&workload))
+        || (workload.is_paced() && w1_rate.is_none())
+    {
         return usage();
     }
-    let figures = run_job(&Job {
+    let figures = run_job(&pulselog_benches::Job {
         contender: name,
         workload,
         n,
         capacity,
         out: Path::new(out),
+        w1_rate,
     });
     println!("{}", result_line(&figures));
+    ExitCode::SUCCESS
+}
+
+/// Instruction counts under callgrind, written into `BENCHMARKS.md`.
+fn callgrind(args: &[String]) -> ExitCode {
+    let output = match args {
+        [] => Some(workspace_root().join("BENCHMARKS.md")),
+        [flag] if flag == "--no-write" => None,
+        [flag, path] if flag == "--output" => Some(PathBuf::from(path)),
+        _ => return usage(),
+    };
+    let exe = std::env::current_exe().expect("own executable");
+    let scratch = std::env::temp_dir().join(format!("pulselog-callgrind-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).expect("scratch directory");
+    eprintln!(
+        "bench: four children under callgrind, {} events each",
+        callgrind::N
+    );
+    let counts = callgrind::counts(&exe, &scratch);
+    let _ = std::fs::remove_dir_all(&scratch);
+    let counts = match counts {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("bench: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let generated = callgrind::render(&counts);
+    write_section(
+        output.as_deref(),
+        &generated,
+        callgrind::BEGIN,
+        callgrind::END,
+    )
+}
+
+/// Writes a generated section into `path` between its markers, or prints
+/// it.
+fn write_section(path: Option<&Path>, generated: &str, begin: &str, end: &str) -> ExitCode {
+    let Some(path) = path else {
+        print!("{generated}");
+        return ExitCode::SUCCESS;
+    };
+    let existing = std::fs::read_to_string(path).unwrap_or_default();
+    let spliced = report::splice_between(&existing, generated, begin, end);
+    if let Err(e) = std::fs::write(path, spliced) {
+        eprintln!("bench: cannot write {}: {e}", path.display());
+        return ExitCode::FAILURE;
+    }
+    eprintln!("bench: wrote {}", path.display());
     ExitCode::SUCCESS
 }
 
@@ -94,6 +162,19 @@ fn parse(args: &[String]) -> Option<Options> {
     } else {
         ("full", 5, 1_000_000, 100_000_000, 200_000)
     };
+    let paced = if quick {
+        Paced {
+            seconds: 0.2,
+            min_events: 10_000,
+            burst_events: 10_000,
+        }
+    } else {
+        Paced {
+            seconds: 0.5,
+            min_events: 20_000,
+            burst_events: 20_000,
+        }
+    };
     Some(Options {
         setup: Setup {
             mode,
@@ -101,6 +182,7 @@ fn parse(args: &[String]) -> Option<Options> {
             n,
             n_disabled,
             n_function,
+            paced,
             capacity: CAPACITY,
             environment: Vec::new(),
             elapsed_s: 0.0,
@@ -128,24 +210,27 @@ fn drive(mut opts: Options) -> ExitCode {
                 .is_none_or(|o| o.iter().any(|n| n == c.name))
         })
         .collect();
-    let jobs: Vec<(&str, Workload)> = selected
+    let (paced_jobs, jobs): (Vec<Job<'_>>, Vec<Job<'_>>) = selected
         .iter()
         .flat_map(|c| c.workloads.iter().map(|w| (c.name, *w)))
-        .collect();
+        .partition(|(_, w)| matches!(w, Workload::Paced(_) | Workload::Bursts));
     let setup = &opts.setup;
     let n_for = |w: Workload| match w {
         Workload::W1 | Workload::W2 => setup.n,
         Workload::W3 => setup.n_disabled,
         Workload::W4On | Workload::W4Off | Workload::W5 => setup.n_function,
+        Workload::Paced(_) | Workload::Bursts => setup.paced.burst_events,
     };
     let scratch = std::env::temp_dir().join(format!("pulselog-bench-{}", std::process::id()));
     std::fs::create_dir_all(&scratch).expect("scratch directory");
     let mut results = Results::default();
     eprintln!(
-        "bench: {} mode, {} rounds of {} jobs, plus a file run per throughput job",
+        "bench: {} mode, {} rounds of {} jobs, plus a file run per throughput job, then {} rounds of {} paced jobs",
         setup.mode,
         setup.rounds,
-        jobs.len()
+        jobs.len(),
+        setup.rounds,
+        paced_jobs.len()
     );
 
     // File runs first (lossless check), then interleaved rounds: each round
@@ -158,7 +243,7 @@ fn drive(mut opts: Options) -> ExitCode {
             )
     }) {
         let file = scratch.join(format!("{name}-{}.log", w.name()));
-        match run_child(&exe, name, w, n_for(w), setup.capacity, &file) {
+        match run_child(&exe, name, w, n_for(w), setup.capacity, &file, None) {
             Ok(fig) => {
                 let found = fig.get("lines").copied().unwrap_or(0.0) as u64;
                 let expected = fig
@@ -177,44 +262,57 @@ fn drive(mut opts: Options) -> ExitCode {
         }
         let _ = std::fs::remove_file(&file);
     }
-    for round in 0..setup.rounds {
-        for k in 0..jobs.len() {
-            let (name, w) = jobs[(k + round) % jobs.len()];
-            match run_child(
-                &exe,
-                name,
-                w,
-                n_for(w),
-                setup.capacity,
-                Path::new("/dev/null"),
-            ) {
-                Ok(fig) => {
-                    eprintln!("  r{round}    {name:<20} {:<7} {}", w.name(), brief(&fig));
-                    results
-                        .runs
-                        .entry((name.to_owned(), w))
-                        .or_default()
-                        .push(fig);
-                }
-                Err(e) => results.failures.push(e),
+    run_rounds(&exe, setup, &jobs, &mut results, |_, w| (n_for(w), None));
+
+    // The paced runs offer a fraction of each logger's W1 capacity in this
+    // run (the baseline, the harness alone, runs at pulselog's rates).
+    let capacities: BTreeMap<String, f64> = results
+        .runs
+        .iter()
+        .filter(|((_, w), _)| *w == Workload::W1)
+        .filter_map(|((name, _), runs)| {
+            let rates: Vec<f64> = runs
+                .iter()
+                .filter_map(|r| r.get("lines_per_s").copied())
+                .collect();
+            Some((name.clone(), Spread::of(&rates)?.median))
+        })
+        .collect();
+    let capacity_of = |name: &str| {
+        let of = if name == "baseline" && capacities.contains_key("pulselog") {
+            "pulselog"
+        } else {
+            name
+        };
+        capacities.get(of).copied()
+    };
+    let paced_jobs: Vec<Job<'_>> = paced_jobs
+        .into_iter()
+        .filter(|(name, _)| capacity_of(name).is_some())
+        .collect();
+    run_rounds(&exe, setup, &paced_jobs, &mut results, |name, w| {
+        let w1 = capacity_of(name);
+        match (w, w1) {
+            (Workload::Paced(load), Some(w1)) => {
+                let rate = w1 * f64::from(load) / 100.0;
+                (setup.paced.events_at(rate), Some(w1))
             }
+            _ => (n_for(w), None),
         }
-    }
+    });
     let _ = std::fs::remove_dir_all(&scratch);
 
     opts.setup.environment = environment();
     opts.setup.elapsed_s = started.elapsed().as_secs_f64();
     let generated = report::render(&opts.setup, &results);
-    match &opts.output {
-        Some(path) => {
-            let existing = std::fs::read_to_string(path).unwrap_or_default();
-            if let Err(e) = std::fs::write(path, report::splice(&existing, &generated)) {
-                eprintln!("bench: cannot write {}: {e}", path.display());
-                return ExitCode::FAILURE;
-            }
-            eprintln!("bench: wrote {}", path.display());
-        }
-        None => print!("{generated}"),
+    let written = write_section(
+        opts.output.as_deref(),
+        &generated,
+        report::BEGIN,
+        report::END,
+    );
+    if written != ExitCode::SUCCESS {
+        return written;
     }
     if results.failures.is_empty() {
         ExitCode::SUCCESS
@@ -226,6 +324,46 @@ fn drive(mut opts: Options) -> ExitCode {
     }
 }
 
+/// A contender and a workload it runs.
+type Job<'a> = (&'a str, Workload);
+
+/// Runs every job once per round, each round starting one job later than
+/// the round before; `params` gives a job's N and the W1 capacity it is
+/// paced by.
+fn run_rounds(
+    exe: &Path,
+    setup: &Setup,
+    jobs: &[Job<'_>],
+    results: &mut Results,
+    params: impl Fn(&str, Workload) -> (u64, Option<f64>),
+) {
+    for round in 0..setup.rounds {
+        for k in 0..jobs.len() {
+            let (name, w) = jobs[(k + round) % jobs.len()];
+            let (n, w1_rate) = params(name, w);
+            match run_child(
+                exe,
+                name,
+                w,
+                n,
+                setup.capacity,
+                Path::new("/dev/null"),
+                w1_rate,
+            ) {
+                Ok(fig) => {
+                    eprintln!("  r{round}    {name:<20} {:<8} {}", w.name(), brief(&fig));
+                    results
+                        .runs
+                        .entry((name.to_owned(), w))
+                        .or_default()
+                        .push(fig);
+                }
+                Err(e) => results.failures.push(e),
+            }
+        }
+    }
+}
+
 fn brief(fig: &std::collections::BTreeMap<String, f64>) -> String {
     let g = |k: &str| fig.get(k).copied().unwrap_or(f64::NAN);
     if fig.contains_key("disabled_ns") {
@@ -233,6 +371,14 @@ fn brief(fig: &std::collections::BTreeMap<String, f64>) -> String {
             "disabled {:.2} ns, empty {:.2} ns",
             g("disabled_ns"),
             g("empty_ns")
+        )
+    } else if let Some(offered) = fig.get("offered_per_s") {
+        format!(
+            "p50 {:.0} ns, p99.9 {:.0} ns, offered {:.2} M/s, achieved {:.2} M/s",
+            g("p50_ns"),
+            g("p999_ns"),
+            offered / 1e6,
+            g("achieved_per_s") / 1e6
         )
     } else {
         format!(
@@ -253,6 +399,7 @@ fn run_child(
     n: u64,
     capacity: usize,
     out: &Path,
+    w1_rate: Option<f64>,
 ) -> Result<std::collections::BTreeMap<String, f64>, String> {
     let what = format!("{name} {}", w.name());
     let mut child = Command::new(exe)
@@ -264,6 +411,7 @@ fn run_child(
             &capacity.to_string(),
         ])
         .arg(out)
+        .args(w1_rate.map(|r| format!("{r:.0}")))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -41,12 +41,35 @@ pub struct Setup {
     pub n_disabled: u64,
     /// Calls in W4.
     pub n_function: u64,
+    /// How long the paced runs last and how many events they log.
+    pub paced: Paced,
     /// Queue capacity given to every logger that has one.
     pub capacity: usize,
     /// Machine, toolchain, versions, date: `(label, value)`.
     pub environment: Vec<(String, String)>,
     /// Wall time of the whole run, seconds.
     pub elapsed_s: f64,
+}
+
+/// Sizes of the paced and burst runs.
+#[derive(Debug, Clone, Copy)]
+pub struct Paced {
+    /// A paced run lasts about this long...
+    pub seconds: f64,
+    /// ... unless that is fewer events than this.
+    pub min_events: u64,
+    /// Events of a burst run.
+    pub burst_events: u64,
+}
+
+impl Paced {
+    /// Events of a run paced at `rate` events per second.
+    #[must_use]
+    pub fn events_at(&self, rate: f64) -> u64 {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let n = (rate * self.seconds) as u64;
+        n.max(self.min_events)
+    }
 }
 
 fn spread(runs: &Runs, key: &str) -> Option<Spread> {
@@ -210,6 +233,8 @@ pub fn render(setup: &Setup, results: &Results) -> String {
         }
     }
 
+    render_paced(&mut s, setup, results);
+
     if !results.failures.is_empty() {
         let _ = writeln!(s, "\n### Failed runs\n");
         for f in &results.failures {
@@ -220,16 +245,95 @@ pub fn render(setup: &Setup, results: &Results) -> String {
     s
 }
 
+/// The paced-load tables: one per load, then the bursts.
+fn render_paced(s: &mut String, setup: &Setup, results: &Results) {
+    let has = |w: Workload| results.runs.keys().any(|(_, rw)| *rw == w);
+    let loads: Vec<Workload> = Workload::ALL
+        .into_iter()
+        .filter(|w| matches!(w, Workload::Paced(_) | Workload::Bursts) && has(*w))
+        .collect();
+    if loads.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "\n### Paced load: caller latency below capacity\n\n\
+         One producer thread offers events at a fixed rate, a fraction of the logger's own W1 capacity \
+         in this run (the median of its W1 rows; the baseline runs at pulselog's rates): each event is \
+         due at a fixed time, the thread spins until then, and an event already late is logged at once. \
+         A run lasts about {:.1} s (at least {} events); the bursts are {} events back to back, then a \
+         {} ms sleep, {} events in all. The first {} events of every run are not timed. Caller \
+         latency per call in ns (clock read cost subtracted); *achieved* is the rate the producer \
+         kept up.",
+        setup.paced.seconds,
+        setup.paced.min_events,
+        crate::workload::BURST,
+        crate::workload::BURST_PAUSE.as_millis(),
+        setup.paced.burst_events,
+        crate::workload::WARM_UP,
+    );
+    for w in loads {
+        let title = match w {
+            Workload::Paced(load) => format!("{load} % of capacity"),
+            _ => format!("bursts of {}", crate::workload::BURST),
+        };
+        let rate = matches!(w, Workload::Paced(_));
+        let _ = writeln!(s, "\n#### {title}\n");
+        if rate {
+            let _ = writeln!(
+                s,
+                "| Contender | offered M/s | achieved M/s | p50 ns | p99 ns | p99.9 ns | max µs |\n\
+                 |---|---|---|---|---|---|---|"
+            );
+        } else {
+            let _ = writeln!(
+                s,
+                "| Contender | p50 ns | p99 ns | p99.9 ns | max µs |\n|---|---|---|---|---|"
+            );
+        }
+        for c in CONTENDERS.iter().filter(|c| c.workloads.contains(&w)) {
+            let Some(runs) = results.runs.get(&(c.name.to_owned(), w)) else {
+                continue;
+            };
+            let rates = if rate {
+                format!(
+                    " {} | {} |",
+                    cell(spread(runs, "offered_per_s"), 1e-6, 3),
+                    cell(spread(runs, "achieved_per_s"), 1e-6, 3),
+                )
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                s,
+                "| {} |{rates} {} | {} | {} | {} |",
+                c.name,
+                cell(spread(runs, "p50_ns"), 1.0, 0),
+                cell(spread(runs, "p99_ns"), 1.0, 0),
+                cell(spread(runs, "p999_ns"), 1.0, 0),
+                cell(spread(runs, "max_ns"), 1e-3, 0),
+            );
+        }
+    }
+}
+
 /// Puts `generated` into `existing` between the markers (or appends it).
 #[must_use]
 pub fn splice(existing: &str, generated: &str) -> String {
-    if let (Some(b), Some(e)) = (existing.find(BEGIN), existing.find(END))
+    splice_between(existing, generated, BEGIN, END)
+}
+
+/// Puts `generated`, which starts with `begin` and ends with `end`, into
+/// `existing` in place of the text between those markers (or appends it).
+#[must_use]
+pub fn splice_between(existing: &str, generated: &str, begin: &str, end: &str) -> String {
+    if let (Some(b), Some(e)) = (existing.find(begin), existing.find(end))
         && b < e
     {
         let mut out = String::with_capacity(existing.len() + generated.len());
         out.push_str(&existing[..b]);
         out.push_str(generated.trim_end());
-        out.push_str(&existing[e + END.len()..]);
+        out.push_str(&existing[e + end.len()..]);
         return out;
     }
     let mut out = existing.to_owned();

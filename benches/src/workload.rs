@@ -6,7 +6,7 @@ use crate::stats::{Latencies, peak_rss_kib};
 use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::path::Path;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// The common record, as each logger spells it:
 /// `info!("request {i} failed", user_id = 99, gateway = "stripe")`.
@@ -115,17 +115,41 @@ pub enum Workload {
     /// Request scope entered by an instrumented async fn, plus one error
     /// event with a three-level source chain.
     W5,
+    /// One producer offering events at a fixed rate: this percentage of the
+    /// logger's W1 capacity.
+    Paced(u8),
+    /// One producer logging bursts of [`BURST`] events back to back, with a
+    /// [`BURST_PAUSE`] sleep after each.
+    Bursts,
 }
+
+/// The loads of the paced workload, in percent of the W1 capacity.
+pub const LOADS: [u8; 3] = [10, 50, 90];
+
+/// Events per burst in [`Workload::Bursts`].
+pub const BURST: u64 = 100;
+
+/// The pause after each burst.
+pub const BURST_PAUSE: Duration = Duration::from_millis(1);
+
+/// Events logged, untimed and at the same pace, before a paced or burst
+/// run is timed: the first calls' one-time costs (registering the call
+/// site, a thread's first queue) are not what a running service sees.
+pub const WARM_UP: u64 = 1_000;
 
 impl Workload {
     /// Every workload, in report order.
-    pub const ALL: [Workload; 6] = [
+    pub const ALL: [Workload; 10] = [
         Workload::W1,
         Workload::W2,
         Workload::W3,
         Workload::W4On,
         Workload::W4Off,
         Workload::W5,
+        Workload::Paced(LOADS[0]),
+        Workload::Paced(LOADS[1]),
+        Workload::Paced(LOADS[2]),
+        Workload::Bursts,
     ];
 
     /// Command-line name.
@@ -138,6 +162,11 @@ impl Workload {
             Workload::W4On => "w4-on",
             Workload::W4Off => "w4-off",
             Workload::W5 => "w5",
+            Workload::Paced(10) => "paced-10",
+            Workload::Paced(50) => "paced-50",
+            Workload::Paced(90) => "paced-90",
+            Workload::Paced(_) => "paced",
+            Workload::Bursts => "bursts",
         }
     }
 
@@ -145,6 +174,13 @@ impl Workload {
     #[must_use]
     pub fn parse(s: &str) -> Option<Workload> {
         Workload::ALL.into_iter().find(|w| w.name() == s)
+    }
+
+    /// Whether the workload runs at an offered rate (it needs the logger's
+    /// W1 capacity).
+    #[must_use]
+    pub fn is_paced(self) -> bool {
+        matches!(self, Workload::Paced(_))
     }
 }
 
@@ -302,4 +338,73 @@ pub fn requests<R: Request>(clock: &Clock, out: &Path, capacity: usize, n: u64) 
     let mut lat = Latencies::new();
     timed(&mut lat, 0, n, R::handle);
     finish_figures(clock, &lat, start, finish, out)
+}
+
+/// The paced workload: one producer offers `n` events at `rate` events per
+/// second, each due at a fixed time from the start (spinning on the clock
+/// until it is due). An event whose time has passed, because the calls
+/// before it took longer than the period, is logged at once: the schedule
+/// is the offered load, and a logger that falls behind gets its events
+/// back to back until it catches up. Each call is timed alone.
+pub fn paced<L: Logger>(clock: &Clock, out: &Path, capacity: usize, n: u64, rate: f64) -> Figures {
+    let finish = L::install(out, capacity);
+    let period = clock.ticks_per_ns * 1e9 / rate;
+    let mut lat = Latencies::new();
+    let mut warm_up = Latencies::new();
+    // A closure of its own, not `L::event`: W1's loop is the only caller
+    // of that, which keeps the log call inlined into it.
+    #[allow(clippy::redundant_closure)]
+    let event = |i| L::event(i);
+    on_schedule(&mut warm_up, 0, WARM_UP, period, event);
+    let start = Instant::now();
+    on_schedule(&mut lat, WARM_UP, n, period, event);
+    let sent = start.elapsed().as_secs_f64();
+    let mut m = finish_figures(clock, &lat, start, finish, out);
+    m.insert("offered_per_s", rate);
+    m.insert("achieved_per_s", n as f64 / sent);
+    m.insert("expected_lines", (WARM_UP + n) as f64);
+    m
+}
+
+/// Logs `n` events, the `k`-th due `k * period` ticks after the first.
+#[inline(never)]
+fn on_schedule(lat: &mut Latencies, first: u64, n: u64, period: f64, f: impl Fn(u64)) {
+    let start = ticks();
+    for k in 0..n {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let due = start + (k as f64 * period) as u64;
+        while ticks() < due {
+            std::hint::spin_loop();
+        }
+        let t0 = ticks();
+        f(first + k);
+        let t1 = ticks();
+        lat.record(t1.wrapping_sub(t0));
+    }
+}
+
+/// The burst workload: `n` events in bursts of [`BURST`], logged back to
+/// back, with a [`BURST_PAUSE`] sleep after each burst; each call timed
+/// alone.
+pub fn bursts<L: Logger>(clock: &Clock, out: &Path, capacity: usize, n: u64) -> Figures {
+    let finish = L::install(out, capacity);
+    let mut warm_up = Latencies::new();
+    let mut lat = Latencies::new();
+    let burst = |lat: &mut Latencies, first: u64, n: u64| {
+        let mut done = 0;
+        while done < n {
+            let count = BURST.min(n - done);
+            // Not `L::event`: see `paced`.
+            #[allow(clippy::redundant_closure)]
+            timed(lat, first + done, count, |i| L::event(i));
+            done += count;
+            std::thread::sleep(BURST_PAUSE);
+        }
+    };
+    burst(&mut warm_up, 0, WARM_UP);
+    let start = Instant::now();
+    burst(&mut lat, WARM_UP, n);
+    let mut m = finish_figures(clock, &lat, start, finish, out);
+    m.insert("expected_lines", (WARM_UP + n) as f64);
+    m
 }

@@ -3,15 +3,20 @@
 
 use pulselog_benches::CONTENDERS;
 use pulselog_benches::stats::parse_result;
-use pulselog_benches::workload::Workload;
+use pulselog_benches::workload::{WARM_UP, Workload};
 use std::process::Command;
 
 const N: u64 = 300;
+
+/// A W1 capacity for the paced workloads: 300 events at 10 % of it take
+/// 3 ms.
+const W1_RATE: &str = "1000000";
 
 fn run(name: &str, w: Workload, out: &std::path::Path) -> std::collections::BTreeMap<String, f64> {
     let output = Command::new(env!("CARGO_BIN_EXE_bench"))
         .args(["child", name, w.name(), &N.to_string(), "1024"])
         .arg(out)
+        .args(w.is_paced().then_some(W1_RATE))
         .output()
         .expect("bench binary runs");
     assert!(
@@ -34,13 +39,18 @@ fn every_contender_writes_every_line() {
             let fig = run(c.name, w, &out);
             let expected = match w {
                 Workload::W4On => fig["expected_lines"],
+                // The untimed warm-up is written too.
+                Workload::Paced(_) | Workload::Bursts => (N + WARM_UP) as f64,
                 Workload::W4Off => 0.0,
-                Workload::W5 => N as f64,
                 _ => N as f64,
             };
             assert_eq!(fig["lines"], expected, "{} {}", c.name, w.name());
             assert_eq!(fig["calls"], N as f64, "{} {}", c.name, w.name());
             assert!(fig["mean_ns"] >= 0.0 && fig["p99_ns"] >= fig["p50_ns"]);
+            if w.is_paced() {
+                let offered = fig["offered_per_s"];
+                assert!(offered > 0.0 && fig["achieved_per_s"] > 0.0, "{}", c.name);
+            }
             if w == Workload::W1 {
                 let text = std::fs::read_to_string(&out).unwrap();
                 let last = format!("request {} failed", N - 1);

@@ -109,6 +109,7 @@ impl Context {
     /// The context of the current flow (empty outside any scope, and while
     /// the thread's thread-locals are being destroyed).
     #[must_use]
+    #[inline]
     pub fn current() -> Context {
         CURRENT.try_with(|c| c.borrow().clone()).unwrap_or_default()
     }

@@ -278,11 +278,17 @@ impl Record {
     /// budget on top of the ring slot.
     #[inline]
     pub(crate) fn spill_bytes(&self) -> usize {
-        let data = self.data.heap_bytes();
-        match &self.exc {
-            None => data,
-            Some(exc) => data + exc.heap_bytes(),
-        }
+        spill_bytes(&self.data, self.exc.as_deref())
+    }
+}
+
+/// See [`Record::spill_bytes`].
+#[inline]
+fn spill_bytes(data: &Data, exc: Option<&ExcInfo>) -> usize {
+    let data = data.heap_bytes();
+    match exc {
+        None => data,
+        Some(exc) => data + exc.heap_bytes(),
     }
 }
 
@@ -346,18 +352,34 @@ impl RecordBuilder {
         self.data
     }
 
-    /// The finished record: stamped now, in the current context (`None`
-    /// for a scratch builder). The pipeline's `submit` calls this.
+    /// The call site of the event being built (`None` for a scratch
+    /// builder).
     #[inline]
-    pub(crate) fn into_record(self) -> Option<Record> {
-        Some(Record {
-            callsite: self.callsite?,
+    pub(crate) fn callsite(&self) -> Option<&'static Callsite> {
+        self.callsite
+    }
+
+    /// Heap bytes the finished record will hold (see
+    /// [`Record::spill_bytes`]).
+    #[inline]
+    pub(crate) fn spill_bytes(&self) -> usize {
+        spill_bytes(&self.data, self.exc.as_deref())
+    }
+
+    /// The finished record, stamped now, in the current context. The
+    /// pipeline's `submit` calls this where the record is to go (the
+    /// thread's ring), so that the values are copied once, from the
+    /// builder into the slot.
+    #[inline(always)]
+    pub(crate) fn into_record(self, callsite: &'static Callsite) -> Record {
+        Record {
+            callsite,
             level: self.level,
             stamp: crate::clock::stamp(),
             context: Context::current(),
             data: self.data,
             exc: self.exc,
-        })
+        }
     }
 
     /// A tag and up to 16 bytes, appended with one copy.
@@ -479,6 +501,7 @@ pub(crate) trait Bytes {
 }
 
 impl Bytes for Data {
+    #[inline]
     fn len(&self) -> usize {
         <[u8]>::len(self)
     }

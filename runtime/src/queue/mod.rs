@@ -275,14 +275,14 @@ impl Queue {
     }
 
     /// Queues an event on this thread's lane; waits only as
-    /// [`Overflow::Block`] says.
+    /// [`Overflow::Block`] says. `make` makes the record (it holds
+    /// `spill` heap bytes) once its place is known.
     #[inline]
-    pub(crate) fn push(&self, rec: Record) {
-        let spill = rec.spill_bytes();
+    pub(crate) fn push(&self, spill: usize, make: impl FnOnce() -> Record) {
         if spill > 0 && !self.admit_spill(spill) {
             return;
         }
-        let mut rec = Some(rec);
+        let mut make = Some(make);
         let _ = LOCAL.try_with(|slot| {
             let Ok(mut slot) = slot.try_borrow_mut() else {
                 return;
@@ -291,22 +291,26 @@ impl Queue {
                 Some(l) => l,
                 None => slot.insert(self.new_lane()),
             };
-            let Some(r) = rec.take() else { return };
-            match local.producer.push(r) {
-                Ok(()) => {
+            let Some(make) = make.take() else { return };
+            match local.producer.write_chunk_uninit(1) {
+                Ok(mut chunk) => {
+                    chunk.as_mut_slices().0[0].write(make());
+                    // SAFETY: the chunk is one slot (`write_chunk_uninit(1)`
+                    // gives a first slice of at least one), written above.
+                    unsafe { chunk.commit_all() };
                     local.pushed += 1;
                     local.lane.pushed.0.store(local.pushed, Ordering::Relaxed);
                     if self.sleeping.load(Ordering::Relaxed) {
                         self.wake();
                     }
                 }
-                Err(PushError::Full(r)) => self.push_full(local, r, spill),
+                Err(_) => self.push_full(local, make(), spill),
             }
         });
         // The thread's storage is being torn down (a log call from a
         // thread-local destructor) or in use further up this stack.
-        if let Some(rec) = rec {
-            self.push_orphan(rec);
+        if let Some(make) = make {
+            self.push_orphan(make());
         }
     }
 
