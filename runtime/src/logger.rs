@@ -93,16 +93,32 @@ fn submit(b: RecordBuilder) {
         return;
     };
     if crate::callsite::off_the_common_path() {
-        dispatch_slow(b.into_record(callsite));
+        submit_slow(b, callsite);
         return;
     }
     match LOGGER.get() {
         Some(logger) if !logger.closed.load(Ordering::Acquire) => logger
             .queue
             .push(b.spill_bytes(), move || b.into_record(callsite)),
-        Some(logger) => logger.write_sync(b.into_record(callsite)),
+        Some(logger) => submit_sync(logger, b, callsite),
         None => {}
     }
+}
+
+/// [`submit`] off the common path (a capture running, a task id to add):
+/// out of line, like [`submit_sync`].
+#[cold]
+#[inline(never)]
+fn submit_slow(b: RecordBuilder, callsite: &'static crate::callsite::Callsite) {
+    dispatch_slow(b.into_record(callsite));
+}
+
+/// [`submit`] after shutdown: kept out of it, so that the common path's
+/// frame holds no record of its own.
+#[cold]
+#[inline(never)]
+fn submit_sync(logger: &Logger, b: RecordBuilder, callsite: &'static crate::callsite::Callsite) {
+    logger.write_sync(b.into_record(callsite));
 }
 
 #[cold]

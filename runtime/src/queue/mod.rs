@@ -304,14 +304,30 @@ impl Queue {
                         self.wake();
                     }
                 }
-                Err(_) => self.push_full(local, make(), spill),
+                Err(_) => self.make_full(local, make, spill),
             }
         });
         // The thread's storage is being torn down (a log call from a
         // thread-local destructor) or in use further up this stack.
         if let Some(make) = make {
-            self.push_orphan(make());
+            self.make_orphan(make);
         }
+    }
+
+    /// [`Queue::push_full`] for a record still to be made: out of line, so
+    /// that the common path has one copy of `make`, writing into the slot.
+    #[cold]
+    #[inline(never)]
+    fn make_full(&self, local: &mut Local, make: impl FnOnce() -> Record, spill: usize) {
+        self.push_full(local, make(), spill);
+    }
+
+    /// [`Queue::push_orphan`] for a record still to be made (see
+    /// [`Queue::make_full`]).
+    #[cold]
+    #[inline(never)]
+    fn make_orphan(&self, make: impl FnOnce() -> Record) {
+        self.push_orphan(make());
     }
 
     /// Counts an event's heap bytes against the budget, waiting for room
