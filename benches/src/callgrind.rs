@@ -6,6 +6,8 @@
 //!   on the main thread, per call, minus the same loop's count in the
 //!   `baseline` child (the clock reads and the histogram).
 //! - **Writer**: everything the writer thread executed, per line written.
+//! - **Plain function**: W4's function without `#[logged]`, what the
+//!   disabled `#[logged]` call is compared with.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -153,8 +155,10 @@ pub struct Counts {
     pub logged_writer: f64,
     /// The caller's instructions per disabled `#[logged]` call.
     pub logged_off: f64,
+    /// The same function without `#[logged]`, per call.
+    pub plain: f64,
     /// Raw inclusive counts of the timed loops, for the record.
-    pub raw: [u64; 4],
+    pub raw: [u64; 5],
 }
 
 /// Measures every count.
@@ -188,11 +192,13 @@ pub fn counts(exe: &Path, scratch: &Path) -> Result<Counts, String> {
     let w1 = run("pulselog", "w1")?;
     let on = run("pulselog-logged", "w4-on")?;
     let off = run("pulselog-logged", "w4-off")?;
+    let plain = run("plain-function", "w4-off")?;
     let raw = [
         timed(&base, "baseline w1")?,
         timed(&w1, "pulselog w1")?,
         timed(&on, "pulselog-logged w4-on")?,
         timed(&off, "pulselog-logged w4-off")?,
+        timed(&plain, "plain-function w4-off")?,
     ];
     let harness = per(raw[0]);
     Ok(Counts {
@@ -202,6 +208,7 @@ pub fn counts(exe: &Path, scratch: &Path) -> Result<Counts, String> {
         logged: per(raw[2]) - harness,
         logged_writer: per(writer(&on, "pulselog-logged w4-on")?),
         logged_off: per(raw[3]) - harness,
+        plain: per(raw[4]) - harness,
         raw,
     })
 }
@@ -219,23 +226,26 @@ pub fn render(c: &Counts) -> String {
          | `#[logged]` call, events enabled, caller | {} per call | |\n\
          | `#[logged]` call, events enabled, writer thread (enter and exit lines) | {} per call | |\n\
          | `#[logged]` call, events filtered out, caller | {} per call | |\n\
+         | the same function without `#[logged]` (`plain-function`, not inlined) | {} per call | |\n\
          | the harness's timed loop alone (`baseline`), subtracted above | {} per call | |",
         group(c.info),
         group(c.writer_line),
         group(c.logged),
         group(c.logged_writer),
         group(c.logged_off),
+        group(c.plain),
         group(c.harness),
     );
     let _ = writeln!(
         s,
         "\n{} calls or events per child; inclusive counts of `{TIMED}`: baseline {}, pulselog W1 {}, \
-         `#[logged]` enabled {}, disabled {}.\n\n{END}",
+         `#[logged]` enabled {}, disabled {}, plain function {}.\n\n{END}",
         group(N as f64),
         group(c.raw[0] as f64),
         group(c.raw[1] as f64),
         group(c.raw[2] as f64),
         group(c.raw[3] as f64),
+        group(c.raw[4] as f64),
     );
     s
 }

@@ -113,6 +113,11 @@ pub const CONTENDERS: &[Contender] = &[
         ],
     },
     Contender {
+        name: "plain-function",
+        setup: "W4's function without instrumentation (not inlined), for reference",
+        workloads: &[Workload::W4Off],
+    },
+    Contender {
         name: "pulselog-logged",
         setup: "#[logged(level = \"info\")]: enter + exit JSON lines",
         workloads: FUNCTION_WORKLOADS,
@@ -171,10 +176,11 @@ pub struct Job<'a> {
 #[must_use]
 pub fn run_job(job: &Job<'_>) -> BTreeMap<&'static str, f64> {
     use contenders::{
-        baseline::Baseline, env_logger::EnvLogger, fastrace::Fastrace, ftlog::Ftlog,
-        logforth::Logforth, pulselog::Logged, pulselog::Pulselog, pulselog::PulselogEcs,
-        pulselog::PulselogOtel, pulselog::RequestScope, pulselog::ViaLog, pulselog::ViaTracing,
-        slog::Slog, spdlog::Spdlog, tracing::Instrument, tracing::RequestSpan, tracing::Tracing,
+        baseline::Baseline, baseline::PlainFunction, env_logger::EnvLogger, fastrace::Fastrace,
+        ftlog::Ftlog, logforth::Logforth, pulselog::Logged, pulselog::Pulselog,
+        pulselog::PulselogEcs, pulselog::PulselogOtel, pulselog::RequestScope, pulselog::ViaLog,
+        pulselog::ViaTracing, slog::Slog, spdlog::Spdlog, tracing::Instrument,
+        tracing::RequestSpan, tracing::Tracing,
     };
     fn logger<L: workload::Logger>(job: &Job<'_>) -> BTreeMap<&'static str, f64> {
         let clock = Clock::calibrate(Duration::from_millis(50));
@@ -219,6 +225,7 @@ pub fn run_job(job: &Job<'_>) -> BTreeMap<&'static str, f64> {
         "spdlog" => logger::<Spdlog>(job),
         "logforth" => logger::<Logforth>(job),
         "baseline" => logger::<Baseline>(job),
+        "plain-function" => traced::<PlainFunction>(job),
         "pulselog-logged" => traced::<Logged>(job),
         "pulselog-request" => request::<RequestScope>(job),
         "tracing-instrument" => traced::<Instrument>(job),

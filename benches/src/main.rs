@@ -102,7 +102,7 @@ fn callgrind(args: &[String]) -> ExitCode {
     let scratch = std::env::temp_dir().join(format!("pulselog-callgrind-{}", std::process::id()));
     std::fs::create_dir_all(&scratch).expect("scratch directory");
     eprintln!(
-        "bench: four children under callgrind, {} events each",
+        "bench: five children under callgrind, {} events each",
         callgrind::N
     );
     let counts = callgrind::counts(&exe, &scratch);

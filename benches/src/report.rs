@@ -184,7 +184,7 @@ pub fn render(setup: &Setup, results: &Results) -> String {
     );
     for c in CONTENDERS
         .iter()
-        .filter(|c| c.workloads.contains(&Workload::W4On))
+        .filter(|c| c.workloads.contains(&Workload::W4Off))
     {
         let on = results.runs.get(&(c.name.to_owned(), Workload::W4On));
         let off = results.runs.get(&(c.name.to_owned(), Workload::W4Off));
