@@ -27,7 +27,7 @@
 //! could not write, and leaves the writer thread to it.
 
 use crate::filter::Filter;
-use crate::queue::{Control, Queue, Signal};
+use crate::queue::{Control, Queue, Signal, cold_path};
 use crate::record::{Origin, Record, RecordBuilder};
 use crate::writer::{Output, say};
 use std::cell::Cell;
@@ -93,32 +93,16 @@ fn submit(b: RecordBuilder) {
         return;
     };
     if crate::callsite::off_the_common_path() {
-        submit_slow(b, callsite);
+        cold_path(|| dispatch_slow(b.into_record(callsite)));
         return;
     }
     match LOGGER.get() {
         Some(logger) if !logger.closed.load(Ordering::Acquire) => logger
             .queue
             .push(b.spill_bytes(), move || b.into_record(callsite)),
-        Some(logger) => submit_sync(logger, b, callsite),
+        Some(logger) => cold_path(|| logger.write_sync(b.into_record(callsite))),
         None => {}
     }
-}
-
-/// [`submit`] off the common path (a capture running, a task id to add):
-/// out of line, like [`submit_sync`].
-#[cold]
-#[inline(never)]
-fn submit_slow(b: RecordBuilder, callsite: &'static crate::callsite::Callsite) {
-    dispatch_slow(b.into_record(callsite));
-}
-
-/// [`submit`] after shutdown: kept out of it, so that the common path's
-/// frame holds no record of its own.
-#[cold]
-#[inline(never)]
-fn submit_sync(logger: &Logger, b: RecordBuilder, callsite: &'static crate::callsite::Callsite) {
-    logger.write_sync(b.into_record(callsite));
 }
 
 #[cold]
