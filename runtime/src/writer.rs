@@ -217,9 +217,7 @@ impl Output {
                 Offer::Write(count) => (true, count),
                 Offer::Repeat(count) => (false, count),
             };
-            if let Some((count, origin)) = count {
-                self.line(&count, &origin, q, false);
-            }
+            self.count_line(count, q);
             if !write {
                 q.handled(1);
                 return;
@@ -230,15 +228,21 @@ impl Output {
 
     /// Writes the count of repeats not written yet, if any.
     pub(crate) fn write_count(&mut self, q: &Queue) {
-        if let Some((count, origin)) = self.repeats.as_mut().and_then(Repeats::take_count) {
-            self.line(&count, &origin, q, false);
-        }
+        let count = self.repeats.as_mut().and_then(Repeats::take_count);
+        self.count_line(count, q);
     }
 
     /// Writes the count of repeats that have waited for the window.
     fn write_due_count(&mut self, q: &Queue) {
-        let now = crate::clock::stamp();
-        if let Some((count, origin)) = self.repeats.as_mut().and_then(|r| r.take_due(now)) {
+        let count = self
+            .repeats
+            .as_mut()
+            .and_then(|r| r.take_due(crate::clock::stamp()));
+        self.count_line(count, q);
+    }
+
+    fn count_line(&mut self, count: Option<(Record, Origin)>, q: &Queue) {
+        if let Some((count, origin)) = count {
             self.line(&count, &origin, q, false);
         }
     }
