@@ -360,7 +360,9 @@ impl Config {
         /// run lasts. An error storm from one place then costs a few lines
         /// instead of thousands. Events that differ in anything their line
         /// shows (values, context, error chain, frames, the thread when the
-        /// format shows it) are never collapsed.
+        /// format shows it) are never collapsed, nor are events holding more
+        /// than 64 KiB of values and error text (a copy of them would be kept
+        /// to compare with).
         ///
         /// ```no_run
         /// use std::time::Duration;

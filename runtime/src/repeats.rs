@@ -19,6 +19,10 @@
 //! and once the run has lasted the window: a storm that goes on shows one
 //! count per window, and then keeps counting.
 //!
+//! An event whose values and error hold more than [`REMEMBER_MAX`] bytes
+//! on the heap is written and not remembered (so never collapsed): the copy
+//! kept to compare with would sit outside the queue's byte budget.
+//!
 //! A repeated event still counts as handled for `flush`; it is not sent
 //! to the OTLP export either, which gets the count line instead.
 
@@ -28,6 +32,10 @@ use crate::exc_info::ExcInfo;
 use crate::level::Level;
 use crate::record::{Data, Origin, Record, RecordBuilder};
 use std::time::Duration;
+
+/// The most heap bytes (values and error) of an event kept to compare the
+/// next ones with.
+const REMEMBER_MAX: usize = 64 * 1024;
 
 /// The event repeats stand against, and how many repeats are not written.
 struct Last {
@@ -97,6 +105,10 @@ impl Repeats {
             return Offer::Repeat(if due { last.count_line() } else { None });
         }
         let count = self.take_count();
+        if rec.spill_bytes() > REMEMBER_MAX {
+            self.last = None;
+            return Offer::Write(count);
+        }
         self.last = Some(Last {
             callsite: rec.callsite,
             level: rec.level,
@@ -272,6 +284,48 @@ mod tests {
         rec.level = Level::Critical;
         assert_eq!(decide(&mut r, &rec, &a), (true, None));
         assert!(r.take_count().is_none());
+    }
+
+    /// An event whose one value is `big`.
+    fn big_event(big: &str, stamp: u64) -> Record {
+        let mut b = RecordBuilder::scratch();
+        b.push_str(big);
+        Record {
+            callsite: &SITE,
+            level: Level::Error,
+            stamp,
+            context: Context::default(),
+            data: b.into_data(),
+            exc: None,
+        }
+    }
+
+    #[test]
+    fn an_event_too_big_to_keep_is_always_written() {
+        let mut r = Repeats::new(Duration::from_secs(3600), false);
+        let big = "x".repeat(1 << 20);
+        let o = thread(1);
+        assert_eq!(
+            decide(&mut r, &event(7, 1, Context::default()), &o),
+            (true, None)
+        );
+        assert_eq!(
+            decide(&mut r, &event(7, 2, Context::default()), &o),
+            (false, None)
+        );
+        // The small event's count goes out before the first big one.
+        assert_eq!(decide(&mut r, &big_event(&big, 3), &o), (true, Some(1)));
+        assert_eq!(decide(&mut r, &big_event(&big, 4), &o), (true, None));
+        assert!(r.last.is_none(), "no copy of 1 MiB kept");
+        // Small events are collapsed again after it.
+        assert_eq!(
+            decide(&mut r, &event(7, 5, Context::default()), &o),
+            (true, None)
+        );
+        assert_eq!(
+            decide(&mut r, &event(7, 6, Context::default()), &o),
+            (false, None)
+        );
     }
 
     #[test]
