@@ -167,3 +167,27 @@ fn fields_named_like_the_lines_own_attributes_are_prefixed() {
     assert_eq!(text(attr(&r.attributes, "extra.exception.type")), "own");
     assert!(attr(&r.attributes, "exception.type").is_none());
 }
+
+#[test]
+fn a_key_that_meets_a_prefixed_key_is_prefixed_again() {
+    use pulselog::prelude::*;
+    let ctx = pulselog::Context::current()
+        .with_field("code.line.number", "bound")
+        .with_field("extra.code.line.number", "bound too");
+    let ((), events) = pulselog::testing::capture(|| ctx.scope(|| info!("m")));
+    let req = decode(&events.only().to_otel());
+    let r = &req.resource_logs[0].scope_logs[0].log_records[0];
+    let mut keys: Vec<&str> = r.attributes.iter().map(|a| a.key.as_str()).collect();
+    let n = keys.len();
+    keys.sort_unstable();
+    keys.dedup();
+    assert_eq!(keys.len(), n, "an attribute key repeated: {keys:?}");
+    assert_eq!(
+        text(attr(&r.attributes, "extra.extra.code.line.number")),
+        "bound"
+    );
+    assert_eq!(
+        text(attr(&r.attributes, "extra.code.line.number")),
+        "bound too"
+    );
+}

@@ -25,12 +25,11 @@
 //! changes for a call site once and keeps it.
 
 use super::json::site::{Part, Site, SiteCache};
-use super::json::{StdKey, unique_key, write_hex, write_str, write_value};
+use super::json::{StdKey, field_keys, for_each_context_field, write_hex, write_str, write_value};
 use super::resource::Resource;
 use super::{Event, error_report_text};
 use crate::level::Level;
 use crate::value::Value;
-use smallvec::SmallVec;
 use std::borrow::Cow;
 
 /// The attribute keys every line may hold besides the fields: a field with
@@ -125,17 +124,13 @@ impl OtelFormat {
         write_any_value(&mut b, Value::Str(event.function()));
         b.push(b'}');
         parts.push(Part::Static(run..b.len()));
-        let mut own_keys: Vec<String> = Vec::new();
-        let keys = event
-            .fields()
-            .map(|(key, _)| {
+        let own_keys = field_keys(event, |k| OWN_KEYS.contains(&k));
+        let keys = own_keys
+            .iter()
+            .map(|key| {
                 let start = b.len();
                 b.push(b',');
-                let k = unique_key(key, |k| {
-                    OWN_KEYS.contains(&k) || own_keys.iter().any(|o| o == k)
-                });
-                attribute_key(&mut b, &k);
-                own_keys.push(k.into_owned());
+                attribute_key(&mut b, key);
                 start..b.len()
             })
             .collect();
@@ -166,26 +161,11 @@ impl OtelFormat {
             write_any_value(out, Value::Str(id.as_str()));
             out.push(b'}');
         }
-        let own = event.field_names();
         if !ctx.is_empty() {
-            // Context keys written prefixed: they must not meet each other.
-            let mut renamed: SmallVec<[String; 2]> = SmallVec::new();
-            ctx.for_each_field(|key, value| {
-                // The event's own field of that name wins.
-                if own.contains(&key) {
-                    return;
-                }
+            let taken = |k: &str| OWN_KEYS.contains(&k);
+            for_each_context_field(event, &site.own_keys, taken, |key, value| {
                 out.push(b',');
-                let k = unique_key(key, |k| {
-                    OWN_KEYS.contains(&k)
-                        || site.own_keys.iter().any(|o| o == k)
-                        || (k.len() != key.len() && ctx.has_field(k))
-                        || renamed.iter().any(|r| r == k)
-                });
-                attribute_key(out, &k);
-                if let Cow::Owned(k) = k {
-                    renamed.push(k);
-                }
+                attribute_key(out, key);
                 write_any_value(out, value);
                 out.push(b'}');
             });

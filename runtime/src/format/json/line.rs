@@ -93,25 +93,11 @@ impl JsonFormat {
         }
         let own = event.field_names();
         if !ctx.is_empty() {
-            // Context keys written prefixed: they must not meet each other.
-            let mut renamed: SmallVec<[String; 2]> = SmallVec::new();
-            ctx.for_each_field(|key, value| {
-                // The event's own field of that name wins.
-                if own.contains(&key) {
-                    return;
-                }
+            let taken = |k: &str| rt.taken.iter().any(|t| t == k);
+            for_each_context_field(event, &site.own_keys, taken, |key, value| {
                 sep(out, &mut first);
-                let k = unique_key(key, |k| {
-                    rt.taken.iter().any(|t| t == k)
-                        || site.own_keys.iter().any(|o| o == k)
-                        || (k.len() != key.len() && ctx.has_field(k))
-                        || renamed.iter().any(|r| r == k)
-                });
-                write_str(out, &k);
+                write_str(out, key);
                 out.extend_from_slice(colon);
-                if let Cow::Owned(k) = k {
-                    renamed.push(k);
-                }
                 write_value(out, value);
             });
         }
@@ -206,4 +192,50 @@ pub(in crate::format) fn unique_key(key: &str, clashes: impl Fn(&str) -> bool) -
         k.insert_str(0, CLASH_PREFIX);
     }
     Cow::Owned(k)
+}
+
+/// The keys an event's own fields are written under, each new on the line
+/// (`taken`: the keys the line has besides them).
+pub(in crate::format) fn field_keys(
+    event: &Event<'_>,
+    taken: impl Fn(&str) -> bool,
+) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
+    for (key, _) in event.fields() {
+        let k = unique_key(key, |k| taken(k) || keys.iter().any(|o| o == k)).into_owned();
+        keys.push(k);
+    }
+    keys
+}
+
+/// Calls `f` with each context field of the event and the key it is
+/// written under. A field the event has of the same name wins (the
+/// context's is left out); a key the line has already (`taken`, the
+/// event's keys as written, `own_keys`) is prefixed until it is new, also
+/// among the context's own keys.
+pub(in crate::format) fn for_each_context_field(
+    event: &Event<'_>,
+    own_keys: &[String],
+    taken: impl Fn(&str) -> bool,
+    mut f: impl FnMut(&str, Value<'_>),
+) {
+    let ctx = event.context();
+    let own = event.field_names();
+    // Context keys written prefixed: they must not meet each other.
+    let mut renamed: SmallVec<[String; 2]> = SmallVec::new();
+    ctx.for_each_field(|key, value| {
+        if own.contains(&key) {
+            return;
+        }
+        let k = unique_key(key, |k| {
+            taken(k)
+                || own_keys.iter().any(|o| o == k)
+                || (k.len() != key.len() && ctx.has_field(k))
+                || renamed.iter().any(|r| r == k)
+        });
+        f(&k, value);
+        if let Cow::Owned(k) = k {
+            renamed.push(k);
+        }
+    });
 }

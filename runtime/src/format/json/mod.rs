@@ -22,7 +22,9 @@ use site::SiteCache;
 use std::fmt;
 
 pub(crate) use escape::{is_hostile, write_hex, write_str};
+#[cfg(feature = "otlp")]
 pub(in crate::format) use line::unique_key;
+pub(in crate::format) use line::{field_keys, for_each_context_field};
 pub(crate) use number::write_value;
 
 /// A standard key: one attribute of Python's `LogRecord` that pulselog

@@ -1,7 +1,7 @@
 //! The per-call-site line template.
 
 use super::escape::{Escaped, escape_into, write_str};
-use super::line::unique_key;
+use super::line::field_keys;
 use super::number::write_value;
 use super::{StdKey, Style};
 use crate::callsite::Piece;
@@ -246,18 +246,14 @@ impl Site {
         }
         b.extend_from_slice(statics);
         parts.push(Part::Static(run..b.len()));
-        let mut own_keys: Vec<String> = Vec::new();
-        let keys = event
-            .fields()
-            .map(|(key, _)| {
+        let own_keys = field_keys(event, |k| taken.iter().any(|t| t == k));
+        let keys = own_keys
+            .iter()
+            .map(|key| {
                 let start = b.len();
                 b.extend_from_slice(style.comma());
-                let k = unique_key(key, |k| {
-                    taken.iter().any(|t| t == k) || own_keys.iter().any(|o| o == k)
-                });
-                write_str(&mut b, &k);
+                write_str(&mut b, key);
                 b.extend_from_slice(style.colon());
-                own_keys.push(k.into_owned());
                 start..b.len()
             })
             .collect();
