@@ -36,6 +36,14 @@ fn keys(line: &str) -> Vec<String> {
     out
 }
 
+/// Fails when a key of `line` (its keys `ks`) appears twice.
+fn assert_unique(ks: &[String], line: &str) {
+    let mut dedup = ks.to_vec();
+    dedup.sort();
+    dedup.dedup();
+    assert_eq!(dedup.len(), ks.len(), "duplicate key in {line}");
+}
+
 #[test]
 fn default_schema_is_python_json_logger_compatible() {
     let e = event(|| error!("Payment failed", user_id = 99, gateway = "stripe"));
@@ -208,10 +216,7 @@ fn runtime_keys_that_clash_are_prefixed_never_duplicated() {
     let fmt = JsonFormat::new().rename("levelname", "level");
     let line = e.to_json(&fmt);
     let ks = keys(&line);
-    let mut dedup = ks.clone();
-    dedup.sort();
-    dedup.dedup();
-    assert_eq!(dedup.len(), ks.len(), "duplicate key in {line}");
+    assert_unique(&ks, &line);
     let m = parse(&line);
     assert_eq!(m["level"], "INFO");
     assert_eq!(m["extra.level"], "ctx");
@@ -239,10 +244,7 @@ fn a_key_that_meets_a_prefixed_key_is_prefixed_again() {
     let e = event(|| ctx.scope(|| info!("m")));
     let line = e.to_json(&JsonFormat::new());
     let ks = keys(&line);
-    let mut dedup = ks.clone();
-    dedup.sort();
-    dedup.dedup();
-    assert_eq!(dedup.len(), ks.len(), "duplicate key in {line}");
+    assert_unique(&ks, &line);
     let m = parse(&line);
     assert_eq!(m["message"], "m");
     assert_eq!(m["extra.extra.message"], "bound");
@@ -254,7 +256,7 @@ fn a_key_that_meets_a_prefixed_key_is_prefixed_again() {
     let m = parse(&line);
     assert_eq!(m["extra.message"], "own", "{line}");
     assert_eq!(m["extra.extra.message"], "bound", "{line}");
-    assert_eq!(m.len(), keys(&line).len(), "duplicate key in {line}");
+    assert_unique(&keys(&line), &line);
 }
 
 #[test]

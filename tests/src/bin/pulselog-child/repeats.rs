@@ -3,21 +3,11 @@
 //! numbered events between them, and repeats are collapsed with a window
 //! of `window_ms`. With `shown`, lines name the thread that logged.
 
+use crate::storm::Declined;
 use pulselog::prelude::*;
 use pulselog::{Config, Format, JsonFormat};
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
-
-#[derive(Debug)]
-struct Declined;
-
-impl std::fmt::Display for Declined {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("card declined")
-    }
-}
-
-impl std::error::Error for Declined {}
 
 pub struct Storm {
     pub threads: u64,

@@ -6,8 +6,9 @@ use pulselog::prelude::*;
 use pulselog::{Config, Format};
 use std::sync::{Arc, Barrier};
 
+/// The error both storms log (`repeats.rs` too).
 #[derive(Debug)]
-struct Declined;
+pub struct Declined;
 
 impl std::fmt::Display for Declined {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
