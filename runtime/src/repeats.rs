@@ -15,7 +15,8 @@
 //! the repeated event, the time of the last repeat, pulselog's own call
 //! site, and the number in a `repeated` field. It is written before the
 //! next different line (so "last message" is the line above it in this
-//! process's output), before a drop report, when a flush or exit asks,
+//! process's output), before a drop report (which ends the run: the next
+//! event is written again), when a flush or exit asks,
 //! and once the run has lasted the window: a storm that goes on shows one
 //! count per window, and then keeps counting.
 //!
@@ -123,11 +124,19 @@ impl Repeats {
         Offer::Write(count)
     }
 
-    /// The count line of the repeats not written yet, if any (before a
-    /// line of pulselog's own, a flush, or exit). Later repeats are counted
-    /// from zero again.
+    /// The count line of the repeats not written yet, if any (on a flush,
+    /// or exit). Later repeats are counted from zero again.
     pub(crate) fn take_count(&mut self) -> Option<(Record, Origin)> {
         self.last.as_mut().and_then(Last::count_line)
+    }
+
+    /// The count line, if any, before a line of pulselog's own: the run
+    /// ends there, so that the next event is written again below that line
+    /// rather than counted as a repeat of one above it.
+    pub(crate) fn end_run(&mut self) -> Option<(Record, Origin)> {
+        let count = self.take_count();
+        self.last = None;
+        count
     }
 
     /// The count line, when repeats have waited for the window: the writer
@@ -284,6 +293,12 @@ mod tests {
         rec.level = Level::Critical;
         assert_eq!(decide(&mut r, &rec, &a), (true, None));
         assert!(r.take_count().is_none());
+        // A line of pulselog's own ends the run: the same event again is
+        // written below it.
+        assert_eq!(decide(&mut r, &rec, &a), (false, None));
+        let (count, _) = r.end_run().expect("one repeat");
+        assert_eq!(repeated(&count), 1);
+        assert_eq!(decide(&mut r, &rec, &a), (true, None));
     }
 
     /// An event whose one value is `big`.

@@ -431,9 +431,10 @@ impl Output {
     }
 
     fn report(&mut self, q: &Queue, site: &'static Callsite, n: u64, reason: &str) {
-        // The count of repeats belongs above: "last message" is the line
-        // before it.
-        self.write_count(q);
+        // The count of repeats belongs above, and the run ends here:
+        // "last message" is the line before a count.
+        let count = self.repeats.as_mut().and_then(Repeats::end_run);
+        self.count_line(count, q);
         let mut b = RecordBuilder::scratch();
         b.push_u64(n);
         b.push_str(reason);

@@ -16,6 +16,8 @@ struct Tally {
     counts: u64,
     repeated: u64,
     ordinary: u64,
+    /// Events the drop reports count.
+    dropped: u64,
 }
 
 /// Reads every line: errors, count lines (each right after the error it
@@ -36,6 +38,11 @@ fn tally(lines: &[String]) -> Tally {
             "ordinary" => {
                 assert_eq!(v["seq"], t.ordinary, "the ordinary thread's order");
                 t.ordinary += 1;
+                last = None;
+            }
+            m if m.starts_with("pulselog dropped ") => {
+                t.dropped += v["dropped"].as_u64().expect("a count");
+                // A count line belongs above the report, never below it.
                 last = None;
             }
             m if m.starts_with("last message repeated ") => {
@@ -83,6 +90,14 @@ fn a_storm_of_one_error_from_eight_threads_takes_a_few_lines_and_loses_no_count(
         t.repeated > 90_000,
         "most errors were counted, not written: {t:?}"
     );
+}
+
+#[test]
+fn with_a_slow_output_that_drops_every_error_is_written_counted_or_reported_dropped() {
+    let t = storm(&["8", "5000", "0", "60000", "0", "hidden", "drop"]);
+    assert_eq!(t.written + t.repeated + t.dropped, 40_000, "{t:?}");
+    assert!(t.dropped > 0, "the slow output made the queues drop: {t:?}");
+    assert!(t.repeated > 0, "{t:?}");
 }
 
 #[test]

@@ -169,7 +169,7 @@ fn main() {
             info!("joined");
         }
         "sample" => sample::run(),
-        // threads per_thread ordinary window_ms pause_us shown|hidden
+        // threads per_thread ordinary window_ms pause_us shown|hidden [drop]
         "repeat-storm" => {
             let num = |i: usize| arg(i).parse().expect("a number");
             repeats::run(&repeats::Storm {
@@ -179,6 +179,7 @@ fn main() {
                 window_ms: num(4),
                 pause_us: num(5),
                 shown: arg(6) == "shown",
+                drop: arg(7) == "drop",
             });
         }
         "secrets" => secrets::run(arg(1), arg(2)),
