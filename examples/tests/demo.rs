@@ -3,17 +3,10 @@
 //! piped into a file it writes only valid JSON lines; `--full` logs every
 //! step; with `PULSELOG_FORMAT=text`, the text template.
 
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+mod common;
 
-/// `cargo test` builds the examples next to the test binaries.
-fn example(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let dir = exe.parent().and_then(|d| d.parent()).expect("target dir");
-    let path = dir.join("examples").join(name);
-    assert!(path.exists(), "{} not built", path.display());
-    path
-}
+use common::example;
+use std::process::{Command, Stdio};
 
 /// Variables of the caller's environment that would change the demo.
 const UNSET: &[&str] = &[

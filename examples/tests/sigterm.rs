@@ -3,18 +3,11 @@
 //! last one the line saying they stop, and they exit with 0.
 #![cfg(unix)]
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+mod common;
 
-/// `cargo test` builds the examples next to the test binaries.
-fn example(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let dir = exe.parent().and_then(|d| d.parent()).expect("target dir");
-    let path = dir.join("examples").join(name);
-    assert!(path.exists(), "{} not built", path.display());
-    path
-}
+use common::example;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
 
 fn stops_on_sigterm_with_every_line(name: &str) {
     let mut child = Command::new(example(name))
