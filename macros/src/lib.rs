@@ -10,8 +10,11 @@ mod template;
 
 use proc_macro::TokenStream;
 
-/// Expands one log event. Called by pulselog's `macro_rules!` front ends as
-/// `event!($crate, <level>, <user tokens>)`; not public API.
+/// Expands one log event. Called by pulselog's `macro_rules!` front ends
+/// (through `pulselog::__private::event!`) as
+/// `$crate <macro name> <level> <user tokens>`, with no commas between the
+/// first three: `$crate info Info "msg", k = v` for a level macro, and
+/// `$crate log (<level expr>) …` for `log!`; not public API.
 #[doc(hidden)]
 #[proc_macro]
 pub fn __event(input: TokenStream) -> TokenStream {

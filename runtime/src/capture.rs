@@ -1,19 +1,26 @@
 //! Capture routing: where an event logged inside `testing::capture` goes.
 //!
-//! A capture is one more consumer at the end of the pipeline: the logger
-//! offers every event here first (only while a capture runs, which the
-//! call-site registry counts), and an event logged in a capture's context,
-//! or on the thread that runs a capture, goes to that capture's buffer
-//! instead of the output. `testing` is the public API over this module.
+//! While a capture runs, the pipeline's submit diverts every enabled event
+//! here before it is queued (the call-site registry counts the capture as
+//! an interest override, so that every level is enabled meanwhile); an
+//! event logged in a capture's context, or on the thread that runs a
+//! capture, goes to that capture's buffer, and any other event goes on to
+//! the queue if the filter itself lets it through (a relaxed load of its
+//! call site's own verdict, no lock). The context knows a capture's scope
+//! only as an opaque extension. `testing` is the public API over this
+//! module.
 
 use crate::callsite;
-use crate::context::{Context, Frame};
+use crate::context::Context;
 use crate::record::Record;
 use std::cell::RefCell;
 use std::sync::{Arc, Mutex, PoisonError};
 
 /// The events one capture has taken, in the order they were logged.
-pub(crate) type CaptureBuffer = Arc<Mutex<Vec<Record>>>;
+#[derive(Default)]
+struct Taken(Mutex<Vec<Record>>);
+
+type CaptureBuffer = Arc<Taken>;
 
 thread_local! {
     /// The capture running on this thread, for events logged in a context
@@ -21,26 +28,16 @@ thread_local! {
     static THREAD_BUFFER: RefCell<Option<CaptureBuffer>> = const { RefCell::new(None) };
 }
 
-/// Whether any capture is running (the check the logger makes per event).
-#[inline]
-pub(crate) fn active() -> bool {
-    callsite::capturing()
-}
-
 /// Takes the record if it was logged inside a capture; gives it back if not.
 pub(crate) fn offer(rec: Record) -> Option<Record> {
-    let mut frame: Option<&Frame> = rec.context.0.as_deref();
-    let mut buffer = None;
-    while let Some(f) = frame {
-        if let Some(b) = &f.capture {
-            buffer = Some(Arc::clone(b));
-            break;
-        }
-        frame = f.parent.as_deref();
-    }
-    match buffer.or_else(|| THREAD_BUFFER.with(|t| t.borrow().clone())) {
+    let buffer = rec
+        .context
+        .extension::<Taken>()
+        .or_else(|| THREAD_BUFFER.with(|t| t.borrow().clone()));
+    match buffer {
         Some(buffer) => {
             buffer
+                .0
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .push(rec);
@@ -61,8 +58,8 @@ impl Capture {
     /// Starts a capture inside the current context.
     pub(crate) fn start() -> Capture {
         let buffer = CaptureBuffer::default();
-        let ctx = Context::current().with_capture(Arc::clone(&buffer));
-        callsite::capture_started();
+        let ctx = Context::current().with_extension(Arc::clone(&buffer) as _);
+        callsite::override_started();
         Capture { buffer, ctx }
     }
 
@@ -81,13 +78,13 @@ impl Capture {
 
     /// Ends the capture and returns what it took.
     pub(crate) fn finish(self) -> Vec<Record> {
-        std::mem::take(&mut *self.buffer.lock().unwrap_or_else(PoisonError::into_inner))
+        std::mem::take(&mut *self.buffer.0.lock().unwrap_or_else(PoisonError::into_inner))
     }
 }
 
 impl Drop for Capture {
     fn drop(&mut self) {
-        callsite::capture_ended();
+        callsite::override_ended();
     }
 }
 

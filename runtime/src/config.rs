@@ -1,4 +1,9 @@
 //! Configuration, installation and the guard.
+//!
+//! Longer than most files because [`Config`] is the one builder of every
+//! setting a user can make, each method with its documentation and
+//! example, and `install` turns them into the settings, the filter, the
+//! formatter and the output in one place.
 
 use crate::filter::{Filter, FilterError};
 use crate::format::json::JsonFormat;
@@ -10,6 +15,7 @@ use crate::level::Level;
 use crate::panic::PanicStderr;
 pub use crate::queue::Overflow;
 use crate::queue::{Limits, Queue, SLOT};
+use crate::settings::Settings;
 use crate::writer::{Output, Sink, say};
 use std::fmt;
 use std::io::{IsTerminal, Write};
@@ -547,8 +553,11 @@ impl Config {
         crate::clock::warm_up();
         let to_stdout = self.sink.is_none();
         let sink = self.sink.map_or_else(Sink::stdout, Sink::Writer);
-        crate::exc_info::set_full_backtraces(self.full_backtraces);
-        let wants_task = formatter.wants_task();
+        let settings = Settings {
+            max_values: limits.half_budget(),
+            task_ids: formatter.wants_task(),
+            full_backtraces: self.full_backtraces,
+        };
         let mut output = Output::new(formatter, sink);
         if let Some(window) = self.collapse_repeats {
             output = output.collapse_repeats(window);
@@ -572,14 +581,13 @@ impl Config {
                 output.export(exporter)
             }
         };
-        crate::logger::install(filter, Queue::new(limits), output).map_err(|e| {
+        crate::logger::install(filter, settings, Queue::new(limits), output).map_err(|e| {
             if e.kind() == std::io::ErrorKind::AlreadyExists {
                 InitError::AlreadyInstalled
             } else {
                 InitError::Spawn(e)
             }
         })?;
-        crate::record::set_want_task(wants_task);
         if self.panic_hook {
             crate::panic::install_hook(self.panic_stderr, to_stdout);
         }

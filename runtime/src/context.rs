@@ -42,9 +42,10 @@ pub use request_id::{
     MAX_HEADER_LEN, ParseRequestIdError, RequestId, TraceParent, TraceParentError,
 };
 
-use crate::record::{Data, RecordBuilder};
-use crate::value::{Decoder, Encode, Value};
+use crate::encode::{Data, Decoder, Encoder, Value};
+use crate::value::Encode;
 use pin_project_lite::pin_project;
+use std::any::Any;
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::fmt;
@@ -62,8 +63,10 @@ pub(crate) struct Frame {
     pub(crate) names: Names,
     /// The field values, encoded as in a record.
     pub(crate) values: Data,
-    /// Set by a capture (`testing::capture`): events in this scope go there.
-    pub(crate) capture: Option<crate::capture::CaptureBuffer>,
+    /// A value a higher layer keeps with this scope, opaque here (as
+    /// tracing-subscriber's span extensions are): a test capture marks its
+    /// scope with its buffer.
+    pub(crate) extension: Option<Arc<dyn Any + Send + Sync>>,
     pub(crate) parent: Option<Arc<Frame>>,
 }
 
@@ -171,7 +174,7 @@ impl Context {
     /// a request scope.
     ///
     /// ```
-    /// use pulselog::Context;
+    /// use pulselog::context::Context;
     /// use pulselog::context::RequestId;
     ///
     /// let tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
@@ -187,7 +190,7 @@ impl Context {
     ///
     /// ```ignore
     /// let mut call = client.get("http://inventory.internal/stock/7");
-    /// for (name, value) in pulselog::Context::current().outgoing_headers() {
+    /// for (name, value) in pulselog::context::Context::current().outgoing_headers() {
     ///     call = call.header(name, value);
     /// }
     /// let stock = call.send().await?;
@@ -219,9 +222,9 @@ impl Context {
     /// keep their type in output; bind several at once with [`Context::with_fields`].
     #[must_use]
     pub fn with_field(&self, key: impl Into<Cow<'static, str>>, value: impl Encode) -> Context {
-        let mut rec = RecordBuilder::scratch();
-        value.encode(&mut rec);
-        self.child(None, Names::Owned(vec![key.into()]), rec.into_data())
+        let mut values = Encoder::new();
+        value.encode(&mut values);
+        self.child(None, Names::Owned(vec![key.into()]), values.into_data())
     }
 
     /// A child context binding every `(key, value)` pair.
@@ -231,13 +234,13 @@ impl Context {
         K: Into<Cow<'static, str>>,
         V: Encode,
     {
-        let mut rec = RecordBuilder::scratch();
+        let mut values = Encoder::new();
         let mut names = Vec::new();
         for (k, v) in fields {
             names.push(k.into());
-            v.encode(&mut rec);
+            v.encode(&mut values);
         }
-        self.child(None, Names::Owned(names), rec.into_data())
+        self.child(None, Names::Owned(names), values.into_data())
     }
 
     pub(crate) fn child(
@@ -250,7 +253,7 @@ impl Context {
             request_id,
             names,
             values,
-            capture: None,
+            extension: None,
             parent: self.0.clone(),
         })))
     }
@@ -274,14 +277,30 @@ impl Context {
         CURRENT.try_with(|c| c.replace(ctx)).ok()
     }
 
-    pub(crate) fn with_capture(&self, buffer: crate::capture::CaptureBuffer) -> Context {
+    /// A child context that carries `extension`, for a higher layer to find
+    /// again with [`Context::extension`].
+    pub(crate) fn with_extension(&self, extension: Arc<dyn Any + Send + Sync>) -> Context {
         Context(Some(Arc::new(Frame {
             request_id: None,
             names: Names::Owned(Vec::new()),
             values: Data::new(),
-            capture: Some(buffer),
+            extension: Some(extension),
             parent: self.0.clone(),
         })))
+    }
+
+    /// The innermost extension of type `T`, if any scope carries one.
+    pub(crate) fn extension<T: Any + Send + Sync>(&self) -> Option<Arc<T>> {
+        let mut frame = self.0.as_deref();
+        while let Some(f) = frame {
+            if let Some(ext) = &f.extension
+                && let Ok(ext) = Arc::clone(ext).downcast::<T>()
+            {
+                return Some(ext);
+            }
+            frame = f.parent.as_deref();
+        }
+        None
     }
 
     /// Calls `f` with every bound field, outermost scope first; a key bound
@@ -428,7 +447,7 @@ impl<F: Future> FutureExt for F {}
 /// `std::thread::spawn(closure.in_current_context())`.
 ///
 /// ```
-/// use pulselog::Context;
+/// use pulselog::context::Context;
 /// use pulselog::prelude::*;
 ///
 /// Context::current().with_request_id("req-7").scope(|| {

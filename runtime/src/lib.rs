@@ -221,22 +221,26 @@
 //!
 //! ## How the crate is layered
 //!
-//! From the bottom up; each layer uses only itself and the rows before it
-//! (`tests/tests/layers.rs` checks every `crate::` path in the sources):
+//! From the bottom up; each layer uses only itself and the rows before it,
+//! and no module file uses one that uses it back, directly or through
+//! others (`tests/tests/layers.rs` reads every `use` and path in the
+//! sources as the compiler resolves them and checks both):
 //!
 //! | Layer | Modules | Owns |
 //! |---|---|---|
-//! | primitives | `level`, `filter`, `clock` | level names, filter directives, reading the clock |
-//! | event model | `value`, `callsite`, `record`, `context`, `exc_info`, `logged`, `capture` | values and their encoding, call sites with their interest (the filter in force), records, request context, errors, `#[logged]` support, routing events to a test capture |
+//! | primitives | `level`, `filter`, `clock`, `settings`, `encode`, `origin`, `diag`, `sync` | level names, filter directives, reading the clock, the process-wide settings, the encoded form of values (and the guard around user formatting code), the thread a record came from, pulselog's own messages on stderr, the synchronization facade the pipeline's model checks swap |
+//! | event model | `value`, `callsite`, `context`, `exc_info`, `record`, `capture` | how a user's value is encoded, call sites with their cached verdicts, request context, errors, the record, routing events to a test capture |
 //! | formats | `format` | a record in, bytes out, nothing else |
 //! | pipeline | `queue`, `repeats`, `writer`, `export`, `logger`, `file` | the per-thread queues, collapsing repeated events, the writer thread, the OTLP export (feature `otlp`), submitting a record, rotating files |
+//! | macro support | `logged` | what `#[logged]` expansions call: `enter`/`exit` events and the scopes they open |
 //! | testing | `testing` | the public capture API |
 //! | integrations | `log_bridge`, `tracing`, `tower` | records from the `log` facade and `tracing`, request ids at the HTTP edge (each behind its feature) |
 //! | install | `config`, `panic`, the crate root | configuration, the panic hook, `init` |
 //!
-//! Inside the event model the types force one circle: a record holds values,
-//! a context and an error, each of which is encoded through the record
-//! builder, and a capture (a kind of context) holds records.
+//! Inside the event model the one way is encode ← value ← context,
+//! exc_info ← record ← capture: a context frame knows a capture's buffer
+//! only as an opaque extension, and an error is captured into a value of
+//! its own that the expansion attaches to the record.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
@@ -248,6 +252,7 @@ mod capture;
 mod clock;
 mod config;
 pub mod context;
+mod encode;
 mod exc_info;
 #[cfg(feature = "otlp")]
 mod export;
@@ -259,10 +264,12 @@ mod level;
 mod log_bridge;
 mod logged;
 mod logger;
+mod origin;
 mod panic;
 mod queue;
 mod record;
 mod repeats;
+mod settings;
 pub mod testing;
 #[cfg(feature = "tower")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
@@ -277,9 +284,9 @@ pub use crate::config::{
     Config, DEFAULT_BYTE_BUDGET, DEFAULT_CAPACITY, Format, Guard, InitError, Overflow,
     ParseFormatError, init, try_init,
 };
-pub use crate::context::Context;
 #[cfg(feature = "tokio")]
 pub use crate::context::spawn;
+pub use crate::encode::Value;
 pub use crate::exc_info::{BacktraceFrame, ExcInfo, MAX_CHAIN, MAX_FRAMES, MISS_BUDGET};
 pub use crate::file::{RollingFile, Rotation};
 pub use crate::filter::{Filter, FilterError};
@@ -290,7 +297,7 @@ pub use crate::level::{Level, ParseLevelError};
 pub use crate::logged::ErrorLevel;
 pub use crate::logger::flush;
 pub use crate::panic::PanicStderr;
-pub use crate::value::{Encode, REDACTED, Redacted, Value};
+pub use crate::value::{Encode, REDACTED, Redacted};
 
 /// Instruments a function: an `enter` event when it starts, an `exit` event
 /// with `elapsed_ms` (milliseconds, to the microsecond: `2.198`) when it ends, and optionally a request context for
@@ -562,26 +569,28 @@ macro_rules! log_error {
 pub mod __private {
     pub use crate::callsite::{Callsite, Metadata, Piece};
     pub use crate::context::Context;
+    pub use crate::encode::Encoder;
     pub use crate::level::Level;
     pub use crate::logged::{
         ErrorLevelDefault, ErrorLevelKnown, Exit, IdDisplay, IdKnown, LoggedEvent, LoggedResult,
         Scope, error_level_with,
     };
+    pub use crate::logger::submit;
     pub use crate::record::RecordBuilder;
     pub use crate::value::{ArgDisplay, ArgKnown, FieldDebug, FieldDisplay, FieldKnown, Wrap};
     pub use pulselog_macros::__event as event;
 
     // `exc_info = e` and `log_error!(e, …)`:
-    // `(&&&&ExcWrap(&e)).__pulselog_exc_info(&mut rec, backtrace)` with the
-    // four `ExcInfo*` traits in scope.
-    pub use crate::exc_info::{
+    // `rec.attach((&&&&ExcWrap(&e)).__pulselog_exc_info(backtrace))` with
+    // the four `ExcInfo*` traits in scope.
+    pub use crate::exc_info::ladder::{
         AsDynError, ExcInfoDeref, ExcInfoDeref2, ExcInfoError, ExcInfoOther, ExcWrap, PanicPayload,
     };
     // An `Err(e)` returned by a function (`#[logged(err)]`): errors with
     // their chain, other `Display`/`Debug` types as their message;
-    // `(&&&&&&ExcWrap(&e)).__pulselog_err(&mut rec, backtrace)` with the six
-    // `Err*` traits in scope.
-    pub use crate::exc_info::{
+    // `rec.attach((&&&&&&ExcWrap(&e)).__pulselog_err(backtrace))` with the
+    // six `Err*` traits in scope.
+    pub use crate::exc_info::ladder::{
         ErrDebug, ErrDeref, ErrDeref2, ErrDisplay, ErrError, ErrPanic, LoggableErr,
     };
 }

@@ -8,7 +8,9 @@
 //! maximum level follows the filter, so a `log::debug!` that no directive
 //! enables costs the facade's one comparison.
 
-use crate::callsite::{SiteKey, intern, max_verbosity, on_filter_change};
+use crate::callsite::interned::{SiteKey, intern};
+use crate::callsite::{max_verbosity, on_filter_change};
+use crate::encode::Encoder;
 use crate::level::Level;
 use crate::record::RecordBuilder;
 use ::log::kv::{self, VisitSource};
@@ -45,7 +47,7 @@ impl<'kvs> VisitSource<'kvs> for Pairs<'kvs> {
 }
 
 /// Encodes a value by its type: numbers and booleans stay what they are.
-fn encode(rec: &mut RecordBuilder, value: &kv::Value<'_>) {
+fn encode(rec: &mut Encoder, value: &kv::Value<'_>) {
     if let Some(b) = value.to_bool() {
         rec.push_bool(b);
     } else if let Some(n) = value.to_i64() {
@@ -84,11 +86,12 @@ impl ::log::Log for Bridge {
             return;
         }
         let mut rec = RecordBuilder::new(site, level);
-        rec.formatted(*record.args());
+        let values = rec.values();
+        values.formatted(*record.args());
         for (_, value) in &pairs.0 {
-            encode(&mut rec, value);
+            encode(values, value);
         }
-        rec.submit();
+        crate::logger::submit(rec);
     }
 
     fn flush(&self) {

@@ -4,6 +4,7 @@
 
 use crate::callsite::{Callsite, Metadata, Piece};
 use crate::context::{Context, Names, RequestId};
+use crate::encode::Encoder;
 use crate::level::Level;
 use crate::record::RecordBuilder;
 use std::fmt;
@@ -167,17 +168,17 @@ impl Exit {
     /// Logs `exit` now, with the values `fields` encodes after `elapsed_ms`.
     #[doc(hidden)]
     #[inline]
-    pub fn exit_with(&mut self, fields: impl FnOnce(&mut RecordBuilder)) {
+    pub fn exit_with(&mut self, fields: impl FnOnce(&mut Encoder)) {
         if let Some(start) = self.start.take() {
             self.emit(start, fields);
         }
     }
 
-    fn emit(&self, start: Instant, fields: impl FnOnce(&mut RecordBuilder)) {
+    fn emit(&self, start: Instant, fields: impl FnOnce(&mut Encoder)) {
         let mut rec = RecordBuilder::new(self.site, self.level);
-        rec.push_f64(elapsed_ms(start.elapsed()));
-        fields(&mut rec);
-        rec.submit();
+        rec.values().push_f64(elapsed_ms(start.elapsed()));
+        fields(rec.values());
+        crate::logger::submit(rec);
     }
 }
 
@@ -220,7 +221,7 @@ pub struct Scope {
     parent: Context,
     id: Option<RequestId>,
     names: &'static [&'static str],
-    values: RecordBuilder,
+    values: Encoder,
 }
 
 impl Scope {
@@ -231,7 +232,7 @@ impl Scope {
             parent: Context::current(),
             id: None,
             names,
-            values: RecordBuilder::scratch(),
+            values: Encoder::new(),
         }
     }
 
@@ -251,7 +252,7 @@ impl Scope {
 
     /// Where the values of `fields(...)` are encoded, in the order of `names`.
     #[doc(hidden)]
-    pub fn values(&mut self) -> &mut RecordBuilder {
+    pub fn values(&mut self) -> &mut Encoder {
         &mut self.values
     }
 

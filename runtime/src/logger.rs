@@ -27,8 +27,10 @@
 //! could not write, and leaves the writer thread to it.
 
 use crate::filter::Filter;
+use crate::origin::Origin;
 use crate::queue::{Control, Queue, Signal, cold_path};
-use crate::record::{Origin, Record, RecordBuilder};
+use crate::record::{Record, RecordBuilder};
+use crate::settings::Settings;
 use crate::writer::{Output, say};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -70,51 +72,43 @@ pub(crate) struct Logger {
 
 static LOGGER: OnceLock<Logger> = OnceLock::new();
 
-impl RecordBuilder {
-    /// Hands the event to the logger. Not public API: generated code calls
-    /// it once per enabled event. (Defined here, in the pipeline, so that
-    /// the event model below it never calls up into it.)
-    #[doc(hidden)]
-    #[inline]
-    pub fn submit(self) {
-        submit(self);
-    }
-}
-
-/// Where every enabled event goes. One function, not inlined into the call
-/// sites: in the common case (no capture running, no task id to add,
-/// writer thread up) the record is made where it goes, in the thread's
-/// ring, and its values are copied once. (Made at the call site and passed
-/// down by value, a record was copied seven times on its way, about 120 of
-/// the 321 instructions of a W1 `info!` by callgrind.)
+/// Hands an event to the logger: where every enabled event goes. Not
+/// public API: generated code calls it, through `__private`, once per
+/// enabled event.
+///
+/// One function, not inlined into the call sites: in the common case (no
+/// capture running, no task id to add, writer thread up) the record is
+/// made where it goes, in the thread's ring, and its values are copied
+/// once, from the builder into the slot.
+#[doc(hidden)]
 #[inline(never)]
-fn submit(b: RecordBuilder) {
-    let Some(callsite) = b.callsite() else {
-        return;
-    };
-    if crate::callsite::off_the_common_path() {
-        cold_path(|| dispatch_slow(b.into_record(callsite)));
+pub fn submit(b: RecordBuilder) {
+    if crate::settings::detour() {
+        cold_path(|| dispatch_slow(b.into_record()));
         return;
     }
     match LOGGER.get() {
-        Some(logger) if !logger.closed.load(Ordering::Acquire) => logger
-            .queue
-            .push(b.spill_bytes(), move || b.into_record(callsite)),
-        Some(logger) => cold_path(|| logger.write_sync(b.into_record(callsite))),
+        Some(logger) if !logger.closed.load(Ordering::Acquire) => {
+            logger.queue.push(b.spill_bytes(), move || b.into_record())
+        }
+        Some(logger) => cold_path(|| logger.write_sync(b.into_record())),
         None => {}
     }
 }
 
+/// An event that has more to do than go to the queue: a task id to add,
+/// or a capture that may take it (else the filter itself decides whether
+/// it goes on, since a capture enabled every level).
 #[cold]
 #[inline(never)]
 fn dispatch_slow(mut rec: Record) {
-    if crate::record::wants_task() {
-        crate::record::push_task_id(&mut rec.data);
+    if crate::settings::task_ids() {
+        rec.push_task_id();
     }
-    if !crate::capture::active() {
+    if !crate::settings::overriding() {
         deliver(rec);
     } else if let Some(rec) = crate::capture::offer(rec)
-        && crate::callsite::filter_allows(rec.callsite.metadata().target, rec.level)
+        && rec.callsite.passes_filter(rec.level)
     {
         deliver(rec);
     }
@@ -336,14 +330,23 @@ impl Drop for WriterDeath<'_> {
     }
 }
 
-/// Installs the logger; `Err` if one is installed already. The filter is
-/// in force before any caller, this one or a racing one, sees the logger.
-pub(crate) fn install(filter: Filter, queue: Queue, output: Output) -> Result<(), std::io::Error> {
+/// Installs the logger; `Err` if one is installed already (whose settings
+/// then stay as they are). The settings and the filter are in force before
+/// the writer starts and before any caller, this one or a racing one, sees
+/// the logger.
+pub(crate) fn install(
+    filter: Filter,
+    settings: Settings,
+    queue: Queue,
+    output: Output,
+) -> Result<(), std::io::Error> {
     let queue = Arc::new(queue);
     let mut spawn_err = None;
     let mut installed = false;
     LOGGER.get_or_init(|| {
         installed = true;
+        crate::settings::apply(settings);
+        crate::callsite::set_filter(Some(filter));
         let q = Arc::clone(&queue);
         let handle = std::thread::Builder::new()
             .name("pulselog-writer".into())
@@ -361,8 +364,6 @@ pub(crate) fn install(filter: Filter, queue: Queue, output: Output) -> Result<()
                 None
             }
         };
-        crate::record::set_max_values(queue.limits().half_budget());
-        crate::callsite::set_filter(Some(filter));
         register_exit_hook();
         Logger {
             closed: AtomicBool::new(handle.is_none()),

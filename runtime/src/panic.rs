@@ -67,7 +67,7 @@ pub(crate) fn install_hook(stderr: PanicStderr, to_stdout: bool) {
             // A panic inside a value's `Display` is caught by pulselog and
             // becomes a placeholder: it is no news to report (unless panics
             // abort: then it is the program's last word).
-            if cfg!(panic = "unwind") && crate::record::in_guarded() {
+            if cfg!(panic = "unwind") && crate::encode::in_guarded() {
                 return;
             }
             if !log_panic(info) || RUN_PREVIOUS.load(Ordering::Relaxed) {
@@ -116,14 +116,19 @@ fn log_panic(info: &PanicHookInfo<'_>) -> bool {
     if enabled {
         let mut rec = RecordBuilder::new(&PANIC_SITE, Level::Critical);
         let thread = std::thread::current();
-        rec.push_str(thread.name().unwrap_or("<unnamed>"));
+        let values = rec.values();
+        values.push_str(thread.name().unwrap_or("<unnamed>"));
         match info.location() {
-            Some(loc) => rec.display(loc),
-            None => rec.push_str("<unknown location>"),
+            Some(loc) => values.display(loc),
+            None => values.push_str("<unknown location>"),
         }
-        rec.push_str(crate::exc_info::payload_message(info.payload()));
-        crate::exc_info::capture_panic(&mut rec, info.payload(), info.location(), true);
-        rec.submit();
+        values.push_str(crate::exc_info::payload_message(info.payload()));
+        rec.attach(crate::exc_info::capture_panic(
+            info.payload(),
+            info.location(),
+            true,
+        ));
+        crate::logger::submit(rec);
         crate::logger::flush();
     }
     let _ = IN_HOOK.try_with(|h| h.set(false));

@@ -29,9 +29,11 @@
 
 use crate::callsite::{Callsite, internal_site};
 use crate::context::Context;
+use crate::encode::{Data, Encoder};
 use crate::exc_info::ExcInfo;
 use crate::level::Level;
-use crate::record::{Data, Origin, Record, RecordBuilder};
+use crate::origin::Origin;
+use crate::record::Record;
 use std::time::Duration;
 
 /// The most heap bytes (values and error) of an event kept to compare the
@@ -171,12 +173,13 @@ impl Last {
         if self.repeated == 0 {
             return None;
         }
-        let mut b = RecordBuilder::scratch();
+        let mut b = Encoder::new();
         b.push_u64(self.repeated);
         self.repeated = 0;
         let rec = Record {
             callsite: &REPEATED_SITE,
             level: self.level,
+            task: false,
             stamp: self.latest,
             context: self.context.clone(),
             data: b.into_data(),
@@ -200,8 +203,10 @@ mod tests {
     use super::{Offer, Repeats};
     use crate::callsite::internal_site;
     use crate::context::Context;
+    use crate::encode::Encoder;
     use crate::level::Level;
-    use crate::record::{Origin, Record, RecordBuilder};
+    use crate::origin::Origin;
+    use crate::record::Record;
     use std::time::Duration;
 
     internal_site! {
@@ -223,11 +228,12 @@ mod tests {
     }
 
     fn event(user: u64, stamp: u64, context: Context) -> Record {
-        let mut b = RecordBuilder::scratch();
+        let mut b = Encoder::new();
         b.push_u64(user);
         Record {
             callsite: &SITE,
             level: Level::Error,
+            task: false,
             stamp,
             context,
             data: b.into_data(),
@@ -255,7 +261,7 @@ mod tests {
     fn repeated(rec: &Record) -> u64 {
         let event = crate::format::Event::new(rec);
         match event.values().next() {
-            Some(crate::value::Value::U64(n)) => n,
+            Some(crate::encode::Value::U64(n)) => n,
             other => panic!("a count, not {other:?}"),
         }
     }
@@ -303,11 +309,12 @@ mod tests {
 
     /// An event whose one value is `big`.
     fn big_event(big: &str, stamp: u64) -> Record {
-        let mut b = RecordBuilder::scratch();
+        let mut b = Encoder::new();
         b.push_str(big);
         Record {
             callsite: &SITE,
             level: Level::Error,
+            task: false,
             stamp,
             context: Context::default(),
             data: b.into_data(),

@@ -21,13 +21,13 @@
 //! ```
 
 use crate::capture::Capture;
+use crate::encode::Value;
 use crate::exc_info::ExcInfo;
 use crate::format::json::JsonFormat;
 use crate::format::text::TextFormat;
 use crate::format::{Event, Formatter};
 use crate::level::Level;
 use crate::record::Record;
-use crate::value::Value;
 
 /// Runs `f` and returns what it returned plus every event it logged.
 pub fn capture<R>(f: impl FnOnce() -> R) -> (R, Captured) {
@@ -254,7 +254,7 @@ impl CapturedEvent {
     /// The line `formatter` writes, as the writer thread would write it.
     fn render(&self, mut formatter: Formatter) -> String {
         let mut out = Vec::new();
-        formatter.format(&self.rec, &crate::record::Origin::default(), &mut out);
+        formatter.format(&self.rec, &crate::origin::Origin::default(), &mut out);
         out.pop();
         String::from_utf8(out).expect("formatters write UTF-8")
     }

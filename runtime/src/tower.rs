@@ -252,11 +252,12 @@ fn access_line(level: Level, method: &Method, path: &str, status: StatusCode, st
         return;
     }
     let mut rec = RecordBuilder::new(&ACCESS_SITE, level);
-    rec.push_str(method.as_str());
-    rec.push_str(path);
-    rec.push_u64(u64::from(status.as_u16()));
-    rec.push_f64(start.elapsed().as_micros() as f64 / 1000.0);
-    rec.submit();
+    let values = rec.values();
+    values.push_str(method.as_str());
+    values.push_str(path);
+    values.push_u64(u64::from(status.as_u16()));
+    values.push_f64(start.elapsed().as_micros() as f64 / 1000.0);
+    crate::logger::submit(rec);
 }
 
 pin_project! {

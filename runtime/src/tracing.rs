@@ -30,10 +30,12 @@
 //! inside the span carry them too, and so does the request id of the
 //! context the span was created in.
 
-use crate::callsite::{Callsite, SiteKey, intern, on_filter_change};
+use crate::callsite::interned::{SiteKey, intern};
+use crate::callsite::{Callsite, on_filter_change};
 use crate::context::{Context, Names};
+use crate::encode::{Data, Encoder};
 use crate::level::Level;
-use crate::record::{Data, RecordBuilder};
+use crate::record::RecordBuilder;
 use smallvec::SmallVec;
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -76,14 +78,14 @@ fn allowed(meta: &Metadata<'_>) -> bool {
 /// A span's fields, as a context frame's names and values.
 struct SpanFields {
     names: Vec<Cow<'static, str>>,
-    values: RecordBuilder,
+    values: Encoder,
 }
 
 impl SpanFields {
     fn new() -> SpanFields {
         SpanFields {
             names: Vec::new(),
-            values: RecordBuilder::scratch(),
+            values: Encoder::new(),
         }
     }
 }
@@ -229,7 +231,7 @@ fn site_of(event: &Event<'_>, level: Level) -> &'static Callsite {
 /// Encodes the message (`first`) or every other field, in the order
 /// visited.
 struct EventValues<'a> {
-    rec: &'a mut RecordBuilder,
+    rec: &'a mut Encoder,
     message: bool,
     found: bool,
 }
@@ -321,7 +323,7 @@ where
         }
         let mut rec = RecordBuilder::new(site, level);
         let mut values = EventValues {
-            rec: &mut rec,
+            rec: rec.values(),
             message: true,
             found: false,
         };
@@ -331,7 +333,7 @@ where
         }
         values.message = false;
         event.record(&mut values);
-        rec.submit();
+        crate::logger::submit(rec);
     }
 }
 

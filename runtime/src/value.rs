@@ -1,5 +1,6 @@
-//! Values as a call site encodes them into a record, and as the writer thread
-//! reads them back.
+//! How a value of the user's type is recorded: the sealed [`Encode`] trait
+//! for the types encoded natively, the autoref tiers that pick `Encode`,
+//! `Display` or `Debug` by type at compile time, and [`Redacted`].
 //!
 //! Numbers, booleans, chars and strings are copied into the record as tagged
 //! bytes (no formatting, no allocation while they fit the record's inline
@@ -7,162 +8,9 @@
 //! `Display` or `Debug`, straight into the record. Which path a value takes is
 //! decided at compile time by autoref specialization on [`Wrap`].
 
-use crate::record::{Data, RecordBuilder};
+use crate::encode::Encoder;
 use std::borrow::Cow;
 use std::fmt;
-
-/// A value decoded from a record. New kinds of value may be added.
-#[derive(Debug, Clone, Copy, PartialEq)]
-#[non_exhaustive]
-pub enum Value<'a> {
-    /// A signed integer.
-    I64(i64),
-    /// An unsigned integer.
-    U64(u64),
-    /// A signed integer wider than 64 bits.
-    I128(i128),
-    /// An unsigned integer wider than 64 bits.
-    U128(u128),
-    /// A 32-bit float (kept apart so that it prints as `f32` does).
-    F32(f32),
-    /// A 64-bit float.
-    F64(f64),
-    /// A boolean.
-    Bool(bool),
-    /// A character.
-    Char(char),
-    /// Text: a string, or any value rendered through `Display`/`Debug`.
-    Str(&'a str),
-    /// An absent value (`None`).
-    Null,
-}
-
-impl fmt::Display for Value<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match *self {
-            Value::I64(v) => fmt::Display::fmt(&v, f),
-            Value::U64(v) => fmt::Display::fmt(&v, f),
-            Value::I128(v) => fmt::Display::fmt(&v, f),
-            Value::U128(v) => fmt::Display::fmt(&v, f),
-            Value::F32(v) => fmt::Display::fmt(&v, f),
-            Value::F64(v) => fmt::Display::fmt(&v, f),
-            Value::Bool(v) => fmt::Display::fmt(&v, f),
-            Value::Char(v) => fmt::Display::fmt(&v, f),
-            Value::Str(v) => f.write_str(v),
-            Value::Null => f.write_str("None"),
-        }
-    }
-}
-
-pub(crate) mod tag {
-    pub(crate) const I64: u8 = 1;
-    pub(crate) const U64: u8 = 2;
-    pub(crate) const I128: u8 = 3;
-    pub(crate) const U128: u8 = 4;
-    pub(crate) const F32: u8 = 5;
-    pub(crate) const F64: u8 = 6;
-    pub(crate) const BOOL: u8 = 7;
-    pub(crate) const CHAR: u8 = 8;
-    pub(crate) const STR: u8 = 9;
-    pub(crate) const NULL: u8 = 10;
-}
-
-/// Reads the values of a record back, in the order they were encoded.
-///
-/// Strings are not validated as UTF-8 again: a [`Data`] holds only what the
-/// encoder wrote, which copies whole `&str`s into a record (the type's
-/// invariant). Validating them on
-/// the writer cost about 100 instructions per line, a sixth of decoding.
-#[derive(Clone)]
-pub(crate) struct Decoder<'a> {
-    buf: &'a [u8],
-}
-
-impl<'a> Decoder<'a> {
-    /// A decoder over a record's (or a context frame's) encoded values.
-    pub(crate) fn new(data: &'a Data) -> Self {
-        Decoder { buf: data }
-    }
-
-    fn take<const N: usize>(&mut self) -> [u8; N] {
-        let (head, rest) = self.buf.split_at(N);
-        self.buf = rest;
-        head.try_into().expect("split_at returned N bytes")
-    }
-}
-
-impl<'a> Iterator for Decoder<'a> {
-    type Item = Value<'a>;
-
-    #[inline]
-    fn next(&mut self) -> Option<Value<'a>> {
-        let (&t, rest) = self.buf.split_first()?;
-        self.buf = rest;
-        Some(match t {
-            tag::I64 => Value::I64(i64::from_ne_bytes(self.take())),
-            tag::U64 => Value::U64(u64::from_ne_bytes(self.take())),
-            tag::I128 => Value::I128(i128::from_ne_bytes(self.take())),
-            tag::U128 => Value::U128(u128::from_ne_bytes(self.take())),
-            tag::F32 => Value::F32(f32::from_ne_bytes(self.take())),
-            tag::F64 => Value::F64(f64::from_ne_bytes(self.take())),
-            tag::BOOL => Value::Bool(self.take::<1>()[0] != 0),
-            tag::CHAR => {
-                Value::Char(char::from_u32(u32::from_ne_bytes(self.take())).unwrap_or('\u{FFFD}'))
-            }
-            tag::STR => {
-                let len = u32::from_ne_bytes(self.take()) as usize;
-                let (s, rest) = self.buf.split_at(len);
-                self.buf = rest;
-                debug_assert!(std::str::from_utf8(s).is_ok());
-                // SAFETY: the bytes come from a `Data` (`new` takes nothing
-                // else), which only `RecordBuilder` writes: its string
-                // values (`push_str`, `write_str_value`) are a length and
-                // then whole `&str`s copied byte for byte, cut only at a
-                // char boundary.
-                Value::Str(unsafe { std::str::from_utf8_unchecked(s) })
-            }
-            tag::NULL => Value::Null,
-            _ => {
-                self.buf = &[];
-                return None;
-            }
-        })
-    }
-}
-
-/// Access by slot to a record's values, decoding as it goes: cheap when
-/// the slots are read in order (as a message template and then the fields
-/// read them), and correct in any order (a template may use a value twice,
-/// or out of order).
-#[derive(Clone)]
-pub(crate) struct Cursor<'a> {
-    all: Decoder<'a>,
-    rest: Decoder<'a>,
-    /// Slot of the value `rest` decodes next.
-    at: usize,
-}
-
-impl<'a> Cursor<'a> {
-    pub(crate) fn new(values: Decoder<'a>) -> Self {
-        Cursor {
-            rest: values.clone(),
-            all: values,
-            at: 0,
-        }
-    }
-
-    /// The value in slot `i`.
-    #[inline]
-    pub(crate) fn get(&mut self, i: usize) -> Option<Value<'a>> {
-        if i < self.at {
-            self.rest = self.all.clone();
-            self.at = 0;
-        }
-        let v = self.rest.nth(i - self.at);
-        self.at = i + 1;
-        v
-    }
-}
 
 /// Types recorded natively, without going through `Display`.
 ///
@@ -176,9 +24,9 @@ impl<'a> Cursor<'a> {
 /// picks the native encoding when there is one and falls back by itself,
 /// and `key = %value` / `key = ?value` choose explicitly.
 pub trait Encode: sealed::Sealed {
-    /// Appends the value to a record.
+    /// Appends the value to an event's (or a context's) values.
     #[doc(hidden)]
-    fn encode(&self, rec: &mut RecordBuilder);
+    fn encode(&self, rec: &mut Encoder);
 }
 
 mod sealed {
@@ -193,7 +41,7 @@ macro_rules! encode_as {
         impl sealed::Sealed for $t {}
         impl Encode for $t {
             #[inline]
-            fn encode(&self, rec: &mut RecordBuilder) {
+            fn encode(&self, rec: &mut Encoder) {
                 rec.$method(*self as $as);
             }
         }
@@ -202,7 +50,7 @@ macro_rules! encode_as {
         impl sealed::Sealed for $t {}
         impl Encode for $t {
             #[inline]
-            fn encode(&self, rec: &mut RecordBuilder) {
+            fn encode(&self, rec: &mut Encoder) {
                 rec.$method(*self);
             }
         }
@@ -224,7 +72,7 @@ macro_rules! encode_str {
         impl sealed::Sealed for $t {}
         impl Encode for $t {
             #[inline]
-            fn encode(&self, rec: &mut RecordBuilder) {
+            fn encode(&self, rec: &mut Encoder) {
                 let $v = self;
                 rec.push_str(&$text);
             }
@@ -244,21 +92,21 @@ encode_str!(std::path::PathBuf => |s| s.to_string_lossy());
 impl<T: Encode + ?Sized> sealed::Sealed for &T {}
 impl<T: Encode + ?Sized> Encode for &T {
     #[inline]
-    fn encode(&self, rec: &mut RecordBuilder) {
+    fn encode(&self, rec: &mut Encoder) {
         (**self).encode(rec);
     }
 }
 impl<T: Encode + ?Sized> sealed::Sealed for &mut T {}
 impl<T: Encode + ?Sized> Encode for &mut T {
     #[inline]
-    fn encode(&self, rec: &mut RecordBuilder) {
+    fn encode(&self, rec: &mut Encoder) {
         (**self).encode(rec);
     }
 }
 impl<T: Encode> sealed::Sealed for Option<T> {}
 impl<T: Encode> Encode for Option<T> {
     #[inline]
-    fn encode(&self, rec: &mut RecordBuilder) {
+    fn encode(&self, rec: &mut Encoder) {
         match self {
             Some(v) => v.encode(rec),
             None => rec.push_null(),
@@ -280,11 +128,11 @@ macro_rules! tier {
         $(#[$doc])*
         #[doc(hidden)]
         pub trait $trait {
-            fn $method(&self, rec: &mut RecordBuilder);
+            fn $method(&self, rec: &mut Encoder);
         }
         impl<T: $bound + ?Sized> $trait for $wrap {
             #[inline]
-            fn $method(&self, $rec: &mut RecordBuilder) {
+            fn $method(&self, $rec: &mut Encoder) {
                 let $v = self.0;
                 $body;
             }
@@ -383,7 +231,7 @@ impl<T> fmt::Debug for Redacted<T> {
 impl<T> sealed::Sealed for Redacted<T> {}
 impl<T> Encode for Redacted<T> {
     #[inline]
-    fn encode(&self, rec: &mut RecordBuilder) {
+    fn encode(&self, rec: &mut Encoder) {
         rec.push_str(REDACTED);
     }
 }
@@ -393,7 +241,7 @@ impl<S: secrecy::zeroize::Zeroize + ?Sized> sealed::Sealed for secrecy::SecretBo
 #[cfg(feature = "secrecy")]
 impl<S: secrecy::zeroize::Zeroize + ?Sized> Encode for secrecy::SecretBox<S> {
     #[inline]
-    fn encode(&self, rec: &mut RecordBuilder) {
+    fn encode(&self, rec: &mut Encoder) {
         rec.push_str(REDACTED);
     }
 }

@@ -20,10 +20,12 @@
 
 use crate::callsite::{Callsite, internal_site};
 use crate::context::Context;
+use crate::encode::Encoder;
 use crate::format::Formatter;
 use crate::level::Level;
+use crate::origin::Origin;
 use crate::queue::{Control, Dropped, Lanes, Queue};
-use crate::record::{Origin, Record, RecordBuilder};
+use crate::record::Record;
 use crate::repeats::{Offer, Repeats};
 use std::io::{self, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -435,12 +437,13 @@ impl Output {
         // "last message" is the line before a count.
         let count = self.repeats.as_mut().and_then(Repeats::end_run);
         self.count_line(count, q);
-        let mut b = RecordBuilder::scratch();
+        let mut b = Encoder::new();
         b.push_u64(n);
         b.push_str(reason);
         let rec = Record {
             callsite: site,
             level: Level::Warning,
+            task: false,
             stamp: crate::clock::stamp(),
             context: Context::default(),
             data: b.into_data(),

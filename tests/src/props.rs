@@ -16,7 +16,7 @@
 use pulselog::context::RequestId;
 use pulselog::prelude::*;
 use pulselog::testing::CapturedEvent;
-use pulselog::{Context, JsonFormat, TextFormat};
+use pulselog::{JsonFormat, TextFormat, context::Context};
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use std::collections::HashSet;

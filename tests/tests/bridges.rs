@@ -9,7 +9,7 @@ mod common;
 
 use common::Shared;
 use pulselog::prelude::*;
-use pulselog::{Config, Context, Format};
+use pulselog::{Config, Format, context::Context};
 use serde_json::Value;
 
 /// The lines written since the last call.

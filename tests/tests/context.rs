@@ -1,7 +1,7 @@
 //! The request context: scopes, request ids, and the adapters that carry it
 //! into futures, tasks and threads.
 
-use pulselog::Context;
+use pulselog::context::Context;
 use pulselog::context::{RequestId, WithContext};
 use pulselog::prelude::*;
 use pulselog::testing::{capture, capture_async};

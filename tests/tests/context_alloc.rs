@@ -1,7 +1,7 @@
 //! Entering and leaving a scope never allocates when nothing new is bound:
 //! counted with a global allocator that counts this thread's allocations.
 
-use pulselog::Context;
+use pulselog::context::Context;
 use pulselog::prelude::*;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;

@@ -207,7 +207,7 @@ fn lines_match_what_elastics_own_formatter_writes() {
     }
     impl std::error::Error for Declined {}
 
-    let traced = pulselog::Context::current()
+    let traced = pulselog::context::Context::current()
         .with_id(RequestId::from_headers(Some("req-1"), Some(TRACEPARENT)))
         .with_field("tenant", "acme");
     let ((), events) = pulselog::testing::capture(|| {

@@ -458,8 +458,8 @@ macro_rules! log_returned_err {
         static SITE: Callsite = Callsite::new(&META);
         if SITE.enabled(Level::Error) {
             let mut rec = RecordBuilder::new(&SITE, Level::Error);
-            (&&&&&&ExcWrap(&$e)).__pulselog_err(&mut rec, $backtrace);
-            rec.submit();
+            rec.attach((&&&&&&ExcWrap(&$e)).__pulselog_err($backtrace));
+            pulselog::__private::submit(rec);
         }
     }};
 }
@@ -521,7 +521,7 @@ fn returned_errors_are_recorded_by_type() {
 #[test]
 fn exc_info_is_a_key_no_other_data_can_take() {
     let (_, events) = capture(|| {
-        let ctx = pulselog::Context::current().with_field("exc_info", "from context");
+        let ctx = pulselog::context::Context::current().with_field("exc_info", "from context");
         ctx.scope(|| log_error!(io::Error::other("boom"), "failed"));
     });
     let j = json(events.only());

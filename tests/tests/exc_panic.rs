@@ -2,7 +2,7 @@
 //! child that installs a logger, panics inside a request, and dies; the
 //! parent reads the child's stdout.
 
-use pulselog::Context;
+use pulselog::context::Context;
 use pulselog::prelude::*;
 use serde_json::Value as Json;
 use std::process::Command;

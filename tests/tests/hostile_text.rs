@@ -6,7 +6,7 @@
 
 use pulselog::prelude::*;
 use pulselog::testing::CapturedEvent;
-use pulselog::{Context, JsonFormat, TextFormat};
+use pulselog::{JsonFormat, TextFormat, context::Context};
 use pulselog_tests::props::strict_json;
 
 /// (payload, how the text format writes it in a message and in a quoted

@@ -208,7 +208,7 @@ fn custom_datefmt_is_escaped_and_used() {
 
 #[test]
 fn runtime_keys_that_clash_are_prefixed_never_duplicated() {
-    let ctx = pulselog::Context::current()
+    let ctx = pulselog::context::Context::current()
         .with_field("level", "ctx")
         .with_field("shared", 1)
         .with_request_id("req-1");
@@ -238,7 +238,7 @@ fn a_key_that_meets_a_prefixed_key_is_prefixed_again() {
     // `extra.message`, which the context binds too; the event's own
     // `extra.message` (as `#[logged(args)]` writes an argument `message`)
     // is written as it is and wins over the context's of that name.
-    let ctx = pulselog::Context::current()
+    let ctx = pulselog::context::Context::current()
         .with_field("message", "bound")
         .with_field("extra.message", "bound too");
     let e = event(|| ctx.scope(|| info!("m")));
@@ -250,7 +250,7 @@ fn a_key_that_meets_a_prefixed_key_is_prefixed_again() {
     assert_eq!(m["extra.extra.message"], "bound");
     assert_eq!(m["extra.message"], "bound too");
 
-    let ctx = pulselog::Context::current().with_field("message", "bound");
+    let ctx = pulselog::context::Context::current().with_field("message", "bound");
     let e = event(|| ctx.scope(|| info!("m", extra.message = "own")));
     let line = e.to_json(&JsonFormat::new());
     let m = parse(&line);
@@ -279,7 +279,7 @@ fn bad_configuration_is_reported_not_ignored() {
 fn a_traced_request_carries_its_trace_and_span_ids_under_configurable_keys() {
     let tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
     let id = pulselog::context::RequestId::from_headers(Some("req-9"), Some(tp));
-    let ctx = pulselog::Context::current()
+    let ctx = pulselog::context::Context::current()
         .with_id(id)
         .with_field("span_id", "bound");
     let e = event(|| ctx.scope(|| info!("m", trace_id = "own")));
@@ -307,7 +307,7 @@ fn a_traced_request_carries_its_trace_and_span_ids_under_configurable_keys() {
     assert_eq!(m["trace_id"], "own");
 
     // An id without a trace writes no trace keys.
-    let plain = pulselog::Context::current().with_request_id("req-1");
+    let plain = pulselog::context::Context::current().with_request_id("req-1");
     let m = parse(&event(|| plain.scope(|| info!("m"))).to_json(&JsonFormat::new()));
     assert_eq!(m["request_id"], "req-1");
     assert!(!m.contains_key("trace_id") && !m.contains_key("span_id"));
@@ -323,7 +323,7 @@ fn the_datadog_page_configures_datadogs_attribute_names() {
         .rename("funcName", "logger.method_name")
         .static_field("service", "checkout");
     let tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-    let ctx = pulselog::Context::current()
+    let ctx = pulselog::context::Context::current()
         .with_id(pulselog::context::RequestId::from_traceparent(tp).unwrap());
     let e = event(|| ctx.scope(|| warning!("m", user_id = 99)));
     let line = e.to_json(&fmt);

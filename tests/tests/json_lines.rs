@@ -6,7 +6,7 @@ mod common;
 
 use common::Shared;
 use pulselog::prelude::*;
-use pulselog::{Config, Context, JsonFormat};
+use pulselog::{Config, JsonFormat, context::Context};
 use serde_json::Value;
 
 fn keys(line: &str) -> Vec<String> {

@@ -6,11 +6,16 @@ use std::path::{Path, PathBuf};
 
 /// Layers from the bottom up, and the top-level modules in each.
 const LAYERS: &[(&str, &[&str])] = &[
-    ("primitives", &["level", "filter", "clock"]),
+    (
+        "primitives",
+        &[
+            "level", "filter", "clock", "settings", "encode", "origin", "diag", "sync",
+        ],
+    ),
     (
         "event model",
         &[
-            "value", "callsite", "record", "context", "exc_info", "logged", "capture",
+            "value", "callsite", "context", "exc_info", "record", "capture",
         ],
     ),
     ("formats", &["format"]),
@@ -18,6 +23,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "pipeline",
         &["queue", "repeats", "writer", "export", "logger", "file"],
     ),
+    ("macro support", &["logged"]),
     ("testing", &["testing"]),
     ("integrations", &["log_bridge", "tracing", "tower"]),
     ("install", &["config", "panic", "lib"]),

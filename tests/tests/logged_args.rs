@@ -93,7 +93,7 @@ fn arguments_named_like_standard_keys_are_recorded_with_the_clash_prefix() {
 #[test]
 fn a_context_field_named_like_a_prefixed_argument_is_prefixed_again() {
     let (_, events) = capture(|| {
-        pulselog::Context::current()
+        pulselog::context::Context::current()
             .with_field("name", "ctx")
             .scope(|| greet("ana", "hello"))
     });

@@ -3,7 +3,7 @@
 //! awaits, nested calls and spawned tasks. Observed through
 //! `pulselog::testing`.
 
-use pulselog::Context;
+use pulselog::context::Context;
 use pulselog::prelude::*;
 use pulselog::testing::{capture, capture_async};
 use std::future::Future;

@@ -4,7 +4,7 @@
 
 use pulselog::prelude::*;
 use pulselog::testing::{Owned, capture};
-use pulselog::{Context, Value};
+use pulselog::{Value, context::Context};
 
 #[logged(fields(order = 7, kind = "card", shown = %Shown, debugged = ?Some(1), dotted.key = true))]
 fn with_fields() {

@@ -1,7 +1,7 @@
 //! `#[logged(request_id)]` and `#[logged(request_id = expr)]`: the request
 //! scope a call starts or keeps. Observed through `pulselog::testing`.
 
-use pulselog::Context;
+use pulselog::context::Context;
 use pulselog::context::RequestId;
 use pulselog::prelude::*;
 use pulselog::testing::capture;

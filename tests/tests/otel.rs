@@ -152,7 +152,7 @@ fn every_line_of_a_run_decodes_as_an_export_request() {
 #[test]
 fn fields_named_like_the_lines_own_attributes_are_prefixed() {
     use pulselog::prelude::*;
-    let ctx = pulselog::Context::current()
+    let ctx = pulselog::context::Context::current()
         .with_request_id("r-1")
         .with_field("code.line.number", "bound");
     let ((), events) =
@@ -171,7 +171,7 @@ fn fields_named_like_the_lines_own_attributes_are_prefixed() {
 #[test]
 fn a_key_that_meets_a_prefixed_key_is_prefixed_again() {
     use pulselog::prelude::*;
-    let ctx = pulselog::Context::current()
+    let ctx = pulselog::context::Context::current()
         .with_field("code.line.number", "bound")
         .with_field("extra.code.line.number", "bound too");
     let ((), events) = pulselog::testing::capture(|| ctx.scope(|| info!("m")));

@@ -3,7 +3,7 @@
 //! fields of a nested scope vanish after it, and ids reach spawned tasks
 //! and threads through the adapters.
 
-use pulselog::Context;
+use pulselog::context::Context;
 use pulselog::prelude::*;
 use pulselog::testing::{Owned, capture_async};
 use std::collections::HashMap;

@@ -62,7 +62,7 @@ fn no_input_can_forge_a_line_or_drive_a_terminal() {
     let forged =
         "ok\n2026-01-01T00:00:00.000000Z | CRITICAL | [src/main.rs:1] | forged\r\u{1b}[2J\u{202e}";
     let e = event(|| info!("{forged}", value = forged));
-    let ctx = pulselog::Context::current().with_request_id("id\nINJECTED");
+    let ctx = pulselog::context::Context::current().with_request_id("id\nINJECTED");
     let e2 = event(|| ctx.scope(|| info!("m")));
     for line in [
         e.to_text(&TextFormat::new()),
@@ -101,7 +101,7 @@ fn values_with_spaces_or_quotes_are_quoted() {
 
 #[test]
 fn request_id_in_template_is_not_repeated() {
-    let ctx = pulselog::Context::current()
+    let ctx = pulselog::context::Context::current()
         .with_request_id("r-9")
         .with_field("user", 5);
     let e = event(|| ctx.scope(|| info!("m")));
@@ -191,7 +191,7 @@ fn colour_styles_the_level_and_location_and_nothing_else() {
 fn a_traced_request_carries_its_trace_and_span_ids() {
     let tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
     let id = pulselog::context::RequestId::from_headers(Some("req-9"), Some(tp));
-    let ctx = pulselog::Context::current().with_id(id);
+    let ctx = pulselog::context::Context::current().with_id(id);
     let e = event(|| ctx.scope(|| info!("m", k = 1)));
     assert_eq!(
         e.to_text(&TextFormat::new().template("{message}")),
@@ -202,7 +202,7 @@ fn a_traced_request_carries_its_trace_and_span_ids() {
         "4bf92f3577b34da6a3ce929d0e0e4736/00f067aa0ba902b7 m request_id=req-9 k=1"
     );
     // Without a traceparent, no trace keys at all.
-    let plain = pulselog::Context::current().with_request_id("req-9");
+    let plain = pulselog::context::Context::current().with_request_id("req-9");
     let e = event(|| plain.scope(|| info!("m")));
     assert_eq!(
         e.to_text(&TextFormat::new().template("{message}")),

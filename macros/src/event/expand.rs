@@ -59,22 +59,22 @@ pub fn expand(plan: &Plan<'_>) -> TokenStream {
     let encode = plan.slots.iter().map(|slot| match slot {
         Slot::Arg(v) => {
             let (v, span) = value(v);
-            quote_spanned!(span=> (&&#p::Wrap(#v)).__pulselog_arg(&mut #rec);)
+            quote_spanned!(span=> (&&#p::Wrap(#v)).__pulselog_arg(#rec.values());)
         }
         Slot::Formatted { value: v, spec } => {
             let fmt = format!("{{:{spec}}}");
             let (v, span) = value(v);
-            quote_spanned!(span=> #rec.formatted(::core::format_args!(#fmt, #v));)
+            quote_spanned!(span=> #rec.values().formatted(::core::format_args!(#fmt, #v));)
         }
         Slot::Field { bind, sigil } => {
             let name = bound(*bind);
             let span = plan.binds[*bind].span();
             match sigil {
                 Sigil::Auto => {
-                    quote_spanned!(span=> (&&&#p::Wrap(#name)).__pulselog_field(&mut #rec);)
+                    quote_spanned!(span=> (&&&#p::Wrap(#name)).__pulselog_field(#rec.values());)
                 }
-                Sigil::Display => quote_spanned!(span=> #rec.display(#name);),
-                Sigil::Debug => quote_spanned!(span=> #rec.debug(#name);),
+                Sigil::Display => quote_spanned!(span=> #rec.values().display(#name);),
+                Sigil::Debug => quote_spanned!(span=> #rec.values().debug(#name);),
             }
         }
     });
@@ -96,7 +96,7 @@ pub fn expand(plan: &Plan<'_>) -> TokenStream {
                 },
                 quote_spanned! {span=>
                     let #wrap = &&&&#p::ExcWrap(#exc_name);
-                    #wrap.__pulselog_exc_info(&mut #rec, #backtrace);
+                    #rec.attach(#wrap.__pulselog_exc_info(#backtrace));
                 },
             )
         }
@@ -137,7 +137,7 @@ pub fn expand(plan: &Plan<'_>) -> TokenStream {
                 let mut #rec = #p::RecordBuilder::new(&#site, #level_expr);
                 #(#encode)*
                 #exc_encode
-                #rec.submit();
+                #p::submit(#rec);
             }
         }
     }

@@ -154,13 +154,13 @@ pub fn expand(plan: &Plan<'_>) -> TokenStream {
     let enter = if plan.recorded.is_empty() {
         quote! {
             if #entered {
-                #p::RecordBuilder::new(&#enter_site, #level).submit();
+                #p::submit(#p::RecordBuilder::new(&#enter_site, #level));
             }
         }
     } else {
         let encode = plan.recorded.iter().map(|b| {
             let ident = &b.ident;
-            quote_spanned!(ident.span()=> (&&&#p::Wrap(&#ident)).__pulselog_field(&mut #rec);)
+            quote_spanned!(ident.span()=> (&&&#p::Wrap(&#ident)).__pulselog_field(#rec.values());)
         });
         quote! {
             if #entered {
@@ -168,7 +168,7 @@ pub fn expand(plan: &Plan<'_>) -> TokenStream {
                 use #p::{FieldDebug as _, FieldDisplay as _, FieldKnown as _};
                 let mut #rec = #p::RecordBuilder::new(&#enter_site, #level);
                 #(#encode)*
-                #rec.submit();
+                #p::submit(#rec);
             }
         }
     };
@@ -208,8 +208,8 @@ pub fn expand(plan: &Plan<'_>) -> TokenStream {
                         ErrPanic as _,
                     };
                     let mut #rec = #p::RecordBuilder::new(&#error_site, #level_local);
-                    (&&&&&&#p::ExcWrap(#err_value)).__pulselog_err(&mut #rec, #backtrace);
-                    #rec.submit();
+                    #rec.attach((&&&&&&#p::ExcWrap(#err_value)).__pulselog_err(#backtrace));
+                    #p::submit(#rec);
                 }
             },
             err.span,

@@ -6,22 +6,22 @@
 //! (or the first after the filter changed) takes the cold path, which
 //! registers the call site in a global list and asks the filter.
 //!
-//! The registry owns the interest state, as tracing-core's does: the
-//! installed [`Filter`] and the count of running test captures (a capture
-//! sees every level). The logger installs a filter here; call sites, the
-//! capture routing and the pipeline ask here.
+//! The registry owns the interest state, as tracing-core's does: it asks
+//! the filter in force (kept with the other settings, in
+//! [`crate::settings`]) and honours interest overrides (a running test
+//! capture sees every level). Each call site caches two verdicts: the one
+//! in force (lowered while an override runs) and the filter's own, so that
+//! an event that no override takes is filtered without a lock.
 
 #[cfg(any(feature = "log", feature = "tracing"))]
-mod interned;
-
-#[cfg(any(feature = "log", feature = "tracing"))]
-pub(crate) use interned::{SiteKey, intern};
+pub(crate) mod interned;
 
 use crate::filter::{Filter, OFF};
 use crate::level::Level;
+use crate::settings;
 use std::ptr;
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicUsize, Ordering};
-use std::sync::{Mutex, PoisonError, RwLock};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 /// One piece of a message template, resolved at compile time.
 #[derive(Debug)]
@@ -90,6 +90,9 @@ pub struct Callsite {
     /// 0: not registered yet; otherwise the lowest enabled level number
     /// (`filter::OFF` for none).
     threshold: AtomicU8,
+    /// The filter's own verdict, valid once `threshold` is set: the same,
+    /// unless an override lowered `threshold`.
+    filtered: AtomicU8,
     registered: AtomicBool,
     next: AtomicPtr<Callsite>,
     function: std::sync::OnceLock<&'static str>,
@@ -152,6 +155,7 @@ impl Callsite {
         Callsite {
             meta,
             threshold: AtomicU8::new(0),
+            filtered: AtomicU8::new(OFF),
             registered: AtomicBool::new(false),
             next: AtomicPtr::new(ptr::null_mut()),
             function: std::sync::OnceLock::new(),
@@ -210,32 +214,31 @@ impl Callsite {
     }
 }
 
-/// `None` until a logger is installed: every call site is then disabled
-/// (unless a capture runs).
-static FILTER: RwLock<Option<Filter>> = RwLock::new(None);
-
-/// How many `testing::capture`s are running, and, in the top bit, whether
-/// records carry their task's id: the two reasons an enabled event leaves
-/// the common path, read with one load per event.
-static CAPTURES: AtomicUsize = AtomicUsize::new(0);
-
-/// [`CAPTURES`]' bit for "records carry their task's id".
-const WANT_TASK: usize = 1 << (usize::BITS - 1);
-
 impl Callsite {
-    /// Computes the call site's threshold and stores it while holding the
-    /// filter lock, so that a concurrent filter change cannot be overwritten
-    /// by a stale answer.
+    /// Computes the call site's verdicts and stores them while holding the
+    /// filter lock, so that a concurrent filter change cannot be
+    /// overwritten by a stale answer.
     fn ask_filter(&self) -> u8 {
-        let filter = FILTER.read().unwrap_or_else(PoisonError::into_inner);
-        let mut t = filter
+        let filter = settings::filter();
+        let own = filter
             .as_ref()
             .map_or(OFF, |f| f.threshold(self.meta.target));
-        if capturing() {
-            t = t.min(Level::Trace.number());
-        }
+        let t = if settings::overriding() {
+            own.min(Level::Trace.number())
+        } else {
+            own
+        };
+        self.filtered.store(own, Ordering::Relaxed);
         self.threshold.store(t, Ordering::Relaxed);
         t
+    }
+
+    /// Whether the filter itself lets an event at `level` from here
+    /// through, whatever overrides run: one relaxed load. Valid after
+    /// [`Callsite::enabled`] said yes for this event.
+    #[inline]
+    pub(crate) fn passes_filter(&self, level: Level) -> bool {
+        level.number() >= self.filtered.load(Ordering::Relaxed)
     }
 }
 
@@ -244,7 +247,7 @@ impl Callsite {
 /// the `log` facade's maximum level, `tracing`'s interest cache).
 pub(crate) fn set_filter(filter: Option<Filter>) {
     {
-        let mut slot = FILTER.write().unwrap_or_else(PoisonError::into_inner);
+        let mut slot = settings::filter_mut();
         *slot = filter;
         reset_all();
     }
@@ -274,63 +277,36 @@ pub(crate) fn on_filter_change(f: fn()) {
 /// nothing, or no filter).
 #[cfg(any(feature = "log", feature = "tracing"))]
 pub(crate) fn max_verbosity() -> Option<Level> {
-    let filter = FILTER.read().unwrap_or_else(PoisonError::into_inner);
-    filter.as_ref().and_then(Filter::max_verbosity)
+    settings::filter().as_ref().and_then(Filter::max_verbosity)
 }
 
-/// Whether the installed filter lets an event from `target` at `level`
-/// through (the check a captured event's copy for the logger makes; call
-/// sites cache theirs).
+/// Whether the filter in force lets an event from `target` at `level`
+/// through (the bridges' `enabled` checks; call sites cache theirs).
+#[cfg(any(feature = "log", feature = "tracing"))]
 pub(crate) fn filter_allows(target: &str, level: Level) -> bool {
-    let filter = FILTER.read().unwrap_or_else(PoisonError::into_inner);
-    filter.as_ref().is_some_and(|f| f.enabled(target, level))
+    settings::filter()
+        .as_ref()
+        .is_some_and(|f| f.enabled(target, level))
 }
 
-/// Whether any test capture is running.
-#[inline]
-pub(crate) fn capturing() -> bool {
-    CAPTURES.load(Ordering::Relaxed) & !WANT_TASK > 0
-}
-
-/// Whether an enabled event has more to do than go to the queue: a capture
-/// runs, or records carry their task's id.
-#[inline]
-pub(crate) fn off_the_common_path() -> bool {
-    CAPTURES.load(Ordering::Relaxed) != 0
-}
-
-/// Whether records carry the id of the tokio task that logged them (a
-/// format asks for `taskName`).
-pub(crate) fn wants_task() -> bool {
-    CAPTURES.load(Ordering::Relaxed) & WANT_TASK != 0
-}
-
-/// Sets whether records carry their task's id.
-pub(crate) fn set_want_task(on: bool) {
-    if on {
-        CAPTURES.fetch_or(WANT_TASK, Ordering::Relaxed);
-    } else {
-        CAPTURES.fetch_and(!WANT_TASK, Ordering::Relaxed);
-    }
-}
-
-/// A capture starts: every call site is re-evaluated, to see every level.
-pub(crate) fn capture_started() {
-    if CAPTURES.fetch_add(1, Ordering::SeqCst) & !WANT_TASK == 0 {
+/// An interest override starts (a test capture): every call site is
+/// re-evaluated, to see every level.
+pub(crate) fn override_started() {
+    if settings::override_started() {
         refresh();
     }
 }
 
-/// A capture ends: with the last one, call sites go back to the filter.
-pub(crate) fn capture_ended() {
-    if CAPTURES.fetch_sub(1, Ordering::SeqCst) & !WANT_TASK == 1 {
+/// An override ends: with the last one, call sites go back to the filter.
+pub(crate) fn override_ended() {
+    if settings::override_ended() {
         refresh();
     }
 }
 
 /// Re-evaluates every call site under the filter lock.
 fn refresh() {
-    let _held = FILTER.write().unwrap_or_else(PoisonError::into_inner);
+    let _held = settings::filter_mut();
     reset_all();
 }
 

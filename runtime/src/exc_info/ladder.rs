@@ -3,15 +3,14 @@
 //!
 //! Two ladders, one trait per tier, tried from the most specific (the most
 //! `&`s) down. `exc_info = e` and `log_error!(e, …)` call
-//! `(&&&&ExcWrap(&e)).__pulselog_exc_info(&mut rec, backtrace)` with the four
+//! `rec.attach((&&&&ExcWrap(&e)).__pulselog_exc_info(backtrace))` with the four
 //! `ExcInfo*` traits in scope; the error of a `Result` (`#[logged(err)]`)
-//! calls `(&&&&&&ExcWrap(&e)).__pulselog_err(&mut rec, backtrace)` with the
+//! calls `rec.attach((&&&&&&ExcWrap(&e)).__pulselog_err(backtrace))` with the
 //! six `Err*` traits in scope. Both start with the same three error tiers
 //! (`error_tiers!`); `exc_info` then takes a panic payload, `#[logged(err)]`
 //! a panic payload, any `Display`, then any `Debug` (message only).
 
-use super::{capture_error, capture_message, capture_panic, type_name_of};
-use crate::record::RecordBuilder;
+use super::{ExcInfo, capture_error, capture_message, capture_panic, type_name_of};
 use std::any::Any;
 use std::error::Error;
 use std::fmt;
@@ -152,20 +151,19 @@ macro_rules! error_tiers {
         #[doc = $doc]
         #[doc(hidden)]
         pub trait $tier {
-            fn $method(&self, rec: &mut RecordBuilder, backtrace: bool);
+            fn $method(&self, backtrace: bool) -> Box<ExcInfo>;
         }
         impl<T> $tier for $self_ty
         where
             $($bounds)*
         {
             #[inline]
-            fn $method(&self, rec: &mut RecordBuilder, backtrace: bool) {
+            fn $method(&self, backtrace: bool) -> Box<ExcInfo> {
                 capture_error(
-                    rec,
                     type_name_of::<T>(),
                     ($($deref)* *self.0).__pulselog_as_dyn_error(),
                     backtrace,
-                );
+                )
             }
         }
     };
@@ -186,18 +184,18 @@ error_tiers! {
 #[doc(hidden)]
 pub trait ExcInfoOther {
     type Inner: ?Sized;
-    fn __pulselog_exc_info(&self, rec: &mut RecordBuilder, backtrace: bool)
+    fn __pulselog_exc_info(&self, backtrace: bool) -> Box<ExcInfo>
     where
         Self::Inner: PanicPayload;
 }
 impl<T: ?Sized> ExcInfoOther for ExcWrap<'_, T> {
     type Inner = T;
     #[inline]
-    fn __pulselog_exc_info(&self, rec: &mut RecordBuilder, backtrace: bool)
+    fn __pulselog_exc_info(&self, backtrace: bool) -> Box<ExcInfo>
     where
         T: PanicPayload,
     {
-        capture_panic(rec, self.0.__pulselog_payload(), None, backtrace);
+        capture_panic(self.0.__pulselog_payload(), None, backtrace)
     }
 }
 
@@ -211,12 +209,12 @@ error_tiers! {
 /// `#[logged(err)]` tier 4: a panic payload. Not public API.
 #[doc(hidden)]
 pub trait ErrPanic {
-    fn __pulselog_err(&self, rec: &mut RecordBuilder, backtrace: bool);
+    fn __pulselog_err(&self, backtrace: bool) -> Box<ExcInfo>;
 }
 impl<T: PanicPayload + ?Sized> ErrPanic for &&ExcWrap<'_, T> {
     #[inline]
-    fn __pulselog_err(&self, rec: &mut RecordBuilder, backtrace: bool) {
-        capture_panic(rec, self.0.__pulselog_payload(), None, backtrace);
+    fn __pulselog_err(&self, backtrace: bool) -> Box<ExcInfo> {
+        capture_panic(self.0.__pulselog_payload(), None, backtrace)
     }
 }
 
@@ -224,13 +222,13 @@ impl<T: PanicPayload + ?Sized> ErrPanic for &&ExcWrap<'_, T> {
 /// API.
 #[doc(hidden)]
 pub trait ErrDisplay {
-    fn __pulselog_err(&self, rec: &mut RecordBuilder, backtrace: bool);
+    fn __pulselog_err(&self, backtrace: bool) -> Box<ExcInfo>;
 }
 impl<T: fmt::Display + ?Sized> ErrDisplay for &ExcWrap<'_, T> {
     #[inline]
-    fn __pulselog_err(&self, rec: &mut RecordBuilder, backtrace: bool) {
+    fn __pulselog_err(&self, backtrace: bool) -> Box<ExcInfo> {
         let v = self.0;
-        capture_message(rec, type_name_of::<T>(), &|s| write!(s, "{v}"), backtrace);
+        capture_message(type_name_of::<T>(), &|s| write!(s, "{v}"), backtrace)
     }
 }
 
@@ -258,23 +256,18 @@ impl<T: fmt::Debug + ?Sized> LoggableErr for T {
 #[doc(hidden)]
 pub trait ErrDebug {
     type Inner: ?Sized;
-    fn __pulselog_err(&self, rec: &mut RecordBuilder, backtrace: bool)
+    fn __pulselog_err(&self, backtrace: bool) -> Box<ExcInfo>
     where
         Self::Inner: LoggableErr;
 }
 impl<T: ?Sized> ErrDebug for ExcWrap<'_, T> {
     type Inner = T;
     #[inline]
-    fn __pulselog_err(&self, rec: &mut RecordBuilder, backtrace: bool)
+    fn __pulselog_err(&self, backtrace: bool) -> Box<ExcInfo>
     where
         T: LoggableErr,
     {
         let v = self.0;
-        capture_message(
-            rec,
-            type_name_of::<T>(),
-            &|s| v.__pulselog_debug(s),
-            backtrace,
-        );
+        capture_message(type_name_of::<T>(), &|s| v.__pulselog_debug(s), backtrace)
     }
 }

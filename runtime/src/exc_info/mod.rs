@@ -19,21 +19,17 @@
 //!
 //! User code that runs during capture (`Display`, `source()`) may panic or log
 //! again: a panic leaves a placeholder message, and runaway recursion is cut
-//! (see [`crate::record::guarded`]).
+//! (see [`crate::encode::guarded`]).
 
 mod backtrace;
-mod ladder;
+pub(crate) mod ladder;
 
-pub use self::backtrace::BacktraceFrame;
-pub(crate) use self::backtrace::{Backtrace, set_full as set_full_backtraces, symbolized};
-pub use ladder::{
-    AsDynError, ErrDebug, ErrDeref, ErrDeref2, ErrDisplay, ErrError, ErrPanic, ExcInfoDeref,
-    ExcInfoDeref2, ExcInfoError, ExcInfoOther, ExcWrap, LoggableErr, PanicPayload,
-};
+pub(crate) use self::backtrace::{Backtrace, Location, symbolized};
+pub use self::backtrace::{BacktraceFrame, MAX_FRAMES, MISS_BUDGET};
 
 use self::backtrace::intern;
 use crate::callsite::bare_function_name;
-use crate::record::{Capped, RecordBuilder, guarded};
+use crate::encode::{Capped, guarded};
 use smallvec::SmallVec;
 use std::any::Any;
 use std::error::Error;
@@ -41,15 +37,6 @@ use std::fmt;
 
 /// Longest `source()` chain recorded, the error's own message included.
 pub const MAX_CHAIN: usize = 32;
-
-/// Most frames a backtrace keeps (counted before trimming the logging
-/// machinery's own frames).
-pub const MAX_FRAMES: usize = 128;
-
-/// Instruction pointers resolved per second at most; frames beyond the budget
-/// are written unresolved (as addresses). Repeated frames hit the cache and
-/// do not count.
-pub const MISS_BUDGET: u32 = 4096;
 
 /// `type` of the exc_info of a panic.
 const PANIC_TYPE: &str = "panic";
@@ -118,14 +105,6 @@ impl fmt::Debug for ExcInfo {
             .field("location", &self.location)
             .finish()
     }
-}
-
-/// Where a panic happened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Location {
-    pub(crate) file: &'static str,
-    pub(crate) line: u32,
-    pub(crate) column: u32,
 }
 
 impl ExcInfo {
@@ -255,37 +234,34 @@ const TEXT_INLINE: usize = 128;
 /// `exc_info` form).
 #[inline(never)]
 pub(crate) fn capture_error(
-    rec: &mut RecordBuilder,
     type_name: &'static str,
     err: &(dyn Error + '_),
     backtrace: bool,
-) {
+) -> Box<ExcInfo> {
     let mut exc = ExcInfo::boxed(type_name, backtrace);
     exc.walk(err);
-    rec.set_exc(exc);
+    exc
 }
 
 /// Records a value that is not an error: its message alone.
 #[inline(never)]
 fn capture_message(
-    rec: &mut RecordBuilder,
     type_name: &'static str,
     msg: &dyn Fn(&mut dyn fmt::Write) -> fmt::Result,
     backtrace: bool,
-) {
+) -> Box<ExcInfo> {
     let mut exc = ExcInfo::boxed(type_name, backtrace);
     exc.push_message(msg);
-    rec.set_exc(exc);
+    exc
 }
 
 /// Records a panic payload (`catch_unwind`'s `Err`, or the panic hook's).
 #[inline(never)]
 pub(crate) fn capture_panic(
-    rec: &mut RecordBuilder,
     payload: &(dyn Any + Send),
     location: Option<&std::panic::Location<'_>>,
     backtrace: bool,
-) {
+) -> Box<ExcInfo> {
     let mut exc = ExcInfo::boxed(PANIC_TYPE, backtrace);
     exc.panic = true;
     let msg = payload_message(payload);
@@ -295,7 +271,7 @@ pub(crate) fn capture_panic(
         line: l.line(),
         column: l.column(),
     });
-    rec.set_exc(exc);
+    exc
 }
 
 /// The message of a panic payload: `panic!` makes a `&str` or a `String`.

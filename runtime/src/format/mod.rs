@@ -14,9 +14,10 @@ pub mod text;
 pub(crate) mod time;
 
 use crate::callsite::Piece;
+use crate::encode::{Cursor, Decoder, Value};
 use crate::level::Level;
-use crate::record::{Origin, Record};
-use crate::value::{Cursor, Decoder, Value};
+use crate::origin::Origin;
+use crate::record::Record;
 use std::fmt;
 
 /// A [`JsonFormat`](json::JsonFormat) or [`TextFormat`](text::TextFormat)
@@ -98,7 +99,7 @@ impl<'a> Event<'a> {
     /// The id of the tokio task that logged the event (`taskName`): the
     /// value after the fields, when records carry one.
     pub(crate) fn task_name(&self) -> Option<&'a str> {
-        if !crate::record::wants_task() {
+        if !self.rec.task {
             return None;
         }
         let meta = self.rec.callsite.metadata();

@@ -28,8 +28,8 @@ use super::json::site::{Part, Site, SiteCache};
 use super::json::{StdKey, field_keys, for_each_context_field, write_hex, write_str, write_value};
 use super::resource::Resource;
 use super::{Event, error_report_text};
+use crate::encode::Value;
 use crate::level::Level;
-use crate::value::Value;
 use std::borrow::Cow;
 
 /// The attribute keys every line may hold besides the fields: a field with

@@ -5,7 +5,7 @@ use super::json::unique_key;
 use super::otel::{AnyValue, OWN_KEYS, any_value, severity_number};
 use super::resource::Resource;
 use super::{Event, error_report_text};
-use crate::value::Value;
+use crate::encode::Value;
 use opentelemetry_proto::tonic::common::v1::{self as common, KeyValue, any_value};
 use opentelemetry_proto::tonic::logs::v1::LogRecord;
 use opentelemetry_proto::tonic::resource::v1::Resource as ProtoResource;

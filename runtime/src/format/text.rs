@@ -22,8 +22,8 @@
 use super::json::{IdKey, StdKey, is_hostile};
 use super::time::TimeFormat;
 use super::{Event, FormatterError};
+use crate::encode::Value;
 use crate::exc_info::ExcInfo;
-use crate::value::Value;
 use anstyle::{AnsiColor, Effects, Style};
 use std::borrow::Cow;
 use std::fmt::Write as _;

@@ -3,7 +3,8 @@
 //! lanes.
 
 use super::{Overflow, Queue, lock};
-use crate::record::{Origin, Record};
+use crate::origin::Origin;
+use crate::record::Record;
 use rtrb::{Consumer, Producer};
 use std::cell::RefCell;
 use std::cmp::Reverse;

@@ -73,7 +73,8 @@ mod lane;
 
 pub(crate) use lane::Lanes;
 
-use crate::record::{Origin, Record};
+use crate::origin::Origin;
+use crate::record::Record;
 use lane::{LOCAL, LaneReader, LaneShared, Local, Waiting};
 use rtrb::{PushError, RingBuffer};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};

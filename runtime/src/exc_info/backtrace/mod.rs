@@ -11,18 +11,28 @@
 //! (`RUST_BACKTRACE=full`, or `Config::full_backtraces`):
 //! every frame, with its path as debug info has it.
 
+mod frame;
 mod short;
 
-use super::{Location, MAX_FRAMES, MISS_BUDGET};
+pub use frame::BacktraceFrame;
+pub(crate) use frame::Location;
 #[cfg(test)]
-use short::crate_of;
-use short::{short_form, short_path};
-use std::borrow::Cow;
+use short::{crate_of, short_path};
+use short::short_form;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
+
+/// Most frames a backtrace keeps (counted before trimming the logging
+/// machinery's own frames).
+pub const MAX_FRAMES: usize = 128;
+
+/// Instruction pointers resolved per second at most; frames beyond the budget
+/// are written unresolved (as addresses). Repeated frames hit the cache and
+/// do not count.
+pub const MISS_BUDGET: u32 = 4096;
 
 /// Cached frames at most; the cache starts over when it is full.
 const CACHE_CAP: usize = 16 * 1024;
@@ -37,14 +47,6 @@ pub(crate) struct Backtrace {
 struct Resolved {
     all: Vec<BacktraceFrame>,
     kept: std::ops::Range<usize>,
-}
-
-/// Whether backtraces are written whole (`RUST_BACKTRACE=full`).
-static FULL: AtomicBool = AtomicBool::new(false);
-
-/// Writes every frame of every backtrace from now on (or the short form).
-pub(crate) fn set_full(full: bool) {
-    FULL.store(full, Ordering::Relaxed);
 }
 
 impl fmt::Debug for Backtrace {
@@ -128,110 +130,10 @@ impl Backtrace {
     /// workspace is.
     pub(super) fn lines(&self, location: Option<&Location>, anchor: &str) -> Vec<String> {
         let r = self.resolve(location);
-        if FULL.load(Ordering::Relaxed) {
+        if crate::settings::full_backtraces() {
             return r.all.iter().map(ToString::to_string).collect();
         }
         short_form(&r.all[r.kept.clone()], anchor)
-    }
-}
-
-/// One frame of a backtrace.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BacktraceFrame {
-    pub(super) function: Arc<str>,
-    file: Option<Arc<str>>,
-    line: Option<u32>,
-    column: Option<u32>,
-    pub(super) resolved: bool,
-}
-
-impl BacktraceFrame {
-    /// The function's demangled path (`my_app::handlers::charge`); the
-    /// instruction address in hex for a frame that was not symbolized.
-    #[must_use]
-    pub fn function(&self) -> &str {
-        &self.function
-    }
-
-    /// The source file, when debug info has it.
-    #[must_use]
-    pub fn file(&self) -> Option<&str> {
-        self.file.as_deref()
-    }
-
-    /// The source line, when debug info has it.
-    #[must_use]
-    pub fn line(&self) -> Option<u32> {
-        self.line
-    }
-
-    /// The source column, when debug info has it.
-    #[must_use]
-    pub fn column(&self) -> Option<u32> {
-        self.column
-    }
-
-    /// Whether the frame was symbolized (false past the symbolization
-    /// budget, see [`MISS_BUDGET`]).
-    #[must_use]
-    pub fn is_resolved(&self) -> bool {
-        self.resolved
-    }
-
-    pub(super) fn is_at(&self, loc: &Location) -> bool {
-        self.line == Some(loc.line)
-            && self.file.as_deref().is_some_and(|f| {
-                f == loc.file
-                    || f.strip_suffix(loc.file)
-                        .is_some_and(|dir| dir.ends_with(['/', '\\']))
-            })
-    }
-
-    fn unresolved(ip: usize) -> BacktraceFrame {
-        BacktraceFrame {
-            function: format!("{ip:#x}").into(),
-            file: None,
-            line: None,
-            column: None,
-            resolved: false,
-        }
-    }
-}
-
-/// `function at file:line:column`, as much as is known.
-impl fmt::Display for BacktraceFrame {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.write(f, self.file.as_deref().map(Cow::Borrowed))
-    }
-}
-
-impl BacktraceFrame {
-    /// Displays the frame with its path shortened (see [`short_path`]).
-    fn display_with(&self, root: Option<&str>) -> impl fmt::Display + '_ {
-        let file = self.file.as_deref().map(|f| short_path(f, root));
-        Short(self, file)
-    }
-
-    fn write(&self, f: &mut fmt::Formatter<'_>, file: Option<Cow<'_, str>>) -> fmt::Result {
-        f.write_str(&self.function)?;
-        if let Some(file) = file {
-            write!(f, " at {file}")?;
-            if let Some(line) = self.line {
-                write!(f, ":{line}")?;
-                if let Some(col) = self.column {
-                    write!(f, ":{col}")?;
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-struct Short<'a>(&'a BacktraceFrame, Option<Cow<'a, str>>);
-
-impl fmt::Display for Short<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.write(f, self.1.clone())
     }
 }
 

@@ -3,8 +3,9 @@
 //! into one counted line, and paths relative to the workspace or a
 //! dependency's own directory.
 
-use super::BacktraceFrame;
+use super::frame::BacktraceFrame;
 use std::borrow::Cow;
+use std::fmt;
 use std::sync::OnceLock;
 
 /// Crates whose frames are plumbing between the user's own: a run of them
@@ -94,7 +95,7 @@ pub(super) fn short_form(frames: &[BacktraceFrame], anchor: &str) -> Vec<String>
             }
             None => {
                 flush(&mut lines, &mut run, &mut run_len);
-                lines.push(frame.display_with(root).to_string());
+                lines.push(display_with(frame, root).to_string());
             }
         }
     }
@@ -131,4 +132,18 @@ pub(super) fn short_path<'a>(file: &'a str, root: Option<&str>) -> Cow<'a, str> 
         return Cow::Owned(rel.to_owned());
     }
     Cow::Borrowed(file)
+}
+
+/// Displays a frame with its path shortened (see [`short_path`]).
+fn display_with<'a>(frame: &'a BacktraceFrame, root: Option<&str>) -> Short<'a> {
+    let file = frame.file.as_deref().map(|f| short_path(f, root));
+    Short(frame, file)
+}
+
+struct Short<'a>(&'a BacktraceFrame, Option<Cow<'a, str>>);
+
+impl fmt::Display for Short<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.write(f, self.1.clone())
+    }
 }

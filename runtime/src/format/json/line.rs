@@ -5,9 +5,9 @@ use super::escape::{write_hex, write_str};
 use super::number::write_value;
 use super::site::{Layout, Part, Site};
 use super::{CLASH_PREFIX, EXC_INFO, IdKey, JsonFormat, StdKey, Style};
+use crate::encode::Value;
 use crate::exc_info::ExcInfo;
 use crate::format::Event;
-use crate::value::Value;
 use smallvec::SmallVec;
 use std::borrow::Cow;
 

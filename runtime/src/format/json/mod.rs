@@ -16,8 +16,8 @@ pub(in crate::format) mod site;
 
 use super::FormatterError;
 use super::time::TimeFormat;
-use crate::record::RecordBuilder;
-use crate::value::{Decoder, Encode};
+use crate::encode::{Decoder, Encoder};
+use crate::value::Encode;
 use site::SiteCache;
 use std::fmt;
 
@@ -313,10 +313,10 @@ impl JsonFormat {
     /// like python-json-logger's `static_fields`. Numbers stay numbers.
     #[must_use]
     pub fn static_field(mut self, key: &str, value: impl Encode) -> JsonFormat {
-        let mut rec = RecordBuilder::scratch();
-        value.encode(&mut rec);
+        let mut values = Encoder::new();
+        value.encode(&mut values);
         let mut json = Vec::new();
-        let data = rec.into_data();
+        let data = values.into_data();
         if let Some(v) = Decoder::new(&data).next() {
             write_value(&mut json, v);
         }

@@ -1,7 +1,7 @@
 //! Numbers as JSON.
 
 use super::escape::write_str;
-use crate::value::Value;
+use crate::encode::Value;
 
 /// Writes a value as JSON. Numbers stay numbers; a non-finite float becomes
 /// `null` (JSON has no NaN, and a string would break the field's numeric

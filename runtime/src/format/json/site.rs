@@ -5,9 +5,9 @@ use super::line::field_keys;
 use super::number::write_value;
 use super::{StdKey, Style};
 use crate::callsite::Piece;
+use crate::encode::{Cursor, Value};
 use crate::format::Event;
 use crate::level::Level;
-use crate::value::{Cursor, Value};
 use std::fmt::Write as _;
 use std::ops::Range;
 

@@ -3,7 +3,7 @@
 
 use pulselog::context::RequestId;
 use pulselog::prelude::*;
-use pulselog::{Context, Level};
+use pulselog::{Level, context::Context};
 
 /// A traceparent as an upstream service sends it.
 pub const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";

@@ -6,7 +6,7 @@
 
 use pulselog::prelude::*;
 use pulselog::testing::Captured;
-use pulselog::{Context, JsonFormat, Redacted, TextFormat};
+use pulselog::{JsonFormat, Redacted, TextFormat, context::Context};
 use secrecy::SecretString;
 use std::error::Error;
 use std::fmt;

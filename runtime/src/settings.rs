@@ -1,0 +1,114 @@
+//! Process-wide settings, in one place at the bottom of the house: what the
+//! call sites, the encoder and the error capture read, and the installer
+//! sets.
+//!
+//! [`apply`] sets them when a logger is installed, before its writer thread
+//! starts and before any call site can see the logger; nothing changes them
+//! afterwards except the filter, which `pulselog::set_filter` replaces while
+//! the program runs (through the call-site registry, which also forgets its
+//! cached verdicts). No format reads a setting to know how to decode a
+//! record: what a record holds, it says itself.
+
+use crate::filter::Filter;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+/// What an installed logger sets, all at once.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Settings {
+    /// The most bytes one event's values (and its error's text) may take:
+    /// a string past it is cut with a marker. Half the byte budget.
+    pub(crate) max_values: usize,
+    /// Records carry the id of the tokio task that logged them (a format
+    /// asks for `taskName`).
+    pub(crate) task_ids: bool,
+    /// Backtraces are written whole, as `RUST_BACKTRACE=full` does.
+    pub(crate) full_backtraces: bool,
+}
+
+/// Half of the default byte budget (64 MiB).
+const DEFAULT_MAX_VALUES: usize = 32 << 20;
+
+static MAX_VALUES: AtomicUsize = AtomicUsize::new(DEFAULT_MAX_VALUES);
+
+static FULL_BACKTRACES: AtomicBool = AtomicBool::new(false);
+
+/// Why an enabled event leaves the common path, read with one load per
+/// event: in the top bit, that records carry their task's id (a setting);
+/// below it, how many interest overrides run (test captures, which see
+/// every level and take the events logged in their scope).
+static DETOURS: AtomicUsize = AtomicUsize::new(0);
+
+/// [`DETOURS`]' bit for "records carry their task's id".
+const TASK_IDS: usize = 1 << (usize::BITS - 1);
+
+/// `None` until a logger is installed (or `pulselog::set_filter` is
+/// called): every call site is then disabled, unless an override runs.
+static FILTER: RwLock<Option<Filter>> = RwLock::new(None);
+
+/// Sets everything but the filter; called once, by the installer of the
+/// logger, before the logger goes live.
+pub(crate) fn apply(settings: Settings) {
+    MAX_VALUES.store(
+        settings.max_values.min(u32::MAX as usize),
+        Ordering::Relaxed,
+    );
+    FULL_BACKTRACES.store(settings.full_backtraces, Ordering::Relaxed);
+    if settings.task_ids {
+        DETOURS.fetch_or(TASK_IDS, Ordering::Relaxed);
+    } else {
+        DETOURS.fetch_and(!TASK_IDS, Ordering::Relaxed);
+    }
+}
+
+/// The most bytes one event's values may take.
+#[inline]
+pub(crate) fn max_values() -> usize {
+    MAX_VALUES.load(Ordering::Relaxed)
+}
+
+/// Whether backtraces are written whole.
+#[inline]
+pub(crate) fn full_backtraces() -> bool {
+    FULL_BACKTRACES.load(Ordering::Relaxed)
+}
+
+/// Whether an enabled event has more to do than go to the queue: records
+/// carry task ids, or an override runs.
+#[inline]
+pub(crate) fn detour() -> bool {
+    DETOURS.load(Ordering::Relaxed) != 0
+}
+
+/// Whether records carry the id of the tokio task that logged them.
+#[inline]
+pub(crate) fn task_ids() -> bool {
+    DETOURS.load(Ordering::Relaxed) & TASK_IDS != 0
+}
+
+/// Whether an interest override runs.
+#[inline]
+pub(crate) fn overriding() -> bool {
+    DETOURS.load(Ordering::Relaxed) & !TASK_IDS > 0
+}
+
+/// Counts one more override; `true` for the first.
+pub(crate) fn override_started() -> bool {
+    DETOURS.fetch_add(1, Ordering::SeqCst) & !TASK_IDS == 0
+}
+
+/// Counts one override less; `true` for the last.
+pub(crate) fn override_ended() -> bool {
+    DETOURS.fetch_sub(1, Ordering::SeqCst) & !TASK_IDS == 1
+}
+
+/// The filter in force, for reading.
+pub(crate) fn filter() -> RwLockReadGuard<'static, Option<Filter>> {
+    FILTER.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The filter in force, for replacing (the call-site registry holds this
+/// while it forgets its cached verdicts).
+pub(crate) fn filter_mut() -> RwLockWriteGuard<'static, Option<Filter>> {
+    FILTER.write().unwrap_or_else(PoisonError::into_inner)
+}
