@@ -107,7 +107,7 @@ fn submit(b: RecordBuilder) {
 
 #[cold]
 #[inline(never)]
-fn dispatch_slow(mut rec: Record) {
+pub(crate) fn dispatch_slow(mut rec: Record) {
     if crate::record::wants_task() {
         crate::record::push_task_id(&mut rec.data);
     }

@@ -14,8 +14,24 @@
 #[cfg(any(feature = "log", feature = "tracing"))]
 mod interned;
 
+#[cfg(all(test, feature = "log"))]
+pub(crate) use interned::MAX_KEPT;
 #[cfg(any(feature = "log", feature = "tracing"))]
-pub(crate) use interned::{SiteKey, intern};
+pub(crate) use interned::{Finished, SiteKey, intern, release, site};
+
+/// Whether `site` is one a record owns (a run-time call site past the bound
+/// of kept ones, see `interned`): freed with its record, its address may be
+/// another site's afterwards, so nothing may remember it by address.
+#[inline]
+pub(crate) fn is_own(site: &Callsite) -> bool {
+    #[cfg(any(feature = "log", feature = "tracing"))]
+    return interned::is_own(site);
+    #[cfg(not(any(feature = "log", feature = "tracing")))]
+    {
+        let _ = site;
+        false
+    }
+}
 
 use crate::filter::{Filter, OFF};
 use crate::level::Level;
