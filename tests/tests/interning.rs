@@ -54,7 +54,11 @@ fn a_million_run_time_targets_keep_memory_flat_and_every_line_its_target() {
     let status = within_time(&["targets"], pid, move || child.wait());
     let stderr = err.join().expect("stderr reader");
     assert!(status.success(), "{}", String::from_utf8_lossy(&stderr));
-    assert_eq!(lines.join().expect("every line checked"), N, "one line per record");
+    assert_eq!(
+        lines.join().expect("every line checked"),
+        N,
+        "one line per record"
+    );
     let rss_kb = figure(&stderr, "rss_kb");
     assert!(
         rss_kb < MAX_RSS_KB,

@@ -206,7 +206,6 @@ impl Drop for Site {
     }
 }
 
-
 /// The function name of a bridged record: none (`funcName` is empty,
 /// never the bridge's own).
 fn no_function() -> &'static str {

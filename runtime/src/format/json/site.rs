@@ -298,4 +298,3 @@ fn put_padded(out: &mut Vec<u8>, src: &[u8], r: Range<usize>) {
         out.extend_from_slice(&src[r]);
     }
 }
-
