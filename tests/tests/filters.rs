@@ -170,8 +170,9 @@ fn python_s_level_names_are_levels_and_numbers_are_not() {
     // module name.
     let (lines, _) = written("PULSELOG_LEVEL", "warning");
     assert_eq!(lines, expected(Some("WARNING"), &[]));
-    // `critical` is above every `log` level.
+    // `critical` (and `fatal`, its other name) is above every `log` level.
     assert!(written("PULSELOG_LEVEL", "critical").0.is_empty());
+    assert!(written("PULSELOG_LEVEL", "fatal").0.is_empty());
     // `EnvFilter` reads 4 as DEBUG; here it is a directive skipped.
     let (lines, stderr) = written("PULSELOG_LEVEL", "error,my_app=4");
     assert_eq!(lines, expected(Some("ERROR"), &[]));
