@@ -25,6 +25,7 @@
 
 use super::{Callsite, Metadata, Piece};
 use crate::level::Level;
+#[cfg(feature = "log")]
 use crate::record::{Record, RecordBuilder};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -165,12 +166,14 @@ pub(crate) unsafe fn release(site: &'static Callsite) {
 /// A `log` record's call site: kept for the life of the process, or made
 /// for this record alone past the bound (freed with the record, or here if
 /// no record was made).
+#[cfg(feature = "log")]
 #[derive(Debug)]
 pub(crate) struct Site {
     callsite: &'static Callsite,
     own: bool,
 }
 
+#[cfg(feature = "log")]
 impl Site {
     /// The call site to build the record on.
     pub(crate) fn callsite(&self) -> &'static Callsite {
@@ -189,6 +192,7 @@ impl Site {
 }
 
 /// See [`Site::finish`].
+#[cfg(feature = "log")]
 #[derive(Debug)]
 pub(crate) enum Finished {
     /// To submit as any event.
@@ -197,6 +201,7 @@ pub(crate) enum Finished {
     Own(Record),
 }
 
+#[cfg(feature = "log")]
 impl Drop for Site {
     fn drop(&mut self) {
         if self.own {
@@ -234,12 +239,14 @@ static ALL: Mutex<Option<Kept>> = Mutex::new(None);
 /// `tracing`'s call sites, which are the program's). The message is its
 /// first value; `level` is only the level the site's metadata names (a
 /// record carries its own).
+#[cfg(any(feature = "tracing", test))]
 pub(crate) fn intern(key: &SiteKey<'_>, level: Level) -> &'static Callsite {
     lookup(key, level, true).unwrap_or_else(|| key.leak(level, &KEPT_PIECES))
 }
 
 /// The call site of a `log` record, `None` when its level is not enabled
 /// there: a kept one while the bound allows, else one of its own.
+#[cfg(feature = "log")]
 pub(crate) fn site(key: &SiteKey<'_>, level: Level) -> Option<Site> {
     if let Some(site) = lookup(key, level, false) {
         return site.enabled(level).then_some(Site {

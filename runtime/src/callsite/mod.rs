@@ -16,8 +16,12 @@ mod interned;
 
 #[cfg(all(test, feature = "log"))]
 pub(crate) use interned::MAX_KEPT;
+#[cfg(feature = "tracing")]
+pub(crate) use interned::intern;
+#[cfg(feature = "log")]
+pub(crate) use interned::{Finished, site};
 #[cfg(any(feature = "log", feature = "tracing"))]
-pub(crate) use interned::{Finished, SiteKey, intern, release, site};
+pub(crate) use interned::{SiteKey, release};
 
 /// Whether `site` is one a record owns (a run-time call site past the bound
 /// of kept ones, see `interned`): freed with its record, its address may be
