@@ -81,8 +81,9 @@ pub enum InitError {
     AlreadyInstalled,
     /// `PULSELOG_FORMAT` names no format.
     Format(ParseFormatError),
-    /// Level directives that do not parse: from [`Config::filter`], or from
-    /// the environment variable `var` (`PULSELOG_LEVEL` or `RUST_LOG`).
+    /// Level directives that do not parse: from [`Config::filter`], or
+    /// (from [`try_init`] only) from the environment variable `var`
+    /// (`PULSELOG_LEVEL` or `RUST_LOG`).
     Filter {
         /// The variable the directives came from, if any.
         var: Option<&'static str>,
@@ -178,6 +179,10 @@ pub struct Config {
     /// An invalid setting is kept until [`Config::install`] reports it (a
     /// later valid setting of the same thing replaces it).
     filter: Result<Filter, InitError>,
+    /// Directives of `PULSELOG_LEVEL`/`RUST_LOG` that did not parse and
+    /// were skipped (the variable's name with each): said on stderr at
+    /// install, turned into an error by [`try_init`].
+    skipped_directives: Vec<(&'static str, FilterError)>,
     json: JsonFormat,
     text: TextFormat,
     resource: Resource,
@@ -252,6 +257,7 @@ impl Config {
         Config {
             format: Ok(None),
             filter: Ok(Filter::default()),
+            skipped_directives: Vec::new(),
             json: JsonFormat::new(),
             text: TextFormat::new(),
             resource: Resource::default(),
@@ -283,7 +289,11 @@ impl Config {
     /// (`service.version=1.4,deployment.environment.name=prod`) for the
     /// service fields of the ECS lines and the resource of the OTel ones
     /// (feature `otlp`: also the export's endpoint and headers). An invalid
-    /// value makes [`Config::install`] fail with a message naming it.
+    /// value makes [`Config::install`] fail with a message naming it, except
+    /// a level directive: one that does not parse is skipped and the others
+    /// apply, as env_logger and `EnvFilter::from_default_env` do, and
+    /// [`Config::install`] says on stderr which were skipped, once
+    /// ([`try_init`] refuses them instead).
     #[must_use]
     pub fn from_env() -> Config {
         let mut c = Config::new();
@@ -300,10 +310,9 @@ impl Config {
             .map(|d| ("PULSELOG_LEVEL", d))
             .or_else(|| env_var("RUST_LOG").map(|d| ("RUST_LOG", d)));
         if let Some((var, d)) = directives {
-            c.filter = Filter::parse(&d).map_err(|source| InitError::Filter {
-                var: Some(var),
-                source,
-            });
+            let (filter, skipped) = Filter::parse_lossy(&d);
+            c.filter = Ok(filter);
+            c.skipped_directives = skipped.into_iter().map(|e| (var, e)).collect();
         }
         c
     }
@@ -461,13 +470,17 @@ impl Config {
     #[must_use]
     pub fn level(mut self, level: Level) -> Config {
         self.filter = Ok(Filter::from_level(Some(level)));
+        self.skipped_directives.clear();
         self
     }
 
-    /// `env_logger`-style directives, e.g. `warn,my_app::db=debug`.
+    /// `env_logger`-style directives, e.g. `warn,my_app::db=debug`. Unlike
+    /// the environment's, a string with any directive that does not parse is
+    /// refused whole: [`Config::install`] returns the error.
     #[must_use]
     pub fn filter(mut self, directives: &str) -> Config {
         self.filter = Filter::parse(directives).map_err(InitError::from);
+        self.skipped_directives.clear();
         self
     }
 
@@ -588,6 +601,13 @@ impl Config {
                 InitError::Spawn(e)
             }
         })?;
+        // Said once the logger is in place: a logger installs once per
+        // process, so the skipped directives are said once too.
+        for (var, e) in &self.skipped_directives {
+            say(format_args!(
+                "{var}: {e}; skipped, the other directives apply"
+            ));
+        }
         if self.panic_hook {
             crate::panic::install_hook(self.panic_stderr, to_stdout);
         }
@@ -637,7 +657,8 @@ impl Drop for Guard {
 /// [`Config::from_env`]). Never panics: when a logger is installed already,
 /// it says so once on stderr and returns an inert guard; when the
 /// environment holds an invalid value, it says so on stderr and uses the
-/// defaults.
+/// defaults, except for a level directive that does not parse, which is
+/// said and skipped while the other directives apply.
 pub fn init() -> Guard {
     static WARNED: AtomicBool = AtomicBool::new(false);
     let result = match Config::from_env().install() {
@@ -663,9 +684,19 @@ pub fn init() -> Guard {
     }
 }
 
-/// Like [`init`], but reports every problem as an error.
+/// Like [`init`], but reports every problem as an error, a level directive
+/// of `PULSELOG_LEVEL`/`RUST_LOG` that does not parse included (which
+/// [`init`] and [`Config::from_env`] skip): nothing is installed then.
 pub fn try_init() -> Result<Guard, InitError> {
-    Config::from_env().install()
+    let mut config = Config::from_env();
+    if !config.skipped_directives.is_empty() {
+        let (var, source) = config.skipped_directives.swap_remove(0);
+        return Err(InitError::Filter {
+            var: Some(var),
+            source,
+        });
+    }
+    config.install()
 }
 
 #[cfg(test)]

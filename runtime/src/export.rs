@@ -33,6 +33,10 @@
 //! WARNING line, like the queue's own drops. At exit, the export waits for
 //! the collector as long as it makes progress, up to one block timeout
 //! without any, then counts what is left.
+//!
+//! This file is longer than most on purpose: the writer's end, the state
+//! they share and the export thread are one protocol (which side counts
+//! which undelivered event, under which reason), and it reads as one.
 
 use crate::format::Event;
 use crate::format::otlp::{log_record, resource};
@@ -195,6 +199,10 @@ struct State {
     lost: Vec<(u64, String)>,
     /// The error requests keep failing with, while they do.
     failing: Option<String>,
+    /// Why the export stopped waiting at exit: every event not delivered
+    /// after that is counted under this one reason, so that stderr and the
+    /// WARNING line report the same loss with the same number.
+    gave_up: Option<String>,
 }
 
 impl State {
@@ -359,7 +367,10 @@ impl Exporter {
             state = next;
         }
         if state.closed {
-            let reason = self.undelivered(&state);
+            let reason = state
+                .gave_up
+                .clone()
+                .unwrap_or_else(|| self.undelivered(&state));
             state.lose(batch.len as u64, reason);
             return;
         }
@@ -392,10 +403,8 @@ impl Exporter {
                     let left = state.queued as u64;
                     state.queue.clear();
                     state.queued = 0;
-                    if left > 0 {
-                        say(format_args!("{left} events were not exported: {reason}"));
-                    }
-                    state.lose(left, reason);
+                    state.lose(left, reason.clone());
+                    state.gave_up = Some(reason);
                     state.closed = true;
                     self.shared.changed.notify_all();
                     break;
@@ -403,8 +412,9 @@ impl Exporter {
             }
         }
         // A request under way when the export gave up counts its events
-        // itself if they are not delivered: wait for it, a block timeout
-        // at most.
+        // itself if they are not delivered (under `gave_up`): wait for it,
+        // a block timeout at most, so that stderr says the whole count the
+        // WARNING line will say.
         let mut waiting = Waiting::new(&self.shared, self.block_timeout);
         while state.in_flight {
             match waiting.wait(state, q) {
@@ -414,8 +424,15 @@ impl Exporter {
                         "stopped waiting for a request to {} still under way",
                         self.url
                     ));
-                    return;
+                    state = self.shared.lock();
+                    break;
                 }
+            }
+        }
+        if let Some(reason) = &state.gave_up {
+            let lost = state.lost.iter().find(|(_, r)| r == reason);
+            if let Some((n, _)) = lost {
+                say(format_args!("{n} events were not exported: {reason}"));
             }
         }
     }
@@ -567,11 +584,13 @@ impl Sender {
                     }
                     state.failing = Some(why);
                     if state.closed {
-                        let reason = format!(
-                            "the collector at {} could not be reached ({})",
-                            self.endpoint.url,
-                            state.failing.as_deref().unwrap_or_default()
-                        );
+                        let reason = state.gave_up.clone().unwrap_or_else(|| {
+                            format!(
+                                "the collector at {} could not be reached ({})",
+                                self.endpoint.url,
+                                state.failing.as_deref().unwrap_or_default()
+                            )
+                        });
                         state.lose(n, reason);
                         return;
                     }

@@ -4,12 +4,28 @@
 //! The grammar is env_logger's, but the parser is pulselog's own: the
 //! `env_filter` crate speaks `log::LevelFilter`, which has five levels and no
 //! `CRITICAL`, so `my_app=critical` (and Python's `warning`) could not be
-//! expressed through it. Differences from env_logger, on purpose:
+//! expressed through it. How the meaning differs from env_logger's and
+//! tracing-subscriber's `EnvFilter` is tabled in
+//! `docs/coming-from-tracing.md`; in short, on purpose:
+//! - a bare module directive (`my_app`) enables everything in that module
+//!   and leaves the others at the default level (`info`), where env_logger
+//!   and `EnvFilter` turn every other module off;
 //! - a module directive matches on whole path segments: `my_app::db` covers
 //!   `my_app::db` and `my_app::db::pool`, not `my_app::dbx`;
 //! - env_logger's `/regex` message filter is refused (messages are rendered
 //!   on the writer thread, after the filter has run, so it could only be
-//!   honoured by formatting on the caller).
+//!   honoured by formatting on the caller), and so are `EnvFilter`'s span
+//!   and field filters (`my_app[span]=debug`, `[{user_id}]=trace`): pulselog
+//!   has no spans to match, and a directive that silently matched nothing
+//!   would hide what was asked for.
+//!
+//! Two ways to read a bad directive: [`Filter::parse`] (code:
+//! `Config::filter`, `set_filter`) refuses the whole string, so an invalid
+//! string changes nothing; [`Filter::parse_lossy`] (the environment:
+//! `PULSELOG_LEVEL`, `RUST_LOG`) skips each bad directive, applies the
+//! others, and returns what it skipped for stderr, as env_logger and
+//! `EnvFilter::from_default_env` do: a typo in a deployment's variable
+//! must not silence everything else it asked for.
 
 use crate::level::Level;
 use std::fmt;
@@ -69,51 +85,63 @@ impl Filter {
     /// Parses `env_logger`-style directives: comma-separated `level`,
     /// `path`, or `path=level`; level names are case-insensitive: those
     /// [`Level`]'s `FromStr` takes (Python's `warning` and `critical`, `warn`,
-    /// `fatal`), and `off` (or `none`) for nothing. A bare `path` enables
-    /// everything in it. With several bare levels, the last one wins.
+    /// `fatal`), and `off` (or `none`) for nothing. A bare `path` (or
+    /// `path=`) enables everything in it. With several bare levels, the last
+    /// one wins.
+    ///
+    /// # Errors
+    ///
+    /// The first directive that does not parse; nothing of the string is
+    /// applied then.
     pub fn parse(spec: &str) -> Result<Filter, FilterError> {
+        let (filter, errors) = Filter::parse_lossy(spec);
+        match errors.into_iter().next() {
+            None => Ok(filter),
+            Some(first) => Err(first),
+        }
+    }
+
+    /// Like [`Filter::parse`], but a directive that does not parse is
+    /// skipped: the filter holds every other one, and the errors say what
+    /// was skipped, in order.
+    #[must_use]
+    pub fn parse_lossy(spec: &str) -> (Filter, Vec<FilterError>) {
         let mut filter = Filter {
             default: Level::Info.number(),
             modules: Vec::new(),
         };
-        let err = |d: &str, r: &str| FilterError {
+        let mut errors = Vec::new();
+        let err = |d: &str, r: String| FilterError {
             directive: d.trim().to_owned(),
-            reason: r.to_owned(),
+            reason: r,
         };
-        for directive in spec.split(',') {
+        // env_logger's grammar: `directives/regex`, the regex applying to
+        // every message. A `/` inside brackets belongs to a span filter.
+        let (spec, message_filter) = match outside_brackets(spec, '/').next() {
+            Some(at) => (&spec[..at], Some(&spec[at..])),
+            None => (spec, None),
+        };
+        for directive in split_outside_brackets(spec) {
             let d = directive.trim();
             if d.is_empty() {
                 continue;
             }
-            if d.contains('/') {
-                return Err(err(
-                    d,
-                    "message filters (`/regex`) are not supported; filter by module and level",
-                ));
+            match parse_directive(d) {
+                Ok((None, level)) => filter.default = level,
+                Ok((Some(path), level)) => filter.set_module(path, level),
+                Err(reason) => errors.push(err(d, reason)),
             }
-            match d.split_once('=') {
-                Some((path, level)) => {
-                    let path = path.trim();
-                    if !is_module_path(path) {
-                        return Err(err(
-                            d,
-                            "expected a module path such as `my_app::db` before `=`",
-                        ));
-                    }
-                    let level = parse_threshold(level).map_err(|r| err(d, &r))?;
-                    filter.set_module(path, level);
-                }
-                None => match parse_threshold(d) {
-                    Ok(level) => filter.default = level,
-                    Err(reason) if !is_module_path(d) => return Err(err(d, &reason)),
-                    Err(_) => filter.set_module(d, Level::Trace.number()),
-                },
-            }
+        }
+        if let Some(regex) = message_filter {
+            errors.push(err(
+                regex,
+                "message filters (`/regex`) are not supported; filter by module and level".into(),
+            ));
         }
         filter
             .modules
             .sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
-        Ok(filter)
+        (filter, errors)
     }
 
     fn set_module(&mut self, path: &str, level: u8) {
@@ -152,6 +180,79 @@ impl Filter {
             .unwrap_or(OFF);
         (min != OFF).then(|| Level::from_number(min))
     }
+}
+
+/// One directive: a module path (`None` for the default) and its
+/// threshold.
+fn parse_directive(d: &str) -> Result<(Option<&str>, u8), String> {
+    if d.contains(['[', ']', '{', '}']) {
+        return Err(span_filter_refusal(d));
+    }
+    match d.split_once('=') {
+        Some((path, level)) => {
+            let path = path.trim();
+            if !is_module_path(path) {
+                return Err("expected a module path such as `my_app::db` before `=`".into());
+            }
+            // `my_app=` is `my_app`, as in env_logger and `EnvFilter`.
+            if level.trim().is_empty() {
+                return Ok((Some(path), Level::Trace.number()));
+            }
+            Ok((Some(path), parse_threshold(level)?))
+        }
+        None => match parse_threshold(d) {
+            Ok(level) => Ok((None, level)),
+            Err(reason) if !is_module_path(d) => Err(reason),
+            Err(_) => Ok((Some(d), Level::Trace.number())),
+        },
+    }
+}
+
+/// Why `EnvFilter`'s span and field syntax is refused, and the module
+/// directive to write instead (`my_app[span]=debug` → `my_app=debug`).
+fn span_filter_refusal(d: &str) -> String {
+    let target = d[..d.find('[').unwrap_or(d.len())].trim();
+    let level = d
+        .rsplit_once(']')
+        .and_then(|(_, rest)| rest.trim().strip_prefix('='))
+        .map(str::trim)
+        .filter(|l| !l.is_empty());
+    let instead = match (is_module_path(target), level) {
+        (true, Some(level)) => format!("`{target}={level}`"),
+        (true, None) => format!("`{target}`"),
+        (false, Some(level)) => format!("a module path and the level, e.g. `my_app={level}`"),
+        (false, None) => "a module path, e.g. `my_app=debug`".to_owned(),
+    };
+    format!(
+        "span filters (`target[span]`, `[{{field}}]`) are not supported: pulselog filters by module and level; write {instead} instead"
+    )
+}
+
+/// Byte offsets of `c` outside `[…]` (span filters hold commas and
+/// slashes of their own).
+fn outside_brackets(s: &str, c: char) -> impl Iterator<Item = usize> + '_ {
+    let mut depth = 0u32;
+    s.char_indices().filter_map(move |(i, ch)| {
+        match ch {
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            _ if ch == c && depth == 0 => return Some(i),
+            _ => {}
+        }
+        None
+    })
+}
+
+/// The directives of a string: split on the commas outside `[…]`.
+fn split_outside_brackets(s: &str) -> impl Iterator<Item = &str> {
+    let mut start = 0;
+    let mut cuts = outside_brackets(s, ',').chain([s.len()]);
+    std::iter::from_fn(move || {
+        let end = cuts.next()?;
+        let piece = &s[start..end];
+        start = end + 1;
+        Some(piece)
+    })
 }
 
 fn parse_threshold(s: &str) -> Result<u8, String> {
@@ -258,6 +359,56 @@ mod tests {
         let f = Filter::parse("error,chatty").unwrap();
         assert_eq!(on(&f, "chatty::x")[0], "TRACE");
         assert_eq!(on(&f, "quiet")[0], "ERROR");
+    }
+
+    #[test]
+    fn lossy_parsing_skips_each_bad_directive_and_keeps_the_rest() {
+        let (f, errors) = Filter::parse_lossy("warn,my_app=loud,my_app::db=debug,a b=info");
+        assert_eq!(f, Filter::parse("warn,my_app::db=debug").unwrap());
+        let skipped: Vec<&str> = errors.iter().map(|e| e.directive.as_str()).collect();
+        assert_eq!(skipped, ["my_app=loud", "a b=info"]);
+        // The strict reading refuses the same string, with the first error.
+        assert_eq!(
+            Filter::parse("warn,my_app=loud,my_app::db=debug,a b=info"),
+            Err(errors[0].clone())
+        );
+    }
+
+    #[test]
+    fn span_filters_are_refused_with_the_module_directive_to_write() {
+        for (spec, instead) in [
+            ("my_app[request]=debug", "write `my_app=debug` instead"),
+            ("my_app::db[query{id}]", "write `my_app::db` instead"),
+            ("[{user_id}]=trace", "e.g. `my_app=trace`"),
+            ("[span]", "a module path, e.g. `my_app=debug`"),
+        ] {
+            let e = Filter::parse(spec).unwrap_err().to_string();
+            assert!(
+                e.contains("span filters") && e.contains("not supported") && e.contains(instead),
+                "{spec}: {e}"
+            );
+        }
+        // A span filter's commas and slashes are its own: one directive,
+        // one error, and the rest applies.
+        let (f, errors) = Filter::parse_lossy("error,my_app[req{path=/a,b}]=debug,db=trace");
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].directive, "my_app[req{path=/a,b}]=debug");
+        assert_eq!(f, Filter::parse("error,db=trace").unwrap());
+    }
+
+    #[test]
+    fn a_message_filter_is_refused_and_the_directives_before_it_apply() {
+        let (f, errors) = Filter::parse_lossy("info,my_app=debug/timeout");
+        assert_eq!(f, Filter::parse("info,my_app=debug").unwrap());
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].directive, "/timeout");
+        assert!(errors[0].to_string().contains("`/regex`"), "{}", errors[0]);
+    }
+
+    #[test]
+    fn an_empty_level_is_a_bare_module() {
+        assert_eq!(Filter::parse("warn,my_app="), Filter::parse("warn,my_app"));
+        assert_eq!(on(&Filter::parse("my_app=").unwrap(), "my_app")[0], "TRACE");
     }
 
     #[test]

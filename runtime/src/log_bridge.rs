@@ -8,7 +8,7 @@
 //! maximum level follows the filter, so a `log::debug!` that no directive
 //! enables costs the facade's one comparison.
 
-use crate::callsite::interned::{SiteKey, intern};
+use crate::callsite::interned::{SiteKey, site};
 use crate::callsite::{max_verbosity, on_filter_change};
 use crate::encode::Encoder;
 use crate::level::Level;
@@ -73,7 +73,9 @@ impl ::log::Log for Bridge {
         let mut pairs = Pairs::default();
         let _ = record.key_values().visit(&mut pairs);
         let names: SmallVec<[&str; 8]> = pairs.0.iter().map(|(k, _)| k.as_str()).collect();
-        let site = intern(
+        // Targets can be made at run time without end: the site is kept
+        // within a bound, else the record's own (see `callsite::interned`).
+        let Some((site, own)) = site(
             &SiteKey {
                 target: record.target(),
                 file: record.file(),
@@ -81,17 +83,22 @@ impl ::log::Log for Bridge {
                 fields: &names,
             },
             level,
-        );
-        if !site.enabled(level) {
+        ) else {
             return;
-        }
+        };
         let mut rec = RecordBuilder::new(site, level);
         let values = rec.values();
         values.formatted(*record.args());
         for (_, value) in &pairs.0 {
             encode(values, value);
         }
-        crate::logger::submit(rec);
+        if own {
+            // A record that owns its site, made now so that whichever way
+            // it goes (written, captured, dropped) frees the site with it.
+            crate::logger::dispatch(rec.into_record());
+        } else {
+            crate::logger::submit(rec);
+        }
     }
 
     fn flush(&self) {
@@ -122,5 +129,42 @@ pub(crate) fn install() {
         Err(_) => crate::writer::say(format_args!(
             "another `log` logger is installed: records from the `log` facade do not reach pulselog"
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::BRIDGE;
+    use crate::callsite::interned::MAX_KEPT;
+    use ::log::Log as _;
+
+    #[test]
+    fn past_the_bound_a_record_is_written_with_its_own_target_and_fields() {
+        let n = MAX_KEPT + 3;
+        let targets: Vec<String> = (0..n).map(|i| format!("bridge-tenant-{i}")).collect();
+        let ((), events) = crate::testing::capture(|| {
+            for (i, target) in targets.iter().enumerate() {
+                let kvs = [("i", i)];
+                BRIDGE.log(
+                    &::log::Record::builder()
+                        .args(format_args!("served"))
+                        .level(::log::Level::Info)
+                        .target(target)
+                        .file(Some("src/tenant.rs"))
+                        .line(Some(7))
+                        .key_values(&kvs)
+                        .build(),
+                );
+            }
+        });
+        let events = events.events();
+        assert_eq!(events.len(), n);
+        for (i, event) in events.iter().enumerate() {
+            assert_eq!(event.target(), targets[i]);
+            assert_eq!((event.file(), event.line()), ("src/tenant.rs", 7));
+            assert_eq!(event.message(), "served");
+            assert_eq!(event.fields().len(), 1);
+            assert_eq!(event.fields()[0].0, "i");
+        }
     }
 }

@@ -84,7 +84,7 @@ static LOGGER: OnceLock<Logger> = OnceLock::new();
 #[inline(never)]
 pub fn submit(b: RecordBuilder) {
     if crate::settings::detour() {
-        cold_path(|| dispatch_slow(b.into_record()));
+        cold_path(|| dispatch(b.into_record()));
         return;
     }
     match LOGGER.get() {
@@ -98,10 +98,11 @@ pub fn submit(b: RecordBuilder) {
 
 /// An event that has more to do than go to the queue: a task id to add,
 /// or a capture that may take it (else the filter itself decides whether
-/// it goes on, since a capture enabled every level).
+/// it goes on, since a capture enabled every level); and a bridged record
+/// that owns its call site, made before it is handed over.
 #[cold]
 #[inline(never)]
-fn dispatch_slow(mut rec: Record) {
+pub(crate) fn dispatch(mut rec: Record) {
     if crate::settings::task_ids() {
         rec.push_task_id();
     }

@@ -10,6 +10,8 @@ use crate::level::Level;
 /// One event, as it travels from the call site to the writer thread.
 #[derive(Debug)]
 pub(crate) struct Record {
+    /// Its call site; past the bound of kept run-time call sites, one the
+    /// record owns (`callsite::interned`), freed when it is dropped.
     pub(crate) callsite: &'static Callsite,
     pub(crate) level: Level,
     /// Whether the last value, after the fields, is the id of the tokio
@@ -24,6 +26,17 @@ pub(crate) struct Record {
     /// The error or panic attached with `exc_info`, if any (boxed: most
     /// events have none, and the record stays small).
     pub(crate) exc: Option<Box<ExcInfo>>,
+}
+
+#[cfg(any(feature = "log", feature = "tracing"))]
+impl Drop for Record {
+    fn drop(&mut self) {
+        // SAFETY: a record made on a call site of its own is that site's
+        // owner (`interned::Site::submit`); what outlives the record keeps
+        // at most the site's address, never reading it (the formatters'
+        // template caches and the repeat detection skip such sites).
+        unsafe { crate::callsite::own::release(self.callsite) }
+    }
 }
 
 impl Record {

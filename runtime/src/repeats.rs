@@ -108,7 +108,9 @@ impl Repeats {
             return Offer::Repeat(if due { last.count_line() } else { None });
         }
         let count = self.take_count();
-        if rec.spill_bytes() > REMEMBER_MAX {
+        // A site the record owns is freed with it: its address could name
+        // another site by the next event.
+        if rec.spill_bytes() > REMEMBER_MAX || crate::callsite::own::is_own(rec.callsite) {
             self.last = None;
             return Offer::Write(count);
         }

@@ -151,13 +151,13 @@ impl CapturedEvent {
 
     /// Logger name (module path).
     #[must_use]
-    pub fn target(&self) -> &'static str {
+    pub fn target(&self) -> &str {
         self.rec.callsite.metadata().target
     }
 
     /// `file!()` of the call site (for a panic, where it happened).
     #[must_use]
-    pub fn file(&self) -> &'static str {
+    pub fn file(&self) -> &str {
         self.event().file()
     }
 

@@ -333,3 +333,43 @@ fn a_collector_that_stays_down_costs_a_bounded_wait_and_every_event_is_counted()
         "{warnings:?}"
     );
 }
+
+/// `"N events were not exported: reason"` on stderr and `"pulselog could
+/// not export N events: reason"` in a WARNING line are two reports of one
+/// loss: every reason stderr names has the same count in the lines.
+#[test]
+fn stderr_and_the_warning_line_count_a_loss_alike() {
+    const N: u64 = 3_000;
+    let (_, log, receiver, child) = start_run(N, "short");
+    wait_for(&log, 500);
+    receiver.stop();
+
+    let out = child.join().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let said: Vec<(u64, &str)> = stderr
+        .lines()
+        .filter_map(|l| {
+            let (n, reason) = l.split_once(" events were not exported: ")?;
+            Some((n.rsplit(' ').next()?.parse().ok()?, reason))
+        })
+        .collect();
+    assert!(!said.is_empty(), "the export gave up at exit: {stderr}");
+    let mut warned: BTreeMap<String, u64> = BTreeMap::new();
+    for line in child::stdout_lines(&out) {
+        let v = child::json(&line);
+        let Some(n) = v.get("undelivered").and_then(serde_json::Value::as_u64) else {
+            continue;
+        };
+        *warned
+            .entry(v["reason"].as_str().unwrap().to_owned())
+            .or_default() += n;
+    }
+    for (n, reason) in said {
+        assert_eq!(
+            warned.get(reason),
+            Some(&n),
+            "stderr: {n} for `{reason}`; the WARNING lines: {warned:?}"
+        );
+    }
+}

@@ -15,6 +15,7 @@
 
 #[cfg(any(feature = "log", feature = "tracing"))]
 pub(crate) mod interned;
+pub(crate) mod own;
 
 use crate::filter::{Filter, OFF};
 use crate::level::Level;
@@ -275,7 +276,7 @@ pub(crate) fn on_filter_change(f: fn()) {
 
 /// The most verbose level the installed filter enables anywhere (`None`:
 /// nothing, or no filter).
-#[cfg(any(feature = "log", feature = "tracing"))]
+#[cfg(feature = "log")]
 pub(crate) fn max_verbosity() -> Option<Level> {
     settings::filter().as_ref().and_then(Filter::max_verbosity)
 }

@@ -137,14 +137,14 @@ impl<'a> Event<'a> {
 
     /// The logger name: the module path of the call site.
     #[must_use]
-    pub(crate) fn target(&self) -> &'static str {
+    pub(crate) fn target(&self) -> &'a str {
         self.rec.callsite.metadata().target
     }
 
     /// Source file of the call site, as `file!()` gives it; for a panic,
     /// the file where it happened.
     #[must_use]
-    pub(crate) fn file(&self) -> &'static str {
+    pub(crate) fn file(&self) -> &'a str {
         match self.panic_location() {
             Some(loc) => loc.file,
             None => self.rec.callsite.metadata().file,
@@ -241,7 +241,7 @@ impl<'a> Event<'a> {
 
     /// The keys of the event's own fields, in call order.
     #[must_use]
-    pub(crate) fn field_names(&self) -> &'static [&'static str] {
+    pub(crate) fn field_names(&self) -> &'a [&'a str] {
         self.rec.callsite.metadata().fields
     }
 
@@ -253,7 +253,7 @@ impl<'a> Event<'a> {
     }
 
     /// The event's own `key = value` fields, in call order.
-    pub(crate) fn fields(&self) -> impl Iterator<Item = (&'static str, Value<'a>)> + '_ {
+    pub(crate) fn fields(&self) -> impl Iterator<Item = (&'a str, Value<'a>)> + '_ {
         let meta = self.rec.callsite.metadata();
         let start = usize::from(meta.message_values);
         meta.fields.iter().copied().zip(self.values().skip(start))

@@ -16,9 +16,9 @@ mod short;
 
 pub use frame::BacktraceFrame;
 pub(crate) use frame::Location;
+use short::short_form;
 #[cfg(test)]
 use short::{crate_of, short_path};
-use short::short_form;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};

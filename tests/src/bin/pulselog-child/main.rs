@@ -3,6 +3,7 @@
 //! stdout, environment configuration). The pipeline's roles (many threads,
 //! failing and stalled outputs, racing exits, memory) are in `pipeline.rs`.
 
+mod bridged;
 mod hostile;
 mod pipeline;
 mod repeats;
@@ -305,7 +306,10 @@ fn main() {
             lines(2);
         }
         other => {
-            if !pipeline::run(other, &args[1..]) && !hostile::run(other) {
+            if !pipeline::run(other, &args[1..])
+                && !hostile::run(other)
+                && !bridged::run(other, &args[1..])
+            {
                 eprintln!("unknown role `{other}`");
                 std::process::exit(2);
             }
