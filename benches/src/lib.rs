@@ -6,6 +6,7 @@
 //! RSS), and collects the `RESULT` line each child prints. See
 //! `benches/README.md`.
 
+pub mod build_cost;
 pub mod callgrind;
 pub mod clock;
 pub mod contenders;

@@ -5,11 +5,15 @@
 //!     [--only NAME,NAME] [--rounds R] [--output PATH | --no-write]
 //! cargo run --release -p pulselog-benches --bin bench -- callgrind [--output PATH | --no-write]
 //!     (instruction counts per call and per line, under valgrind)
+//! cargo run --release -p pulselog-benches --bin bench -- build-cost [--reps R]
+//!     [--output PATH | --no-write]
+//!     (incremental rebuild of a crate of 1,000 log calls, pulselog and tracing)
 //! bench child CONTENDER WORKLOAD N CAPACITY OUT [W1_LINES_PER_S]
 //!     (one measurement, used by the driver; the paced workloads need the
 //!     logger's W1 capacity)
 //! ```
 
+use pulselog_benches::build_cost::{self, Measured, Profile, Subject};
 use pulselog_benches::callgrind;
 use pulselog_benches::report::{self, Paced, Results, Setup};
 use pulselog_benches::stats::Spread;
@@ -36,6 +40,7 @@ fn usage() -> ExitCode {
     eprintln!(
         "usage: bench [--quick | --full] [--only NAME,NAME] [--rounds R] [--output PATH | --no-write]\n\
          \x20      bench callgrind [--output PATH | --no-write]\n\
+         \x20      bench build-cost [--reps R] [--output PATH | --no-write]\n\
          contenders: {}",
         CONTENDERS
             .iter()
@@ -51,6 +56,7 @@ fn main() -> ExitCode {
     match args.first().map(String::as_str) {
         Some("child") => return child(&args[1..]),
         Some("callgrind") => return callgrind(&args[1..]),
+        Some("build-cost") => return build_cost(&args[1..]),
         _ => {}
     }
     match parse(&args) {
@@ -121,6 +127,112 @@ fn callgrind(args: &[String]) -> ExitCode {
         callgrind::BEGIN,
         callgrind::END,
     )
+}
+
+/// Incremental rebuilds of a generated pulselog crate and its `tracing`
+/// twin, written into `BENCHMARKS.md`.
+fn build_cost(args: &[String]) -> ExitCode {
+    let mut reps = 5;
+    let mut output = Some(workspace_root().join("BENCHMARKS.md"));
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--reps" => match it.next().and_then(|r| r.parse().ok()) {
+                Some(r) if r > 0 => reps = r,
+                _ => return usage(),
+            },
+            "--output" => match it.next() {
+                Some(path) => output = Some(PathBuf::from(path)),
+                None => return usage(),
+            },
+            "--no-write" => output = None,
+            _ => return usage(),
+        }
+    }
+    let root = workspace_root();
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).unwrap_or_default();
+    let scratch = std::env::temp_dir().join(format!("pulselog-build-cost-{}", std::process::id()));
+    let dirs = Subject::ALL.map(|s| scratch.join(s.name()));
+    for (dir, subject) in dirs.iter().zip(Subject::ALL) {
+        if let Err(e) = build_cost::generate(dir, subject, &root.join("runtime"), &lock) {
+            eprintln!("bench: cannot write {}: {e}", dir.display());
+            return ExitCode::FAILURE;
+        }
+    }
+    eprintln!(
+        "bench: two crates of {} calls in {} functions in {}, {reps} rebuilds each per profile",
+        build_cost::CALLS,
+        build_cost::FUNCTIONS,
+        scratch.display()
+    );
+    let load_before = load_average();
+    let mut results = Vec::new();
+    for profile in Profile::ALL {
+        match build_cost::measure(&dirs, profile, reps) {
+            Ok(times) => results.push((profile, times)),
+            Err(e) => {
+                eprintln!("bench: {e}");
+                let _ = std::fs::remove_dir_all(&scratch);
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    let mut rows = vec![("Commit".to_owned(), commit())];
+    rows.extend(
+        environment()
+            .into_iter()
+            .filter(|(label, _)| label != "Crates"),
+    );
+    rows.push(("Crates".to_owned(), versions(&["pulselog", "tracing"])));
+    rows.push((
+        "Load average (1 min), before and after".to_owned(),
+        format!("{load_before} and {}", load_average()),
+    ));
+    let measured = Measured {
+        reps,
+        environment: rows,
+    };
+    let generated = build_cost::render(&measured, &results);
+    write_section(
+        output.as_deref(),
+        &generated,
+        build_cost::BEGIN,
+        build_cost::END,
+    )
+}
+
+/// The machine's 1-minute load average (`/proc/loadavg`): other builds
+/// running beside the measured ones slow them down.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// The checked-out commit, marked when `runtime/` or `macros/` differ from
+/// it (the code a build measures).
+fn commit() -> String {
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .args(args)
+            .current_dir(workspace_root())
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+    };
+    let Some(head) = git(&["log", "-1", "--format=%h (%cs)"]) else {
+        return "unknown".to_owned();
+    };
+    let changed =
+        git(&["status", "--porcelain", "--", "runtime", "macros"]).is_some_and(|s| !s.is_empty());
+    if changed {
+        format!("{head} (with uncommitted changes to runtime/ or macros/)")
+    } else {
+        head
+    }
 }
 
 /// Writes a generated section into `path` between its markers, or prints
@@ -478,7 +590,7 @@ fn environment() -> Vec<(String, String)> {
 
 /// Versions of the compared crates, as resolved in `Cargo.lock`.
 fn crate_versions() -> String {
-    const CRATES: &[&str] = &[
+    versions(&[
         "pulselog",
         "tracing",
         "tracing-subscriber",
@@ -492,7 +604,11 @@ fn crate_versions() -> String {
         "spdlog-rs",
         "logforth",
         "fastrace",
-    ];
+    ])
+}
+
+/// Versions of `crates`, as resolved in `Cargo.lock`.
+fn versions(crates: &[&str]) -> String {
     let lock = std::fs::read_to_string(workspace_root().join("Cargo.lock")).unwrap_or_default();
     let mut found = Vec::new();
     let mut name = None;
@@ -500,7 +616,7 @@ fn crate_versions() -> String {
         if let Some(n) = line.strip_prefix("name = ") {
             name = Some(n.trim_matches('"').to_owned());
         } else if let (Some(v), Some(n)) = (line.strip_prefix("version = "), name.take())
-            && CRATES.contains(&n.as_str())
+            && crates.contains(&n.as_str())
         {
             found.push(format!("{n} {}", v.trim_matches('"')));
         }
