@@ -1,5 +1,6 @@
 //! Configuration, installation and the guard.
 
+use crate::diag::say;
 use crate::filter::{Filter, FilterError};
 use crate::format::json::JsonFormat;
 use crate::format::otel::OtelFormat;
@@ -10,7 +11,7 @@ use crate::level::Level;
 use crate::panic::PanicStderr;
 pub use crate::queue::Overflow;
 use crate::queue::{Limits, Queue, SLOT};
-use crate::writer::{Output, Sink, say};
+use crate::writer::{Output, Sink};
 use std::fmt;
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};

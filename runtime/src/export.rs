@@ -34,11 +34,11 @@
 //! the collector as long as it makes progress, up to one block timeout
 //! without any, then counts what is left.
 
+use crate::diag::say;
 use crate::format::Event;
 use crate::format::otlp::{log_record, resource};
 use crate::format::resource::{Resource, parse_list};
 use crate::queue::{Overflow, Queue};
-use crate::writer::say;
 use opentelemetry_proto::tonic::collector::logs::v1::{
     ExportLogsServiceRequest, ExportLogsServiceResponse,
 };

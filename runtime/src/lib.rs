@@ -226,7 +226,7 @@
 //!
 //! | Layer | Modules | Owns |
 //! |---|---|---|
-//! | primitives | `level`, `filter`, `clock` | level names, filter directives, reading the clock |
+//! | primitives | `level`, `filter`, `clock`, `diag` | level names, filter directives, reading the clock, pulselog's own diagnostics on stderr |
 //! | event model | `value`, `callsite`, `record`, `context`, `exc_info`, `logged`, `capture` | values and their encoding, call sites with their interest (the filter in force), records, request context, errors, `#[logged]` support, routing events to a test capture |
 //! | formats | `format` | a record in, bytes out, nothing else |
 //! | pipeline | `queue`, `repeats`, `writer`, `export`, `logger`, `file` | the per-thread queues, collapsing repeated events, the writer thread, the OTLP export (feature `otlp`), submitting a record, rotating files |
@@ -248,6 +248,7 @@ mod capture;
 mod clock;
 mod config;
 pub mod context;
+mod diag;
 mod exc_info;
 #[cfg(feature = "otlp")]
 mod export;

@@ -20,6 +20,7 @@
 
 use crate::callsite::{Callsite, internal_site};
 use crate::context::Context;
+use crate::diag::say;
 use crate::format::Formatter;
 use crate::level::Level;
 use crate::queue::{Control, Dropped, Lanes, Queue};
@@ -28,13 +29,6 @@ use crate::repeats::{Offer, Repeats};
 use std::io::{self, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
-
-/// Writes a message of pulselog's own on stderr, `pulselog: ` first. A
-/// stderr that fails is ignored: it may be the same full disk as the output,
-/// and `eprintln!` would panic.
-pub(crate) fn say(msg: std::fmt::Arguments<'_>) {
-    let _ = writeln!(io::stderr().lock(), "pulselog: {msg}");
-}
 
 /// A batch is written once it reaches this size (or the queue runs dry).
 const BATCH: usize = 64 * 1024;
