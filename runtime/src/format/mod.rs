@@ -5,13 +5,16 @@
 //! writer in another style) and OTLP/JSON (`otel`).
 
 pub(crate) mod ecs;
-pub mod json;
+pub(crate) mod json;
 pub(crate) mod otel;
 #[cfg(feature = "otlp")]
 pub(crate) mod otlp;
 pub(crate) mod resource;
-pub mod text;
+pub(crate) mod text;
 pub(crate) mod time;
+
+pub use json::CLASH_PREFIX;
+pub use text::{CONTINUATION, DEFAULT_TEMPLATE};
 
 use crate::callsite::Piece;
 use crate::level::Level;

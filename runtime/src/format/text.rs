@@ -258,10 +258,10 @@ impl TextFormat {
     }
 }
 
-/// Starts every line that continues an event (error chain, backtrace), so
-/// that it cannot be taken for the start of a new event. Data in those lines
-/// is escaped like the message: a newline in an error message cannot end the
-/// line and forge one.
+/// Starts every line of the text format that continues an event (error
+/// chain, backtrace), so that it cannot be taken for the start of a new
+/// event. Data in those lines is escaped like the message: a newline in an
+/// error message cannot end the line and forge one.
 pub const CONTINUATION: &str = "  | ";
 
 /// The error under the event line:

@@ -121,9 +121,10 @@ impl StdKey {
 }
 
 /// Prefix given to a field whose key arrives at run time and equals a key
-/// the line already has, so that no line has a duplicate key: as many
-/// times as it takes (`extra.extra.message` when the line has both
-/// `message` and `extra.message`).
+/// the line already has (in JSON, ECS and OTel lines and the OTLP export),
+/// so that no line has a duplicate key: as many times as it takes
+/// (`extra.extra.message` when the line has both `message` and
+/// `extra.message`).
 pub const CLASH_PREFIX: &str = "extra.";
 
 /// The key of an event's error or panic.
