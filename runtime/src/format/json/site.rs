@@ -1,11 +1,11 @@
 //! The per-call-site line template.
 
 use super::escape::{Escaped, escape_into, write_str};
-use super::line::field_keys;
 use super::number::write_value;
-use super::{StdKey, Style};
+use super::style::Style;
 use crate::callsite::Piece;
-use crate::format::Event;
+use crate::format::event::Event;
+use crate::format::keys::{StdKey, field_keys};
 use crate::level::Level;
 use crate::value::{Cursor, Value};
 use std::fmt::Write as _;
@@ -23,8 +23,8 @@ use std::ops::Range;
 /// metadata and the formatter's configuration (except for a panic, whose
 /// location is its own: its template is never reused).
 ///
-/// The OTLP/JSON format ([`crate::format::otel`]) keeps its templates here
-/// too, rendered its own way.
+/// The OTLP/JSON format (`otel`) keeps its templates here too, rendered its
+/// own way.
 #[derive(Debug, Clone)]
 pub(in crate::format) struct SiteCache {
     slots: Vec<Option<Site>>,
@@ -74,7 +74,7 @@ pub(super) struct Layout<'a> {
     /// Keys the line owns: a run-time key equal to one is prefixed.
     pub(super) taken: &'a [String],
     pub(super) iso_time: bool,
-    pub(super) style: Style,
+    pub(super) style: &'a Style,
 }
 
 impl Default for SiteCache {
@@ -230,10 +230,10 @@ impl Site {
                     parts.push(Part::Value(*key));
                     run = b.len();
                 }
-                StdKey::Levelname => match style {
-                    Style::Python => write_str(&mut b, event.level().as_str()),
-                    Style::Ecs => write_str(&mut b, &event.level().as_str().to_ascii_lowercase()),
-                },
+                StdKey::Levelname if style.lowercase_level => {
+                    write_str(&mut b, &event.level().as_str().to_ascii_lowercase());
+                }
+                StdKey::Levelname => write_str(&mut b, event.level().as_str()),
                 StdKey::Levelno => write_value(&mut b, Value::U64(event.level().number().into())),
                 StdKey::Name => write_str(&mut b, target),
                 StdKey::Filename | StdKey::Pathname => write_str(&mut b, event.file()),
