@@ -516,7 +516,10 @@ const DOZE_FOR: Duration = Duration::from_millis(2);
 const DOZE: Duration = Duration::from_micros(250);
 
 /// The writer thread's loop. Returns the output so that later events can be
-/// written synchronously; the lanes go back to the queue.
+/// written synchronously; the lanes go back to the queue. Never inlined (it
+/// is called once per writer thread): `bench callgrind` finds the writer
+/// thread by this function's name.
+#[inline(never)]
 pub(crate) fn run(queue: &Queue, mut out: Output) -> Output {
     IS_WRITER.with(|w| w.set(true));
     let mut lanes = Lanes::default();
