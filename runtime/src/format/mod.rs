@@ -7,31 +7,26 @@
 //! The files use each other one way only, from the top down: this file (the
 //! formatter the writer runs) uses the formats; `ecs` uses `json`; `otlp`
 //! uses `otel`, which uses the JSON writer's escaping and templates; every
-//! format uses the shared files below them (`keys`, the key rules;
-//! `event`, `report`, `error`, `hostile`, `time`, `resource`), which use no
-//! format.
+//! format uses the files below them (`common`: the event, the key rules,
+//! the error report; `time`, `resource`), which use no format.
 
+mod common;
 pub(crate) mod ecs;
-mod error;
-mod event;
-mod hostile;
 pub(crate) mod json;
-mod keys;
 pub(crate) mod otel;
 #[cfg(feature = "otlp")]
 pub(crate) mod otlp;
-mod report;
 pub(crate) mod resource;
 pub(crate) mod text;
 mod time;
 
-pub use error::FormatterError;
-pub(crate) use event::Event;
-pub use keys::CLASH_PREFIX;
+pub use common::CLASH_PREFIX;
+pub(crate) use common::Event;
+pub use common::FormatterError;
 pub use text::{CONTINUATION, DEFAULT_TEMPLATE};
 
 use crate::record::{Origin, Record};
-use keys::StdKey;
+use common::StdKey;
 
 /// The formatter the writer thread runs.
 #[derive(Debug)]

@@ -1,10 +1,8 @@
 //! Events as OTLP protobuf messages, for the export (feature `otlp`): the
 //! same content as an OTel line ([`super::otel`]), in the official types.
 
-use super::event::Event;
-use super::keys::unique_key;
+use super::common::{Event, error_report_text, unique_key};
 use super::otel::{AnyValue, OWN_KEYS, any_value, severity_number};
-use super::report::error_report_text;
 use super::resource::Resource;
 use crate::value::Value;
 use opentelemetry_proto::tonic::common::v1::{self as common, KeyValue, any_value};

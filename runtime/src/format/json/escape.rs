@@ -1,6 +1,6 @@
 //! The JSON string escaper.
 
-use crate::format::hostile::is_hostile;
+use crate::format::common::is_hostile;
 use std::fmt;
 
 /// Which bytes start something the escaper must look at: ASCII controls,

@@ -7,9 +7,7 @@ use super::number::write_value;
 use super::site::{Layout, Part, Site};
 use super::style::{EXC_INFO, ErrorKeys};
 use crate::exc_info::ExcInfo;
-use crate::format::event::Event;
-use crate::format::keys::{IdKey, StdKey, for_each_context_field};
-use crate::format::report::error_report_text;
+use crate::format::common::{Event, IdKey, StdKey, error_report_text, for_each_context_field};
 use crate::value::Value;
 
 impl JsonFormat {

@@ -14,8 +14,7 @@ mod number;
 pub(in crate::format) mod site;
 mod style;
 
-use super::error::FormatterError;
-use super::keys::{IdKey, StdKey};
+use super::common::{FormatterError, IdKey, StdKey};
 use super::time::TimeFormat;
 use crate::record::RecordBuilder;
 use crate::value::{Decoder, Encode};

@@ -21,11 +21,7 @@
 
 mod template;
 
-use super::error::FormatterError;
-use super::event::Event;
-use super::hostile::is_hostile;
-use super::keys::{IdKey, StdKey};
-use super::report::error_report;
+use super::common::{Event, FormatterError, IdKey, StdKey, error_report, is_hostile};
 use super::time::TimeFormat;
 use crate::exc_info::ExcInfo;
 use crate::value::Value;

@@ -1,7 +1,7 @@
 //! Text templates: `{key}`, `{key:<8}`, or Python's `%(key)-8s`, parsed
 //! into literal text and keys.
 
-use crate::format::keys::{IdKey, StdKey};
+use crate::format::common::{IdKey, StdKey};
 
 /// What a template's key writes: a standard key or one of the context's
 /// ids.
