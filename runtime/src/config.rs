@@ -5,6 +5,7 @@
 //! example, and `install` turns them into the settings, the filter, the
 //! formatter and the output in one place.
 
+use crate::diag::say;
 use crate::filter::{Filter, FilterError};
 use crate::format::json::JsonFormat;
 use crate::format::otel::OtelFormat;
@@ -16,7 +17,7 @@ use crate::panic::PanicStderr;
 pub use crate::queue::Overflow;
 use crate::queue::{Limits, Queue, SLOT};
 use crate::settings::Settings;
-use crate::writer::{Output, Sink, say};
+use crate::writer::{Output, Sink};
 use std::fmt;
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -38,11 +38,11 @@
 //! they share and the export thread are one protocol (which side counts
 //! which undelivered event, under which reason), and it reads as one.
 
+use crate::diag::say;
 use crate::format::Event;
 use crate::format::otlp::{log_record, resource};
 use crate::format::resource::{Resource, parse_list};
 use crate::queue::{Overflow, Queue};
-use crate::writer::say;
 use opentelemetry_proto::tonic::collector::logs::v1::{
     ExportLogsServiceRequest, ExportLogsServiceResponse,
 };

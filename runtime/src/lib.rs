@@ -81,7 +81,7 @@
 //!
 //! JSON writes `"exc_info": {"type", "message", "chain": […], "backtrace":
 //! […]}`; text writes the chain and the backtrace under the event line, each
-//! line starting with [`format::text::CONTINUATION`].
+//! line starting with [`CONTINUATION`].
 //!
 //! The backtrace is captured unresolved on the caller's thread (unwinding
 //! only) and symbolized on the writer thread, through a cache keyed by
@@ -252,13 +252,14 @@ mod capture;
 mod clock;
 mod config;
 pub mod context;
+mod diag;
 mod encode;
 mod exc_info;
 #[cfg(feature = "otlp")]
 mod export;
 mod file;
 mod filter;
-pub mod format;
+mod format;
 mod level;
 #[cfg(feature = "log")]
 mod log_bridge;
@@ -290,9 +291,9 @@ pub use crate::encode::Value;
 pub use crate::exc_info::{BacktraceFrame, ExcInfo, MAX_CHAIN, MAX_FRAMES, MISS_BUDGET};
 pub use crate::file::{RollingFile, Rotation};
 pub use crate::filter::{Filter, FilterError};
-pub use crate::format::FormatterError;
 pub use crate::format::json::JsonFormat;
 pub use crate::format::text::{ColorChoice, TextFormat};
+pub use crate::format::{CLASH_PREFIX, CONTINUATION, DEFAULT_TEMPLATE, FormatterError};
 pub use crate::level::{Level, ParseLevelError};
 pub use crate::logged::ErrorLevel;
 pub use crate::logger::flush;

@@ -126,7 +126,7 @@ pub(crate) fn install() {
             follow_filter();
             on_filter_change(follow_filter);
         }
-        Err(_) => crate::writer::say(format_args!(
+        Err(_) => crate::diag::say(format_args!(
             "another `log` logger is installed: records from the `log` facade do not reach pulselog"
         )),
     }

@@ -26,12 +26,13 @@
 //! is not waited for: shutdown gives up, says on stderr how many events it
 //! could not write, and leaves the writer thread to it.
 
+use crate::diag::say;
 use crate::filter::Filter;
 use crate::origin::Origin;
 use crate::queue::{Control, Queue, Signal, cold_path};
 use crate::record::{Record, RecordBuilder};
 use crate::settings::Settings;
-use crate::writer::{Output, say};
+use crate::writer::Output;
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};

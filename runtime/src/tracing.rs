@@ -345,7 +345,7 @@ pub(crate) fn install() {
         || tracing_core::dispatcher::set_global_default(tracing_core::Dispatch::new(subscriber))
             .is_err()
     {
-        crate::writer::say(format_args!(
+        crate::diag::say(format_args!(
             "a global `tracing` subscriber is set already: add `pulselog::tracing::layer()` to it for `tracing` events to reach pulselog"
         ));
     }

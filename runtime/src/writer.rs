@@ -20,6 +20,7 @@
 
 use crate::callsite::{Callsite, internal_site};
 use crate::context::Context;
+use crate::diag::say;
 use crate::encode::Encoder;
 use crate::format::Formatter;
 use crate::level::Level;
@@ -30,13 +31,6 @@ use crate::repeats::{Offer, Repeats};
 use std::io::{self, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
-
-/// Writes a message of pulselog's own on stderr, `pulselog: ` first. A
-/// stderr that fails is ignored: it may be the same full disk as the output,
-/// and `eprintln!` would panic.
-pub(crate) fn say(msg: std::fmt::Arguments<'_>) {
-    let _ = writeln!(io::stderr().lock(), "pulselog: {msg}");
-}
 
 /// A batch is written once it reaches this size (or the queue runs dry).
 const BATCH: usize = 64 * 1024;
@@ -525,7 +519,10 @@ const DOZE_FOR: Duration = Duration::from_millis(2);
 const DOZE: Duration = Duration::from_micros(250);
 
 /// The writer thread's loop. Returns the output so that later events can be
-/// written synchronously; the lanes go back to the queue.
+/// written synchronously; the lanes go back to the queue. Never inlined (it
+/// is called once per writer thread): `bench callgrind` finds the writer
+/// thread by this function's name.
+#[inline(never)]
 pub(crate) fn run(queue: &Queue, mut out: Output) -> Output {
     IS_WRITER.with(|w| w.set(true));
     let mut lanes = Lanes::default();

@@ -365,7 +365,7 @@ pub fn check_text(input: &EventInput, event: &CapturedEvent) {
     assert_no_forbidden(first, "text");
     for more in lines {
         assert!(
-            more.starts_with(pulselog::format::text::CONTINUATION),
+            more.starts_with(pulselog::CONTINUATION),
             "a second line that is not a continuation: {text:?}"
         );
         assert_no_forbidden(more, "text");

@@ -399,7 +399,7 @@ fn text_renders_the_chain_on_continuation_lines_that_cannot_be_forged() {
         lines[0].ends_with(r#"request failed user="a\nb""#),
         "{text}"
     );
-    let cont = pulselog::format::text::CONTINUATION;
+    let cont = pulselog::CONTINUATION;
     for line in &lines[1..] {
         assert!(line.starts_with(cont), "{line:?} in\n{text}");
         assert!(!line.starts_with(FORGED));

@@ -240,7 +240,7 @@ fn a_panic_in_text_output_is_one_event_with_continuation_lines() {
         "{event}"
     );
     assert!(event.ends_with(" request_id=req-text"), "{event}");
-    let cont = pulselog::format::text::CONTINUATION;
+    let cont = pulselog::CONTINUATION;
     assert_eq!(
         lines[at + 1],
         format!("{cont}panic: index out of bounds: the len is 0 but the index is 1")

@@ -99,7 +99,7 @@ fn text_escapes_every_payload_to_the_golden_line() {
         }
         // The error's message, on its continuation line.
         assert!(text.contains(escaped), "{text:?}");
-        assert!(lines.all(|l| l.contains(pulselog::format::text::CONTINUATION)));
+        assert!(lines.all(|l| l.contains(pulselog::CONTINUATION)));
     }
 }
 

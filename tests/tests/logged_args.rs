@@ -71,7 +71,7 @@ fn greet(name: &str, message: &str) -> usize {
 fn arguments_named_like_standard_keys_are_recorded_with_the_clash_prefix() {
     let (_, events) = capture(|| greet("ana", "hello"));
     let enter = events.find("enter");
-    let prefix = pulselog::format::json::CLASH_PREFIX;
+    let prefix = pulselog::CLASH_PREFIX;
     assert_eq!(
         enter.fields(),
         [
@@ -98,7 +98,7 @@ fn a_context_field_named_like_a_prefixed_argument_is_prefixed_again() {
             .scope(|| greet("ana", "hello"))
     });
     let line = events.find("enter").to_json(&JsonFormat::new());
-    let prefix = pulselog::format::json::CLASH_PREFIX;
+    let prefix = pulselog::CLASH_PREFIX;
     assert_eq!(
         line.matches(&format!("\"{prefix}name\"")).count(),
         1,

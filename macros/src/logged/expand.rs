@@ -34,7 +34,7 @@ fn local(name: &str) -> syn::Ident {
 }
 
 /// Prefix of a recorded argument named like a standard key: the one the
-/// runtime's formatters give any clashing key (`format::json::CLASH_PREFIX`;
+/// runtime's formatters give any clashing key (`pulselog::CLASH_PREFIX`;
 /// a test keeps the two equal).
 const CLASH_PREFIX: &str = "extra.";
 

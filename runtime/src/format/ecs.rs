@@ -11,19 +11,27 @@
 //!  "user_id":99,"error.type":"…","error.message":"…","error.stack_trace":"…"}
 //! ```
 //!
-//! It is the JSON writer ([`super::json`]) with ECS's key names and
-//! punctuation, so it shares its per-call-site templates and its escaping.
+//! It is a preset of the JSON writer ([`super::json`]): ECS's key names,
+//! punctuation, lowercase levels and error keys, so it shares its
+//! per-call-site templates and its escaping.
 
-use super::json::{JsonFormat, Style, write_str};
+use super::json::{ErrorKeys, JsonFormat, Style};
 use super::resource::Resource;
-use crate::exc_info::ExcInfo;
 
 /// The ECS version the lines follow: the one Elastic's logging libraries
 /// write.
 pub(crate) const ECS_VERSION: &str = "1.6.0";
 
-/// The keys an event's error takes.
-pub(crate) const ERROR_KEYS: [&str; 3] = ["error.type", "error.message", "error.stack_trace"];
+/// The keys an event's error takes: its type, its message and its report
+/// (chain and backtrace) as plain text.
+const ERROR_KEYS: [&str; 3] = ["error.type", "error.message", "error.stack_trace"];
+
+/// No spaces, `info`, the error as [`ERROR_KEYS`].
+const STYLE: Style = Style {
+    spaced: false,
+    lowercase_level: true,
+    error: ErrorKeys::Flat(ERROR_KEYS),
+};
 
 /// The JSON formatter in ECS style, with the service's fields from
 /// `resource` on every line.
@@ -39,7 +47,7 @@ pub(crate) fn format(resource: &Resource) -> JsonFormat {
         .rename("process", "process.pid")
         .rename("trace_id", "trace.id")
         .rename("span_id", "span.id")
-        .style(Style::Ecs)
+        .style(STYLE)
         .static_field("ecs.version", ECS_VERSION);
     if let Some(name) = resource.service_name() {
         // The spec: a service name set by the user names the dataset too.
@@ -54,21 +62,4 @@ pub(crate) fn format(resource: &Resource) -> JsonFormat {
         f = f.static_field("service.environment", env);
     }
     f
-}
-
-/// `"error.type":…,"error.message":…,"error.stack_trace":…`: the stack
-/// trace is the error's report (chain and backtrace) as plain text.
-pub(crate) fn write_error(out: &mut Vec<u8>, exc: &ExcInfo, file: &str) {
-    let report = super::error_report_text(exc, file);
-    for (key, value) in ERROR_KEYS
-        .iter()
-        .zip([exc.type_name(), exc.message(), &report])
-    {
-        if *key != ERROR_KEYS[0] {
-            out.push(b',');
-        }
-        write_str(out, key);
-        out.push(b':');
-        write_str(out, value);
-    }
 }

@@ -24,16 +24,16 @@
 //! `exception.stacktrace`. Like the JSON writer, it renders what never
 //! changes for a call site once and keeps it.
 
+use super::common::{Event, StdKey, error_report_text, field_keys, for_each_context_field};
 use super::json::site::{Part, Site, SiteCache};
-use super::json::{StdKey, field_keys, for_each_context_field, write_hex, write_str, write_value};
+use super::json::{write_hex, write_str, write_value};
 use super::resource::Resource;
-use super::{Event, error_report_text};
 use crate::encode::Value;
 use crate::level::Level;
 use std::borrow::Cow;
 
 /// The attribute keys every line may hold besides the fields: a field with
-/// one of these names is prefixed with [`CLASH_PREFIX`](super::json::CLASH_PREFIX).
+/// one of these names is prefixed with [`CLASH_PREFIX`](super::common::CLASH_PREFIX).
 pub(crate) const OWN_KEYS: [&str; 7] = [
     "code.file.path",
     "code.line.number",

@@ -1,10 +1,9 @@
 //! Events as OTLP protobuf messages, for the export (feature `otlp`): the
 //! same content as an OTel line ([`super::otel`]), in the official types.
 
-use super::json::unique_key;
+use super::common::{Event, error_report_text, unique_key};
 use super::otel::{AnyValue, OWN_KEYS, any_value, severity_number};
 use super::resource::Resource;
-use super::{Event, error_report_text};
 use crate::encode::Value;
 use opentelemetry_proto::tonic::common::v1::{self as common, KeyValue, any_value};
 use opentelemetry_proto::tonic::logs::v1::LogRecord;

@@ -1,5 +1,6 @@
 //! The JSON string escaper.
 
+use crate::format::common::is_hostile;
 use std::fmt;
 
 /// Which bytes start something the escaper must look at: ASCII controls,
@@ -21,19 +22,6 @@ static SPECIAL: [bool; 256] = {
     t[0xE2] = true;
     t
 };
-
-/// Whether a character is written as `\uXXXX` although JSON allows it raw:
-/// it could end a line for a JavaScript-based reader (U+2028/2029), is
-/// invisible and steers terminals (DEL, C1 controls), or reorders the text a
-/// human reads (bidi embeddings, overrides, isolates and marks).
-pub(crate) fn is_hostile(c: char) -> bool {
-    matches!(c,
-        '\u{7F}'..='\u{9F}'
-        | '\u{061C}'
-        | '\u{200E}' | '\u{200F}'
-        | '\u{2028}'..='\u{202E}'
-        | '\u{2066}'..='\u{2069}')
-}
 
 /// Writes `bytes` as a JSON string of lowercase hex digits (a W3C trace or
 /// span id).

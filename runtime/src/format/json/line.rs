@@ -1,22 +1,21 @@
 //! Writing one event as a JSON line: the call site's template with the
 //! event's time, message, context, fields and error filled in.
 
+use super::JsonFormat;
 use super::escape::{write_hex, write_str};
 use super::number::write_value;
 use super::site::{Layout, Part, Site};
-use super::{CLASH_PREFIX, EXC_INFO, IdKey, JsonFormat, StdKey, Style};
+use super::style::{EXC_INFO, ErrorKeys};
 use crate::encode::Value;
 use crate::exc_info::ExcInfo;
-use crate::format::Event;
-use smallvec::SmallVec;
-use std::borrow::Cow;
+use crate::format::common::{Event, IdKey, StdKey, error_report_text, for_each_context_field};
 
 impl JsonFormat {
     pub(crate) fn format(&mut self, event: &Event<'_>, out: &mut Vec<u8>) {
         let Some(rt) = &mut self.rt else {
             return;
         };
-        let style = self.style;
+        let style = &self.style;
         let (comma, colon) = (style.comma(), style.colon());
         let layout = Layout {
             keys: &self.keys,
@@ -120,13 +119,15 @@ impl JsonFormat {
         }
         if let Some(exc) = event.exc_info() {
             sep(out, &mut first);
-            match style {
-                Style::Python => {
+            match &style.error {
+                ErrorKeys::Nested => {
                     write_str(out, EXC_INFO);
                     out.extend_from_slice(colon);
                     write_exc_info(out, exc, event.file());
                 }
-                Style::Ecs => crate::format::ecs::write_error(out, exc, event.file()),
+                ErrorKeys::Flat(keys) => {
+                    write_flat_error(out, keys, colon, comma, exc, event.file())
+                }
             }
         }
         if first {
@@ -159,6 +160,32 @@ fn write_exc_info(out: &mut Vec<u8>, exc: &ExcInfo, file: &str) {
     out.push(b'}');
 }
 
+/// `"error.type": …, "error.message": …, "error.stack_trace": …` (the keys
+/// are the style's): the stack trace is the error's report (chain and
+/// backtrace) as plain text.
+fn write_flat_error(
+    out: &mut Vec<u8>,
+    keys: &[&str; 3],
+    colon: &[u8],
+    comma: &[u8],
+    exc: &ExcInfo,
+    file: &str,
+) {
+    let report = error_report_text(exc, file);
+    for (i, (key, value)) in keys
+        .iter()
+        .zip([exc.type_name(), exc.message(), &report])
+        .enumerate()
+    {
+        if i > 0 {
+            out.extend_from_slice(comma);
+        }
+        write_str(out, key);
+        out.extend_from_slice(colon);
+        write_str(out, value);
+    }
+}
+
 /// A string, or `null`.
 fn write_opt_str(out: &mut Vec<u8>, s: Option<&str>) {
     match s {
@@ -177,65 +204,4 @@ fn write_strings<'a>(out: &mut Vec<u8>, items: impl Iterator<Item = &'a str>) {
         write_str(out, item);
     }
     out.push(b']');
-}
-
-/// The key a field is written under: `key` itself, or, when the line has
-/// that key already (`clashes`), `key` with [`CLASH_PREFIX`] in front as
-/// many times as it takes to be new (`extra.message`, then
-/// `extra.extra.message` if the line has that too).
-pub(in crate::format) fn unique_key(key: &str, clashes: impl Fn(&str) -> bool) -> Cow<'_, str> {
-    if !clashes(key) {
-        return Cow::Borrowed(key);
-    }
-    let mut k = format!("{CLASH_PREFIX}{key}");
-    while clashes(&k) {
-        k.insert_str(0, CLASH_PREFIX);
-    }
-    Cow::Owned(k)
-}
-
-/// The keys an event's own fields are written under, each new on the line
-/// (`taken`: the keys the line has besides them).
-pub(in crate::format) fn field_keys(
-    event: &Event<'_>,
-    taken: impl Fn(&str) -> bool,
-) -> Vec<String> {
-    let mut keys: Vec<String> = Vec::new();
-    for (key, _) in event.fields() {
-        let k = unique_key(key, |k| taken(k) || keys.iter().any(|o| o == k)).into_owned();
-        keys.push(k);
-    }
-    keys
-}
-
-/// Calls `f` with each context field of the event and the key it is
-/// written under. A field the event has of the same name wins (the
-/// context's is left out); a key the line has already (`taken`, the
-/// event's keys as written, `own_keys`) is prefixed until it is new, also
-/// among the context's own keys.
-pub(in crate::format) fn for_each_context_field(
-    event: &Event<'_>,
-    own_keys: &[String],
-    taken: impl Fn(&str) -> bool,
-    mut f: impl FnMut(&str, Value<'_>),
-) {
-    let ctx = event.context();
-    let own = event.field_names();
-    // Context keys written prefixed: they must not meet each other.
-    let mut renamed: SmallVec<[String; 2]> = SmallVec::new();
-    ctx.for_each_field(|key, value| {
-        if own.contains(&key) {
-            return;
-        }
-        let k = unique_key(key, |k| {
-            taken(k)
-                || own_keys.iter().any(|o| o == k)
-                || (k.len() != key.len() && ctx.has_field(k))
-                || renamed.iter().any(|r| r == k)
-        });
-        f(&k, value);
-        if let Cow::Owned(k) = k {
-            renamed.push(k);
-        }
-    });
 }

@@ -5,190 +5,24 @@
 //! request id and, for a W3C trace, `trace_id` and `span_id` first), then
 //! the event's fields.
 //!
-//! The same writer, in its ECS style (`PULSELOG_FORMAT=ecs`), writes Elastic
-//! Common Schema lines: other key names, no spaces, lowercase levels, the
-//! error as three `error.*` keys.
+//! Other key names, punctuation and error keys make other schemas of the
+//! same writer ([`Style`]): Elastic Common Schema is one.
 
 mod escape;
 mod line;
 mod number;
 pub(in crate::format) mod site;
+mod style;
 
-use super::FormatterError;
+use super::common::{FormatterError, IdKey, StdKey};
 use super::time::TimeFormat;
 use crate::encode::{Decoder, Encoder};
 use crate::value::Encode;
 use site::SiteCache;
-use std::fmt;
 
-pub(crate) use escape::{is_hostile, write_hex, write_str};
-#[cfg(feature = "otlp")]
-pub(in crate::format) use line::unique_key;
-pub(in crate::format) use line::{field_keys, for_each_context_field};
+pub(crate) use escape::{write_hex, write_str};
 pub(crate) use number::write_value;
-
-/// A standard key: one attribute of Python's `LogRecord` that pulselog
-/// knows how to fill.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum StdKey {
-    /// Time of the call, ISO 8601 in UTC (or `datefmt`).
-    Asctime,
-    /// Time of the call as float seconds since the epoch.
-    Created,
-    /// Milliseconds part of the time, as a float.
-    Msecs,
-    /// `INFO`, `ERROR`, …
-    Levelname,
-    /// 20, 40, …
-    Levelno,
-    /// Logger name: the module path.
-    Name,
-    /// The rendered message.
-    Message,
-    /// `file!()` of the call site.
-    Filename,
-    /// Same as `filename` (Rust knows no other path at compile time).
-    Pathname,
-    /// Last segment of the module path.
-    Module,
-    /// Line of the call site.
-    Lineno,
-    /// Column of the call site.
-    Colno,
-    /// Bare name of the enclosing function.
-    FuncName,
-    /// Process id.
-    Process,
-    /// OS id of the thread that logged (Python's `thread`).
-    Thread,
-    /// Name of the thread that logged (tokio's workers are named).
-    ThreadName,
-    /// Id of the tokio task that logged, inside a task (Python's
-    /// `taskName`); recorded only when a format asks for it.
-    TaskName,
-}
-
-impl StdKey {
-    const ALL: [StdKey; 17] = [
-        StdKey::Asctime,
-        StdKey::Created,
-        StdKey::Msecs,
-        StdKey::Levelname,
-        StdKey::Levelno,
-        StdKey::Name,
-        StdKey::Message,
-        StdKey::Filename,
-        StdKey::Pathname,
-        StdKey::Module,
-        StdKey::Lineno,
-        StdKey::Colno,
-        StdKey::FuncName,
-        StdKey::Process,
-        StdKey::Thread,
-        StdKey::ThreadName,
-        StdKey::TaskName,
-    ];
-
-    /// The key's Python name.
-    #[must_use]
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            StdKey::Asctime => "asctime",
-            StdKey::Created => "created",
-            StdKey::Msecs => "msecs",
-            StdKey::Levelname => "levelname",
-            StdKey::Levelno => "levelno",
-            StdKey::Name => "name",
-            StdKey::Message => "message",
-            StdKey::Filename => "filename",
-            StdKey::Pathname => "pathname",
-            StdKey::Module => "module",
-            StdKey::Lineno => "lineno",
-            StdKey::Colno => "colno",
-            StdKey::FuncName => "funcName",
-            StdKey::Process => "process",
-            StdKey::Thread => "thread",
-            StdKey::ThreadName => "threadName",
-            StdKey::TaskName => "taskName",
-        }
-    }
-
-    /// Looks a key up by its Python name.
-    #[must_use]
-    pub(crate) fn from_name(name: &str) -> Option<StdKey> {
-        StdKey::ALL.into_iter().find(|k| k.as_str() == name)
-    }
-}
-
-/// Prefix given to a field whose key arrives at run time and equals a key
-/// the line already has, so that no line has a duplicate key: as many
-/// times as it takes (`extra.extra.message` when the line has both
-/// `message` and `extra.message`).
-pub const CLASH_PREFIX: &str = "extra.";
-
-/// The key of an event's error or panic.
-const EXC_INFO: &str = "exc_info";
-
-/// The keys of the request context's ids, in output order: the request id,
-/// then the W3C trace and span ids of a traced request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum IdKey {
-    Request,
-    Trace,
-    Span,
-}
-
-impl IdKey {
-    const ALL: [IdKey; 3] = [IdKey::Request, IdKey::Trace, IdKey::Span];
-
-    /// The key's default name.
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            IdKey::Request => "request_id",
-            IdKey::Trace => "trace_id",
-            IdKey::Span => "span_id",
-        }
-    }
-
-    pub(crate) fn from_name(name: &str) -> Option<IdKey> {
-        IdKey::ALL.into_iter().find(|k| k.as_str() == name)
-    }
-}
-
-/// How a line is punctuated and how a level and an error are written: the
-/// python-json-logger style, or Elastic Common Schema's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Style {
-    /// `", "` and `": "`, `INFO`, `"exc_info": {…}`.
-    Python,
-    /// `","` and `":"`, `info`, `"error.type"`, `"error.message"`,
-    /// `"error.stack_trace"`.
-    Ecs,
-}
-
-impl Style {
-    pub(super) fn comma(self) -> &'static [u8] {
-        match self {
-            Style::Python => b", ",
-            Style::Ecs => b",",
-        }
-    }
-
-    pub(super) fn colon(self) -> &'static [u8] {
-        match self {
-            Style::Python => b": ",
-            Style::Ecs => b":",
-        }
-    }
-
-    /// The keys an event's error takes.
-    fn error_keys(self) -> &'static [&'static str] {
-        match self {
-            Style::Python => &[EXC_INFO],
-            Style::Ecs => &super::ecs::ERROR_KEYS,
-        }
-    }
-}
+pub(crate) use style::{ErrorKeys, Style};
 
 /// Configuration of the JSON formatter.
 #[derive(Debug, Clone)]
@@ -241,7 +75,7 @@ impl JsonFormat {
         JsonFormat {
             keys: keys.iter().map(|k| (*k, k.as_str().to_owned())).collect(),
             ids: IdKey::ALL.map(|k| k.as_str().to_owned()),
-            style: Style::Python,
+            style: Style::PYTHON,
             statics: Vec::new(),
             datefmt: None,
             errors: Vec::new(),
@@ -303,7 +137,7 @@ impl JsonFormat {
         self
     }
 
-    /// The same formatter in another style.
+    /// The same formatter in another style (see [`Style`]).
     pub(crate) fn style(mut self, style: Style) -> JsonFormat {
         self.style = style;
         self
@@ -416,12 +250,6 @@ fn key_names(fmt: &str) -> Vec<String> {
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
             .collect()
-    }
-}
-
-impl fmt::Display for StdKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

@@ -1,12 +1,11 @@
 //! The per-call-site line template.
 
 use super::escape::{Escaped, escape_into, write_str};
-use super::line::field_keys;
 use super::number::write_value;
-use super::{StdKey, Style};
+use super::style::Style;
 use crate::callsite::Piece;
 use crate::encode::{Cursor, Value};
-use crate::format::Event;
+use crate::format::common::{Event, StdKey, field_keys};
 use crate::level::Level;
 use std::fmt::Write as _;
 use std::ops::Range;
@@ -23,8 +22,8 @@ use std::ops::Range;
 /// metadata and the formatter's configuration (except for a panic, whose
 /// location is its own: its template is never reused).
 ///
-/// The OTLP/JSON format ([`crate::format::otel`]) keeps its templates here
-/// too, rendered its own way.
+/// The OTLP/JSON format (`otel`) keeps its templates here too, rendered its
+/// own way.
 #[derive(Debug, Clone)]
 pub(in crate::format) struct SiteCache {
     slots: Vec<Option<Site>>,
@@ -74,7 +73,7 @@ pub(super) struct Layout<'a> {
     /// Keys the line owns: a run-time key equal to one is prefixed.
     pub(super) taken: &'a [String],
     pub(super) iso_time: bool,
-    pub(super) style: Style,
+    pub(super) style: &'a Style,
 }
 
 impl Default for SiteCache {
@@ -98,11 +97,8 @@ impl SiteCache {
         let slot = (addr.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) % SITE_SLOTS;
         let entry = &mut self.slots[slot];
         // A panic's file, line and function are the panic's, not the call
-        // site's: its template is rendered afresh (panics are rare). So is a
-        // site a record owns (past the bound of run-time call sites): its
-        // address may be another's once it is freed.
+        // site's: its template is rendered afresh (panics are rare).
         if event.panic_location().is_some()
-            || crate::callsite::own::is_own(event.callsite())
             || entry
                 .as_ref()
                 .is_none_or(|s| s.callsite != addr || s.level != event.level())
@@ -233,10 +229,10 @@ impl Site {
                     parts.push(Part::Value(*key));
                     run = b.len();
                 }
-                StdKey::Levelname => match style {
-                    Style::Python => write_str(&mut b, event.level().as_str()),
-                    Style::Ecs => write_str(&mut b, &event.level().as_str().to_ascii_lowercase()),
-                },
+                StdKey::Levelname if style.lowercase_level => {
+                    write_str(&mut b, &event.level().as_str().to_ascii_lowercase());
+                }
+                StdKey::Levelname => write_str(&mut b, event.level().as_str()),
                 StdKey::Levelno => write_value(&mut b, Value::U64(event.level().number().into())),
                 StdKey::Name => write_str(&mut b, target),
                 StdKey::Filename | StdKey::Pathname => write_str(&mut b, event.file()),

@@ -19,40 +19,19 @@
 //! `CLICOLOR_FORCE` colours even a pipe. The escape sequences come only from
 //! the styles: data is escaped before it is written, colour or not.
 
-use super::json::{IdKey, StdKey, is_hostile};
+mod template;
+
+use super::common::{Event, FormatterError, IdKey, StdKey, error_report, is_hostile};
 use super::time::TimeFormat;
-use super::{Event, FormatterError};
 use crate::encode::Value;
 use crate::exc_info::ExcInfo;
 use anstyle::{AnsiColor, Effects, Style};
 use std::borrow::Cow;
 use std::fmt::Write as _;
+use template::{Align, Key, Segment, parse_template};
 
 /// The default text template.
 pub const DEFAULT_TEMPLATE: &str = "{asctime} | {levelname:<8} | [{filename}:{lineno}] | {message}";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Key {
-    Std(StdKey),
-    Id(IdKey),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Align {
-    Left,
-    Right,
-    Center,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Segment {
-    Lit(String),
-    Key {
-        key: Key,
-        align: Align,
-        width: usize,
-    },
-}
 
 /// Whether the text format colours its output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -258,10 +237,10 @@ impl TextFormat {
     }
 }
 
-/// Starts every line that continues an event (error chain, backtrace), so
-/// that it cannot be taken for the start of a new event. Data in those lines
-/// is escaped like the message: a newline in an error message cannot end the
-/// line and forge one.
+/// Starts every line of the text format that continues an event (error
+/// chain, backtrace), so that it cannot be taken for the start of a new
+/// event. Data in those lines is escaped like the message: a newline in an
+/// error message cannot end the line and forge one.
 pub const CONTINUATION: &str = "  | ";
 
 /// The error under the event line:
@@ -277,7 +256,7 @@ pub const CONTINUATION: &str = "  | ";
 ///   |     app::main at src/main.rs:12:5
 /// ```
 fn write_exc_info(s: &mut String, exc: &ExcInfo, marker: &str, file: &str) {
-    super::error_report(exc, file, |literal, data| {
+    error_report(exc, file, |literal, data| {
         s.push('\n');
         s.push_str(marker);
         s.push_str(literal);
@@ -463,129 +442,9 @@ fn push_char_escaped(s: &mut String, c: char) {
     }
 }
 
-fn key_from_name(name: &str) -> Result<Key, String> {
-    if let Some(id) = IdKey::from_name(name) {
-        return Ok(Key::Id(id));
-    }
-    StdKey::from_name(name)
-        .map(Key::Std)
-        .ok_or_else(|| format!("unknown key `{name}` in the text template"))
-}
-
-fn parse_template(t: &str) -> Result<Vec<Segment>, String> {
-    let mut segs = Vec::new();
-    let mut lit = String::new();
-    let mut rest = t;
-    while let Some(c) = rest.chars().next() {
-        if let Some(r) = rest.strip_prefix("{{").or_else(|| rest.strip_prefix("}}")) {
-            lit.push(c);
-            rest = r;
-        } else if let Some(r) = rest.strip_prefix("%%") {
-            lit.push('%');
-            rest = r;
-        } else if let Some(r) = rest.strip_prefix('{') {
-            let (inner, after) = r
-                .split_once('}')
-                .ok_or_else(|| format!("unclosed `{{` in the text template `{t}`"))?;
-            let (name, spec) = inner.split_once(':').unwrap_or((inner, ""));
-            let (align, width) = parse_brace_spec(spec)
-                .ok_or_else(|| format!("unsupported spec `{{{inner}}}` in the text template: use `<`, `>` or `^` and a width"))?;
-            flush(&mut segs, &mut lit);
-            segs.push(Segment::Key {
-                key: key_from_name(name.trim())?,
-                align,
-                width,
-            });
-            rest = after;
-        } else if let Some(r) = rest.strip_prefix("%(") {
-            let (name, after) = r
-                .split_once(')')
-                .ok_or_else(|| format!("unclosed `%(` in the text template `{t}`"))?;
-            let conv_at = after
-                .find(|c: char| c.is_ascii_alphabetic())
-                .ok_or_else(|| {
-                    format!("missing conversion after `%({name})` in the text template")
-                })?;
-            let spec = &after[..conv_at];
-            let (left, digits) = match spec.strip_prefix('-') {
-                Some(d) => (true, d),
-                None => (false, spec),
-            };
-            let digits = digits.split('.').next().unwrap_or("");
-            let width = if digits.is_empty() {
-                0
-            } else {
-                digits
-                    .parse()
-                    .map_err(|_| format!("bad width in `%({name}){spec}` in the text template"))?
-            };
-            flush(&mut segs, &mut lit);
-            segs.push(Segment::Key {
-                key: key_from_name(name.trim())?,
-                align: if left || width == 0 {
-                    Align::Left
-                } else {
-                    Align::Right
-                },
-                width,
-            });
-            rest = &after[conv_at + 1..];
-        } else if rest.starts_with('}') {
-            return Err(format!(
-                "unmatched `}}` in the text template `{t}`: write `}}}}`"
-            ));
-        } else {
-            lit.push(c);
-            rest = &rest[c.len_utf8()..];
-        }
-    }
-    flush(&mut segs, &mut lit);
-    Ok(segs)
-}
-
-fn flush(segs: &mut Vec<Segment>, lit: &mut String) {
-    if !lit.is_empty() {
-        segs.push(Segment::Lit(std::mem::take(lit)));
-    }
-}
-
-fn parse_brace_spec(spec: &str) -> Option<(Align, usize)> {
-    let (align, digits) = match spec.chars().next() {
-        Some('<') => (Align::Left, &spec[1..]),
-        Some('>') => (Align::Right, &spec[1..]),
-        Some('^') => (Align::Center, &spec[1..]),
-        _ => (Align::Left, spec),
-    };
-    let width = if digits.is_empty() {
-        0
-    } else {
-        digits.parse().ok()?
-    };
-    Some((align, width))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn python_and_brace_templates_parse_alike() {
-        let a = parse_template("%(asctime)s | %(levelname)-8s | %(lineno)5d %%").unwrap();
-        let b = parse_template("{asctime} | {levelname:<8} | {lineno:>5} %").unwrap();
-        assert_eq!(a, b);
-        assert!(
-            parse_template("{nope}")
-                .unwrap_err()
-                .contains("unknown key `nope`")
-        );
-        assert!(parse_template("{message").unwrap_err().contains("unclosed"));
-        assert!(parse_template("a } b").unwrap_err().contains("unmatched"));
-        assert!(
-            parse_template("{message:+}")
-                .unwrap_err()
-                .contains("unsupported spec")
-        );
-    }
 
     #[test]
     fn escaping_keeps_one_line() {
