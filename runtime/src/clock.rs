@@ -54,19 +54,34 @@ thread_local! {
     static ANCHOR: Cell<Option<(u64, u64)>> = const { Cell::new(None) };
 }
 
-/// Converts a [`stamp`] to nanoseconds since the Unix epoch.
+/// Converts a [`stamp`] to nanoseconds since the Unix epoch. The common
+/// case (a stamp after this thread's anchor, within its validity) is
+/// inlined into the writer's loop; the rest is not (inlining it all made
+/// the writer's loop longer by callgrind).
+#[inline]
 pub(crate) fn wall_ns(stamp: u64) -> u64 {
-    let clock = clock();
-    match ANCHOR.try_with(Cell::get).ok().flatten() {
-        // The common case, with one conversion of the counter's delta.
-        Some((at, wall)) if stamp >= at => {
-            let delta = clock.delta_as_nanos(at, stamp);
-            if delta < ANCHOR_NS {
-                return wall.saturating_add(delta);
-            }
+    if let Some((at, wall)) = ANCHOR.try_with(Cell::get).ok().flatten()
+        && stamp >= at
+    {
+        // One conversion of the counter's delta.
+        let delta = clock().delta_as_nanos(at, stamp);
+        if delta < ANCHOR_NS {
+            return wall.saturating_add(delta);
         }
-        Some((at, wall)) => return wall.saturating_sub(clock.delta_as_nanos(stamp, at)),
-        None => {}
+    }
+    wall_ns_slow(stamp)
+}
+
+/// [`wall_ns`] for a stamp before the anchor (a backlog stamped before the
+/// anchor was taken), or with no anchor yet or an expired one.
+#[cold]
+#[inline(never)]
+fn wall_ns_slow(stamp: u64) -> u64 {
+    let clock = clock();
+    if let Some((at, wall)) = ANCHOR.try_with(Cell::get).ok().flatten()
+        && stamp < at
+    {
+        return wall.saturating_sub(clock.delta_as_nanos(stamp, at));
     }
     let (at, wall) = (clock.raw(), now_ns());
     let _ = ANCHOR.try_with(|a| a.set(Some((at, wall))));

@@ -30,9 +30,11 @@ pub(crate) struct Record {
 
 #[cfg(any(feature = "log", feature = "tracing"))]
 impl Drop for Record {
+    #[inline]
     fn drop(&mut self) {
         // SAFETY: a record made on a call site of its own is that site's
-        // owner (`interned::Site::submit`); what outlives the record keeps
+        // owner (the `log` bridge makes such a record and hands it to the
+        // pipeline at once); what outlives the record keeps
         // at most the site's address, never reading it (the formatters'
         // template caches and the repeat detection skip such sites).
         unsafe { crate::callsite::own::release(self.callsite) }

@@ -207,6 +207,7 @@ impl Output {
     }
 
     /// Formats a queued event into the batch (or counts it as a repeat).
+    #[inline]
     pub(crate) fn format(&mut self, rec: &Record, origin: &Origin, q: &Queue) {
         if let Some(repeats) = &mut self.repeats {
             let (write, count) = match repeats.offer(rec, origin) {

@@ -16,22 +16,36 @@ pub(crate) fn is_own(site: &Callsite) -> bool {
     std::ptr::eq(site.metadata().pieces.as_ptr(), OWN_PIECES.as_ptr())
 }
 
-#[cfg(any(feature = "log", feature = "tracing"))]
 /// Frees `site` if it is one a record owns; any other site is left alone.
+/// The check is inlined where a record is dropped (the writer drops every
+/// record it writes); the freeing is not.
 ///
 /// # Safety
 ///
-/// For an own site: the caller is its owner (the record made on it, or the
-/// [`Site`] before it made one), and nothing reads the site, its metadata or
-/// its strings afterwards.
+/// For an own site: the caller is its owner (the record made on it), and
+/// nothing reads the site, its metadata or its strings afterwards.
+#[cfg(any(feature = "log", feature = "tracing"))]
+#[inline]
 pub(crate) unsafe fn release(site: &'static Callsite) {
-    if !is_own(site) {
-        return;
+    if is_own(site) {
+        // SAFETY: the caller's promise, passed on.
+        unsafe { free(site) }
     }
+}
+
+/// See [`release`].
+///
+/// # Safety
+///
+/// As [`release`], for an own site.
+#[cfg(any(feature = "log", feature = "tracing"))]
+#[cold]
+#[inline(never)]
+unsafe fn free(site: &'static Callsite) {
     let meta = site.metadata();
     // SAFETY: an own site and its metadata were leaked from boxes by
-    // `interned::SiteKey::leak`, and its strings and field list too; the caller
-    // owns them all and nothing reads them after this.
+    // `interned::SiteKey::leak`, and its strings and field list too; the
+    // caller owns them all and nothing reads them after this.
     unsafe {
         drop(Box::from_raw(std::ptr::from_ref(site).cast_mut()));
         for s in meta.fields.iter().chain([&meta.target, &meta.file]) {

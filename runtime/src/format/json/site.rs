@@ -97,8 +97,11 @@ impl SiteCache {
         let slot = (addr.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) % SITE_SLOTS;
         let entry = &mut self.slots[slot];
         // A panic's file, line and function are the panic's, not the call
-        // site's: its template is rendered afresh (panics are rare).
+        // site's: its template is rendered afresh (panics are rare). So is a
+        // site a record owns (past the bound of run-time call sites): its
+        // address may be another's once it is freed.
         if event.panic_location().is_some()
+            || crate::callsite::own::is_own(event.callsite())
             || entry
                 .as_ref()
                 .is_none_or(|s| s.callsite != addr || s.level != event.level())
