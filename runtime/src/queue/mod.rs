@@ -556,7 +556,12 @@ impl Queue {
         {
             std::thread::park_timeout(timeout);
         }
-        self.sleeping.store(false, Ordering::Relaxed);
+        // A swap too, so that a request whose `wake` found the writer
+        // awake, swapping just before this, stays in that swap's release
+        // sequence: the next `idle`'s swap reads it and sees the request.
+        // With a store, the writer could miss it and sleep until the
+        // timeout.
+        self.sleeping.swap(false, Ordering::Relaxed);
     }
 
     /// The writer made progress: blocked producers may wait again.
