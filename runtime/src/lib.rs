@@ -226,7 +226,7 @@
 //!
 //! | Layer | Modules | Owns |
 //! |---|---|---|
-//! | primitives | `level`, `filter`, `clock` | level names, filter directives, reading the clock |
+//! | primitives | `level`, `filter`, `clock`, `sync` | level names, filter directives, reading the clock, the atomics, locks, threads and rings the pipeline synchronizes with (`loom`'s under `cfg(loom)`) |
 //! | event model | `value`, `callsite`, `record`, `context`, `exc_info`, `logged`, `capture` | values and their encoding, call sites with their interest (the filter in force), records, request context, errors, `#[logged]` support, routing events to a test capture |
 //! | formats | `format` | a record in, bytes out, nothing else |
 //! | pipeline | `queue`, `repeats`, `writer`, `export`, `logger`, `file` | the per-thread queues, collapsing repeated events, the writer thread, the OTLP export (feature `otlp`), submitting a record, rotating files |
@@ -263,6 +263,7 @@ mod panic;
 mod queue;
 mod record;
 mod repeats;
+mod sync;
 pub mod testing;
 #[cfg(feature = "tower")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tower")))]

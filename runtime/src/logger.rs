@@ -29,11 +29,14 @@
 use crate::filter::Filter;
 use crate::queue::{Control, Queue, Signal, cold_path};
 use crate::record::{Origin, Record, RecordBuilder};
+use crate::sync::atomic::{AtomicBool, Ordering};
+use crate::sync::thread::{self, JoinHandle};
+use crate::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError, thread_local};
 use crate::writer::{Output, say};
 use std::cell::Cell;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
-use std::thread::JoinHandle;
+
+#[cfg(all(test, loom))]
+mod loom;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
@@ -121,12 +124,8 @@ fn dispatch_slow(mut rec: Record) {
 }
 
 fn deliver(rec: Record) {
-    match LOGGER.get() {
-        Some(logger) if !logger.closed.load(Ordering::Acquire) => {
-            logger.queue.push(rec.spill_bytes(), || rec);
-        }
-        Some(logger) => logger.write_sync(rec),
-        None => {}
+    if let Some(logger) = LOGGER.get() {
+        logger.deliver(rec);
     }
 }
 
@@ -180,6 +179,15 @@ impl std::ops::DerefMut for SyncHeld<'_> {
 }
 
 impl Logger {
+    /// Queues the event while the writer thread runs, else writes it.
+    fn deliver(&self, rec: Record) {
+        if self.closed.load(Ordering::Acquire) {
+            self.write_sync(rec);
+        } else {
+            self.queue.push(rec.spill_bytes(), || rec);
+        }
+    }
+
     fn lock_sync(&self) -> SyncHeld<'_> {
         let held = SyncHeld(lock(&self.sync));
         let _ = ON_SYNC_OUTPUT.try_with(|w| w.set(true));
@@ -345,7 +353,7 @@ pub(crate) fn install(filter: Filter, queue: Queue, output: Output) -> Result<()
     LOGGER.get_or_init(|| {
         installed = true;
         let q = Arc::clone(&queue);
-        let handle = std::thread::Builder::new()
+        let handle = thread::Builder::new()
             .name("pulselog-writer".into())
             .spawn(move || {
                 let _death = WriterDeath(&q);

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 /// Layers from the bottom up, and the top-level modules in each.
 const LAYERS: &[(&str, &[&str])] = &[
-    ("primitives", &["level", "filter", "clock"]),
+    ("primitives", &["level", "filter", "clock", "sync"]),
     (
         "event model",
         &[

@@ -4,13 +4,13 @@
 
 use super::{Overflow, Queue, lock};
 use crate::record::{Origin, Record};
-use rtrb::{Consumer, Producer};
+use crate::sync::atomic::{AtomicBool, AtomicU64, Ordering, fence};
+use crate::sync::ring::{Consumer, Producer};
+use crate::sync::thread::{self, Thread};
+use crate::sync::{Arc, Mutex, OnceLock, thread_local};
 use std::cell::RefCell;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering, fence};
-use std::sync::{Arc, Mutex, OnceLock};
-use std::thread::Thread;
 use std::time::{Duration, Instant};
 
 /// Records the writer reads from one lane before it lets the producer have
@@ -88,9 +88,10 @@ pub(super) struct Waiting<'q> {
     armed: bool,
 }
 
-/// Spins, then yields, before a producer parks or sleeps.
-const SPINS: u32 = 16;
-const YIELDS: u32 = 48;
+/// Spins, then yields, before a producer parks or sleeps (none under
+/// loom: they only shorten the wait, and would multiply the interleavings).
+const SPINS: u32 = if cfg!(loom) { 0 } else { 16 };
+const YIELDS: u32 = if cfg!(loom) { 0 } else { 48 };
 
 impl<'q> Waiting<'q> {
     pub(super) fn new(queue: &'q Queue, lane: Option<&'q LaneShared>) -> Waiting<'q> {
@@ -126,7 +127,7 @@ impl<'q> Waiting<'q> {
             return true;
         }
         if self.spins < SPINS + YIELDS {
-            std::thread::yield_now();
+            thread::yield_now();
             return true;
         }
         let progress = q.progress.load(Ordering::Relaxed);
@@ -147,7 +148,7 @@ impl<'q> Waiting<'q> {
         let step = (q.limits.block_timeout - waited).min(Duration::from_millis(5));
         match self.lane {
             Some(lane) if !self.armed => {
-                lane.waiter.get_or_init(std::thread::current);
+                lane.waiter.get_or_init(thread::current);
                 lane.blocked.store(true, Ordering::Relaxed);
                 // Pairs with the writer's fence between freeing slots and
                 // reading `blocked`: either the caller's next try sees the
@@ -156,10 +157,10 @@ impl<'q> Waiting<'q> {
                 self.armed = true;
             }
             Some(_) => {
-                std::thread::park_timeout(step);
+                thread::park_timeout(step);
                 self.armed = false;
             }
-            None => std::thread::sleep(step.min(Duration::from_millis(1))),
+            None => thread::sleep(step.min(Duration::from_millis(1))),
         }
         true
     }

@@ -70,15 +70,17 @@
 //!   last full run).
 
 mod lane;
+#[cfg(all(test, loom))]
+pub(crate) mod loom;
 
 pub(crate) use lane::Lanes;
 
 use crate::record::{Origin, Record};
+use crate::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use crate::sync::ring::{PushError, RingBuffer};
+use crate::sync::thread::{self, Thread};
+use crate::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use lane::{LOCAL, LaneReader, LaneShared, Local, Waiting};
-use rtrb::{PushError, RingBuffer};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
-use std::thread::Thread;
 use std::time::Duration;
 
 /// What a log call does when its thread's queue is full.
@@ -545,22 +547,21 @@ impl Queue {
         // A swap, not a store: either a request's `wake` (a swap too)
         // comes after it and unparks, or it reads that `wake`'s release and
         // then `has_control` set. With a store both could read the old
-        // values (tests/tests/loom_models.rs), and a flush would wait out
-        // the timeout. (An event's push reads `sleeping` with a plain load,
-        // to keep the hot path free of fences: a wake-up it misses is one
-        // `timeout` late.)
+        // values (the loom model of the flush wake-up, `queue/loom.rs`),
+        // and a flush would wait out the timeout. (An event's push reads
+        // `sleeping` with a plain load, to keep the hot path free of
+        // fences: a wake-up it misses is one `timeout` late.)
         self.sleeping.swap(true, Ordering::SeqCst);
         if lanes.is_empty()
             && !self.has_new_lanes.load(Ordering::SeqCst)
             && !self.has_control.load(Ordering::SeqCst)
         {
-            std::thread::park_timeout(timeout);
+            thread::park_timeout(timeout);
         }
         // A swap too, so that a request whose `wake` found the writer
         // awake, swapping just before this, stays in that swap's release
         // sequence: the next `idle`'s swap reads it and sees the request.
-        // With a store, the writer could miss it and sleep until the
-        // timeout.
+        // With a store, the writer could miss it and sleep (loom found it).
         self.sleeping.swap(false, Ordering::Relaxed);
     }
 
