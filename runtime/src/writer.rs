@@ -1,6 +1,10 @@
 //! The writer thread: merges the lanes in timestamp order, formats records
 //! into a batch, and writes the batch out.
 //!
+//! (Over 600 lines: the batch, its cutting at `PIPE_BUF`, the retries and
+//! the drop reports all work on `Output`'s one state, which the loop below
+//! drives; split, each part would reach into the others' fields.)
+//!
 //! **Writes.** A batch is written once it holds [`BATCH`] bytes, or when the
 //! lanes run dry, or when a flush asks. When stdout is a pipe or a FIFO, a
 //! batch goes out in writes of whole events of at most `PIPE_BUF` bytes

@@ -88,9 +88,10 @@ pub(super) struct Waiting<'q> {
     armed: bool,
 }
 
-/// Spins, then yields, before a producer parks or sleeps (none under
-/// loom: they only shorten the wait, and would multiply the interleavings).
-const SPINS: u32 = if cfg!(loom) { 0 } else { 16 };
+/// Spins, then yields, before a producer parks or sleeps: `SPINS - 1`
+/// spins (the count starts at one), then `YIELDS` yields. None under loom:
+/// they only shorten the wait, and would multiply the interleavings.
+const SPINS: u32 = if cfg!(loom) { 1 } else { 16 };
 const YIELDS: u32 = if cfg!(loom) { 0 } else { 48 };
 
 impl<'q> Waiting<'q> {

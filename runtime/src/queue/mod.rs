@@ -1,5 +1,10 @@
 //! The bounded queue between log calls and the writer thread.
 //!
+//! (Over 600 lines: the design below covers the whole queue, and `Queue`'s
+//! methods are one state shared by producers, the writer and the logger,
+//! read best together; the lanes are in `lane.rs`, the loom models in
+//! `loom.rs`.)
+//!
 //! # Design
 //!
 //! **One lane per logging thread.** A thread's first event gives it a lane:
