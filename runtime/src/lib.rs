@@ -271,6 +271,7 @@ mod queue;
 mod record;
 mod repeats;
 mod settings;
+mod sync;
 pub mod testing;
 #[cfg(feature = "tower")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tower")))]

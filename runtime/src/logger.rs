@@ -32,11 +32,14 @@ use crate::origin::Origin;
 use crate::queue::{Control, Queue, Signal, cold_path};
 use crate::record::{Record, RecordBuilder};
 use crate::settings::Settings;
+use crate::sync::atomic::{AtomicBool, Ordering};
+use crate::sync::thread::{self, JoinHandle};
+use crate::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError, thread_local};
 use crate::writer::Output;
 use std::cell::Cell;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
-use std::thread::JoinHandle;
+
+#[cfg(all(test, loom))]
+mod loom;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
@@ -117,12 +120,8 @@ pub(crate) fn dispatch(mut rec: Record) {
 }
 
 fn deliver(rec: Record) {
-    match LOGGER.get() {
-        Some(logger) if !logger.closed.load(Ordering::Acquire) => {
-            logger.queue.push(rec.spill_bytes(), || rec);
-        }
-        Some(logger) => logger.write_sync(rec),
-        None => {}
+    if let Some(logger) = LOGGER.get() {
+        logger.deliver(rec);
     }
 }
 
@@ -176,6 +175,15 @@ impl std::ops::DerefMut for SyncHeld<'_> {
 }
 
 impl Logger {
+    /// Queues the event while the writer thread runs, else writes it.
+    fn deliver(&self, rec: Record) {
+        if self.closed.load(Ordering::Acquire) {
+            self.write_sync(rec);
+        } else {
+            self.queue.push(rec.spill_bytes(), || rec);
+        }
+    }
+
     fn lock_sync(&self) -> SyncHeld<'_> {
         let held = SyncHeld(lock(&self.sync));
         let _ = ON_SYNC_OUTPUT.try_with(|w| w.set(true));
@@ -350,7 +358,7 @@ pub(crate) fn install(
         crate::settings::apply(settings);
         crate::callsite::set_filter(Some(filter));
         let q = Arc::clone(&queue);
-        let handle = std::thread::Builder::new()
+        let handle = thread::Builder::new()
             .name("pulselog-writer".into())
             .spawn(move || {
                 let _death = WriterDeath(&q);

@@ -1,6 +1,10 @@
 //! The writer thread: merges the lanes in timestamp order, formats records
 //! into a batch, and writes the batch out.
 //!
+//! (Over 600 lines: the batch, its cutting at `PIPE_BUF`, the retries and
+//! the drop reports all work on `Output`'s one state, which the loop below
+//! drives; split, each part would reach into the others' fields.)
+//!
 //! **Writes.** A batch is written once it holds [`BATCH`] bytes, or when the
 //! lanes run dry, or when a flush asks. When stdout is a pipe or a FIFO, a
 //! batch goes out in writes of whole events of at most `PIPE_BUF` bytes
@@ -28,6 +32,7 @@ use crate::origin::Origin;
 use crate::queue::{Control, Dropped, Lanes, Queue};
 use crate::record::Record;
 use crate::repeats::{Offer, Repeats};
+use crate::sync::{thread, thread_local};
 use std::io::{self, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
@@ -333,7 +338,7 @@ impl Output {
                     // A non-blocking output whose reader is slow: wait as
                     // for a stuck one, without calling it an error.
                     io::ErrorKind::WouldBlock => {
-                        std::thread::sleep(backoff);
+                        thread::sleep(backoff);
                         backoff = (backoff * 2).min(MAX_BACKOFF);
                     }
                     _ => self.failed(&e, &mut backoff),
@@ -356,7 +361,7 @@ impl Output {
             ));
             self.failing = Some(e.to_string());
         }
-        std::thread::sleep(*backoff);
+        thread::sleep(*backoff);
         *backoff = (*backoff * 2).min(MAX_BACKOFF);
     }
 
@@ -516,8 +521,16 @@ pub(crate) fn on_writer_thread() -> bool {
 /// polling); with these values, which cover pauses of up to 2 ms, 4.2 %
 /// (one event a millisecond: 7.4 % against 7.2 %; one every 50 ms: 0.5 %
 /// against 0.2 %).
-const DOZE_FOR: Duration = Duration::from_millis(2);
+/// (Under loom the writer yields one round and then sleeps at once: each
+/// round would multiply the interleavings, and a doze is timing.)
+const DOZE_FOR: Duration = if cfg!(loom) {
+    Duration::ZERO
+} else {
+    Duration::from_millis(2)
+};
 const DOZE: Duration = Duration::from_micros(250);
+/// Rounds the writer stays awake, yielding, before it dozes.
+const AWAKE_ROUNDS: u32 = if cfg!(loom) { 1 } else { 32 };
 
 /// The writer thread's loop. Returns the output so that later events can be
 /// written synchronously; the lanes go back to the queue. Never inlined (it
@@ -581,7 +594,7 @@ pub(crate) fn run(queue: &Queue, mut out: Output) -> Output {
         if merged.pending > 0 {
             // Records younger than the grace window: take them once it has
             // passed.
-            std::thread::sleep(queue.limits().grace.max(Duration::from_micros(10)));
+            thread::sleep(queue.limits().grace.max(Duration::from_micros(10)));
             continue;
         }
         // Stay awake briefly so that a steady stream costs no wake-ups;
@@ -591,12 +604,12 @@ pub(crate) fn run(queue: &Queue, mut out: Output) -> Output {
         // caller's clock: it was the p99 of every burst of 100 events);
         // only then sleep until a producer wakes it.
         idle_rounds += 1;
-        if idle_rounds < 32 {
-            std::thread::yield_now();
-        } else if idle_rounds == 32 {
+        if idle_rounds < AWAKE_ROUNDS {
+            thread::yield_now();
+        } else if idle_rounds == AWAKE_ROUNDS {
             idle_since = Instant::now();
         } else if idle_since.elapsed() < DOZE_FOR {
-            std::thread::sleep(DOZE);
+            thread::sleep(DOZE);
         } else {
             queue.idle(&lanes, Duration::from_millis(100));
         }

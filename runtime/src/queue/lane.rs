@@ -2,17 +2,29 @@
 //! room) and the writer's, and the writer's timestamp-ordered merge of all
 //! lanes.
 
-use super::{Overflow, Queue, lock};
 use crate::origin::Origin;
 use crate::record::Record;
-use rtrb::{Consumer, Producer};
+use crate::sync::atomic::{AtomicBool, AtomicU64, Ordering, fence};
+use crate::sync::ring::{Consumer, Producer};
+use crate::sync::thread::Thread;
+use crate::sync::{Arc, Mutex, OnceLock, PoisonError, thread_local};
 use std::cell::RefCell;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering, fence};
-use std::sync::{Arc, Mutex, OnceLock};
-use std::thread::Thread;
-use std::time::{Duration, Instant};
+
+/// What the lanes tell the queue they belong to. The queue implements it,
+/// so that the lanes never name the queue and the dependency runs one way
+/// (the queue uses its lanes).
+pub(crate) trait Accounts {
+    /// A drained ring of `events` slots is given back to the budget.
+    fn release_ring(&self, events: usize);
+    /// Heap bytes of records taken are given back to the budget.
+    fn release_spill(&self, bytes: usize);
+    /// The writer took records.
+    fn made_progress(&self);
+    /// Lanes of threads that have exited, emptied, leave the registry.
+    fn retire(&self, lanes: Vec<Arc<LaneShared>>);
+}
 
 /// Records the writer reads from one lane before it lets the producer have
 /// the slots back.
@@ -20,7 +32,7 @@ const RUN: usize = 256;
 
 /// What a lane's thread and the writer share.
 #[derive(Debug, Default)]
-pub(super) struct LaneShared {
+pub(crate) struct LaneShared {
     /// Rings the thread has moved on to, oldest first, with their sizes in
     /// events. Published before the thread drops the ring it outgrew, so the
     /// writer drains that one first.
@@ -68,104 +80,6 @@ thread_local! {
     pub(super) static LOCAL: RefCell<Option<Local>> = const { RefCell::new(None) };
 }
 
-/// A producer waiting for room: it gives up when the writer has made no
-/// progress for a whole block timeout, or at once under `Overflow::Drop` or
-/// while the output is known to be stalled.
-///
-/// A producer waiting for its own ring spins briefly, yields a few times,
-/// then parks until the writer frees slots of that ring (the writer unparks
-/// exactly the lanes it took from); hundreds of waiting threads so cost no
-/// CPU that the writer needs. A producer waiting for the budget of heap
-/// values (no ring of its own to watch) sleeps in short steps.
-pub(super) struct Waiting<'q> {
-    queue: &'q Queue,
-    /// The ring waited for.
-    lane: Option<&'q LaneShared>,
-    seen: u64,
-    since: Option<Instant>,
-    spins: u32,
-    /// `blocked` is set and fenced; the caller tries once more before the
-    /// next call parks.
-    armed: bool,
-}
-
-/// Spins, then yields, before a producer parks or sleeps.
-const SPINS: u32 = 16;
-const YIELDS: u32 = 48;
-
-impl<'q> Waiting<'q> {
-    pub(super) fn new(queue: &'q Queue, lane: Option<&'q LaneShared>) -> Waiting<'q> {
-        Waiting {
-            queue,
-            lane,
-            seen: queue.progress.load(Ordering::Relaxed),
-            since: None,
-            spins: 0,
-            armed: false,
-        }
-    }
-
-    /// Waits a little (the caller then tries again); false, and the event
-    /// counted as dropped, if it is time to give up.
-    pub(super) fn wait_more(&mut self) -> bool {
-        let q = self.queue;
-        if q.limits.overflow == Overflow::Drop {
-            q.count_dropped(false);
-            return false;
-        }
-        if q.stalled.load(Ordering::Relaxed) {
-            q.count_dropped(true);
-            return false;
-        }
-        q.wake();
-        // The writer frees a run of slots within microseconds: spin, then
-        // yield to it, and only then park. The clock is read only once
-        // parking starts.
-        self.spins += 1;
-        if self.spins < SPINS {
-            std::hint::spin_loop();
-            return true;
-        }
-        if self.spins < SPINS + YIELDS {
-            std::thread::yield_now();
-            return true;
-        }
-        let progress = q.progress.load(Ordering::Relaxed);
-        let now = Instant::now();
-        // A writer that is busy formatting, not in the output, is waited
-        // for as if it had moved.
-        if progress != self.seen || !q.may_be_stuck() {
-            self.seen = progress;
-            self.since = Some(now);
-        }
-        let since = *self.since.get_or_insert(now);
-        let waited = now.duration_since(since);
-        if waited >= q.limits.block_timeout {
-            q.stalled.store(true, Ordering::Relaxed);
-            q.count_dropped(true);
-            return false;
-        }
-        let step = (q.limits.block_timeout - waited).min(Duration::from_millis(5));
-        match self.lane {
-            Some(lane) if !self.armed => {
-                lane.waiter.get_or_init(std::thread::current);
-                lane.blocked.store(true, Ordering::Relaxed);
-                // Pairs with the writer's fence between freeing slots and
-                // reading `blocked`: either the caller's next try sees the
-                // room, or the writer sees `blocked` and unparks.
-                fence(Ordering::SeqCst);
-                self.armed = true;
-            }
-            Some(_) => {
-                std::thread::park_timeout(step);
-                self.armed = false;
-            }
-            None => std::thread::sleep(step.min(Duration::from_millis(1))),
-        }
-        true
-    }
-}
-
 /// The writer's end of one lane.
 #[derive(Debug)]
 pub(crate) struct LaneReader {
@@ -178,7 +92,7 @@ pub(crate) struct LaneReader {
 impl LaneReader {
     /// Events readable now, moving on to the lane's next ring once the
     /// current one is drained.
-    fn available(&mut self, q: &Queue) -> usize {
+    fn available(&mut self, q: &impl Accounts) -> usize {
         loop {
             let n = self.ring.slots();
             if n > 0 || !self.shared.has_next.load(Ordering::Acquire) {
@@ -189,7 +103,11 @@ impl LaneReader {
             if !self.ring.is_empty() {
                 continue;
             }
-            let mut next = lock(&self.shared.next);
+            let mut next = self
+                .shared
+                .next
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
             let Some((ring, events)) = next.pop_front() else {
                 return 0;
             };
@@ -258,7 +176,7 @@ impl Lanes {
     /// stream cannot delay a flush), then frees their slots.
     pub(crate) fn merge(
         &mut self,
-        q: &Queue,
+        q: &impl Accounts,
         cutoff: u64,
         mut f: impl FnMut(&Record, &Origin),
     ) -> Merged {
@@ -384,7 +302,7 @@ impl Lanes {
     }
 
     /// Drops the lanes of threads that have exited, once they are empty.
-    pub(crate) fn retire_finished(&mut self, q: &Queue) {
+    pub(crate) fn retire_finished(&mut self, q: &impl Accounts) {
         let before = self.lanes.len();
         let mut retired = Vec::new();
         self.lanes.retain(|lane| {
@@ -395,14 +313,8 @@ impl Lanes {
             }
             !done
         });
-        if self.lanes.len() == before {
-            return;
-        }
-        let mut registry = lock(&q.registry);
-        for lane in retired {
-            q.retired_pushed
-                .fetch_add(lane.pushed.0.load(Ordering::Relaxed), Ordering::Relaxed);
-            registry.retain(|l| !Arc::ptr_eq(l, &lane));
+        if self.lanes.len() != before {
+            q.retire(retired);
         }
     }
 

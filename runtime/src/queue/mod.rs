@@ -1,5 +1,10 @@
 //! The bounded queue between log calls and the writer thread.
 //!
+//! (Over 600 lines: the design below covers the whole queue, and `Queue`'s
+//! methods are one state shared by producers, the writer and the logger,
+//! read best together; the lanes are in `lane.rs`, the loom models in
+//! `loom.rs`.)
+//!
 //! # Design
 //!
 //! **One lane per logging thread.** A thread's first event gives it a lane:
@@ -70,17 +75,19 @@
 //!   last full run).
 
 mod lane;
+#[cfg(all(test, loom))]
+pub(crate) mod loom;
 
 pub(crate) use lane::Lanes;
 
 use crate::origin::Origin;
 use crate::record::Record;
-use lane::{LOCAL, LaneReader, LaneShared, Local, Waiting};
-use rtrb::{PushError, RingBuffer};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
-use std::thread::Thread;
-use std::time::Duration;
+use crate::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering, fence};
+use crate::sync::ring::{PushError, RingBuffer};
+use crate::sync::thread::{self, Thread};
+use crate::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
+use lane::{Accounts, LOCAL, LaneReader, LaneShared, Local};
+use std::time::{Duration, Instant};
 
 /// What a log call does when its thread's queue is full.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -250,6 +257,129 @@ pub(crate) struct InOutput<'q>(&'q Queue);
 impl Drop for InOutput<'_> {
     fn drop(&mut self) {
         self.0.in_output.store(false, Ordering::Relaxed);
+    }
+}
+
+/// A producer waiting for room: it gives up when the writer has made no
+/// progress for a whole block timeout, or at once under `Overflow::Drop` or
+/// while the output is known to be stalled.
+///
+/// A producer waiting for its own ring spins briefly, yields a few times,
+/// then parks until the writer frees slots of that ring (the writer unparks
+/// exactly the lanes it took from); hundreds of waiting threads so cost no
+/// CPU that the writer needs. A producer waiting for the budget of heap
+/// values (no ring of its own to watch) sleeps in short steps.
+struct Waiting<'q> {
+    queue: &'q Queue,
+    /// The ring waited for.
+    lane: Option<&'q LaneShared>,
+    seen: u64,
+    since: Option<Instant>,
+    spins: u32,
+    /// `blocked` is set and fenced; the caller tries once more before the
+    /// next call parks.
+    armed: bool,
+}
+
+/// Spins, then yields, before a producer parks or sleeps: `SPINS - 1`
+/// spins (the count starts at one), then `YIELDS` yields. None under loom:
+/// they only shorten the wait, and would multiply the interleavings.
+const SPINS: u32 = if cfg!(loom) { 1 } else { 16 };
+const YIELDS: u32 = if cfg!(loom) { 0 } else { 48 };
+
+impl<'q> Waiting<'q> {
+    fn new(queue: &'q Queue, lane: Option<&'q LaneShared>) -> Waiting<'q> {
+        Waiting {
+            queue,
+            lane,
+            seen: queue.progress.load(Ordering::Relaxed),
+            since: None,
+            spins: 0,
+            armed: false,
+        }
+    }
+
+    /// Waits a little (the caller then tries again); false, and the event
+    /// counted as dropped, if it is time to give up.
+    fn wait_more(&mut self) -> bool {
+        let q = self.queue;
+        if q.limits.overflow == Overflow::Drop {
+            q.count_dropped(false);
+            return false;
+        }
+        if q.stalled.load(Ordering::Relaxed) {
+            q.count_dropped(true);
+            return false;
+        }
+        q.wake();
+        // The writer frees a run of slots within microseconds: spin, then
+        // yield to it, and only then park. The clock is read only once
+        // parking starts.
+        self.spins += 1;
+        if self.spins < SPINS {
+            std::hint::spin_loop();
+            return true;
+        }
+        if self.spins < SPINS + YIELDS {
+            thread::yield_now();
+            return true;
+        }
+        let progress = q.progress.load(Ordering::Relaxed);
+        let now = Instant::now();
+        // A writer that is busy formatting, not in the output, is waited
+        // for as if it had moved.
+        if progress != self.seen || !q.may_be_stuck() {
+            self.seen = progress;
+            self.since = Some(now);
+        }
+        let since = *self.since.get_or_insert(now);
+        let waited = now.duration_since(since);
+        if waited >= q.limits.block_timeout {
+            q.stalled.store(true, Ordering::Relaxed);
+            q.count_dropped(true);
+            return false;
+        }
+        let step = (q.limits.block_timeout - waited).min(Duration::from_millis(5));
+        match self.lane {
+            Some(lane) if !self.armed => {
+                lane.waiter.get_or_init(thread::current);
+                lane.blocked.store(true, Ordering::Relaxed);
+                // Pairs with the writer's fence between freeing slots and
+                // reading `blocked`: either the caller's next try sees the
+                // room, or the writer sees `blocked` and unparks.
+                fence(Ordering::SeqCst);
+                self.armed = true;
+            }
+            Some(_) => {
+                thread::park_timeout(step);
+                self.armed = false;
+            }
+            None => thread::sleep(step.min(Duration::from_millis(1))),
+        }
+        true
+    }
+}
+
+impl Accounts for Queue {
+    fn release_ring(&self, events: usize) {
+        Queue::release_ring(self, events);
+    }
+
+    fn release_spill(&self, bytes: usize) {
+        Queue::release_spill(self, bytes);
+    }
+
+    fn made_progress(&self) {
+        Queue::made_progress(self);
+    }
+
+    fn retire(&self, lanes: Vec<Arc<LaneShared>>) {
+        let mut registry = lock(&self.registry);
+        for lane in lanes {
+            self.retired_pushed
+                .fetch_add(lane.pushed.0.load(Ordering::Relaxed), Ordering::Relaxed);
+            registry.retain(|l| !Arc::ptr_eq(l, &lane));
+        }
     }
 }
 
@@ -546,18 +676,22 @@ impl Queue {
         // A swap, not a store: either a request's `wake` (a swap too)
         // comes after it and unparks, or it reads that `wake`'s release and
         // then `has_control` set. With a store both could read the old
-        // values (tests/tests/loom_models.rs), and a flush would wait out
-        // the timeout. (An event's push reads `sleeping` with a plain load,
-        // to keep the hot path free of fences: a wake-up it misses is one
-        // `timeout` late.)
+        // values (the loom model of the flush wake-up, `queue/loom.rs`),
+        // and a flush would wait out the timeout. (An event's push reads
+        // `sleeping` with a plain load, to keep the hot path free of
+        // fences: a wake-up it misses is one `timeout` late.)
         self.sleeping.swap(true, Ordering::SeqCst);
         if lanes.is_empty()
             && !self.has_new_lanes.load(Ordering::SeqCst)
             && !self.has_control.load(Ordering::SeqCst)
         {
-            std::thread::park_timeout(timeout);
+            thread::park_timeout(timeout);
         }
-        self.sleeping.store(false, Ordering::Relaxed);
+        // A swap too, so that a request whose `wake` found the writer
+        // awake, swapping just before this, stays in that swap's release
+        // sequence: the next `idle`'s swap reads it and sees the request.
+        // With a store, the writer could miss it and sleep (loom found it).
+        self.sleeping.swap(false, Ordering::Relaxed);
     }
 
     /// The writer made progress: blocked producers may wait again.
