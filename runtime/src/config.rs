@@ -389,8 +389,10 @@ impl Config {
         collapse_repeats(collapse_repeats: Option<Duration>);
         /// Whether [`Config::install`] installs the panic hook (default yes). The
         /// hook logs a panic at CRITICAL — message, location, backtrace and the
-        /// request context of the panicking flow — waits until the line is
-        /// written, then runs the hook installed before it.
+        /// request context of the panicking flow — without waiting for it to
+        /// be written (symbolizing the backtrace is the writer thread's
+        /// work; see the crate docs for why no line is lost), then runs the
+        /// hook installed before it.
         panic_hook(panic_hook: bool);
         /// Whether the hook that was installed before pulselog's (by default
         /// the standard one, which prints the panic on stderr) runs after the

@@ -97,11 +97,19 @@
 //! The panic hook that [`init`] and [`Config::install`] install (see
 //! [`Config::panic_hook`]) logs a panic at CRITICAL, under the logger name
 //! `panic`, with its message, location (as `filename`/`lineno`/`funcName`),
-//! backtrace and the request context of the flow that panicked; it waits
-//! until the line is written, then runs the previously installed hook
-//! (the standard one prints the panic on stderr) — except when the line
-//! went to stdout and stdout and stderr are one terminal, so that a person
-//! reads each panic once ([`Config::panic_stderr`] decides otherwise).
+//! backtrace and the request context of the flow that panicked, then runs
+//! the previously installed hook (the standard one prints the panic on
+//! stderr) — except when the line went to stdout and stdout and stderr are
+//! one terminal, so that a person reads each panic once
+//! ([`Config::panic_stderr`] decides otherwise). The hook queues the line
+//! like any log call and returns: the backtrace is symbolized on the writer
+//! thread, so a panic holds its thread for microseconds, not for the
+//! hundreds of milliseconds the first symbolization of a process takes.
+//! No line is lost when the panic ends the process: unwinding out of `main`
+//! ends in `exit`, whose handler (and the guard's drop on the way) writes
+//! everything queued; in a `panic = "abort"` build the hook waits until
+//! its line is written. An `abort` after a panic that did not end the
+//! process (see *Not promised* below) may lose it.
 //!
 //! ## Features
 //!
