@@ -102,7 +102,7 @@ impl JsonFormat {
             });
         }
         let first_field = event.first_field_slot();
-        for i in 0..own.len() {
+        for (i, name) in own.iter().enumerate() {
             let Some(value) = values.get(first_field + i) else {
                 break;
             };
@@ -117,6 +117,9 @@ impl JsonFormat {
             }
             first = false;
             write_value(out, value);
+            if let (Style::Ecs, "elapsed_ms", Value::F64(ms)) = (style, *name, value) {
+                write_event_duration(out, comma, colon, ms);
+            }
         }
         if let Some(exc) = event.exc_info() {
             sep(out, &mut first);
@@ -157,6 +160,18 @@ fn write_exc_info(out: &mut Vec<u8>, exc: &ExcInfo, file: &str) {
         write_strings(out, lines.iter().map(String::as_str));
     }
     out.push(b'}');
+}
+
+/// ECS's name for a duration (the access line's, a `#[logged]` exit's),
+/// written after `elapsed_ms`: `event.duration`, in nanoseconds.
+fn write_event_duration(out: &mut Vec<u8>, comma: &[u8], colon: &[u8], ms: f64) {
+    out.extend_from_slice(comma);
+    write_str(out, "event.duration");
+    out.extend_from_slice(colon);
+    // Whole microseconds: exact in nanoseconds.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let ns = (ms * 1e6).round() as u64;
+    write_value(out, Value::U64(ns));
 }
 
 /// A string, or `null`.
