@@ -403,9 +403,9 @@ impl Config {
         panic_stderr(panic_stderr: PanicStderr);
         /// Whether backtraces are written whole: every frame, with the path
         /// debug info gives (default no: the short form, from the code that
-        /// logged down to `main`, runs of frames of the standard library,
-        /// the async runtime and pulselog collapsed into one counted line,
-        /// paths relative to the workspace). [`Config::from_env`] turns it on
+        /// logged down to `main`, the workspace's own frames one a line and
+        /// every run of other frames — any dependency, the standard library,
+        /// pulselog — one counted line, paths relative to the workspace). [`Config::from_env`] turns it on
         /// for `RUST_BACKTRACE=full`.
         full_backtraces(full_backtraces: bool);
         /// Whether [`Config::install`] makes pulselog the `log` facade's
