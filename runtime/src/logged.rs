@@ -154,6 +154,9 @@ pub struct Exit {
     level: Level,
     /// `None` when the exit event is disabled (then no clock is read).
     start: Option<Instant>,
+    /// Whether the thread was unwinding already when the call began (a
+    /// destructor's call): then its drop during unwinding is a return.
+    unwinding: bool,
 }
 
 impl Exit {
@@ -168,7 +171,13 @@ impl Exit {
         } else {
             None
         };
-        Exit { site, level, start }
+        let unwinding = start.is_some() && std::thread::panicking();
+        Exit {
+            site,
+            level,
+            start,
+            unwinding,
+        }
     }
 
     /// Logs `exit` now, with the values `fields` encodes after `elapsed_ms`.
@@ -202,7 +211,7 @@ impl Drop for Exit {
 impl Exit {
     #[inline(never)]
     fn emit_plain(&self, start: Instant) {
-        if std::thread::panicking() {
+        if std::thread::panicking() && !self.unwinding {
             self.emit_panicked(start);
         } else {
             self.emit(start, |_| {});

@@ -172,6 +172,26 @@ fn a_call_that_unwinds_logs_a_distinct_exit_at_error() {
 }
 
 #[test]
+fn a_call_from_a_destructor_during_unwinding_returns_an_ordinary_exit() {
+    struct CleansUp;
+    impl Drop for CleansUp {
+        fn drop(&mut self) {
+            assert_eq!(panics(false), 7);
+        }
+    }
+    let (r, events) = capture(|| {
+        std::panic::catch_unwind(|| {
+            let _cleanup = CleansUp;
+            panic!("unwinding");
+        })
+    });
+    assert!(r.is_err());
+    let exit = events.find("exit");
+    assert_eq!(exit.level(), Level::Info);
+    assert_eq!(exit.field("panicked"), None);
+}
+
+#[test]
 fn an_async_call_that_unwinds_logs_the_panic_exit_too() {
     #[logged(level = "info")]
     async fn fails() {
