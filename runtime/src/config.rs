@@ -390,8 +390,10 @@ impl Config {
         collapse_repeats(collapse_repeats: Option<Duration>);
         /// Whether [`Config::install`] installs the panic hook (default yes). The
         /// hook logs a panic at CRITICAL — message, location, backtrace and the
-        /// request context of the panicking flow — waits until the line is
-        /// written, then runs the hook installed before it.
+        /// request context of the panicking flow — without waiting for it to
+        /// be written (symbolizing the backtrace is the writer thread's
+        /// work; see the crate docs for why no line is lost), then runs the
+        /// hook installed before it.
         panic_hook(panic_hook: bool);
         /// Whether the hook that was installed before pulselog's (by default
         /// the standard one, which prints the panic on stderr) runs after the
@@ -402,9 +404,9 @@ impl Config {
         panic_stderr(panic_stderr: PanicStderr);
         /// Whether backtraces are written whole: every frame, with the path
         /// debug info gives (default no: the short form, from the code that
-        /// logged down to `main`, runs of frames of the standard library,
-        /// the async runtime and pulselog collapsed into one counted line,
-        /// paths relative to the workspace). [`Config::from_env`] turns it on
+        /// logged down to `main`, the workspace's own frames one a line and
+        /// every run of other frames — any dependency, the standard library,
+        /// pulselog — one counted line, paths relative to the workspace). [`Config::from_env`] turns it on
         /// for `RUST_BACKTRACE=full`.
         full_backtraces(full_backtraces: bool);
         /// Whether [`Config::install`] makes pulselog the `log` facade's

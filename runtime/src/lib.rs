@@ -39,7 +39,7 @@
 //!   does;
 //! - `key = value` is always a structured field (numbers stay numbers in
 //!   JSON); `key = %value` records it through `Display`, `key = ?value`
-//!   through `Debug`; dotted keys (`http.method = "GET"`) are allowed;
+//!   through `Debug`; dotted keys (`http.request.method = "GET"`) are allowed;
 //! - a bare variable that no placeholder takes is a field named after it:
 //!   `info!("charged", user_id)` records `user_id = user_id`;
 //! - `target: "audit"` first sets the logger name (`name` in JSON, and what
@@ -88,20 +88,31 @@
 //! instruction pointer and within a budget of [`MISS_BUDGET`] lookups per
 //! second; frames of pulselog itself and of the runtime below `main` are
 //! trimmed, so the first frame is the code that logged. The formats write
-//! the short form, as `RUST_BACKTRACE=1` does: a run of frames of the
-//! standard library, tokio or pulselog is one counted line
-//! (`… 9 frames in tokio, std …`), paths are relative to the workspace and
-//! a dependency's read `<crate>-<version>/src/…`; with `RUST_BACKTRACE=full`
-//! (or [`Config::full_backtraces`]) every frame is written as captured.
+//! the short form, as `RUST_BACKTRACE=1` does, down to the program's own
+//! code: the frames of the program's workspace one a line (paths relative
+//! to it), and every run of other frames — the standard library, the async
+//! runtime, the web framework, any dependency, pulselog — one counted line
+//! (`… 31 frames in axum, tower, hyper, tokio, std …`), so an error in a
+//! handler shows the handler's frames and a count; with
+//! `RUST_BACKTRACE=full` (or [`Config::full_backtraces`]) every frame is
+//! written as captured.
 //!
 //! The panic hook that [`init`] and [`Config::install`] install (see
 //! [`Config::panic_hook`]) logs a panic at CRITICAL, under the logger name
 //! `panic`, with its message, location (as `filename`/`lineno`/`funcName`),
-//! backtrace and the request context of the flow that panicked; it waits
-//! until the line is written, then runs the previously installed hook
-//! (the standard one prints the panic on stderr) — except when the line
-//! went to stdout and stdout and stderr are one terminal, so that a person
-//! reads each panic once ([`Config::panic_stderr`] decides otherwise).
+//! backtrace and the request context of the flow that panicked, then runs
+//! the previously installed hook (the standard one prints the panic on
+//! stderr) — except when the line went to stdout and stdout and stderr are
+//! one terminal, so that a person reads each panic once
+//! ([`Config::panic_stderr`] decides otherwise). The hook queues the line
+//! like any log call and returns: the backtrace is symbolized on the writer
+//! thread, so a panic holds its thread for microseconds, not for the
+//! hundreds of milliseconds the first symbolization of a process takes.
+//! No line is lost when the panic ends the process: unwinding out of `main`
+//! ends in `exit`, whose handler (and the guard's drop on the way) writes
+//! everything queued; in a `panic = "abort"` build the hook waits until
+//! its line is written. An `abort` after a panic that did not end the
+//! process (see *Not promised* below) may lose it.
 //!
 //! ## Features
 //!
@@ -374,7 +385,12 @@ pub use crate::value::{Encode, REDACTED, Redacted};
 /// ```
 ///
 /// A disabled `#[logged]` costs one relaxed atomic load and reads no clock;
-/// `exit` is logged after an early `return`, a `?` and a panic too.
+/// `exit` is logged after an early `return`, a `?` and a panic too. A call
+/// that unwinds logs a distinct `exit`: at ERROR, whatever `level` says,
+/// with `elapsed_ms` and `panicked: true` (`"message": "exit",
+/// "levelname": "ERROR", "elapsed_ms": 0.412, "panicked": true` in JSON).
+/// It takes the place of the call's `exit`: a call whose events are
+/// filtered out reads no clock and writes neither.
 ///
 /// # Async functions
 ///

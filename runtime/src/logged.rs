@@ -7,7 +7,9 @@ use crate::context::{Context, Names, RequestId};
 use crate::encode::Encoder;
 use crate::level::Level;
 use crate::record::RecordBuilder;
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
 
 /// Which of the events of `#[logged]` a call site emits.
@@ -16,7 +18,9 @@ use std::time::Instant;
 pub enum LoggedEvent {
     /// `enter`, with the recorded arguments as fields.
     Enter,
-    /// `exit`, with `elapsed_ms` and, for `ret`, `return`.
+    /// `exit`, with `elapsed_ms` and, for `ret`, `return`. A call that
+    /// unwinds logs its `exit` at ERROR with `elapsed_ms` and
+    /// `panicked: true` instead.
     Exit,
     /// `err`'s event: its message (`"checkout failed"`), and the message as
     /// its one literal piece; the returned error as `exc_info`.
@@ -139,7 +143,9 @@ impl<T: ?Sized> ErrorLevelDefault for crate::value::Wrap<'_, T> {
 
 /// Logs the `exit` event of a `#[logged]` call when dropped (after a normal
 /// return, an early `return`, a `?`, a panic, or the drop of an unfinished
-/// future), unless [`Exit::exit_with`] logged it already.
+/// future), unless [`Exit::exit_with`] logged it already. Dropped while its
+/// thread unwinds, it logs the panic's `exit`: ERROR, `elapsed_ms` and
+/// `panicked: true`.
 #[doc(hidden)]
 #[derive(Debug)]
 #[must_use]
@@ -148,6 +154,9 @@ pub struct Exit {
     level: Level,
     /// `None` when the exit event is disabled (then no clock is read).
     start: Option<Instant>,
+    /// Whether the thread was unwinding already when the call began (a
+    /// destructor's call): then its drop during unwinding is a return.
+    unwinding: bool,
 }
 
 impl Exit {
@@ -162,7 +171,13 @@ impl Exit {
         } else {
             None
         };
-        Exit { site, level, start }
+        let unwinding = start.is_some() && std::thread::panicking();
+        Exit {
+            site,
+            level,
+            start,
+            unwinding,
+        }
     }
 
     /// Logs `exit` now, with the values `fields` encodes after `elapsed_ms`.
@@ -196,8 +211,57 @@ impl Drop for Exit {
 impl Exit {
     #[inline(never)]
     fn emit_plain(&self, start: Instant) {
-        self.emit(start, |_| {});
+        if std::thread::panicking() && !self.unwinding {
+            self.emit_panicked(start);
+        } else {
+            self.emit(start, |_| {});
+        }
     }
+
+    /// The `exit` of a call that unwinds: its own call site (same place,
+    /// ERROR, `panicked`), so that the filter and the formats see it as the
+    /// distinct event it is.
+    #[cold]
+    fn emit_panicked(&self, start: Instant) {
+        let site = panicked_site(self.site);
+        if !site.enabled(Level::Error) {
+            return;
+        }
+        let mut rec = RecordBuilder::new(site, Level::Error);
+        let values = rec.values();
+        values.push_f64(elapsed_ms(start.elapsed()));
+        values.push_bool(true);
+        crate::logger::submit(rec);
+    }
+}
+
+/// The call site of the panic `exit` that belongs with the `exit` call site
+/// `exit`: made on a function's first panic and kept, one per `#[logged]`
+/// function that ever unwinds.
+fn panicked_site(exit: &'static Callsite) -> &'static Callsite {
+    static SITES: Mutex<Option<HashMap<usize, &'static Callsite>>> = Mutex::new(None);
+    let mut sites = SITES.lock().unwrap_or_else(PoisonError::into_inner);
+    let sites = sites.get_or_insert_with(HashMap::new);
+    let key = std::ptr::from_ref(exit) as usize;
+    sites.entry(key).or_insert_with(|| {
+        let m = exit.metadata();
+        let meta: &'static Metadata = Box::leak(Box::new(Metadata {
+            level: Level::Error,
+            fields: &["elapsed_ms", "panicked"],
+            message_values: 0,
+            ..Metadata::logged(
+                LoggedEvent::Exit,
+                Level::Error,
+                m.target,
+                m.file,
+                m.line,
+                m.column,
+                m.function,
+                &[],
+            )
+        }));
+        Box::leak(Box::new(Callsite::new(meta)))
+    })
 }
 
 /// Milliseconds to the nearest microsecond: a whole number of microseconds

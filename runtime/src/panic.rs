@@ -1,13 +1,22 @@
 //! The panic hook: a panic becomes a CRITICAL event with its message,
-//! location, backtrace and the request context of the flow that panicked,
-//! written out before the process goes on to die.
+//! location, backtrace and the request context of the flow that panicked.
 //!
 //! The hook runs on the panicking thread before unwinding starts, so the
 //! thread-local context of the request (and of a future being polled) is
-//! still in force. It logs, waits until the line is written, then runs the
-//! hook that was installed before it (by default, the message on stderr) —
-//! unless that would show the same panic twice on one terminal: see
-//! [`PanicStderr`].
+//! still in force. It captures the backtrace unresolved and queues the
+//! event, as any log call does: symbolization (which meets cold debug info
+//! on a process's first panic, hundreds of milliseconds) happens on the
+//! writer thread, and the panicking thread — often an async runtime's
+//! worker, with requests queued behind it — goes on at once. Then it runs
+//! the hook that was installed before it (by default, the message on
+//! stderr), unless that would show the same panic twice on one terminal:
+//! see [`PanicStderr`].
+//!
+//! No line is lost when the panic ends the process: a panic that unwinds
+//! out of `main` (or a thread's panic that `main` passes on) ends in
+//! `exit`, whose handler writes everything queued, and so does the guard's
+//! drop on the way; in a build with `panic = "abort"`, where the hook is
+//! the last code to run, it waits until the line is written.
 
 use crate::callsite::internal_site;
 use crate::level::Level;
@@ -35,17 +44,6 @@ pub enum PanicStderr {
 
 /// The decision [`PanicStderr`] leads to, for the installed logger.
 static RUN_PREVIOUS: AtomicBool = AtomicBool::new(true);
-
-// `filename`, `lineno` and `funcName` are replaced per event by the panic's
-// own location.
-internal_site! {
-    static PANIC_SITE: Critical,
-    target = "panic",
-    template = "thread '{thread}' panicked at {location}: {payload}",
-    message = ["thread '" {0} "' panicked at " {1} ": " {2}],
-    fields = [],
-    message_values = 3,
-}
 
 thread_local! {
     static IN_HOOK: Cell<bool> = const { Cell::new(false) };
@@ -101,11 +99,22 @@ fn stdout_is_stderr_terminal() -> bool {
     std::io::stdout().is_terminal() && std::io::stderr().is_terminal()
 }
 
-/// Logs the panic and waits until it is written; false when it was not
-/// logged (filtered out, or a panic of the writer or of this hook).
+/// Logs the panic, waiting until it is written only when nothing runs
+/// after the hook (`panic = "abort"`); false when it was not logged
+/// (filtered out, or a panic of the writer or of this hook).
 fn log_panic(info: &PanicHookInfo<'_>) -> bool {
-    // The writer thread cannot wait for itself, and a panic while logging
-    // a panic must not recurse.
+    // `filename`, `lineno` and `funcName` are replaced per event by the
+    // panic's own location.
+    internal_site! {
+        static PANIC_SITE: Critical,
+        target = "panic",
+        template = "thread '{thread}' panicked at {location}: {payload}",
+        message = ["thread '" {0} "' panicked at " {1} ": " {2}],
+        fields = [],
+        message_values = 3,
+    }
+    // The writer thread's own panic is its end: nobody would write the
+    // line. A panic while logging a panic must not recurse.
     if crate::writer::on_writer_thread() {
         return false;
     }
@@ -129,7 +138,9 @@ fn log_panic(info: &PanicHookInfo<'_>) -> bool {
             true,
         ));
         crate::logger::submit(rec);
-        crate::logger::flush();
+        if cfg!(panic = "abort") {
+            crate::logger::flush();
+        }
     }
     let _ = IN_HOOK.try_with(|h| h.set(false));
     enabled

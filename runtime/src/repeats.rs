@@ -172,6 +172,14 @@ impl Last {
     }
 
     fn count_line(&mut self) -> Option<(Record, Origin)> {
+        internal_site! {
+            static REPEATED_SITE: Info,
+            target = "pulselog",
+            template = "last message repeated {repeated} times",
+            message = ["last message repeated " {0} " times"],
+            fields = ["repeated"],
+            message_values = 0,
+        }
         if self.repeated == 0 {
             return None;
         }
@@ -189,15 +197,6 @@ impl Last {
         };
         Some((rec, self.origin.clone()))
     }
-}
-
-internal_site! {
-    static REPEATED_SITE: Info,
-    target = "pulselog",
-    template = "last message repeated {repeated} times",
-    message = ["last message repeated " {0} " times"],
-    fields = ["repeated"],
-    message_values = 0,
 }
 
 #[cfg(test)]

@@ -389,6 +389,23 @@ impl Output {
     /// Formats a WARNING line per cause of the events dropped since the last
     /// report; after an output failure, stderr says it works again.
     pub(crate) fn report_dropped(&mut self, q: &Queue) {
+        internal_site! {
+            static DROPPED_SITE: Warning,
+            target = "pulselog",
+            template = "pulselog dropped {dropped} events: {reason}",
+            message = ["pulselog dropped " {0} " events: " {1}],
+            fields = ["dropped", "reason"],
+            message_values = 0,
+        }
+        #[cfg(feature = "otlp")]
+        internal_site! {
+            static EXPORT_LOST_SITE: Warning,
+            target = "pulselog",
+            template = "pulselog could not export {undelivered} events: {reason}",
+            message = ["pulselog could not export " {0} " events: " {1}],
+            fields = ["undelivered", "reason"],
+            message_values = 0,
+        }
         let dropped = q.take_dropped();
         let recovered = self.recovered.take();
         if let Some(err) = &recovered {
@@ -481,25 +498,6 @@ fn chunk_end(ends: &[End], line: usize, at: usize, max: usize) -> usize {
         end = next;
     }
     end
-}
-
-internal_site! {
-    static DROPPED_SITE: Warning,
-    target = "pulselog",
-    template = "pulselog dropped {dropped} events: {reason}",
-    message = ["pulselog dropped " {0} " events: " {1}],
-    fields = ["dropped", "reason"],
-    message_values = 0,
-}
-
-#[cfg(feature = "otlp")]
-internal_site! {
-    static EXPORT_LOST_SITE: Warning,
-    target = "pulselog",
-    template = "pulselog could not export {undelivered} events: {reason}",
-    message = ["pulselog could not export " {0} " events: " {1}],
-    fields = ["undelivered", "reason"],
-    message_values = 0,
 }
 
 thread_local! {

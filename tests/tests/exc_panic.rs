@@ -1,6 +1,10 @@
 //! The panic hook, seen from outside: each test re-runs this binary as a
 //! child that installs a logger, panics inside a request, and dies; the
-//! parent reads the child's stdout.
+//! parent reads the child's stdout. The hook does not wait for its line:
+//! the children end in each way a panic's line must survive (`exit` after
+//! a thread's panic, a panic out of `main` with and without a guard).
+
+mod common;
 
 use pulselog::context::Context;
 use pulselog::prelude::*;
@@ -56,7 +60,8 @@ fn critical(stdout: &str) -> Json {
 }
 
 /// A request that indexes out of bounds on a worker thread; the process then
-/// aborts, so only what the hook flushed reaches stdout.
+/// exits at once through `std::process::exit`, while the writer may still
+/// be symbolizing the backtrace.
 fn thread_child() {
     let _guard = pulselog::init();
     let ctx = Context::current()
@@ -73,7 +78,7 @@ fn thread_child() {
         })
         .expect("thread starts");
     assert!(worker.join().is_err());
-    std::process::abort();
+    std::process::exit(70);
 }
 
 #[test]
@@ -86,7 +91,7 @@ fn panic_in_a_worker_thread_is_logged_with_its_request_id() {
         "thread",
         "json",
     );
-    assert!(!ok, "the child aborts");
+    assert!(!ok, "the child exits with 70");
     let handling = json_lines(&stdout)
         .into_iter()
         .find(|l| l["message"] == "handling")
@@ -164,7 +169,7 @@ fn each_panic_has_its_own_location() {
     assert_eq!(lines[1]["filename"], file!());
 }
 
-/// A tokio task that panics inside a request; the process then aborts.
+/// A tokio task that panics inside a request; the process then exits.
 fn tokio_child() {
     let _guard = pulselog::init();
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -181,7 +186,7 @@ fn tokio_child() {
         let joined = tokio::spawn(task).await;
         assert!(joined.is_err_and(|e| e.is_panic()));
     });
-    std::process::abort();
+    std::process::exit(70);
 }
 
 #[test]
@@ -194,7 +199,7 @@ fn panic_in_a_tokio_task_is_logged_with_its_request_id() {
         "tokio",
         "json",
     );
-    assert!(!ok, "the child aborts");
+    assert!(!ok, "the child exits with 70");
     let line = critical(&stdout);
     assert_eq!(line["request_id"], "req-task-9", "{line}");
     assert_eq!(line["exc_info"]["message"], "task failed after 3 retries");
@@ -250,6 +255,60 @@ fn a_panic_in_text_output_is_one_event_with_continuation_lines() {
         lines[at + 3].starts_with(&format!("{cont}    exc_panic::element at {}:", file!())),
         "{stdout}"
     );
+}
+
+/// A panic out of `main` with no guard to drop on the way (it was
+/// forgotten): the process ends through `exit`, whose handler writes the
+/// line.
+fn main_unguarded_child() {
+    std::mem::forget(pulselog::init());
+    info!("before the panic");
+    let v: Vec<u32> = Vec::new();
+    element(&v, 2);
+}
+
+#[test]
+fn a_panic_that_ends_the_process_still_has_its_line() {
+    if std::env::var(ROLE).as_deref() == Ok("main-unguarded") {
+        main_unguarded_child();
+    }
+    let (stdout, ok) = run_child(
+        "a_panic_that_ends_the_process_still_has_its_line",
+        "main-unguarded",
+        "json",
+    );
+    assert!(!ok, "the child dies of its panic");
+    let line = critical(&stdout);
+    let (_, panic_line) = element(&[0], 0);
+    assert_eq!(line["lineno"], panic_line, "{line}");
+    assert_eq!(
+        line["exc_info"]["message"],
+        "index out of bounds: the len is 0 but the index is 2"
+    );
+    assert!(
+        line["exc_info"]["backtrace"]
+            .as_array()
+            .is_some_and(|b| !b.is_empty())
+    );
+}
+
+/// The hook's cost on the panicking thread, measured by the child program
+/// (`panic-cost`): figures for the record, every panic's line written. Run
+/// it in a release build for the figures that matter
+/// (`target/release/pulselog-child panic-cost 20 >/dev/null`).
+#[test]
+fn many_caught_panics_each_get_their_line_and_the_cost_is_measured() {
+    let out = common::child::run(&["panic-cost", "12"], &[("PULSELOG_FORMAT", "json")]);
+    assert!(out.status.success(), "{out:?}");
+    let lines = common::child::stdout_lines(&out);
+    let critical = lines
+        .iter()
+        .filter(|l| common::child::json(l)["levelname"] == "CRITICAL")
+        .count();
+    assert_eq!(critical, 12, "{lines:#?}");
+    for key in ["bare_first_us", "hook_first_us", "hook_median_us"] {
+        eprintln!("{key}={}", common::child::figure(&out.stderr, key));
+    }
 }
 
 /// `Config::panic_hook(false)`: the panic is not logged.

@@ -1,6 +1,6 @@
 //! `#[logged]`'s enter and exit events: their level, name, location and
 //! fields, and the function they name from closures, async blocks and a
-//! panicking body. Observed through `pulselog::testing`.
+//! panicking body (its exit at ERROR, `panicked`). Observed through `pulselog::testing`.
 
 mod common;
 
@@ -135,16 +135,74 @@ fn level_and_name_options() {
     assert_eq!(events.find("inside").function(), "renamed");
 }
 
-#[logged]
-fn panics() {
-    panic!("boom");
+const PANICS_LINE: u32 = line!() + 2;
+#[logged(level = "info", ret)]
+fn panics(fail: bool) -> u32 {
+    assert!(!fail, "boom");
+    7
 }
 
 #[test]
-fn exit_is_logged_when_the_body_panics() {
-    let (r, events) = capture(|| std::panic::catch_unwind(panics));
+fn a_call_that_unwinds_logs_a_distinct_exit_at_error() {
+    let (r, events) = capture(|| std::panic::catch_unwind(|| panics(true)));
     assert!(r.is_err());
     assert_eq!(events.messages(), ["enter", "exit"]);
+    let exit = events.find("exit");
+    assert_eq!(exit.level(), Level::Error);
+    assert_eq!(exit.function(), "panics");
+    assert_eq!(exit.file(), file!());
+    assert_eq!(exit.line(), PANICS_LINE);
+    let [(ms, Owned::F64(elapsed)), (panicked, Owned::Bool(true))] = &exit.fields()[..] else {
+        panic!("exit fields: {:?}", exit.fields());
+    };
+    assert_eq!((ms.as_str(), panicked.as_str()), ("elapsed_ms", "panicked"));
+    assert!(*elapsed >= 0.0);
+    let json: serde_json::Value =
+        serde_json::from_str(&exit.to_json(&JsonFormat::new())).expect("JSON");
+    assert_eq!(json["levelname"], "ERROR");
+    assert_eq!(json["panicked"], true);
+    assert!(json["elapsed_ms"].is_f64(), "{json}");
+
+    // A call that returns: the ordinary exit, at its level, with `return`.
+    let (_, events) = capture(|| panics(false));
+    let exit = events.find("exit");
+    assert_eq!(exit.level(), Level::Info);
+    assert_eq!(exit.field("panicked"), None);
+    assert_eq!(exit.field("return").unwrap(), "7");
+}
+
+#[test]
+fn a_call_from_a_destructor_during_unwinding_returns_an_ordinary_exit() {
+    struct CleansUp;
+    impl Drop for CleansUp {
+        fn drop(&mut self) {
+            assert_eq!(panics(false), 7);
+        }
+    }
+    let (r, events) = capture(|| {
+        std::panic::catch_unwind(|| {
+            let _cleanup = CleansUp;
+            panic!("unwinding");
+        })
+    });
+    assert!(r.is_err());
+    let exit = events.find("exit");
+    assert_eq!(exit.level(), Level::Info);
+    assert_eq!(exit.field("panicked"), None);
+}
+
+#[test]
+fn an_async_call_that_unwinds_logs_the_panic_exit_too() {
+    #[logged(level = "info")]
+    async fn fails() {
+        std::future::ready(()).await;
+        panic!("async boom");
+    }
+    let (r, events) = capture(|| std::panic::catch_unwind(|| block_on(fails())));
+    assert!(r.is_err());
+    let exit = events.find("exit");
+    assert_eq!(exit.level(), Level::Error);
+    assert_eq!(exit.field("panicked").unwrap(), true);
 }
 
 #[logged]

@@ -42,6 +42,9 @@ fn tally(lines: &[String]) -> Tally {
             }
             m if m.starts_with("pulselog dropped ") => {
                 t.dropped += v["dropped"].as_u64().expect("a count");
+                // pulselog's own line: its short file and its function.
+                assert_eq!(v["filename"], "pulselog/src/writer.rs", "{line}");
+                assert_eq!(v["funcName"], "report_dropped", "{line}");
                 // A count line belongs above the report, never below it.
                 last = None;
             }
@@ -137,6 +140,8 @@ fn flush_writes_the_count_of_repeats_so_far() {
     assert_eq!(lines[0]["message"], "disk almost full");
     assert_eq!(lines[1]["message"], "last message repeated 4 times");
     assert_eq!(lines[1]["levelname"], "WARNING");
+    assert_eq!(lines[1]["filename"], "pulselog/src/repeats.rs");
+    assert_eq!(lines[1]["funcName"], "count_line");
     // A different value is a different line, and so is another call site
     // with the same text; nothing is left to count.
     disk(11);

@@ -100,9 +100,11 @@ pub struct Callsite {
 }
 
 /// Declares a call site of pulselog's own (the panic hook's, the writer's
-/// reports) with the metadata the log macros would give it: this file and
-/// line, and the bare function name of the module that declares it. The
-/// message is given as its pieces, literal text and `{slot}`s:
+/// reports) with the metadata the log macros would give it: this line, the
+/// file as [`own_file`] shortens it, and the bare name of the function the
+/// declaration is in (declared at module level, it would be the module's
+/// name: declare it inside the function that logs). The message is given
+/// as its pieces, literal text and `{slot}`s:
 /// `message = ["dropped " {0} " events"]`.
 macro_rules! internal_site {
     (
@@ -126,13 +128,22 @@ macro_rules! internal_site {
     (@site $vis:vis $name:ident $level:ident $target:literal $template:literal
         [$($piece:expr,)*] [] [$($field:literal),*] $values:literal) => {
         $vis static $name: $crate::callsite::Callsite = {
+            // Its path is `<function>::<static>::__pulselog_function`: the
+            // static stands where the log macros' marker item would.
             fn __pulselog_function() -> &'static str {
-                concat!(module_path!(), "::__pulselog_function")
+                let path = ::core::any::type_name_of_val(&__pulselog_function);
+                path.strip_suffix("::__pulselog_function").unwrap_or(path)
             }
+            const FILE: &str = $crate::callsite::own_file_tail(file!());
+            const LEN: usize = $crate::callsite::OWN_DIR.len() + FILE.len();
+            const BYTES: [u8; LEN] = $crate::callsite::own_file::<LEN>(FILE);
             static META: $crate::callsite::Metadata = $crate::callsite::Metadata {
                 level: $crate::level::Level::$level,
                 target: $target,
-                file: file!(),
+                file: match ::core::str::from_utf8(&BYTES) {
+                    Ok(file) => file,
+                    Err(_) => file!(),
+                },
                 line: line!(),
                 column: column!(),
                 function: __pulselog_function,
@@ -146,6 +157,49 @@ macro_rules! internal_site {
     };
 }
 pub(crate) use internal_site;
+
+/// Where pulselog's own files are said to be: the lines it writes itself
+/// name `pulselog/src/tower.rs`, not the directory it was built in (an
+/// absolute path for a path or registry dependency).
+pub(crate) const OWN_DIR: &str = "pulselog/src/";
+
+/// The part of `path` (`file!()` of one of pulselog's own files) after its
+/// last `src/` component: `tower.rs`, `format/json/line.rs`.
+pub(crate) const fn own_file_tail(path: &'static str) -> &'static str {
+    let bytes = path.as_bytes();
+    let mut at = bytes.len();
+    while at >= 4 {
+        at -= 1;
+        let sep = bytes[at];
+        if (sep == b'/' || sep == b'\\')
+            && bytes[at - 3] == b's'
+            && bytes[at - 2] == b'r'
+            && bytes[at - 1] == b'c'
+            && (at == 3 || bytes[at - 4] == b'/' || bytes[at - 4] == b'\\')
+        {
+            let (_, tail) = path.split_at(at + 1);
+            return tail;
+        }
+    }
+    path
+}
+
+/// [`OWN_DIR`] then `tail`, as the bytes of an `N`-byte string (`N` is
+/// their length).
+pub(crate) const fn own_file<const N: usize>(tail: &str) -> [u8; N] {
+    let mut out = [0u8; N];
+    let (dir, tail) = (OWN_DIR.as_bytes(), tail.as_bytes());
+    let mut i = 0;
+    while i < N {
+        out[i] = if i < dir.len() {
+            dir[i]
+        } else {
+            tail[i - dir.len()]
+        };
+        i += 1;
+    }
+    out
+}
 
 static HEAD: AtomicPtr<Callsite> = AtomicPtr::new(ptr::null_mut());
 
@@ -365,6 +419,24 @@ mod tests {
             "method"
         );
         assert_eq!(site_name("main::__pulselog_function"), "main");
+    }
+
+    #[test]
+    fn own_files_are_named_from_the_crate_source_directory() {
+        use super::own_file_tail;
+        assert_eq!(own_file_tail("runtime/src/tower.rs"), "tower.rs");
+        assert_eq!(
+            own_file_tail("/home/u/checkout/runtime/src/format/json/line.rs"),
+            "format/json/line.rs"
+        );
+        assert_eq!(
+            own_file_tail("/home/u/.cargo/registry/src/index-1/pulselog-0.1.0/src/panic.rs"),
+            "panic.rs"
+        );
+        assert_eq!(own_file_tail(r"C:\src\pl\src\tower.rs"), "tower.rs");
+        assert_eq!(own_file_tail("src/lib.rs"), "lib.rs");
+        assert_eq!(own_file_tail("tower.rs"), "tower.rs");
+        assert_eq!(own_file_tail("/x/mysrc/tower.rs"), "/x/mysrc/tower.rs");
     }
 
     #[test]

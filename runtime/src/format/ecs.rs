@@ -26,11 +26,13 @@ pub(crate) const ECS_VERSION: &str = "1.6.0";
 /// (chain and backtrace) as plain text.
 const ERROR_KEYS: [&str; 3] = ["error.type", "error.message", "error.stack_trace"];
 
-/// No spaces, `info`, the error as [`ERROR_KEYS`].
+/// No spaces, `info`, the error as [`ERROR_KEYS`], a duration also as
+/// `event.duration` (nanoseconds).
 const STYLE: Style = Style {
     spaced: false,
     lowercase_level: true,
     error: ErrorKeys::Flat(ERROR_KEYS),
+    duration: Some("event.duration"),
 };
 
 /// The JSON formatter in ECS style, with the service's fields from

@@ -49,7 +49,7 @@ impl BacktraceFrame {
     }
 
     /// Whether the frame was symbolized (false past the symbolization
-    /// budget, see [`MISS_BUDGET`]).
+    /// budget, see [`MISS_BUDGET`](crate::MISS_BUDGET)).
     #[must_use]
     pub fn is_resolved(&self) -> bool {
         self.resolved

@@ -4,10 +4,11 @@
 //!
 //! **Short form** (the default, like `RUST_BACKTRACE=1`): frames start at
 //! the code that logged (or panicked) and stop above the program's entry
-//! (`__rust_begin_short_backtrace`); a run of frames of the standard
-//! library, the async runtime or pulselog is one counted line
-//! (`… 9 frames in tokio, std …`); paths are relative to the workspace, and
-//! a dependency's read `<crate>-<version>/src/…`. **Full form**
+//! (`__rust_begin_short_backtrace`); the program's own frames are written
+//! one a line, and a run of any other frames (the standard library, the
+//! async runtime, any dependency, pulselog) is one counted line
+//! (`… 9 frames in axum, tokio, std …`); paths are relative to the
+//! workspace. **Full form**
 //! (`RUST_BACKTRACE=full`, or `Config::full_backtraces`):
 //! every frame, with its path as debug info has it.
 
@@ -429,19 +430,43 @@ mod tests {
         ];
         let mut frames = frames;
         frames[9].resolved = false;
+        // Frames of the program's own crate without a file are its own;
+        // any dependency's are collapsed, however many crates a run holds.
+        frames.push(frame("app::inlined_helper", None, Some(5)));
+        for krate in [
+            "axum",
+            "tower",
+            "hyper",
+            "hyper_util",
+            "tokio",
+            "futures_util",
+        ] {
+            let file = format!("/home/u/.cargo/registry/src/i/{krate}-1.0.0/src/lib.rs");
+            frames.push(frame(&format!("{krate}::f"), Some(&file), Some(1)));
+        }
+        frames.push(frame(
+            "pulselog::tower::access_line",
+            Some("/src/app/runtime/src/tower.rs"),
+            Some(1),
+        ));
+        frames.push(frame("app::main", Some("/src/app/src/main.rs"), Some(3)));
         let lines = short_form(&frames, "src/config.rs");
         assert_eq!(
             lines,
             [
                 "app::config::load at src/config.rs:40",
                 "app::main::{{closure}} at src/main.rs:9",
-                "… 4 frames in std, pulselog, tokio …",
-                "serde_json::de::from_str at serde_json-1.0.140/src/de.rs:7",
-                "… 1 frame in std …",
-                "lib::dep at lib/src/lib.rs:3",
+                "… 7 frames in std, pulselog, tokio, serde_json, lib …",
                 "0x1234",
+                "app::inlined_helper",
+                "… 7 frames in axum, tower, hyper, hyper_util, tokio and 2 more …",
+                "app::main at src/main.rs:3",
             ]
         );
+        let serde = frames[6].file.as_deref().unwrap();
+        assert_eq!(short_path(serde, None), "serde_json-1.0.140/src/de.rs");
+        let git = frames[8].file.as_deref().unwrap();
+        assert_eq!(short_path(git, None), "lib/src/lib.rs");
         assert_eq!(short_path(rustc, None), "library/core/src/ops/function.rs");
         assert_eq!(
             crate_of("<&mut tokio::io::Foo as std::io::Read>::read"),

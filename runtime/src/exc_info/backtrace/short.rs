@@ -1,27 +1,33 @@
-//! The short form of a backtrace, as a person reads it: runs of plumbing
-//! frames (the standard library, the async runtime, pulselog) collapsed
-//! into one counted line, and paths relative to the workspace or a
-//! dependency's own directory.
+//! The short form of a backtrace, as a person reads it: the program's own
+//! frames, each on its line, with every run of other frames between them
+//! (the standard library, the async runtime, the web framework, any
+//! dependency, pulselog) collapsed into one counted line; paths relative
+//! to the workspace.
+//!
+//! A frame is the program's own when its file is in the workspace (learnt
+//! from the file the event names) and not in a dependency's source (the
+//! registry, a git checkout, the toolchain); a frame without a file when
+//! its crate is one whose frames are; never pulselog's (a path dependency
+//! inside the workspace is still pulselog).
 
 use super::frame::BacktraceFrame;
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::OnceLock;
 
-/// Crates whose frames are plumbing between the user's own: a run of them
-/// is written as one counted line.
-const PLUMBING: &[&str] = &[
+/// Crates whose frames are never the program's own, wherever their files
+/// are.
+const NEVER_OWN: &[&str] = &[
+    "pulselog",
+    "pulselog_macros",
     "std",
     "core",
     "alloc",
-    "tokio",
-    "futures",
-    "futures_util",
-    "futures_core",
-    "pulselog",
-    "test",
     "backtrace",
 ];
+
+/// Most crates a collapsed line names; the rest are counted.
+const NAMED: usize = 5;
 
 /// The crate a frame's function belongs to: the first segment of its path
 /// (`<tokio::runtime::task::Harness<T,S>>::poll` is tokio's; in
@@ -42,25 +48,36 @@ pub(super) fn crate_of(function: &str) -> &str {
     first
 }
 
-/// `core` and `alloc` are the standard library too, and so are its
-/// unmangled symbols (`__rust_try`, `rust_begin_unwind`).
-fn plumbing_name(krate: &str) -> Option<&'static str> {
+/// The name a collapsed line gives a crate: `core` and `alloc` are the
+/// standard library, and so are its unmangled symbols (`__rust_try`,
+/// `rust_begin_unwind`); `futures_util` and `futures_core` are `futures`.
+fn crate_label(krate: &str) -> &str {
     if krate.starts_with("__rust") || krate.starts_with("rust_") {
-        return Some("std");
+        return "std";
     }
-    let name = PLUMBING.iter().find(|p| **p == krate)?;
-    Some(match *name {
+    match krate {
         "core" | "alloc" => "std",
         "futures_util" | "futures_core" => "futures",
         other => other,
-    })
+    }
+}
+
+/// Whether `file` is in a dependency's source, not in the program's: the
+/// registry's, a git checkout's, the toolchain's.
+fn in_dependency(file: &str) -> bool {
+    let unix = file.replace('\\', "/");
+    unix.contains("/registry/src/")
+        || unix.contains("/git/checkouts/")
+        || unix.starts_with("/rustc/")
+        || unix.contains("/.rustup/toolchains/")
 }
 
 /// Where the workspace is, learnt from the first frame whose file ends with
 /// a file the events name; kept for the process.
 static ROOT: OnceLock<String> = OnceLock::new();
 
-/// The short form of `frames`: plumbing runs collapsed, paths shortened.
+/// The short form of `frames`: the program's own frames, runs of others
+/// collapsed, paths shortened.
 pub(super) fn short_form(frames: &[BacktraceFrame], anchor: &str) -> Vec<String> {
     if ROOT.get().is_none() && !anchor.is_empty() && !anchor.starts_with('/') {
         let root = frames.iter().find_map(|f| {
@@ -72,31 +89,54 @@ pub(super) fn short_form(frames: &[BacktraceFrame], anchor: &str) -> Vec<String>
         }
     }
     let root = ROOT.get().map(String::as_str);
+    // Own by its file: in the workspace (when it is known) and not a
+    // dependency's.
+    let own_file =
+        |frame: &BacktraceFrame| {
+            frame.file.as_deref().is_some_and(|file| {
+                root.is_none_or(|r| file.starts_with(r)) && !in_dependency(file)
+            }) && !NEVER_OWN.contains(&crate_of(&frame.function))
+        };
+    // The crates of those frames: a frame of theirs without a file (no
+    // debug info for it, an inlined shim) is the program's too.
+    let mut own_crates: Vec<&str> = frames
+        .iter()
+        .filter(|f| f.resolved && own_file(f))
+        .map(|f| crate_of(&f.function))
+        .collect();
+    own_crates.sort_unstable();
+    own_crates.dedup();
     let mut lines = Vec::new();
-    let mut run: Vec<&'static str> = Vec::new();
+    let mut run: Vec<&str> = Vec::new();
     let mut run_len = 0usize;
-    let flush = |lines: &mut Vec<String>, run: &mut Vec<&'static str>, run_len: &mut usize| {
+    let flush = |lines: &mut Vec<String>, run: &mut Vec<&str>, run_len: &mut usize| {
         if *run_len > 0 {
             let noun = if *run_len == 1 { "frame" } else { "frames" };
-            lines.push(format!("… {run_len} {noun} in {} …", run.join(", ")));
+            let mut names = run[..run.len().min(NAMED)].join(", ");
+            if run.len() > NAMED {
+                names.push_str(&format!(" and {} more", run.len() - NAMED));
+            }
+            lines.push(format!("… {run_len} {noun} in {names} …"));
             run.clear();
             *run_len = 0;
         }
     };
     for frame in frames {
+        let krate = crate_of(&frame.function);
         // An unresolved frame is an address: it cannot be told apart, so it
         // stays on its own line.
-        match plumbing_name(crate_of(&frame.function)).filter(|_| frame.resolved) {
-            Some(name) => {
-                if !run.contains(&name) {
-                    run.push(name);
-                }
-                run_len += 1;
+        let own = !frame.resolved
+            || own_file(frame)
+            || (frame.file.is_none() && own_crates.contains(&krate));
+        if own {
+            flush(&mut lines, &mut run, &mut run_len);
+            lines.push(display_with(frame, root).to_string());
+        } else {
+            let name = crate_label(krate);
+            if !run.contains(&name) {
+                run.push(name);
             }
-            None => {
-                flush(&mut lines, &mut run, &mut run_len);
-                lines.push(display_with(frame, root).to_string());
-            }
+            run_len += 1;
         }
     }
     flush(&mut lines, &mut run, &mut run_len);

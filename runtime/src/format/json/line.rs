@@ -101,7 +101,7 @@ impl JsonFormat {
             });
         }
         let first_field = event.first_field_slot();
-        for i in 0..own.len() {
+        for (i, name) in own.iter().enumerate() {
             let Some(value) = values.get(first_field + i) else {
                 break;
             };
@@ -116,6 +116,9 @@ impl JsonFormat {
             }
             first = false;
             write_value(out, value);
+            if let (Some(key), "elapsed_ms", Value::F64(ms)) = (style.duration, *name, value) {
+                write_duration(out, key, comma, colon, ms);
+            }
         }
         if let Some(exc) = event.exc_info() {
             sep(out, &mut first);
@@ -184,6 +187,18 @@ fn write_flat_error(
         out.extend_from_slice(colon);
         write_str(out, value);
     }
+}
+
+/// A duration (the access line's, a `#[logged]` exit's) under the style's
+/// own key, written after `elapsed_ms`: in nanoseconds.
+fn write_duration(out: &mut Vec<u8>, key: &str, comma: &[u8], colon: &[u8], ms: f64) {
+    out.extend_from_slice(comma);
+    write_str(out, key);
+    out.extend_from_slice(colon);
+    // Whole microseconds: exact in nanoseconds.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let ns = (ms * 1e6).round() as u64;
+    write_value(out, Value::U64(ns));
 }
 
 /// A string, or `null`.

@@ -15,6 +15,9 @@ pub(crate) struct Style {
     pub(crate) lowercase_level: bool,
     /// Where the event's error goes.
     pub(crate) error: ErrorKeys,
+    /// A key written after `elapsed_ms` with the same duration in
+    /// nanoseconds (ECS's `event.duration`), or none.
+    pub(crate) duration: Option<&'static str>,
 }
 
 /// How an event's error is written.
@@ -34,6 +37,7 @@ impl Style {
         spaced: true,
         lowercase_level: false,
         error: ErrorKeys::Nested,
+        duration: None,
     };
 
     pub(super) fn comma(&self) -> &'static [u8] {

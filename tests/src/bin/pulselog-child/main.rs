@@ -5,6 +5,7 @@
 
 mod bridged;
 mod hostile;
+mod panics;
 mod pipeline;
 mod repeats;
 mod sample;
@@ -309,6 +310,7 @@ fn main() {
             if !pipeline::run(other, &args[1..])
                 && !hostile::run(other)
                 && !bridged::run(other, &args[1..])
+                && !panics::run(other, &args[1..])
             {
                 eprintln!("unknown role `{other}`");
                 std::process::exit(2);
