@@ -7,6 +7,7 @@
 //! `benches/README.md`.
 
 pub mod build_cost;
+pub mod build_weight;
 pub mod callgrind;
 pub mod clock;
 pub mod contenders;

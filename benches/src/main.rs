@@ -8,12 +8,16 @@
 //! cargo run --release -p pulselog-benches --bin bench -- build-cost [--reps R]
 //!     [--output PATH | --no-write]
 //!     (incremental rebuild of a crate of 1,000 log calls, pulselog and tracing)
+//! cargo run --release -p pulselog-benches --bin bench -- build-weight [--rounds R]
+//!     [--against REV] [--output PATH | --no-write]
+//!     (clean build of a hello-world, pulselog against tracing and env_logger)
 //! bench child CONTENDER WORKLOAD N CAPACITY OUT [W1_LINES_PER_S]
 //!     (one measurement, used by the driver; the paced workloads need the
 //!     logger's W1 capacity)
 //! ```
 
 use pulselog_benches::build_cost::{self, Measured, Profile, Subject};
+use pulselog_benches::build_weight::{self, Stack};
 use pulselog_benches::callgrind;
 use pulselog_benches::report::{self, Paced, Results, Setup};
 use pulselog_benches::stats::Spread;
@@ -41,6 +45,7 @@ fn usage() -> ExitCode {
         "usage: bench [--quick | --full] [--only NAME,NAME] [--rounds R] [--output PATH | --no-write]\n\
          \x20      bench callgrind [--output PATH | --no-write]\n\
          \x20      bench build-cost [--reps R] [--output PATH | --no-write]\n\
+         \x20      bench build-weight [--rounds R] [--against REV] [--output PATH | --no-write]\n\
          contenders: {}",
         CONTENDERS
             .iter()
@@ -57,6 +62,7 @@ fn main() -> ExitCode {
         Some("child") => return child(&args[1..]),
         Some("callgrind") => return callgrind(&args[1..]),
         Some("build-cost") => return build_cost(&args[1..]),
+        Some("build-weight") => return build_weight(&args[1..]),
         _ => {}
     }
     match parse(&args) {
@@ -200,6 +206,190 @@ fn build_cost(args: &[String]) -> ExitCode {
         build_cost::BEGIN,
         build_cost::END,
     )
+}
+
+/// Clean builds of a hello-world with pulselog (this checkout, and the
+/// commit `--against` names), with the `tracing` stack and with
+/// `env_logger`, written into `BENCHMARKS.md`.
+fn build_weight(args: &[String]) -> ExitCode {
+    let mut rounds = 3;
+    let mut against = None;
+    let mut output = Some(workspace_root().join("BENCHMARKS.md"));
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--rounds" => match it.next().and_then(|r| r.parse().ok()) {
+                Some(r) if r > 0 => rounds = r,
+                _ => return usage(),
+            },
+            "--against" => match it.next() {
+                Some(rev) => against = Some(rev.clone()),
+                None => return usage(),
+            },
+            "--output" => match it.next() {
+                Some(path) => output = Some(PathBuf::from(path)),
+                None => return usage(),
+            },
+            "--no-write" => output = None,
+            _ => return usage(),
+        }
+    }
+    let root = workspace_root();
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).unwrap_or_default();
+    let scratch =
+        std::env::temp_dir().join(format!("pulselog-build-weight-{}", std::process::id()));
+    let pulselog = |label: String, runtime: PathBuf| build_weight::Subject {
+        label,
+        stack: Stack::Pulselog,
+        runtime: Some(runtime),
+    };
+    let mut subjects = vec![(
+        pulselog(format!("pulselog at {}", commit()), root.join("runtime")),
+        lock.clone(),
+    )];
+    if let Some(rev) = &against {
+        match export(rev, &scratch.join("before")) {
+            Ok((dir, label, old_lock)) => {
+                subjects.push((
+                    pulselog(format!("pulselog at {label}"), dir.join("runtime")),
+                    old_lock,
+                ));
+            }
+            Err(e) => {
+                eprintln!("bench: {e}");
+                let _ = std::fs::remove_dir_all(&scratch);
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    for stack in [Stack::Tracing, Stack::EnvLogger] {
+        let subject = build_weight::Subject {
+            label: stack.name().to_owned(),
+            stack,
+            runtime: None,
+        };
+        subjects.push((subject, lock.clone()));
+    }
+    let mut dirs = Vec::new();
+    let mut results = build_weight::Results::default();
+    for (i, (subject, lock)) in subjects.into_iter().enumerate() {
+        let package = format!("hello-{i}");
+        let dir = scratch.join(&package);
+        if let Err(e) = build_weight::generate(&dir, &subject, &package, &lock) {
+            eprintln!("bench: cannot write {}: {e}", dir.display());
+            return ExitCode::FAILURE;
+        }
+        let graph = match build_weight::graph(&dir) {
+            Ok(g) => g,
+            Err(e) => {
+                eprintln!("bench: {e}");
+                let _ = std::fs::remove_dir_all(&scratch);
+                return ExitCode::FAILURE;
+            }
+        };
+        eprintln!("  {package}: {} ({} crates)", subject.label, graph.len());
+        results.subjects.push((subject, graph, Vec::new()));
+        dirs.push(dir);
+    }
+    eprintln!(
+        "bench: {rounds} rounds of {} clean builds in {}",
+        dirs.len(),
+        scratch.display()
+    );
+    let load = || load_average().parse().unwrap_or(f64::NAN);
+    let builds = build_weight::measure(&dirs, rounds, load);
+    let _ = std::fs::remove_dir_all(&scratch);
+    let builds = match builds {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("bench: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    for (entry, b) in results.subjects.iter_mut().zip(builds) {
+        entry.2 = b;
+    }
+    let mut rows: Vec<(String, String)> = environment()
+        .into_iter()
+        .filter(|(label, _)| label != "Crates")
+        .collect();
+    rows.push((
+        "Crates".to_owned(),
+        versions(&[
+            "tracing",
+            "tracing-subscriber",
+            "tracing-appender",
+            "log",
+            "env_logger",
+        ]),
+    ));
+    let measured = build_weight::Measured {
+        rounds,
+        environment: rows,
+    };
+    let generated = build_weight::render(&measured, &results);
+    write_section(
+        output.as_deref(),
+        &generated,
+        build_weight::BEGIN,
+        build_weight::END,
+    )
+}
+
+/// Writes the workspace's manifest, `runtime/` and `macros/` at `rev` into
+/// `dir`; returns the `runtime/`'s directory's parent, the commit's short
+/// name and its `Cargo.lock` (the versions it pinned).
+fn export(rev: &str, dir: &Path) -> Result<(PathBuf, String, String), String> {
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .args(args)
+            .current_dir(workspace_root())
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run git: {e}"))
+            .and_then(|o| {
+                if o.status.success() {
+                    Ok(o.stdout)
+                } else {
+                    Err(format!(
+                        "git {}: {}",
+                        args.join(" "),
+                        String::from_utf8_lossy(&o.stderr).trim()
+                    ))
+                }
+            })
+    };
+    let label = String::from_utf8_lossy(&git(&["log", "-1", "--format=%h (%cs)", rev])?)
+        .trim()
+        .to_owned();
+    let lock = String::from_utf8_lossy(&git(&["show", &format!("{rev}:Cargo.lock")])?).into_owned();
+    let tar = git(&[
+        "archive",
+        "--format=tar",
+        rev,
+        "Cargo.toml",
+        "README.md",
+        "runtime",
+        "macros",
+    ])?;
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut child = Command::new("tar")
+        .arg("-x")
+        .arg("-C")
+        .arg(dir)
+        .stdin(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run tar: {e}"))?;
+    {
+        use std::io::Write as _;
+        let mut stdin = child.stdin.take().expect("piped stdin");
+        stdin.write_all(&tar).map_err(|e| format!("tar: {e}"))?;
+    }
+    let status = child.wait().map_err(|e| format!("tar: {e}"))?;
+    if !status.success() {
+        return Err(format!("tar -x into {} failed", dir.display()));
+    }
+    Ok((dir.to_path_buf(), label, lock))
 }
 
 /// The machine's 1-minute load average (`/proc/loadavg`): other builds
