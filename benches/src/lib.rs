@@ -73,6 +73,11 @@ pub const CONTENDERS: &[Contender] = &[
         workloads: &[Workload::W1, Workload::W2],
     },
     Contender {
+        name: "pulselog-two-outputs",
+        setup: "two outputs: JSON to the sink and text to a second file, same queue",
+        workloads: &[Workload::W1, Workload::W2, Workload::W3],
+    },
+    Contender {
         name: "tracing",
         setup: "fmt JSON + tracing-appender non_blocking, lossy(false)",
         workloads: PACED_LOGGER_WORKLOADS,
@@ -180,9 +185,9 @@ pub fn run_job(job: &Job<'_>) -> BTreeMap<&'static str, f64> {
     use contenders::{
         baseline::Baseline, baseline::PlainFunction, env_logger::EnvLogger, fastrace::Fastrace,
         ftlog::Ftlog, logforth::Logforth, pulselog::Logged, pulselog::Pulselog,
-        pulselog::PulselogEcs, pulselog::PulselogOtel, pulselog::RequestScope, pulselog::ViaLog,
-        pulselog::ViaTracing, slog::Slog, spdlog::Spdlog, tracing::Instrument,
-        tracing::RequestSpan, tracing::Tracing,
+        pulselog::PulselogEcs, pulselog::PulselogOtel, pulselog::RequestScope,
+        pulselog::TwoOutputs, pulselog::ViaLog, pulselog::ViaTracing, slog::Slog, spdlog::Spdlog,
+        tracing::Instrument, tracing::RequestSpan, tracing::Tracing,
     };
     fn logger<L: workload::Logger>(job: &Job<'_>) -> BTreeMap<&'static str, f64> {
         let clock = Clock::calibrate(Duration::from_millis(50));
@@ -220,6 +225,7 @@ pub fn run_job(job: &Job<'_>) -> BTreeMap<&'static str, f64> {
         "pulselog-via-tracing" => logger::<ViaTracing>(job),
         "pulselog-ecs" => logger::<PulselogEcs>(job),
         "pulselog-otel" => logger::<PulselogOtel>(job),
+        "pulselog-two-outputs" => logger::<TwoOutputs>(job),
         "tracing" => logger::<Tracing>(job),
         "slog" => logger::<Slog>(job),
         "env_logger" => logger::<EnvLogger>(job),

@@ -3,7 +3,7 @@
 
 use crate::workload::{ConfigError, Logger, ParseError, Request, RootError, Traced, run_ready};
 use pulselog::prelude::*;
-use pulselog::{Config, Format, Overflow};
+use pulselog::{Config, Format, Output, Overflow};
 use std::path::Path;
 
 /// pulselog with its default JSON schema.
@@ -106,6 +106,41 @@ in_format! {
 
 fn install(out: &Path, capacity: usize) -> Box<dyn FnOnce()> {
     install_as(Format::Json, out, capacity)
+}
+
+/// pulselog with two outputs: the JSON lines to the sink, and the same
+/// events as text to a second file beside it (`/dev/null` when the sink is
+/// `/dev/null`), as a service with a local debug file has.
+#[derive(Debug)]
+pub struct TwoOutputs;
+
+impl Logger for TwoOutputs {
+    fn install(out: &Path, capacity: usize) -> Box<dyn FnOnce()> {
+        let text = if out == Path::new("/dev/null") {
+            out.to_path_buf()
+        } else {
+            out.with_extension("text")
+        };
+        let guard = Config::new()
+            .level(Level::Info)
+            .overflow(Overflow::Block)
+            .capacity(capacity)
+            .output(Output::writer(super::open(out)).format(Format::Json))
+            .output(Output::writer(super::open(&text)).format(Format::Text))
+            .install()
+            .expect("pulselog installs");
+        Box::new(move || drop(guard))
+    }
+
+    #[inline]
+    fn event(i: u64) {
+        Pulselog::event(i);
+    }
+
+    #[inline]
+    fn disabled(i: u64) {
+        Pulselog::disabled(i);
+    }
 }
 
 fn install_as(format: Format, out: &Path, capacity: usize) -> Box<dyn FnOnce()> {
