@@ -194,6 +194,7 @@ pub struct Config {
     grace: Duration,
     collapse_repeats: Option<Duration>,
     sink: Option<Box<dyn Write + Send>>,
+    syslog: Option<crate::syslog::Syslog>,
     panic_hook: bool,
     panic_stderr: PanicStderr,
     full_backtraces: bool,
@@ -269,6 +270,7 @@ impl Config {
             grace: Duration::from_micros(100),
             collapse_repeats: None,
             sink: None,
+            syslog: None,
             panic_hook: true,
             panic_stderr: PanicStderr::Auto,
             full_backtraces: false,
@@ -532,6 +534,21 @@ impl Config {
         self
     }
 
+    /// Sends events to a syslog daemon instead of stdout (and instead of a
+    /// [`Config::writer`]): one message per event, in the syslog format,
+    /// whatever [`Config::format`] says. See [`crate::Syslog`].
+    ///
+    /// ```no_run
+    /// use pulselog::{Config, Syslog};
+    /// let _guard = Config::new().syslog(Syslog::unix("/dev/log")?).install()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn syslog(mut self, syslog: crate::syslog::Syslog) -> Config {
+        self.syslog = Some(syslog);
+        self
+    }
+
     /// Installs the logger: starts the writer thread, applies the filter and
     /// (unless turned off with [`Config::panic_hook`]) installs the panic
     /// hook. Dropping the returned guard flushes every event logged before and
@@ -555,10 +572,12 @@ impl Config {
         let json = self.json.build()?;
         // Colour only what goes to a terminal (or where the environment
         // forces it): never a custom writer, unless `ColorChoice::Always`.
-        let terminal =
-            format == Format::Text && self.sink.is_none() && TextFormat::stdout_wants_color();
+        let terminal = format == Format::Text
+            && self.sink.is_none()
+            && self.syslog.is_none()
+            && TextFormat::stdout_wants_color();
         let text = self.text.resolve_color(terminal).build()?;
-        let formatter = match format {
+        let mut formatter = match format {
             Format::Json => Formatter::Json(Box::new(json)),
             Format::Text => Formatter::Text(text),
             Format::Ecs => Formatter::Json(Box::new(
@@ -567,8 +586,15 @@ impl Config {
             Format::Otel => Formatter::Otel(Box::new(OtelFormat::new(&self.resource))),
         };
         crate::clock::warm_up();
-        let to_stdout = self.sink.is_none();
-        let sink = self.sink.map_or_else(Sink::stdout, Sink::Writer);
+        let to_stdout = self.sink.is_none() && self.syslog.is_none();
+        let sink = match self.syslog {
+            Some(syslog) => {
+                let (syslog_format, transport) = syslog.into_parts();
+                formatter = Formatter::Syslog(Box::new(syslog_format));
+                Sink::Syslog(transport)
+            }
+            None => self.sink.map_or_else(Sink::stdout, Sink::Writer),
+        };
         let settings = Settings {
             max_values: limits.half_budget(),
             task_ids: formatter.wants_task(),
