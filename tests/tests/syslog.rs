@@ -71,11 +71,16 @@ fn syslog_child() {
         return;
     };
     let mut words = role.split(' ');
-    let (kind, addr, n) = (
+    let (kind, addr, arg) = (
         words.next().unwrap(),
         words.next().unwrap(),
-        words.next().unwrap().parse::<u64>().unwrap(),
+        words.next().unwrap(),
     );
+    if kind == "tcp-restart" {
+        restart_child(addr, Path::new(arg));
+        return;
+    }
+    let n: u64 = arg.parse().unwrap();
     let syslog = match kind {
         "tcp" => Syslog::tcp(addr),
         "udp" | "old" => Syslog::udp(addr),
@@ -120,6 +125,27 @@ fn syslog_child() {
     );
 }
 
+/// The child of the restart test: 100 events, written; then, once `go`
+/// exists (rsyslogd was killed and started again meanwhile), 100 more.
+fn restart_child(addr: &str, go: &Path) {
+    let syslog = Syslog::tcp(addr).expect("a syslog output").app_name(APP);
+    let _guard = Config::new()
+        .syslog(syslog)
+        .install()
+        .expect("logger installed");
+    for seq in 0..200 {
+        if seq == 100 {
+            pulselog::flush();
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while !go.exists() {
+                assert!(Instant::now() < deadline, "never told to go on");
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+        info!("event {seq}", seq = seq);
+    }
+}
+
 /// A private rsyslogd, stopped on drop.
 struct Rsyslog {
     child: Child,
@@ -153,62 +179,81 @@ fn free_port(udp: bool) -> u16 {
     }
 }
 
-/// Starts rsyslogd and waits until it listens; `None` (said on stderr)
-/// when rsyslog is missing and cannot be installed here.
-fn start_rsyslog() -> Option<Rsyslog> {
-    let dir =
-        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("rsyslog-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let (tcp, udp, old) = (free_port(false), free_port(true), free_port(true));
+fn spawn_rsyslogd(dir: &Path, ports: [u16; 3]) -> Child {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/syslog/run-rsyslog.sh");
-    let child = Command::new(script)
-        .arg(&dir)
-        .args([tcp, udp, old].map(|p| p.to_string()))
+    Command::new(script)
+        .arg(dir)
+        .args(ports.map(|p| p.to_string()))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("run the script");
+        .expect("run the script")
+}
+
+impl Rsyslog {
+    /// Waits until rsyslogd listens on TCP (and has made its socket);
+    /// `false` (said on stderr) when rsyslog is missing and cannot be
+    /// installed here.
+    fn wait_listening(&mut self) -> bool {
+        // Installing rsyslog can take a while; listening, a moment.
+        let deadline = Instant::now() + Duration::from_secs(300);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                let mut err = String::new();
+                if let Some(mut e) = self.child.stderr.take() {
+                    let _ = std::io::Read::read_to_string(&mut e, &mut err);
+                }
+                // CI installs rsyslog: there, not having it is a failure.
+                assert!(
+                    status.code() == Some(3) && std::env::var_os("CI").is_none(),
+                    "rsyslogd did not run ({status}): {err}"
+                );
+                eprintln!("skipped: {}", err.trim());
+                return false;
+            }
+            let listening = std::net::TcpStream::connect(("127.0.0.1", self.tcp)).is_ok()
+                && self.dir.join("log").exists();
+            if listening {
+                return true;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "rsyslogd did not start listening"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Kills rsyslogd and starts it again on the same ports and files.
+    fn restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.child = spawn_rsyslogd(&self.dir, [self.tcp, self.udp, self.old]);
+        assert!(self.wait_listening(), "rsyslogd did not start again");
+    }
+}
+
+/// Starts rsyslogd for the test `name` and waits until it listens; `None`
+/// when rsyslog is missing and cannot be installed here.
+fn start_rsyslog(name: &str) -> Option<Rsyslog> {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("rsyslog-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (tcp, udp, old) = (free_port(false), free_port(true), free_port(true));
     let mut rsyslog = Rsyslog {
-        child,
+        child: spawn_rsyslogd(&dir, [tcp, udp, old]),
         dir,
         tcp,
         udp,
         old,
     };
-    // Installing rsyslog can take a while; listening, a moment.
-    let deadline = Instant::now() + Duration::from_secs(300);
-    loop {
-        if let Some(status) = rsyslog.child.try_wait().unwrap() {
-            let mut err = String::new();
-            if let Some(mut e) = rsyslog.child.stderr.take() {
-                let _ = std::io::Read::read_to_string(&mut e, &mut err);
-            }
-            // CI installs rsyslog: there, not having it is a failure.
-            assert!(
-                status.code() == Some(3) && std::env::var_os("CI").is_none(),
-                "rsyslogd did not run ({status}): {err}"
-            );
-            eprintln!("skipped: {}", err.trim());
-            return None;
-        }
-        let listening = std::net::TcpStream::connect(("127.0.0.1", tcp)).is_ok()
-            && rsyslog.dir.join("log").exists();
-        if listening {
-            return Some(rsyslog);
-        }
-        assert!(
-            Instant::now() < deadline,
-            "rsyslogd did not start listening"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    rsyslog.wait_listening().then_some(rsyslog)
 }
 
-/// Runs the child with `role`; returns its pid.
-fn run_child(role: &str) -> u32 {
-    let child = Command::new(std::env::current_exe().expect("test binary"))
+fn spawn_child(role: &str) -> Child {
+    Command::new(std::env::current_exe().expect("test binary"))
         .args(["syslog_child", "--exact", "--nocapture", "--test-threads=1"])
         .env(ROLE, role)
         .env_remove("PULSELOG_LEVEL")
@@ -216,14 +261,23 @@ fn run_child(role: &str) -> u32 {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("child runs");
-    let pid = child.id();
+        .expect("child runs")
+}
+
+fn wait_child(child: Child) {
     let out = child.wait_with_output().unwrap();
     assert!(
         out.status.success(),
         "child failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Runs the child with `role`; returns its pid.
+fn run_child(role: &str) -> u32 {
+    let child = spawn_child(role);
+    let pid = child.id();
+    wait_child(child);
     pid
 }
 
@@ -237,6 +291,24 @@ fn received_lines(file: &Path, n: usize) -> Vec<Json> {
         if count >= n || Instant::now() > deadline {
             return text
                 .lines()
+                .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+                .collect();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The lines of `file` from the process `pid`, once there are `n` (or
+/// after a generous wait, those there are).
+fn received_from(file: &Path, pid: u32, n: usize) -> Vec<Json> {
+    let procid = format!("\"procid\": \"{pid}\"");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().filter(|l| l.contains(&procid)).collect();
+        if lines.len() >= n || Instant::now() > deadline {
+            return lines
+                .iter()
                 .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
                 .collect();
         }
@@ -337,7 +409,7 @@ fn check_run(lines: &[Json], n: u64, pid: u32, started: jiff::Timestamp, lossy: 
 
 #[test]
 fn rsyslog_receives_every_event_and_field_whole() {
-    let Some(rsyslog) = start_rsyslog() else {
+    let Some(rsyslog) = start_rsyslog("receive") else {
         return;
     };
     let runs: [(&str, String, u64, &str); 3] = [
@@ -393,5 +465,36 @@ fn rsyslog_receives_every_event_and_field_whole() {
         assert!(msg.starts_with(&head), "{msg}");
         let tail = format!("] event {seq}: {}", received(HOSTILE));
         assert!(msg.ends_with(&tail), "{msg}");
+    }
+}
+
+/// rsyslogd killed and started again in the middle of a TCP run: the
+/// connection is made again and no message is lost or torn, the one that
+/// found the old connection closed included.
+#[test]
+fn tcp_reconnects_when_rsyslog_restarts() {
+    let Some(mut rsyslog) = start_rsyslog("restart") else {
+        return;
+    };
+    let go = rsyslog.dir.join("go");
+    let child = spawn_child(&format!(
+        "tcp-restart 127.0.0.1:{} {}",
+        rsyslog.tcp,
+        go.display()
+    ));
+    let pid = child.id();
+    let file = rsyslog.dir.join("tcp.json");
+    assert_eq!(received_from(&file, pid, 100).len(), 100);
+    rsyslog.restart();
+    std::fs::write(&go, "").unwrap();
+    wait_child(child);
+    let lines = received_from(&file, pid, 200);
+    let seqs: Vec<u64> = lines
+        .iter()
+        .map(|l| str_of(&l["rfc5424-sd"][SD_ID], "seq").parse().unwrap())
+        .collect();
+    assert_eq!(seqs, (0..200).collect::<Vec<u64>>());
+    for (seq, line) in lines.iter().enumerate() {
+        assert_eq!(str_of(line, "msg"), format!("event {seq}"));
     }
 }
