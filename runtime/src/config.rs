@@ -13,66 +13,17 @@ use crate::format::resource::Resource;
 use crate::format::text::TextFormat;
 use crate::format::{Formatter, FormatterError};
 use crate::level::Level;
+pub use crate::output::{Format, ParseFormatError};
+use crate::output::{Output, Target};
 use crate::panic::PanicStderr;
 pub use crate::queue::Overflow;
 use crate::queue::{Limits, Queue, SLOT};
 use crate::settings::Settings;
-use crate::writer::{Output, Sink};
+use crate::writer::Sink;
 use std::fmt;
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-
-/// Output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// One JSON object per line (python-json-logger schema by default).
-    Json,
-    /// Human-readable template.
-    Text,
-    /// Elastic Common Schema logging lines (`@timestamp`, `log.level`,
-    /// `message`, `ecs.version`, dotted `log.*`, `error.*`, `service.*`,
-    /// `trace.id` keys), as Elastic's `ecs-logging` libraries write them.
-    Ecs,
-    /// One OTLP/JSON `{"resourceLogs":[…]}` object per line, as the
-    /// OpenTelemetry Collector's file exporter writes it (its `otlpjsonfile`
-    /// receiver reads it unchanged).
-    Otel,
-}
-
-impl std::str::FromStr for Format {
-    type Err = ParseFormatError;
-
-    fn from_str(s: &str) -> Result<Format, ParseFormatError> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "json" => Ok(Format::Json),
-            "text" => Ok(Format::Text),
-            "ecs" => Ok(Format::Ecs),
-            "otel" => Ok(Format::Otel),
-            _ => Err(ParseFormatError {
-                value: s.trim().to_owned(),
-            }),
-        }
-    }
-}
-
-/// A string that names no [`Format`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParseFormatError {
-    value: String,
-}
-
-impl fmt::Display for ParseFormatError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "unknown format `{}`: expected `json`, `text`, `ecs` or `otel`",
-            self.value
-        )
-    }
-}
-
-impl std::error::Error for ParseFormatError {}
 
 /// Why a logger could not be installed.
 #[derive(Debug)]
@@ -194,7 +145,8 @@ pub struct Config {
     grace: Duration,
     collapse_repeats: Option<Duration>,
     sink: Option<Box<dyn Write + Send>>,
-    syslog: Option<crate::syslog::Syslog>,
+    /// The outputs added with [`Config::output`].
+    outputs: Vec<Output>,
     panic_hook: bool,
     panic_stderr: PanicStderr,
     full_backtraces: bool,
@@ -224,6 +176,7 @@ impl fmt::Debug for Config {
             .field("panic_hook", &self.panic_hook)
             .field("panic_stderr", &self.panic_stderr)
             .field("full_backtraces", &self.full_backtraces)
+            .field("outputs", &self.outputs)
             .finish_non_exhaustive()
     }
 }
@@ -270,7 +223,7 @@ impl Config {
             grace: Duration::from_micros(100),
             collapse_repeats: None,
             sink: None,
-            syslog: None,
+            outputs: Vec::new(),
             panic_hook: true,
             panic_stderr: PanicStderr::Auto,
             full_backtraces: false,
@@ -527,80 +480,151 @@ impl Config {
         })
     }
 
-    /// Writes lines to `w` instead of stdout (files, benchmarks).
+    /// Writes lines to `w` instead of stdout (files, benchmarks): the
+    /// same as one [`Output::writer`], when no [`Config::output`] is added.
     #[must_use]
     pub fn writer(mut self, w: impl Write + Send + 'static) -> Config {
         self.sink = Some(Box::new(w));
         self
     }
 
-    /// Sends events to a syslog daemon instead of stdout (and instead of a
-    /// [`Config::writer`]): one message per event, in the syslog format,
-    /// whatever [`Config::format`] says. See [`crate::Syslog`].
+    /// Adds an output: a destination with its own format, filter and
+    /// colour (see [`Output`]). Events go to every output that wants them.
+    /// With none added, lines go to stdout (or to [`Config::writer`]'s
+    /// writer) in the configuration's format, under the process filter.
     ///
     /// ```no_run
-    /// use pulselog::{Config, Syslog};
-    /// let _guard = Config::new().syslog(Syslog::unix("/dev/log")?).install()?;
+    /// use pulselog::{Config, Format, Output, RollingFile, Rotation};
+    ///
+    /// // JSON on stdout for the collector, a text file at DEBUG beside it.
+    /// let _guard = Config::from_env()
+    ///     .output(Output::stdout().format(Format::Json))
+    ///     .output(
+    ///         Output::file(RollingFile::new("debug.log", Rotation::Daily, 3)?)
+    ///             .format(Format::Text)
+    ///             .filter("debug"),
+    ///     )
+    ///     .install()?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
-    pub fn syslog(mut self, syslog: crate::syslog::Syslog) -> Config {
-        self.syslog = Some(syslog);
+    pub fn output(mut self, output: Output) -> Config {
+        self.outputs.push(output);
         self
+    }
+
+    /// The formatter of `format`, with `json` and `text` as its settings;
+    /// `terminal`: the output is a terminal that colour suits. Also a key
+    /// that is equal for two formatters that write the same lines.
+    fn formatter(
+        &self,
+        format: Format,
+        json: &JsonFormat,
+        text: &TextFormat,
+        terminal: bool,
+    ) -> Result<(Formatter, String), InitError> {
+        Ok(match format {
+            Format::Json => (
+                Formatter::Json(Box::new(json.clone().build()?)),
+                format!("json {json:?}"),
+            ),
+            Format::Text => {
+                let text = text.clone().resolve_color(terminal).build()?;
+                let key = format!("text {text:?}");
+                (Formatter::Text(text), key)
+            }
+            Format::Ecs => (
+                Formatter::Json(Box::new(
+                    crate::format::ecs::format(&self.resource).build()?,
+                )),
+                "ecs".to_owned(),
+            ),
+            Format::Otel => (
+                Formatter::Otel(Box::new(OtelFormat::new(&self.resource))),
+                "otel".to_owned(),
+            ),
+        })
+    }
+
+    /// One output's formatter, sink and filter.
+    fn channel(
+        &self,
+        default: Option<Format>,
+        output: Output,
+    ) -> Result<(Formatter, String, Sink, Option<Filter>), InitError> {
+        let terminal = match output.target {
+            Target::Stdout => std::io::stdout().is_terminal(),
+            Target::Stderr => std::io::stderr().is_terminal(),
+            Target::Writer(_) | Target::Syslog(..) => false,
+        };
+        let format =
+            output
+                .format
+                .or(default)
+                .unwrap_or(if terminal { Format::Text } else { Format::Json });
+        // Colour only what goes to a terminal (or where the environment
+        // forces it), by that terminal's own conventions.
+        let colour = format == Format::Text
+            && match output.target {
+                Target::Stdout => TextFormat::wants_color(&std::io::stdout()),
+                Target::Stderr => TextFormat::wants_color(&std::io::stderr()),
+                Target::Writer(_) | Target::Syslog(..) => false,
+            };
+        let json = output.json.as_ref().unwrap_or(&self.json);
+        let text = output.text.as_ref().unwrap_or(&self.text);
+        let (formatter, key) = match &output.target {
+            Target::Syslog(syslog, _) => (
+                Formatter::Syslog(syslog.clone()),
+                format!("syslog {syslog:?}"),
+            ),
+            _ => self.formatter(format, json, text, colour)?,
+        };
+        let filter = output.filter.transpose()?;
+        let sink = match output.target {
+            Target::Stdout => Sink::stdout(),
+            Target::Stderr => Sink::stderr(),
+            Target::Writer(w) => Sink::Writer(w),
+            Target::Syslog(_, transport) => Sink::Syslog(transport),
+        };
+        Ok((formatter, key, sink, filter))
     }
 
     /// Installs the logger: starts the writer thread, applies the filter and
     /// (unless turned off with [`Config::panic_hook`]) installs the panic
     /// hook. Dropping the returned guard flushes every event logged before and
     /// stops the writer thread.
-    pub fn install(self) -> Result<Guard, InitError> {
+    pub fn install(mut self) -> Result<Guard, InitError> {
         if crate::logger::is_installed() {
             return Err(InitError::AlreadyInstalled);
         }
         let limits = self.limits()?;
-        let format = self.format.map_err(InitError::Format)?;
-        let filter = self.filter?;
-        let format = format.unwrap_or_else(|| {
-            if std::io::stdout().is_terminal() {
-                Format::Text
-            } else {
-                Format::Json
-            }
-        });
-        // Both formatters are checked, so that a bad template fails at once
+        let format = self.format.clone().map_err(InitError::Format)?;
+        let filter = std::mem::replace(&mut self.filter, Ok(Filter::default()))?;
+        // Every formatter is checked, so that a bad template fails at once
         // rather than on the day the format is switched.
-        let json = self.json.build()?;
-        // Colour only what goes to a terminal (or where the environment
-        // forces it): never a custom writer, unless `ColorChoice::Always`.
-        let terminal = format == Format::Text
-            && self.sink.is_none()
-            && self.syslog.is_none()
-            && TextFormat::stdout_wants_color();
-        let text = self.text.resolve_color(terminal).build()?;
-        let mut formatter = match format {
-            Format::Json => Formatter::Json(Box::new(json)),
-            Format::Text => Formatter::Text(text),
-            Format::Ecs => Formatter::Json(Box::new(
-                crate::format::ecs::format(&self.resource).build()?,
-            )),
-            Format::Otel => Formatter::Otel(Box::new(OtelFormat::new(&self.resource))),
-        };
+        self.json.clone().build()?;
+        self.text.clone().build()?;
+        let mut outputs = std::mem::take(&mut self.outputs);
+        if outputs.is_empty() {
+            outputs.push(match self.sink.take() {
+                Some(w) => Output::writer_boxed(w),
+                None => Output::stdout(),
+            });
+        }
+        let to_stdout = outputs.iter().any(|o| matches!(o.target, Target::Stdout));
         crate::clock::warm_up();
-        let to_stdout = self.sink.is_none() && self.syslog.is_none();
-        let sink = match self.syslog {
-            Some(syslog) => {
-                let (syslog_format, transport) = syslog.into_parts();
-                formatter = Formatter::Syslog(Box::new(syslog_format));
-                Sink::Syslog(transport)
-            }
-            None => self.sink.map_or_else(Sink::stdout, Sink::Writer),
-        };
+        let mut output = crate::writer::Output::empty();
+        for o in outputs {
+            let (formatter, key, sink, filter) = self.channel(format, o)?;
+            output.add(formatter, sink, filter, key);
+        }
+        let (own, follow) = output.filters();
         let settings = Settings {
             max_values: limits.half_budget(),
-            task_ids: formatter.wants_task(),
+            task_ids: output.wants_task(),
             full_backtraces: self.full_backtraces,
+            outputs: crate::settings::OutputFilters { own, follow },
         };
-        let mut output = Output::new(formatter, sink);
         if let Some(window) = self.collapse_repeats {
             output = output.collapse_repeats(window);
         }

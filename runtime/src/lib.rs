@@ -246,7 +246,7 @@
 //! | macro support | `logged` | what `#[logged]` expansions call: `enter`/`exit` events and the scopes they open |
 //! | testing | `testing` | the public capture API |
 //! | integrations | `log_bridge`, `tracing`, `tower` | records from the `log` facade and `tracing`, request ids at the HTTP edge (each behind its feature) |
-//! | install | `config`, `panic`, the crate root | configuration, the panic hook, `init` |
+//! | install | `config`, `output`, `panic`, the crate root | configuration, the outputs' builder, the panic hook, `init` |
 //!
 //! Inside the event model the one way is encode ← value ← context,
 //! exc_info ← record ← capture: a context frame knows a capture's buffer
@@ -277,6 +277,7 @@ mod log_bridge;
 mod logged;
 mod logger;
 mod origin;
+mod output;
 mod panic;
 mod queue;
 mod record;
@@ -310,6 +311,7 @@ pub use crate::format::{CLASH_PREFIX, CONTINUATION, DEFAULT_TEMPLATE, FormatterE
 pub use crate::level::{Level, ParseLevelError};
 pub use crate::logged::ErrorLevel;
 pub use crate::logger::flush;
+pub use crate::output::Output;
 pub use crate::panic::PanicStderr;
 pub use crate::syslog::{Facility, Syslog};
 pub use crate::value::{Encode, REDACTED, Redacted};

@@ -9,12 +9,12 @@
 //! cached verdicts). No format reads a setting to know how to decode a
 //! record: what a record holds, it says itself.
 
-use crate::filter::Filter;
+use crate::filter::{Filter, OFF};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// What an installed logger sets, all at once.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Settings {
     /// The most bytes one event's values (and its error's text) may take:
     /// a string past it is cut with a marker. Half the byte budget.
@@ -24,6 +24,17 @@ pub(crate) struct Settings {
     pub(crate) task_ids: bool,
     /// Backtraces are written whole, as `RUST_BACKTRACE=full` does.
     pub(crate) full_backtraces: bool,
+    /// The outputs' own filters, and whether any output follows the
+    /// process filter: a call site is enabled when any output wants it.
+    pub(crate) outputs: OutputFilters,
+}
+
+/// The filters of the outputs that have their own, and whether any
+/// output follows the process filter.
+#[derive(Debug, Clone)]
+pub(crate) struct OutputFilters {
+    pub(crate) own: Vec<Filter>,
+    pub(crate) follow: bool,
 }
 
 /// Half of the default byte budget (64 MiB).
@@ -46,6 +57,13 @@ const TASK_IDS: usize = 1 << (usize::BITS - 1);
 /// called): every call site is then disabled, unless an override runs.
 static FILTER: RwLock<Option<Filter>> = RwLock::new(None);
 
+/// See [`Settings::outputs`]: by default the one output follows the
+/// process filter.
+static OUTPUT_FILTERS: RwLock<OutputFilters> = RwLock::new(OutputFilters {
+    own: Vec::new(),
+    follow: true,
+});
+
 /// Sets everything but the filter; called once, by the installer of the
 /// logger, before the logger goes live.
 pub(crate) fn apply(settings: Settings) {
@@ -59,6 +77,42 @@ pub(crate) fn apply(settings: Settings) {
     } else {
         DETOURS.fetch_and(!TASK_IDS, Ordering::Relaxed);
     }
+    *OUTPUT_FILTERS
+        .write()
+        .unwrap_or_else(PoisonError::into_inner) = settings.outputs;
+}
+
+/// The lowest level number that any output enables for `target`
+/// ([`OFF`] for none), under the process filter `process`: the outputs'
+/// own filters, and the process filter if any output follows it.
+pub(crate) fn threshold(process: Option<&Filter>, target: &str) -> u8 {
+    let outputs = OUTPUT_FILTERS
+        .read()
+        .unwrap_or_else(PoisonError::into_inner);
+    let followed = match process {
+        Some(f) if outputs.follow => f.threshold(target),
+        _ => OFF,
+    };
+    outputs
+        .own
+        .iter()
+        .map(|f| f.threshold(target))
+        .fold(followed, u8::min)
+}
+
+/// The most verbose level any output enables anywhere, as a level number
+/// ([`OFF`] for none), under the process filter `process`.
+#[cfg(feature = "log")]
+pub(crate) fn max_verbosity(process: Option<&Filter>) -> u8 {
+    let outputs = OUTPUT_FILTERS
+        .read()
+        .unwrap_or_else(PoisonError::into_inner);
+    let level = |f: &Filter| f.max_verbosity().map_or(OFF, |l| l.number());
+    let followed = match process {
+        Some(f) if outputs.follow => level(f),
+        _ => OFF,
+    };
+    outputs.own.iter().map(level).fold(followed, u8::min)
 }
 
 /// The most bytes one event's values may take.

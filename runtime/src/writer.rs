@@ -26,6 +26,7 @@ use crate::callsite::{Callsite, internal_site};
 use crate::context::Context;
 use crate::diag::say;
 use crate::encode::Encoder;
+use crate::filter::Filter;
 use crate::format::Formatter;
 use crate::level::Level;
 use crate::origin::Origin;
@@ -49,8 +50,11 @@ pub(crate) enum Sink {
     Stdout {
         pipe: bool,
     },
-    /// What replaces a custom writer that panicked.
-    Stderr,
+    /// File descriptor 2 (also what replaces a custom writer that
+    /// panicked); `pipe` when it is a pipe or FIFO.
+    Stderr {
+        pipe: bool,
+    },
     Writer(Box<dyn Write + Send>),
     /// A syslog daemon: each write is one message.
     Syslog(crate::syslog::Transport),
@@ -60,7 +64,7 @@ impl std::fmt::Debug for Sink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Sink::Stdout { pipe } => write!(f, "Stdout {{ pipe: {pipe} }}"),
-            Sink::Stderr => f.write_str("Stderr"),
+            Sink::Stderr { pipe } => write!(f, "Stderr {{ pipe: {pipe} }}"),
             Sink::Writer(_) => f.write_str("Writer"),
             Sink::Syslog(t) => t.fmt(f),
         }
@@ -78,7 +82,14 @@ impl Sink {
     /// Stdout, as it is now.
     pub(crate) fn stdout() -> Sink {
         Sink::Stdout {
-            pipe: stdout_is_pipe(),
+            pipe: is_pipe(&io::stdout()),
+        }
+    }
+
+    /// Stderr, as it is now.
+    pub(crate) fn stderr() -> Sink {
+        Sink::Stderr {
+            pipe: is_pipe(&io::stderr()),
         }
     }
 
@@ -87,7 +98,7 @@ impl Sink {
     /// `Some(0)`: every write is exactly one line (a sink of messages).
     fn atomic_size(&self) -> Option<usize> {
         match self {
-            Sink::Stdout { pipe: true } => Some(PIPE_BUF),
+            Sink::Stdout { pipe: true } | Sink::Stderr { pipe: true } => Some(PIPE_BUF),
             Sink::Syslog(_) => Some(0),
             _ => None,
         }
@@ -97,7 +108,7 @@ impl Sink {
     fn write_once(&mut self, buf: &[u8]) -> Result<usize, Failure> {
         match self {
             Sink::Stdout { .. } => write_stdout(buf).map_err(Failure::Io),
-            Sink::Stderr => io::stderr().write(buf).map_err(Failure::Io),
+            Sink::Stderr { .. } => write_stderr(buf).map_err(Failure::Io),
             Sink::Writer(w) => match catch_unwind(AssertUnwindSafe(|| w.write(buf))) {
                 Ok(r) => r.map_err(Failure::Io),
                 Err(_) => Err(Failure::Panicked),
@@ -109,7 +120,7 @@ impl Sink {
     fn flush(&mut self) -> Result<(), Failure> {
         match self {
             // Raw writes: nothing is buffered.
-            Sink::Stdout { .. } | Sink::Stderr | Sink::Syslog(_) => Ok(()),
+            Sink::Stdout { .. } | Sink::Stderr { .. } | Sink::Syslog(_) => Ok(()),
             Sink::Writer(w) => match catch_unwind(AssertUnwindSafe(|| w.flush())) {
                 Ok(r) => r.map_err(Failure::Io),
                 Err(_) => Err(Failure::Panicked),
@@ -124,10 +135,9 @@ const PIPE_BUF: usize = libc::PIPE_BUF;
 const PIPE_BUF: usize = 512;
 
 #[cfg(unix)]
-fn stdout_is_pipe() -> bool {
-    use std::os::fd::AsFd;
+fn is_pipe(stream: &impl std::os::fd::AsFd) -> bool {
     use std::os::unix::fs::FileTypeExt;
-    io::stdout()
+    stream
         .as_fd()
         .try_clone_to_owned()
         .map(std::fs::File::from)
@@ -136,7 +146,7 @@ fn stdout_is_pipe() -> bool {
 }
 
 #[cfg(not(unix))]
-fn stdout_is_pipe() -> bool {
+fn is_pipe<T>(_: &T) -> bool {
     false
 }
 
@@ -159,12 +169,23 @@ fn write_stdout(buf: &[u8]) -> io::Result<usize> {
     io::stdout().lock().write(buf)
 }
 
-/// Formatter plus sink: what the writer thread owns, and what a caller uses
-/// to write synchronously once the writer thread has stopped.
+/// One `write(2)` to file descriptor 2 (Rust's stderr is unbuffered: its
+/// lock keeps an `eprintln!` from interleaving).
+fn write_stderr(buf: &[u8]) -> io::Result<usize> {
+    io::stderr().lock().write(buf)
+}
+
+/// One destination: its formatter, its sink, its filter, its batch, its
+/// retries and its accounting (a `crate::Output` at install).
 #[derive(Debug)]
-pub(crate) struct Output {
+struct Channel {
     formatter: Formatter,
     sink: Sink,
+    /// Its own filter; `None`: the process filter.
+    filter: Option<Filter>,
+    /// Whether it tells the queue of the events it writes: the only
+    /// channel does; with several, [`Output`] does once all have written.
+    counts: bool,
     /// Set on `EPIPE`: from then on lines are discarded quietly.
     broken: bool,
     buf: Vec<u8>,
@@ -186,11 +207,13 @@ pub(crate) struct Output {
     repeats: Option<Repeats>,
 }
 
-impl Output {
-    pub(crate) fn new(formatter: Formatter, sink: Sink) -> Output {
-        Output {
+impl Channel {
+    fn new(formatter: Formatter, sink: Sink, filter: Option<Filter>) -> Channel {
+        Channel {
             formatter,
             sink,
+            filter,
+            counts: true,
             broken: false,
             buf: Vec::with_capacity(BATCH + 4096),
             ends: Vec::new(),
@@ -205,21 +228,13 @@ impl Output {
 
     /// Counts events that repeat the one before instead of writing them
     /// (see [`crate::repeats`]).
-    pub(crate) fn collapse_repeats(mut self, window: std::time::Duration) -> Output {
+    fn collapse_repeats(&mut self, window: std::time::Duration) {
         self.repeats = Some(Repeats::new(window, self.formatter.writes_thread()));
-        self
-    }
-
-    /// Sends every record to an OpenTelemetry Collector too.
-    #[cfg(feature = "otlp")]
-    pub(crate) fn export(mut self, exporter: crate::export::Exporter) -> Output {
-        self.export = Some(exporter);
-        self
     }
 
     /// Formats a queued event into the batch (or counts it as a repeat).
     #[inline]
-    pub(crate) fn format(&mut self, rec: &Record, origin: &Origin, q: &Queue) {
+    fn format(&mut self, rec: &Record, origin: &Origin, q: &Queue) {
         if let Some(repeats) = &mut self.repeats {
             let (write, count) = match repeats.offer(rec, origin) {
                 Offer::Write(count) => (true, count),
@@ -235,7 +250,7 @@ impl Output {
     }
 
     /// Writes the count of repeats not written yet, if any.
-    pub(crate) fn write_count(&mut self, q: &Queue) {
+    fn write_count(&mut self, q: &Queue) {
         let count = self.repeats.as_mut().and_then(Repeats::take_count);
         self.count_line(count, q);
     }
@@ -283,7 +298,7 @@ impl Output {
 
     /// Writes the batch, retrying until it is written (or the output is
     /// closed for good); the queue learns how many events were handled.
-    pub(crate) fn write_batch(&mut self, q: &Queue) {
+    fn write_batch(&mut self, q: &Queue) {
         #[cfg(feature = "otlp")]
         if let Some(export) = &mut self.export {
             export.hand_over(q);
@@ -295,7 +310,9 @@ impl Output {
             self.write_out(q);
         }
         // What is left was discarded on a closed pipe.
-        q.handled(self.events);
+        if self.counts {
+            q.handled(self.events);
+        }
         self.events = 0;
         self.buf.clear();
         self.ends.clear();
@@ -328,7 +345,9 @@ impl Output {
                         written += u64::from(e.event);
                         line += 1;
                     }
-                    q.handled(written);
+                    if self.counts {
+                        q.handled(written);
+                    }
                     self.events -= written;
                     backoff = Duration::from_millis(1);
                     if let Some(err) = self.failing.take() {
@@ -353,7 +372,7 @@ impl Output {
                     say(format_args!(
                         "the configured log writer panicked; log lines go to stderr from now on"
                     ));
-                    self.sink = Sink::Stderr;
+                    self.sink = Sink::stderr();
                 }
             }
         }
@@ -371,7 +390,7 @@ impl Output {
         *backoff = (*backoff * 2).min(MAX_BACKOFF);
     }
 
-    pub(crate) fn flush_sink(&mut self, q: &Queue) {
+    fn flush_sink(&mut self, q: &Queue) {
         self.write_count(q);
         #[cfg(feature = "otlp")]
         if let Some(export) = &mut self.export {
@@ -388,13 +407,13 @@ impl Output {
             say(format_args!(
                 "the configured log writer panicked; log lines go to stderr from now on"
             ));
-            self.sink = Sink::Stderr;
+            self.sink = Sink::stderr();
         }
     }
 
     /// Formats a WARNING line per cause of the events dropped since the last
     /// report; after an output failure, stderr says it works again.
-    pub(crate) fn report_dropped(&mut self, q: &Queue) {
+    fn report_dropped(&mut self, q: &Queue, dropped: Dropped) {
         internal_site! {
             static DROPPED_SITE: Warning,
             target = "pulselog",
@@ -412,7 +431,6 @@ impl Output {
             fields = ["undelivered", "reason"],
             message_values = 0,
         }
-        let dropped = q.take_dropped();
         let recovered = self.recovered.take();
         if let Some(err) = &recovered {
             say(format_args!(
@@ -443,16 +461,50 @@ impl Output {
     }
 
     /// At shutdown: waits for the export to deliver what it holds (see
-    /// [`crate::export`]), then writes the reports.
-    pub(crate) fn settle(&mut self, q: &Queue) {
+    /// [`crate::export`]); true if there is one (its losses are then
+    /// reported).
+    fn settle_export(&mut self, q: &Queue) -> bool {
         #[cfg(feature = "otlp")]
         if let Some(export) = &mut self.export {
             export.settle(q);
-            self.report_dropped(q);
-            self.write_batch(q);
+            return true;
         }
-        #[cfg(not(feature = "otlp"))]
         let _ = q;
+        false
+    }
+
+    /// This event's line, copied from a channel of the same format.
+    fn copy_line(&mut self, line: &[u8]) {
+        self.events += 1;
+        if self.broken {
+            return;
+        }
+        self.buf.extend_from_slice(line);
+        self.ends.push(End {
+            at: self.buf.len(),
+            event: true,
+        });
+    }
+
+    /// Where the last line in the batch starts and ends.
+    fn last_line(&self) -> Option<(usize, usize)> {
+        let end = self.ends.last()?;
+        let start = self
+            .ends
+            .len()
+            .checked_sub(2)
+            .map_or(0, |i| self.ends[i].at);
+        Some((start, end.at))
+    }
+
+    /// Whether this channel writes an event at `level` from `target`.
+    fn wants(&self, target: &str, level: Level) -> bool {
+        match &self.filter {
+            Some(f) => f.enabled(target, level),
+            None => crate::settings::filter()
+                .as_ref()
+                .is_none_or(|f| f.enabled(target, level)),
+        }
     }
 
     fn report(&mut self, q: &Queue, site: &'static Callsite, n: u64, reason: &str) {
@@ -478,6 +530,203 @@ impl Output {
             at: self.buf.len(),
             event: false,
         });
+    }
+}
+
+/// The outputs the writer thread owns, and a caller uses to write
+/// synchronously once the writer thread has stopped: one channel per
+/// `crate::Output` (stdout alone by default). A queued event goes to every
+/// channel whose filter wants it, formatted once per distinct format: a
+/// channel whose format is configured like an earlier one's copies that
+/// one's line. With several channels, the queue learns that events are
+/// written once every channel has written its batch.
+#[derive(Debug)]
+pub(crate) struct Output {
+    channels: Vec<Channel>,
+    /// For each channel, an earlier one with the same format.
+    share: Vec<Option<usize>>,
+    /// Where the current event's line is in each channel's batch.
+    took: Vec<Option<(usize, usize)>>,
+    /// Each channel's format, as a key equal for formats that write the
+    /// same lines.
+    keys: Vec<String>,
+    /// Whether channels ask a filter per event: one has its own.
+    filtered: bool,
+    /// Queued events since the queue last learnt of written ones (several
+    /// channels).
+    events: u64,
+}
+
+impl Output {
+    /// One channel: `formatter` into `sink`, under the process filter.
+    #[cfg(all(test, loom))]
+    pub(crate) fn new(formatter: Formatter, sink: Sink) -> Output {
+        let mut out = Output::empty();
+        out.add(formatter, sink, None, String::new());
+        out
+    }
+
+    /// No channel yet (see [`Output::add`]).
+    pub(crate) fn empty() -> Output {
+        Output {
+            channels: Vec::new(),
+            share: Vec::new(),
+            took: Vec::new(),
+            keys: Vec::new(),
+            filtered: false,
+            events: 0,
+        }
+    }
+
+    /// Adds a channel: `formatter` into `sink`, under `filter` (`None`: the
+    /// process filter). `key` names its format: channels with equal keys
+    /// share their lines.
+    pub(crate) fn add(
+        &mut self,
+        formatter: Formatter,
+        sink: Sink,
+        filter: Option<Filter>,
+        key: String,
+    ) {
+        self.share.push(self.keys.iter().position(|k| *k == key));
+        self.keys.push(key);
+        self.channels.push(Channel::new(formatter, sink, filter));
+        self.took.push(None);
+        // Per event, a filter is asked only when some channel has one of
+        // its own: the others then follow the process filter.
+        self.filtered = self.channels.iter().any(|c| c.filter.is_some());
+        let several = self.channels.len() > 1;
+        for c in &mut self.channels {
+            c.counts = !several;
+        }
+    }
+
+    /// The filters of the channels that have their own, and whether any
+    /// channel follows the process filter: a call site is enabled when any
+    /// channel wants its events.
+    pub(crate) fn filters(&self) -> (Vec<Filter>, bool) {
+        let own = self
+            .channels
+            .iter()
+            .filter_map(|c| c.filter.clone())
+            .collect();
+        let follow = self.channels.iter().any(|c| c.filter.is_none());
+        (own, follow)
+    }
+
+    /// Whether lines need the id of the task that logged.
+    pub(crate) fn wants_task(&self) -> bool {
+        self.channels.iter().any(|c| c.formatter.wants_task())
+    }
+
+    /// Counts events that repeat the one before instead of writing them
+    /// (see [`crate::repeats`]), in every channel; channels then format
+    /// their own lines.
+    pub(crate) fn collapse_repeats(mut self, window: std::time::Duration) -> Output {
+        for c in &mut self.channels {
+            c.collapse_repeats(window);
+        }
+        self.share.fill(None);
+        self
+    }
+
+    /// Sends every record to an OpenTelemetry Collector too (through the
+    /// first channel).
+    #[cfg(feature = "otlp")]
+    pub(crate) fn export(mut self, exporter: crate::export::Exporter) -> Output {
+        if let Some(first) = self.channels.first_mut() {
+            first.export = Some(exporter);
+        }
+        self
+    }
+
+    /// Formats a queued event into the batch of each channel that wants it.
+    #[inline]
+    pub(crate) fn format(&mut self, rec: &Record, origin: &Origin, q: &Queue) {
+        match self.channels.as_mut_slice() {
+            [one] if !self.filtered => one.format(rec, origin, q),
+            _ => self.format_each(rec, origin, q),
+        }
+    }
+
+    fn format_each(&mut self, rec: &Record, origin: &Origin, q: &Queue) {
+        if self.channels.len() > 1 {
+            self.events += 1;
+        }
+        let target = rec.callsite.metadata().target;
+        for i in 0..self.channels.len() {
+            self.took[i] = None;
+            if self.filtered && !self.channels[i].wants(target, rec.level) {
+                continue;
+            }
+            let (before, rest) = self.channels.split_at_mut(i);
+            let channel = &mut rest[0];
+            let lines = channel.ends.len();
+            match self.share[i].and_then(|j| Some((j, self.took[j]?))) {
+                Some((j, (start, end))) => channel.copy_line(&before[j].buf[start..end]),
+                None => channel.format(rec, origin, q),
+            }
+            if channel.ends.len() > lines {
+                self.took[i] = channel.last_line();
+            }
+        }
+    }
+
+    pub(crate) fn batch_full(&self) -> bool {
+        self.channels.iter().any(Channel::batch_full)
+    }
+
+    /// Writes every channel's batch; the queue learns how many events were
+    /// handled.
+    pub(crate) fn write_batch(&mut self, q: &Queue) {
+        for c in &mut self.channels {
+            c.write_batch(q);
+        }
+        q.handled(std::mem::take(&mut self.events));
+    }
+
+    /// Writes the counts of repeats not written yet, if any.
+    pub(crate) fn write_count(&mut self, q: &Queue) {
+        for c in &mut self.channels {
+            c.write_count(q);
+        }
+    }
+
+    /// Writes the counts of repeats that have waited for the window.
+    pub(crate) fn write_due_count(&mut self, q: &Queue) {
+        for c in &mut self.channels {
+            c.write_due_count(q);
+        }
+    }
+
+    /// Writes every batch and flushes every sink.
+    pub(crate) fn flush_sink(&mut self, q: &Queue) {
+        for c in &mut self.channels {
+            c.flush_sink(q);
+        }
+        q.handled(std::mem::take(&mut self.events));
+    }
+
+    /// Formats a WARNING line per cause of the events dropped since the
+    /// last report, in every channel.
+    pub(crate) fn report_dropped(&mut self, q: &Queue) {
+        let dropped = q.take_dropped();
+        for c in &mut self.channels {
+            c.report_dropped(q, dropped);
+        }
+    }
+
+    /// At shutdown: waits for the export to deliver what it holds, then
+    /// writes the reports.
+    pub(crate) fn settle(&mut self, q: &Queue) {
+        let mut exported = false;
+        for c in &mut self.channels {
+            exported |= c.settle_export(q);
+        }
+        if exported {
+            self.report_dropped(q);
+            self.write_batch(q);
+        }
     }
 }
 

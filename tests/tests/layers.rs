@@ -43,7 +43,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("macro support", &["logged"]),
     ("testing", &["testing"]),
     ("integrations", &["log_bridge", "tracing", "tower"]),
-    ("install", &["config", "panic", "lib"]),
+    ("install", &["config", "output", "panic", "lib"]),
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

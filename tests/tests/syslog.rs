@@ -11,7 +11,7 @@ mod common;
 
 use pulselog::context::Context;
 use pulselog::prelude::*;
-use pulselog::{Config, Syslog};
+use pulselog::{Config, Output, Syslog};
 use serde_json::Value as Json;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -80,6 +80,10 @@ fn syslog_child() {
         restart_child(addr, Path::new(arg));
         return;
     }
+    if kind == "beside-stdout" {
+        beside_stdout_child(addr, arg.parse().unwrap());
+        return;
+    }
     let n: u64 = arg.parse().unwrap();
     let syslog = match kind {
         "tcp" => Syslog::tcp(addr),
@@ -96,7 +100,7 @@ fn syslog_child() {
     };
     let _guard = Config::new()
         .level(Level::Trace)
-        .syslog(syslog)
+        .output(Output::syslog(syslog))
         .install()
         .expect("logger installed");
     for seq in 0..n {
@@ -130,7 +134,7 @@ fn syslog_child() {
 fn restart_child(addr: &str, go: &Path) {
     let syslog = Syslog::tcp(addr).expect("a syslog output").app_name(APP);
     let _guard = Config::new()
-        .syslog(syslog)
+        .output(Output::syslog(syslog))
         .install()
         .expect("logger installed");
     for seq in 0..200 {
@@ -143,6 +147,21 @@ fn restart_child(addr: &str, go: &Path) {
             }
         }
         info!("event {seq}", seq = seq);
+    }
+}
+
+/// The child of the test of syslog beside stdout: `n` events at INFO,
+/// WARNING and ERROR in turn; JSON on stdout under the process filter
+/// (INFO), syslog over the Unix socket `path` with a filter of its own.
+fn beside_stdout_child(path: &str, n: u64) {
+    let _guard = Config::new()
+        .output(Output::stdout().format(pulselog::Format::Json))
+        .output(Output::syslog(Syslog::unix(path).unwrap().app_name(APP)).filter("warning"))
+        .install()
+        .expect("logger installed");
+    for seq in 0..n {
+        let level = [Level::Info, Level::Warning, Level::Error][(seq % 3) as usize];
+        log!(level, "event {seq}", seq = seq);
     }
 }
 
@@ -438,6 +457,29 @@ fn rsyslog_receives_every_event_and_field_whole() {
         check_run(&lines, n, pid, started, kind == "udp");
         eprintln!("{kind}: {} of {} messages received", lines.len(), n + 2);
     }
+
+    // Beside stdout, with a filter of its own: the daemon gets WARNING and
+    // above, stdout everything from INFO.
+    let socket = rsyslog.dir.join("log");
+    let child = spawn_child(&format!("beside-stdout {} 30", socket.display()));
+    let pid = child.id();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let stdout: Vec<Json> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        // The harness's `test syslog_child ... ` may begin the first line.
+        .filter_map(|l| l.find("{\"asctime\"").map(|i| &l[i..]))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(stdout.len(), 30);
+    let lines = received_from(&rsyslog.dir.join("unix.json"), pid, 20);
+    let seqs: Vec<u64> = lines
+        .iter()
+        .map(|l| str_of(&l["rfc5424-sd"][SD_ID], "seq").parse().unwrap())
+        .collect();
+    let expected: Vec<u64> = (0..30).filter(|s| s % 3 != 0).collect();
+    assert_eq!(seqs, expected);
 
     // RFC 3164: rsyslog parses the BSD header; the structured data is at
     // the start of the message.

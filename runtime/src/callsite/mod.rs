@@ -275,9 +275,7 @@ impl Callsite {
     /// overwritten by a stale answer.
     fn ask_filter(&self) -> u8 {
         let filter = settings::filter();
-        let own = filter
-            .as_ref()
-            .map_or(OFF, |f| f.threshold(self.meta.target));
+        let own = settings::threshold(filter.as_ref(), self.meta.target);
         let t = if settings::overriding() {
             own.min(Level::Trace.number())
         } else {
@@ -332,16 +330,15 @@ pub(crate) fn on_filter_change(f: fn()) {
 /// nothing, or no filter).
 #[cfg(feature = "log")]
 pub(crate) fn max_verbosity() -> Option<Level> {
-    settings::filter().as_ref().and_then(Filter::max_verbosity)
+    let min = settings::max_verbosity(settings::filter().as_ref());
+    (min != OFF).then(|| Level::from_number(min))
 }
 
 /// Whether the filter in force lets an event from `target` at `level`
 /// through (the bridges' `enabled` checks; call sites cache theirs).
 #[cfg(any(feature = "log", feature = "tracing"))]
 pub(crate) fn filter_allows(target: &str, level: Level) -> bool {
-    settings::filter()
-        .as_ref()
-        .is_some_and(|f| f.enabled(target, level))
+    level.number() >= settings::threshold(settings::filter().as_ref(), target)
 }
 
 /// An interest override starts (a test capture): every call site is

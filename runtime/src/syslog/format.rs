@@ -98,7 +98,7 @@ const STD_PARAMS: [&str; 5] = ["levelname", "name", "filename", "lineno", "funcN
 const EXC: &str = "exc_info";
 
 /// The formatter of syslog messages.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct SyslogFormat {
     pub(crate) facility: Facility,
     rfc3164: bool,

@@ -4,7 +4,8 @@
 //! [`Syslog`] is the public builder; `format` writes a message (RFC 5424 or
 //! RFC 3164, the fields as STRUCTURED-DATA), `transport` sends it. The
 //! writer runs the formatter as one of its formats and the transport as a
-//! sink that takes one message per write. `docs/syslog.md` says what is
+//! sink that takes one message per write; `Output::syslog` makes such an
+//! output. `docs/syslog.md` says what is
 //! sent and how to read it with rsyslog and syslog-ng.
 
 mod format;
@@ -29,12 +30,12 @@ const MIN_MAX_LEN: usize = 480;
 /// Where and how to send events to a syslog daemon.
 ///
 /// ```no_run
-/// use pulselog::{Config, Facility, Syslog};
+/// use pulselog::{Config, Facility, Output, Syslog};
 ///
 /// let syslog = Syslog::udp("127.0.0.1:514")?
 ///     .facility(Facility::Local0)
 ///     .app_name("checkout");
-/// let _guard = Config::new().syslog(syslog).install()?;
+/// let _guard = Config::new().output(Output::syslog(syslog)).install()?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///

@@ -130,9 +130,11 @@ impl TextFormat {
         self
     }
 
-    /// Whether stdout may be coloured, by the ecosystem's conventions.
-    pub(crate) fn stdout_wants_color() -> bool {
-        anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never
+    /// Whether `stream` (stdout or stderr) may be coloured, by the
+    /// ecosystem's conventions (`NO_COLOR`, `CLICOLOR`, `CLICOLOR_FORCE`,
+    /// `TERM`, and whether it is a terminal).
+    pub(crate) fn wants_color(stream: &impl anstream::stream::RawStream) -> bool {
+        anstream::AutoStream::choice(stream) != anstream::ColorChoice::Never
     }
 
     pub(crate) fn build(mut self) -> Result<TextFormat, FormatterError> {

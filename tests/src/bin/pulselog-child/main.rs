@@ -5,6 +5,7 @@
 
 mod bridged;
 mod hostile;
+mod outputs;
 mod panics;
 mod pipeline;
 mod repeats;
@@ -311,6 +312,7 @@ fn main() {
                 && !hostile::run(other)
                 && !bridged::run(other, &args[1..])
                 && !panics::run(other, &args[1..])
+                && !outputs::run(other, &args[1..])
             {
                 eprintln!("unknown role `{other}`");
                 std::process::exit(2);

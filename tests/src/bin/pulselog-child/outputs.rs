@@ -1,0 +1,58 @@
+//! Several outputs at once, each with its own format and filter.
+
+use pulselog::{Config, Format, Output, debug, error, info, warn};
+use std::fs::File;
+
+/// Runs `role`; false if it is not one of this module's.
+pub fn run(role: &str, args: &[String]) -> bool {
+    let arg = |i: usize| args.get(i).map_or("", String::as_str);
+    match role {
+        // stdout: the process filter (info), JSON; stderr: errors, text; a
+        // file: everything from debug, ECS; another file: warnings and up,
+        // JSON like stdout (so it shares stdout's lines).
+        "outputs-three" => {
+            let dir = std::path::Path::new(arg(0));
+            let n: u64 = arg(1).parse().expect("a count");
+            let ecs = File::create(dir.join("debug.log")).expect("debug.log");
+            let warn_file = File::create(dir.join("warn.log")).expect("warn.log");
+            let _guard = Config::new()
+                .output(Output::stdout().format(Format::Json))
+                .output(Output::stderr().format(Format::Text).filter("error"))
+                .output(Output::writer(ecs).format(Format::Ecs).filter("debug"))
+                .output(
+                    Output::writer(warn_file)
+                        .format(Format::Json)
+                        .filter("warn"),
+                )
+                .install()
+                .expect("install");
+            for i in 0..n {
+                debug!("debug {i}", i = i);
+                info!("info {i}", i = i);
+                warn!("warn {i}", i = i);
+                error!("error {i}", i = i);
+            }
+        }
+        // A command-line tool's logs: stderr only, its format and colour
+        // decided by stderr.
+        "outputs-cli" => {
+            let _guard = Config::from_env()
+                .output(Output::stderr())
+                .install()
+                .expect("install");
+            println!("result line");
+            info!("working", step = 1);
+            warn!("careful", step = 2);
+        }
+        // An output with an invalid filter: install fails, naming it.
+        "outputs-bad-filter" => {
+            let e = Config::new()
+                .output(Output::stdout().filter("info,[span]=debug"))
+                .install()
+                .expect_err("an invalid filter");
+            eprintln!("install failed: {e}");
+        }
+        _ => return false,
+    }
+    true
+}

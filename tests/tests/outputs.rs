@@ -1,0 +1,169 @@
+//! Several outputs at once (`Config::output`): each gets exactly the events
+//! its filter wants, in its own format, and decides colour from its own
+//! terminal. Counted from child processes.
+
+mod common;
+
+use common::child::{CHILD, run, within_time};
+use serde_json::Value;
+use std::process::{Command, Stdio};
+
+const ESC: char = '\u{1b}';
+
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("pulselog-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+fn json_lines(text: &str) -> Vec<Value> {
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l:?}")))
+        .collect()
+}
+
+/// The messages of `lines` with their level, in order.
+fn messages(lines: &[Value], level_key: &str) -> Vec<(String, String)> {
+    lines
+        .iter()
+        .map(|l| {
+            (
+                l[level_key].as_str().expect("a level").to_uppercase(),
+                l["message"].as_str().expect("a message").to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn expected(n: u64, levels: &[&str]) -> Vec<(String, String)> {
+    (0..n)
+        .flat_map(|i| {
+            ["DEBUG", "INFO", "WARNING", "ERROR"]
+                .into_iter()
+                .filter(|l| levels.contains(l))
+                .map(move |l| {
+                    let word = if l == "WARNING" { "warn" } else { l };
+                    (l.to_owned(), format!("{} {i}", word.to_lowercase()))
+                })
+        })
+        .collect()
+}
+
+#[test]
+fn four_outputs_get_exactly_their_events_in_their_formats() {
+    let dir = scratch("outputs-three");
+    let n = 2_000;
+    let out = run(
+        &["outputs-three", dir.to_str().unwrap(), &n.to_string()],
+        &[],
+    );
+    assert!(out.status.success(), "{out:?}");
+
+    // stdout: JSON, the process filter (info).
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines = json_lines(&stdout);
+    assert_eq!(
+        messages(&lines, "levelname"),
+        expected(n, &["INFO", "WARNING", "ERROR"])
+    );
+    assert!(
+        lines.iter().all(|l| l["i"].is_u64()),
+        "numbers stay numbers"
+    );
+
+    // stderr: text, errors only.
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let errors: Vec<&str> = stderr.lines().collect();
+    assert_eq!(errors.len() as u64, n, "{stderr}");
+    for (i, line) in errors.iter().enumerate() {
+        assert!(line.contains("| ERROR    |"), "{line}");
+        assert!(line.ends_with(&format!("error {i} i={i}")), "{line}");
+        assert!(!line.contains(ESC) && !line.starts_with('{'), "{line}");
+    }
+
+    // The ECS file: everything from debug.
+    let ecs = std::fs::read_to_string(dir.join("debug.log")).unwrap();
+    let lines = json_lines(&ecs);
+    assert_eq!(
+        messages(&lines, "log.level"),
+        expected(n, &["DEBUG", "INFO", "WARNING", "ERROR"])
+    );
+    assert!(lines.iter().all(|l| l["ecs.version"].is_string()));
+
+    // The JSON file: warnings and errors, the same lines as stdout's.
+    let warn = std::fs::read_to_string(dir.join("warn.log")).unwrap();
+    let on_stdout: Vec<&str> = stdout
+        .lines()
+        .filter(|l| !l.contains("\"levelname\": \"INFO\""))
+        .collect();
+    assert_eq!(warn.lines().collect::<Vec<_>>(), on_stdout);
+    assert_eq!(
+        messages(&json_lines(&warn), "levelname"),
+        expected(n, &["WARNING", "ERROR"])
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_invalid_output_filter_fails_install_naming_it() {
+    let out = run(&["outputs-bad-filter"], &[]);
+    assert!(out.status.success(), "{out:?}");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("install failed:"), "{stderr}");
+    assert!(stderr.contains("[span]"), "{stderr}");
+}
+
+/// The child on a pseudo-terminal (its stderr), with its stdout
+/// redirected to `file`.
+fn on_terminal_with_stdout_to(file: &std::path::Path, env: &[(&str, &str)]) -> String {
+    let script = format!("exec '{CHILD}' outputs-cli > '{}'", file.display());
+    let mut cmd = Command::new("script");
+    cmd.args(["-qec", &script, "/dev/null"])
+        .env_remove("PULSELOG_LEVEL")
+        .env_remove("PULSELOG_FORMAT")
+        .env_remove("RUST_LOG")
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("CI")
+        .env("TERM", "xterm-256color")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let child = cmd.spawn().expect("`script` runs (util-linux)");
+    let out = within_time(&["outputs-cli"], child.id(), move || {
+        child.wait_with_output()
+    });
+    String::from_utf8(out.stdout).unwrap().replace("\r\n", "\n")
+}
+
+#[test]
+fn stderr_takes_its_format_and_colour_from_its_own_terminal() {
+    let dir = scratch("outputs-cli");
+    let file = dir.join("stdout.txt");
+    let screen = on_terminal_with_stdout_to(&file, &[]);
+    // stdout, redirected, has the program's own output only.
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "result line\n");
+    let lines: Vec<&str> = screen.lines().collect();
+    assert_eq!(lines.len(), 2, "{screen:?}");
+    // Text, coloured: stderr is a terminal, whatever stdout is.
+    assert!(lines[0].contains("\u{1b}[32mINFO\u{1b}[0m"), "{screen:?}");
+    assert!(lines[0].contains("working") && lines[1].contains("careful"));
+
+    // The conventions are read for stderr's terminal too.
+    let screen = on_terminal_with_stdout_to(&file, &[("NO_COLOR", "1")]);
+    assert!(!screen.contains(ESC), "{screen:?}");
+    assert_eq!(screen.lines().count(), 2, "{screen:?}");
+
+    // Not a terminal: JSON, uncoloured, even when stdout is one.
+    let out = run(&["outputs-cli"], &[]);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let lines = json_lines(&stderr);
+    assert_eq!(lines.len(), 2, "{stderr}");
+    assert_eq!(lines[1]["message"], "careful");
+    let _ = std::fs::remove_dir_all(&dir);
+}
