@@ -116,6 +116,8 @@ pub(crate) struct SyslogFormat {
     names: Vec<String>,
     spans: Vec<(usize, usize)>,
     values: String,
+    /// Each parameter's name and escaped value lengths.
+    lens: Vec<(usize, usize)>,
     msg: String,
 }
 
@@ -131,6 +133,7 @@ impl SyslogFormat {
             names: Vec::new(),
             spans: Vec::new(),
             values: String::new(),
+            lens: Vec::new(),
             msg: String::new(),
         }
     }
@@ -153,12 +156,14 @@ impl SyslogFormat {
 
         let msg_len = escaped_len(&self.msg, false);
         let with_sp = |n: usize| if n == 0 { 0 } else { n + 1 };
-        let lens: Vec<(usize, usize)> = self
-            .names
-            .iter()
-            .zip(&self.spans)
-            .map(|(n, &(a, b))| (n.len(), escaped_len(&self.values[a..b], true)))
-            .collect();
+        let mut lens = std::mem::take(&mut self.lens);
+        lens.clear();
+        lens.extend(
+            self.names
+                .iter()
+                .zip(&self.spans)
+                .map(|(n, &(a, b))| (n.len(), escaped_len(&self.values[a..b], true))),
+        );
         let sd_full = sd_len(&lens, lens.len(), usize::MAX);
         let avail = self.max_len.saturating_sub(header_len);
         let (msg_keep, kept, cap) = if sd_full + with_sp(msg_len) <= avail {
@@ -186,6 +191,7 @@ impl SyslogFormat {
             out.push(b' ');
             write_cut(out, &self.msg, false, msg_keep);
         }
+        self.lens = lens;
     }
 
     /// `<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID ` (RFC 5424), or
