@@ -555,7 +555,7 @@ impl Config {
         let terminal = match output.target {
             Target::Stdout => std::io::stdout().is_terminal(),
             Target::Stderr => std::io::stderr().is_terminal(),
-            Target::Writer(_) => false,
+            Target::Writer(_) | Target::Syslog(..) => false,
         };
         let format =
             output
@@ -568,16 +568,23 @@ impl Config {
             && match output.target {
                 Target::Stdout => TextFormat::wants_color(&std::io::stdout()),
                 Target::Stderr => TextFormat::wants_color(&std::io::stderr()),
-                Target::Writer(_) => false,
+                Target::Writer(_) | Target::Syslog(..) => false,
             };
         let json = output.json.as_ref().unwrap_or(&self.json);
         let text = output.text.as_ref().unwrap_or(&self.text);
-        let (formatter, key) = self.formatter(format, json, text, colour)?;
+        let (formatter, key) = match &output.target {
+            Target::Syslog(syslog, _) => (
+                Formatter::Syslog(syslog.clone()),
+                format!("syslog {syslog:?}"),
+            ),
+            _ => self.formatter(format, json, text, colour)?,
+        };
         let filter = output.filter.transpose()?;
         let sink = match output.target {
             Target::Stdout => Sink::stdout(),
             Target::Stderr => Sink::stderr(),
             Target::Writer(w) => Sink::Writer(w),
+            Target::Syslog(_, transport) => Sink::Syslog(transport),
         };
         Ok((formatter, key, sink, filter))
     }

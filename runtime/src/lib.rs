@@ -241,7 +241,7 @@
 //! |---|---|---|
 //! | primitives | `level`, `filter`, `clock`, `settings`, `encode`, `origin`, `diag`, `sync` | level names, filter directives, reading the clock, the process-wide settings, the encoded form of values (and the guard around user formatting code), the thread a record came from, pulselog's own messages on stderr, the synchronization facade the pipeline's model checks swap |
 //! | event model | `value`, `callsite`, `context`, `exc_info`, `record`, `capture` | how a user's value is encoded, call sites with their cached verdicts, request context, errors, the record, routing events to a test capture |
-//! | formats | `format` | a record in, bytes out, nothing else |
+//! | formats | `format`, `syslog` | a record in, bytes out, nothing else (`syslog`: its messages and the sockets that carry them) |
 //! | pipeline | `queue`, `repeats`, `writer`, `export`, `logger`, `file` | the per-thread queues, collapsing repeated events, the writer thread, the OTLP export (feature `otlp`), submitting a record, rotating files |
 //! | macro support | `logged` | what `#[logged]` expansions call: `enter`/`exit` events and the scopes they open |
 //! | testing | `testing` | the public capture API |
@@ -284,6 +284,7 @@ mod record;
 mod repeats;
 mod settings;
 mod sync;
+mod syslog;
 pub mod testing;
 #[cfg(feature = "tower")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
@@ -312,6 +313,7 @@ pub use crate::logged::ErrorLevel;
 pub use crate::logger::flush;
 pub use crate::output::Output;
 pub use crate::panic::PanicStderr;
+pub use crate::syslog::{Facility, Syslog};
 pub use crate::value::{Encode, REDACTED, Redacted};
 
 /// Instruments a function: an `enter` event when it starts, an `exit` event

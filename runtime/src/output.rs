@@ -30,6 +30,7 @@ use crate::file::RollingFile;
 use crate::filter::{Filter, FilterError};
 use crate::format::json::JsonFormat;
 use crate::format::text::TextFormat;
+use crate::syslog::{Syslog, SyslogFormat, Transport};
 use std::fmt;
 use std::io::Write;
 
@@ -114,6 +115,8 @@ pub(crate) enum Target {
     Stdout,
     Stderr,
     Writer(Box<dyn Write + Send>),
+    /// A syslog daemon: the syslog format, whatever the output's format.
+    Syslog(Box<SyslogFormat>, Transport),
 }
 
 impl fmt::Debug for Output {
@@ -122,6 +125,7 @@ impl fmt::Debug for Output {
             Target::Stdout => "stdout",
             Target::Stderr => "stderr",
             Target::Writer(_) => "writer",
+            Target::Syslog(..) => "syslog",
         };
         f.debug_struct("Output")
             .field("target", &target)
@@ -168,6 +172,26 @@ impl Output {
     #[must_use]
     pub fn writer(w: impl Write + Send + 'static) -> Output {
         Output::new(Target::Writer(Box::new(w)))
+    }
+
+    /// A syslog daemon (see [`Syslog`]): one message per event, RFC 5424
+    /// (or 3164) with every field as structured data. Its messages have the
+    /// syslog format: [`Output::format`], [`Output::json`] and
+    /// [`Output::text`] do not apply to it; [`Output::filter`] does.
+    ///
+    /// ```no_run
+    /// use pulselog::{Config, Output, Syslog};
+    ///
+    /// let _guard = Config::from_env()
+    ///     .output(Output::stdout())
+    ///     .output(Output::syslog(Syslog::udp("127.0.0.1:514")?).filter("warning"))
+    ///     .install()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn syslog(syslog: Syslog) -> Output {
+        let (format, transport) = syslog.into_parts();
+        Output::new(Target::Syslog(Box::new(format), transport))
     }
 
     /// [`Config::writer`](crate::Config::writer)'s writer.

@@ -56,6 +56,8 @@ pub(crate) enum Sink {
         pipe: bool,
     },
     Writer(Box<dyn Write + Send>),
+    /// A syslog daemon: each write is one message.
+    Syslog(crate::syslog::Transport),
 }
 
 impl std::fmt::Debug for Sink {
@@ -64,6 +66,7 @@ impl std::fmt::Debug for Sink {
             Sink::Stdout { pipe } => write!(f, "Stdout {{ pipe: {pipe} }}"),
             Sink::Stderr { pipe } => write!(f, "Stderr {{ pipe: {pipe} }}"),
             Sink::Writer(_) => f.write_str("Writer"),
+            Sink::Syslog(t) => t.fmt(f),
         }
     }
 }
@@ -92,9 +95,11 @@ impl Sink {
 
     /// The size up to which one write reaches the reader in one piece, if
     /// writes larger than that may be interleaved with other writers'.
+    /// `Some(0)`: every write is exactly one line (a sink of messages).
     fn atomic_size(&self) -> Option<usize> {
         match self {
             Sink::Stdout { pipe: true } | Sink::Stderr { pipe: true } => Some(PIPE_BUF),
+            Sink::Syslog(_) => Some(0),
             _ => None,
         }
     }
@@ -108,13 +113,14 @@ impl Sink {
                 Ok(r) => r.map_err(Failure::Io),
                 Err(_) => Err(Failure::Panicked),
             },
+            Sink::Syslog(t) => t.send(buf).map(|()| buf.len()).map_err(Failure::Io),
         }
     }
 
     fn flush(&mut self) -> Result<(), Failure> {
         match self {
             // Raw writes: nothing is buffered.
-            Sink::Stdout { .. } | Sink::Stderr { .. } => Ok(()),
+            Sink::Stdout { .. } | Sink::Stderr { .. } | Sink::Syslog(_) => Ok(()),
             Sink::Writer(w) => match catch_unwind(AssertUnwindSafe(|| w.flush())) {
                 Ok(r) => r.map_err(Failure::Io),
                 Err(_) => Err(Failure::Panicked),

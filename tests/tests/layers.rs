@@ -35,7 +35,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "value", "callsite", "context", "exc_info", "record", "capture",
         ],
     ),
-    ("formats", &["format"]),
+    ("formats", &["format", "syslog"]),
     (
         "pipeline",
         &["queue", "repeats", "writer", "export", "logger", "file"],

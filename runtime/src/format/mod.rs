@@ -23,7 +23,9 @@ mod time;
 pub use common::CLASH_PREFIX;
 pub(crate) use common::Event;
 pub use common::FormatterError;
+pub(crate) use common::{IdKey, field_keys, for_each_context_field};
 pub use text::{CONTINUATION, DEFAULT_TEMPLATE};
+pub(crate) use time::TimeFormat;
 
 use crate::origin::Origin;
 use crate::record::Record;
@@ -35,6 +37,8 @@ pub(crate) enum Formatter {
     Json(Box<json::JsonFormat>),
     Text(text::TextFormat),
     Otel(Box<otel::OtelFormat>),
+    /// One syslog message per event (`crate::syslog`).
+    Syslog(Box<crate::syslog::SyslogFormat>),
 }
 
 impl Formatter {
@@ -44,7 +48,7 @@ impl Formatter {
         match self {
             Formatter::Json(f) => f.has_key(StdKey::TaskName),
             Formatter::Text(f) => f.has_key(StdKey::TaskName),
-            Formatter::Otel(_) => false,
+            Formatter::Otel(_) | Formatter::Syslog(_) => false,
         }
     }
 
@@ -54,7 +58,7 @@ impl Formatter {
         match self {
             Formatter::Json(f) => f.has_key(StdKey::Thread) || f.has_key(StdKey::ThreadName),
             Formatter::Text(f) => f.has_key(StdKey::Thread) || f.has_key(StdKey::ThreadName),
-            Formatter::Otel(_) => false,
+            Formatter::Otel(_) | Formatter::Syslog(_) => false,
         }
     }
 
@@ -64,6 +68,7 @@ impl Formatter {
             Formatter::Json(f) => f.format(&event, out),
             Formatter::Text(f) => f.format(&event, out),
             Formatter::Otel(f) => f.format(&event, out),
+            Formatter::Syslog(f) => f.format(&event, out),
         }
     }
 }
