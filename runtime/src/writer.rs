@@ -211,6 +211,27 @@ impl Output {
         self
     }
 
+    /// An output like this one for a child after `fork()` (see
+    /// `crate::logger`): the same format and collapsing of repeats, from
+    /// scratch, and no export. Stdout stays file descriptor 1; a custom
+    /// writer belongs to the parent's writer thread, which the child does
+    /// not have, so the child writes to stderr instead.
+    pub(crate) fn for_child(&self) -> Output {
+        let sink = match self.sink {
+            Sink::Stdout { .. } => Sink::stdout(),
+            Sink::Stderr | Sink::Writer(_) => Sink::Stderr,
+        };
+        Output {
+            repeats: self.repeats.as_ref().map(Repeats::fresh),
+            ..Output::new(self.formatter.clone(), sink)
+        }
+    }
+
+    /// Whether this writes to a custom writer.
+    pub(crate) fn is_custom(&self) -> bool {
+        matches!(self.sink, Sink::Writer(_))
+    }
+
     /// Formats a queued event into the batch (or counts it as a repeat).
     #[inline]
     pub(crate) fn format(&mut self, rec: &Record, origin: &Origin, q: &Queue) {
