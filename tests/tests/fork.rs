@@ -5,7 +5,8 @@
 //! the ways a program ends, while the parent logs its own and waits for the
 //! child under a watchdog (a child that hangs is killed and fails the test).
 //! Every line of the three (or four) writers, on the one pipe, must be
-//! valid JSON and written exactly once.
+//! valid JSON and written exactly once; a child of a parent that writes
+//! through a custom writer writes its lines to stderr instead.
 
 mod common;
 
@@ -94,6 +95,9 @@ enum End {
     /// background thread's among them, are written on the threads that
     /// log them); the child logs and calls `pulselog::exit`.
     AfterShutdown,
+    /// The parent writes through a custom writer (to stdout), which the
+    /// child does not have: the child's lines go to stderr.
+    CustomWriter,
 }
 
 impl End {
@@ -110,6 +114,7 @@ impl End {
                 before_logging: false,
             },
             "after-shutdown" => End::AfterShutdown,
+            "custom-writer" => End::CustomWriter,
             other => panic!("no role {other}"),
         }
     }
@@ -129,7 +134,7 @@ fn child(end: End, guard: Option<pulselog::Guard>) -> ! {
             drop(guard);
             quick_exit(0);
         }
-        End::Exit | End::AfterShutdown => {
+        End::Exit | End::AfterShutdown | End::CustomWriter => {
             log_lines("child", CHILD_LINES);
             pulselog::exit(0);
         }
@@ -165,12 +170,13 @@ fn child(end: End, guard: Option<pulselog::Guard>) -> ! {
 
 /// The role: the parent's part, around the fork.
 fn role(end: End) -> ! {
-    let mut guard = Some(
-        Config::new()
-            .format(Format::Json)
-            .install()
-            .expect("a logger installed"),
-    );
+    let config = Config::new().format(Format::Json);
+    let config = if end == End::CustomWriter {
+        config.writer(std::io::stdout())
+    } else {
+        config
+    };
+    let mut guard = Some(config.install().expect("a logger installed"));
     let stop = Arc::new(AtomicBool::new(false));
     let logged = Arc::new(AtomicU64::new(0));
     let background = {
@@ -241,38 +247,61 @@ fn run(role_name: &str) {
     );
     let background = common::child::figure(stderr.as_bytes(), "background");
 
+    let lines = |who: &'static str, n: u64| (0..n).map(move |i| format!("{who} {i}"));
+    let parent: Vec<String> = lines("background", background)
+        .chain(lines("parent", PARENT_LINES))
+        .collect();
+    let mut child: Vec<String> = lines("child", CHILD_LINES).collect();
+    if matches!(end, End::Grandchild { .. }) {
+        child.extend(lines("grandchild", CHILD_LINES));
+    }
+    if end == End::CustomWriter {
+        // The parent's writer is not the child's: the child writes to
+        // stderr, and says so.
+        assert!(
+            stderr.contains("writes its log lines to stderr"),
+            "{role_name}: the child says where its lines go: {stderr}"
+        );
+        check_lines(role_name, "stdout", &stdout, &parent, true);
+        check_lines(role_name, "stderr", &stderr, &child, false);
+    } else {
+        let all: Vec<String> = parent.into_iter().chain(child).collect();
+        check_lines(role_name, "stdout", &stdout, &all, true);
+        check_lines(role_name, "stderr", &stderr, &[], false);
+    }
+}
+
+/// Checks that the JSON lines of `stream` are `expected`, each once, and
+/// (`only_json`) that every line but the test harness's is JSON.
+fn check_lines(role_name: &str, name: &str, stream: &str, expected: &[String], only_json: bool) {
     let mut seen: HashMap<String, u64> = HashMap::new();
-    for line in stdout.lines() {
-        // The test harness's own line.
-        if line.is_empty() || line == "running 1 test" {
+    for line in stream.lines() {
+        // The test harness's own lines; on stderr, pulselog's and the
+        // role's messages.
+        if line.is_empty() || line == "running 1 test" || (!only_json && !line.starts_with('{')) {
             continue;
         }
         let v: Value = serde_json::from_str(line)
-            .unwrap_or_else(|e| panic!("{role_name}: not a JSON line ({e}): {line}"));
+            .unwrap_or_else(|e| panic!("{role_name}: not a JSON line on {name} ({e}): {line}"));
         let message = v["message"].as_str().expect("a message").to_owned();
         *seen.entry(message).or_default() += 1;
     }
-    let mut expected: Vec<String> = Vec::new();
-    let mut add = |who: &str, n: u64| expected.extend((0..n).map(|i| format!("{who} {i}")));
-    add("background", background);
-    add("parent", PARENT_LINES);
-    add("child", CHILD_LINES);
-    if matches!(end, End::Grandchild { .. }) {
-        add("grandchild", CHILD_LINES);
-    }
     let twice: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
-    assert!(twice.is_empty(), "{role_name}: written twice: {twice:?}");
+    assert!(
+        twice.is_empty(),
+        "{role_name}: written twice on {name}: {twice:?}"
+    );
     let missing: Vec<_> = expected.iter().filter(|m| !seen.contains_key(*m)).collect();
     assert!(
         missing.is_empty(),
-        "{role_name}: {} lines missing, the first {:?}\n{stderr}",
+        "{role_name}: {} lines missing on {name}, the first {:?}",
         missing.len(),
         &missing[..missing.len().min(5)]
     );
     assert_eq!(
         seen.len(),
         expected.len(),
-        "{role_name}: lines nobody logged"
+        "{role_name}: lines nobody logged on {name}"
     );
 }
 
@@ -309,4 +338,9 @@ fn a_grandchild_forked_after_the_child_logged_writes_its_lines_once() {
 #[test]
 fn a_child_of_a_parent_that_dropped_its_guard_writes_its_lines_once() {
     run("after-shutdown");
+}
+
+#[test]
+fn a_child_of_a_parent_with_a_custom_writer_writes_its_lines_to_stderr_once() {
+    run("custom-writer");
 }
