@@ -224,10 +224,22 @@
 //!   installed hook); one that returns an error gets its own placeholder;
 //!   one whose formatting logs itself again and again is cut after a few
 //!   levels.
+//! - **Fork.** A child after `fork()` gets a writer of its own, started by
+//!   its first event, with empty queues: every event it logs is written
+//!   once, and what the parent had queued is written by the parent only.
+//!   It never hangs for pulselog's sake, in a log call, a flush, a guard's
+//!   drop, `exit` or at its exit. Its lines go to stdout if the parent's
+//!   did, else (a custom [`Config::writer`], which the parent's writer
+//!   thread owns) to stderr; the OTLP export does not run in it. A
+//!   `fork()` waits for the write under way, at most a block timeout if
+//!   the output is stuck (the child's output may then be stuck too).
 //! - Not promised: output after `SIGKILL` or `abort`, logging from signal
-//!   handlers, the writer thread in a child after `fork()`, events logged by
-//!   other threads once the process has begun to exit, the completeness of
-//!   an event longer than the pipe's capacity when the output stalls.
+//!   handlers, events logged by other threads once the process has begun
+//!   to exit, the completeness of an event longer than the pipe's capacity
+//!   when the output stalls; in a child after `fork()`, a lock of the rest
+//!   of the program held by a thread the child does not have (stdout's
+//!   with a `println!` under way, the `log` and `tracing` bridges' call-site
+//!   registry while a new call site registers).
 //! - Timestamps are UTC.
 //!
 //! ## How the crate is layered

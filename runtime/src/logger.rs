@@ -25,6 +25,46 @@
 //! **A stuck output** (one that accepts nothing for a whole block timeout)
 //! is not waited for: shutdown gives up, says on stderr how many events it
 //! could not write, and leaves the writer thread to it.
+//!
+//! **Fork.** Only the forking thread exists in a child after `fork()`:
+//! the parent's writer thread, its queue's lanes and any lock another
+//! thread held are the parent's. So the child gets a logger of its own, as
+//! Python's `logging` re-creates its handlers' locks through
+//! `os.register_at_fork`. Handlers registered with `pthread_atfork` at
+//! install:
+//! - *prepare* takes the fork lock (no child's logger is being built while
+//!   the process forks), then makes sure no thread of the logger is in the
+//!   output, so that the child inherits no lock of it, nor stdout's, held
+//!   by a thread it does not have: it pauses the writer thread where it
+//!   holds nothing, between two rounds of its loop
+//!   (`Queue::pause_writer`), or, after shutdown, holds the synchronous
+//!   output. It waits as a flush does, for as long as the output makes
+//!   progress: a `fork()` waits for the write (or the formatting) under
+//!   way, and an output stuck for a whole block timeout is left to itself.
+//!   (A `fork()` on the writer thread, or on a thread inside the
+//!   synchronous output, pauses nothing: it cannot wait for itself.)
+//! - *parent* lets the writer go on and releases the locks.
+//! - *child* does only what is async-signal-safe: it marks the parent's
+//!   logger closed (so that every call takes the slow path) and notes that
+//!   the process forked, leaves the parent's locks as they are, and
+//!   releases the fork lock.
+//!
+//! The child's first event then builds its logger (`rebuild`): an empty
+//! queue (what the parent queued and had not written is the parent's to
+//! write, and the child never writes it), a writer thread of its own (or
+//! synchronous writes, if the parent's writer had stopped), the same
+//! format, filter and queue sizes. Its output is stdout if the parent's
+//! was; a custom writer (`Config::writer`) belongs to the parent's writer
+//! thread, which the child does not have, so the child writes to stderr,
+//! and says so once there. The OTLP export (feature `otlp`) does not run
+//! in the child. The forking thread's lane, which belongs to the parent's
+//! queue, is replaced on its next event (each lane knows its queue).
+//! Until the child logs, a flush, a guard's drop and the exit have nothing
+//! to do; afterwards they work on the child's logger as in any process.
+//! The parent's logger stays in the child's memory, never used or freed.
+//!
+//! (Over 600 lines: the fork handling changes which logger every entry
+//! point reaches, and reads best beside them.)
 
 use crate::diag::say;
 use crate::filter::Filter;
@@ -37,6 +77,10 @@ use crate::sync::thread::{self, JoinHandle};
 use crate::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError, thread_local};
 use crate::writer::Output;
 use std::cell::Cell;
+use std::sync::atomic::{
+    AtomicBool as StdAtomicBool, AtomicPtr as StdAtomicPtr, AtomicU8 as StdAtomicU8,
+    Ordering as StdOrdering,
+};
 
 #[cfg(all(test, loom))]
 mod loom;
@@ -67,14 +111,40 @@ pub(crate) struct Logger {
     stopped: Condvar,
     sync: Mutex<SyncOutput>,
     /// Set once the writer thread has stopped (or was given up on): events
-    /// are then written synchronously.
+    /// are then written synchronously. In a child after `fork()`, set on
+    /// the parent's logger, so that every call takes the slow path, which
+    /// builds the child's.
     closed: AtomicBool,
-    /// The process that installed the logger (a child after `fork` has no
-    /// writer thread).
-    pid: u32,
+    /// What a child after `fork()` makes its output from: this logger's
+    /// format, with stdout or stderr (see `Output::for_child`).
+    template: Mutex<Output>,
+    /// Whether the output is a custom writer (which a child cannot use).
+    custom: bool,
 }
 
+/// The logger installed (once per process).
 static LOGGER: OnceLock<Logger> = OnceLock::new();
+
+/// The logger calls reach: the installed one, or in a child after `fork()`
+/// the child's own (leaked: it lives as long as the process). `std`'s,
+/// not loom's, as the statics below: loom's atomics cannot be statics, and
+/// no model forks.
+static CURRENT: StdAtomicPtr<Logger> = StdAtomicPtr::new(std::ptr::null_mut());
+
+/// The logger calls reach now (see [`CURRENT`]).
+#[inline]
+fn current() -> Option<&'static Logger> {
+    // SAFETY: `CURRENT` is null or points at a logger that is never freed
+    // (the installed one, in a static, or a child's, leaked), stored with
+    // release after it was made.
+    match unsafe { CURRENT.load(StdOrdering::Acquire).as_ref() } {
+        Some(logger) => Some(logger),
+        // Installed, and not yet published by the installing thread (a
+        // racing `init` returns once the logger is installed, and logs at
+        // once), or not installed.
+        None => LOGGER.get(),
+    }
+}
 
 /// Hands an event to the logger: where every enabled event goes. Not
 /// public API: generated code calls it, through `__private`, once per
@@ -91,7 +161,7 @@ pub fn submit(b: RecordBuilder) {
         cold_path(|| dispatch(b.into_record()));
         return;
     }
-    match LOGGER.get() {
+    match current() {
         Some(logger) if !logger.closed.load(Ordering::Acquire) => {
             // Inlined: once the queue's code moved into more files, the
             // compiler made this a call of its own (+60 instructions per
@@ -102,7 +172,7 @@ pub fn submit(b: RecordBuilder) {
                 move || b.into_record(),
             )
         }
-        Some(logger) => cold_path(|| logger.write_sync(b.into_record())),
+        Some(_) => cold_path(|| deliver(b.into_record())),
         None => {}
     }
 }
@@ -127,7 +197,7 @@ pub(crate) fn dispatch(mut rec: Record) {
 }
 
 fn deliver(rec: Record) {
-    if let Some(logger) = LOGGER.get() {
+    if let Some(logger) = live() {
         logger.deliver(rec);
     }
 }
@@ -347,6 +417,49 @@ impl Drop for WriterDeath<'_> {
     }
 }
 
+impl Logger {
+    /// A logger whose writer thread writes `output`; or, when `stopped`,
+    /// one that writes it synchronously, as after shutdown. With the error
+    /// if the thread could not start (the logger then writes nothing).
+    fn start(queue: Arc<Queue>, output: Output, stopped: bool) -> (Logger, Option<std::io::Error>) {
+        let template = output.for_child();
+        let custom = output.is_custom();
+        let (handle, out, err) = if stopped {
+            (None, Some(output), None)
+        } else {
+            let q = Arc::clone(&queue);
+            let handle = thread::Builder::new()
+                .name("pulselog-writer".into())
+                .spawn(move || {
+                    let _death = WriterDeath(&q);
+                    crate::writer::run(&q, output)
+                });
+            match handle {
+                Ok(h) => {
+                    queue.set_writer(h.thread().clone());
+                    (Some(h), None, None)
+                }
+                Err(e) => (None, None, Some(e)),
+            }
+        };
+        let logger = Logger {
+            closed: AtomicBool::new(handle.is_none()),
+            queue,
+            writer: Mutex::new(handle),
+            phase: Mutex::new(if stopped {
+                Phase::Stopped
+            } else {
+                Phase::Running
+            }),
+            stopped: Condvar::new(),
+            sync: Mutex::new(SyncOutput { out, exiting: None }),
+            template: Mutex::new(template),
+            custom,
+        };
+        (logger, err)
+    }
+}
+
 /// Installs the logger; `Err` if one is installed already (whose settings
 /// then stay as they are). The settings and the filter are in force before
 /// the writer starts and before any caller, this one or a racing one, sees
@@ -357,40 +470,17 @@ pub(crate) fn install(
     queue: Queue,
     output: Output,
 ) -> Result<(), std::io::Error> {
-    let queue = Arc::new(queue);
     let mut spawn_err = None;
     let mut installed = false;
-    LOGGER.get_or_init(|| {
+    let logger = LOGGER.get_or_init(|| {
         installed = true;
         crate::settings::apply(settings);
         crate::callsite::set_filter(Some(filter));
-        let q = Arc::clone(&queue);
-        let handle = thread::Builder::new()
-            .name("pulselog-writer".into())
-            .spawn(move || {
-                let _death = WriterDeath(&q);
-                crate::writer::run(&q, output)
-            });
-        let handle = match handle {
-            Ok(h) => {
-                queue.set_writer(h.thread().clone());
-                Some(h)
-            }
-            Err(e) => {
-                spawn_err = Some(e);
-                None
-            }
-        };
         register_exit_hook();
-        Logger {
-            closed: AtomicBool::new(handle.is_none()),
-            queue,
-            writer: Mutex::new(handle),
-            phase: Mutex::new(Phase::Running),
-            stopped: Condvar::new(),
-            sync: Mutex::new(SyncOutput::default()),
-            pid: std::process::id(),
-        }
+        register_fork_handlers();
+        let (logger, err) = Logger::start(Arc::new(queue), output, false);
+        spawn_err = err;
+        logger
     });
     if !installed {
         return Err(std::io::Error::new(
@@ -398,6 +488,7 @@ pub(crate) fn install(
             "a logger is already installed",
         ));
     }
+    CURRENT.store(std::ptr::from_ref(logger).cast_mut(), StdOrdering::Release);
     match spawn_err {
         Some(e) => Err(e),
         None => Ok(()),
@@ -424,9 +515,12 @@ pub(crate) fn is_installed() -> bool {
     LOGGER.get().is_some()
 }
 
-/// Waits until every event logged before the call is written.
+/// Waits until every event logged before the call is written. (In a child
+/// after `fork()` that has logged nothing yet, there is nothing to wait
+/// for.)
 pub fn flush() {
-    if let Some(logger) = LOGGER.get()
+    if let Some(logger) = current()
+        && !forked()
         && !crate::writer::on_writer_thread()
     {
         logger.flush();
@@ -435,7 +529,8 @@ pub fn flush() {
 
 /// Stops the writer thread after it has written everything queued.
 pub(crate) fn shutdown() {
-    if let Some(logger) = LOGGER.get()
+    if let Some(logger) = current()
+        && !forked()
         && !crate::writer::on_writer_thread()
     {
         logger.shutdown();
@@ -443,13 +538,214 @@ pub(crate) fn shutdown() {
 }
 
 /// Writes everything logged so far, for a process about to exit (see the
-/// module docs). Does nothing in a child forked after installation, whose
-/// writer thread does not exist.
+/// module docs).
 pub(crate) fn finish() {
-    if let Some(logger) = LOGGER.get()
-        && logger.pid == std::process::id()
+    if let Some(logger) = current()
+        && !forked()
         && !crate::writer::on_writer_thread()
     {
         logger.finish();
     }
 }
+
+/// States of [`FORKED`].
+const NOT_FORKED: u8 = 0;
+/// Forked while the parent's writer thread ran.
+#[cfg_attr(loom, allow(dead_code))]
+const FORKED_RUNNING: u8 = 1;
+/// Forked after the parent's writer thread stopped.
+const FORKED_STOPPED: u8 = 2;
+
+/// Set in a child after `fork()` until its first event builds its own
+/// logger: until then, the current logger is the parent's.
+static FORKED: StdAtomicU8 = StdAtomicU8::new(NOT_FORKED);
+
+/// Held from before a `fork()` until after it (in both processes), and
+/// while a child's logger is built. A spin lock rather than a `Mutex`: the
+/// child releases it in its `fork()` handler, where only async-signal-safe
+/// calls are allowed.
+static FORK_LOCK: StdAtomicBool = StdAtomicBool::new(false);
+
+/// The queue whose writer a `fork()` under way has paused.
+#[cfg(all(unix, not(loom)))]
+static PAUSED: StdAtomicPtr<Queue> = StdAtomicPtr::new(std::ptr::null_mut());
+
+/// Whether this is a child after `fork()` that has not logged yet.
+fn forked() -> bool {
+    FORKED.load(StdOrdering::Acquire) != NOT_FORKED
+}
+
+fn fork_lock() {
+    while FORK_LOCK
+        .compare_exchange_weak(false, true, StdOrdering::Acquire, StdOrdering::Relaxed)
+        .is_err()
+    {
+        // Held for a `fork()` or the building of a logger: microseconds,
+        // or the writer's pause (bounded, see `Queue::pause_writer`).
+        std::thread::sleep(std::time::Duration::from_micros(50));
+    }
+}
+
+fn fork_unlock() {
+    FORK_LOCK.store(false, StdOrdering::Release);
+}
+
+/// The logger an event goes to: in a child after `fork()`, the first event
+/// builds the child's own.
+fn live() -> Option<&'static Logger> {
+    let logger = current()?;
+    if !forked() {
+        return Some(logger);
+    }
+    Some(rebuild(logger))
+}
+
+/// Builds a child's logger after `fork()` from the parent's (`stale`): an
+/// empty queue (what the parent queued is the parent's to write), and a
+/// writer thread of its own on an output made from the parent's template;
+/// or, if the parent's writer had stopped, synchronous writes.
+#[cold]
+#[inline(never)]
+fn rebuild(stale: &'static Logger) -> &'static Logger {
+    fork_lock();
+    let state = FORKED.load(StdOrdering::Relaxed);
+    if state == NOT_FORKED {
+        // Another thread of the child built it meanwhile.
+        fork_unlock();
+        return current().unwrap_or(stale);
+    }
+    let output = lock(&stale.template).for_child();
+    let queue = Arc::new(Queue::new(*stale.queue.limits()));
+    let (logger, err) = Logger::start(queue, output, state == FORKED_STOPPED);
+    if let Some(e) = err {
+        say(format_args!(
+            "the log writer thread could not start after fork() ({e}); events are written synchronously"
+        ));
+        *lock(&logger.phase) = Phase::Stopped;
+        lock(&logger.sync).out = Some(lock(&logger.template).for_child());
+    }
+    if stale.custom {
+        say(format_args!(
+            "the configured log writer belongs to the parent process; process {} writes its log lines to stderr",
+            std::process::id()
+        ));
+    }
+    let fresh: &'static Logger = Box::leak(Box::new(logger));
+    CURRENT.store(std::ptr::from_ref(fresh).cast_mut(), StdOrdering::Release);
+    FORKED.store(NOT_FORKED, StdOrdering::Release);
+    fork_unlock();
+    fresh
+}
+
+/// Before a `fork()`: no child's logger is being built, and nothing of the
+/// parent's logger is in the output, so that the child finds no lock of it
+/// (nor stdout's) held by a thread it does not have. The writer thread is
+/// paused at a quiet point; once it has stopped, the synchronous output is
+/// held. Either only for as long as the output makes progress (see
+/// `Queue::pause_writer`): a stuck output is left to itself.
+#[cfg(all(unix, not(loom)))]
+fn before_fork() {
+    fork_lock();
+    let Some(logger) = current() else { return };
+    // The forking thread cannot wait for itself.
+    if forked() || crate::writer::on_writer_thread() || on_sync_output() {
+        return;
+    }
+    if !logger.closed.load(Ordering::Acquire) {
+        if logger.queue.pause_writer() {
+            PAUSED.store(
+                std::ptr::from_ref::<Queue>(&logger.queue).cast_mut(),
+                StdOrdering::Relaxed,
+            );
+        }
+    } else if let Some(held) = logger.hold_sync() {
+        let _ = HELD_SYNC.try_with(|h| *h.borrow_mut() = Some(held));
+    }
+}
+
+#[cfg(all(unix, not(loom)))]
+thread_local! {
+    /// The synchronous output, held by the forking thread across `fork()`.
+    static HELD_SYNC: std::cell::RefCell<Option<MutexGuard<'static, SyncOutput>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+#[cfg(all(unix, not(loom)))]
+impl Logger {
+    /// The synchronous output's lock, once no thread writes with it; `None`
+    /// if one has been writing for a whole block timeout (a stuck output).
+    fn hold_sync(&'static self) -> Option<MutexGuard<'static, SyncOutput>> {
+        let start = std::time::Instant::now();
+        loop {
+            match self.sync.try_lock() {
+                Ok(held) => return Some(held),
+                Err(std::sync::TryLockError::Poisoned(e)) => return Some(e.into_inner()),
+                Err(std::sync::TryLockError::WouldBlock) => {}
+            }
+            if start.elapsed() >= self.queue.limits().block_timeout {
+                return None;
+            }
+            std::thread::sleep(std::time::Duration::from_micros(100));
+        }
+    }
+}
+
+/// After a `fork()`, in the parent: the writer goes on.
+#[cfg(all(unix, not(loom)))]
+fn after_fork_in_parent() {
+    let paused = PAUSED.swap(std::ptr::null_mut(), StdOrdering::Relaxed);
+    // SAFETY: null, or the queue of the current logger, which is never
+    // freed.
+    if let Some(queue) = unsafe { paused.as_ref() } {
+        queue.resume_writer();
+    }
+    let _ = HELD_SYNC.try_with(|h| h.borrow_mut().take());
+    fork_unlock();
+}
+
+/// After a `fork()`, in the child: only atomic stores and a thread-local
+/// the prepare handler set up on this thread (async-signal-safe).
+/// The parent's logger is marked closed, so that every call takes the slow
+/// path, where the first event builds the child's logger.
+#[cfg(all(unix, not(loom)))]
+fn after_fork_in_child() {
+    PAUSED.store(std::ptr::null_mut(), StdOrdering::Relaxed);
+    // The parent's logger is left as it is: its lock stays held.
+    let _ = HELD_SYNC.try_with(|h| h.borrow_mut().take().map(std::mem::forget));
+    // A child that forks before it logged keeps the state it inherited.
+    if let Some(logger) = current()
+        && !forked()
+    {
+        let stopped = logger.closed.swap(true, Ordering::AcqRel);
+        let state = if stopped {
+            FORKED_STOPPED
+        } else {
+            FORKED_RUNNING
+        };
+        FORKED.store(state, StdOrdering::Release);
+    }
+    fork_unlock();
+}
+
+/// Registers the `fork()` handlers, once per process (a child inherits
+/// them).
+#[cfg(all(unix, not(loom)))]
+fn register_fork_handlers() {
+    extern "C" fn prepare() {
+        // Nothing may unwind out of an `extern "C"` function.
+        let _ = std::panic::catch_unwind(before_fork);
+    }
+    extern "C" fn parent() {
+        let _ = std::panic::catch_unwind(after_fork_in_parent);
+    }
+    extern "C" fn child() {
+        after_fork_in_child();
+    }
+    // SAFETY: the handlers are `extern "C" fn()`s that live as long as the
+    // program and never unwind; the child's makes only async-signal-safe
+    // calls (atomic loads and stores).
+    let _ = unsafe { libc::pthread_atfork(Some(prepare), Some(parent), Some(child)) };
+}
+
+#[cfg(not(all(unix, not(loom))))]
+fn register_fork_handlers() {}

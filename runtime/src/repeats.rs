@@ -94,6 +94,16 @@ impl Repeats {
         }
     }
 
+    /// The same collapsing, with no event seen yet (a forked child's
+    /// output starts from scratch).
+    pub(crate) fn fresh(&self) -> Repeats {
+        Repeats {
+            window: self.window,
+            threads: self.threads,
+            last: None,
+        }
+    }
+
     /// Decides for `rec`, which the writer is about to write.
     pub(crate) fn offer(&mut self, rec: &Record, origin: &Origin) -> Offer {
         if let Some(last) = &mut self.last

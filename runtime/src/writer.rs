@@ -232,6 +232,21 @@ impl Channel {
         self.repeats = Some(Repeats::new(window, self.formatter.writes_thread()));
     }
 
+    /// The same channel for a child after `fork()` (see `crate::logger`):
+    /// the same format, filter and repeat window, an empty batch, no
+    /// export; `None` for a sink the child cannot use (see
+    /// [`Output::for_child`]).
+    fn for_child(&self) -> Option<Channel> {
+        let sink = match self.sink {
+            Sink::Stdout { .. } => Sink::stdout(),
+            Sink::Stderr { .. } => Sink::stderr(),
+            Sink::Writer(_) | Sink::Syslog(_) => return None,
+        };
+        let mut c = Channel::new(self.formatter.clone(), sink, self.filter.clone());
+        c.repeats = self.repeats.as_ref().map(Repeats::fresh);
+        Some(c)
+    }
+
     /// Formats a queued event into the batch (or counts it as a repeat).
     #[inline]
     fn format(&mut self, rec: &Record, origin: &Origin, q: &Queue) {
@@ -242,7 +257,9 @@ impl Channel {
             };
             self.count_line(count, q);
             if !write {
-                q.handled(1);
+                if self.counts {
+                    q.handled(1);
+                }
                 return;
             }
         }
@@ -588,9 +605,20 @@ impl Output {
         filter: Option<Filter>,
         key: String,
     ) {
-        self.share.push(self.keys.iter().position(|k| *k == key));
+        self.push(Channel::new(formatter, sink, filter), key);
+    }
+
+    fn push(&mut self, channel: Channel, key: String) {
+        // Repeats are collapsed per channel, from the events it gets: a
+        // channel that collapses writes lines of its own.
+        let share = if channel.repeats.is_some() {
+            None
+        } else {
+            self.keys.iter().position(|k| *k == key)
+        };
+        self.share.push(share);
         self.keys.push(key);
-        self.channels.push(Channel::new(formatter, sink, filter));
+        self.channels.push(channel);
         self.took.push(None);
         // Per event, a filter is asked only when some channel has one of
         // its own: the others then follow the process filter.
@@ -617,6 +645,40 @@ impl Output {
     /// Whether lines need the id of the task that logged.
     pub(crate) fn wants_task(&self) -> bool {
         self.channels.iter().any(|c| c.formatter.wants_task())
+    }
+
+    /// The outputs of a child after `fork()`, made from these: the stdout
+    /// and stderr channels, with the same formats, filters and repeat
+    /// windows, empty batches and no export. A file, a custom writer or a
+    /// syslog connection belongs to the parent's writer thread, which the
+    /// child does not have: such channels are left out, and when no other
+    /// remains, the child writes to stderr in the first one's format.
+    pub(crate) fn for_child(&self) -> Output {
+        let mut out = Output::empty();
+        for (c, key) in self.channels.iter().zip(&self.keys) {
+            if let Some(child) = c.for_child() {
+                out.push(child, key.clone());
+            }
+        }
+        if out.channels.is_empty()
+            && let Some(first) = self.channels.first()
+        {
+            let mut c = Channel::new(
+                first.formatter.clone(),
+                Sink::stderr(),
+                first.filter.clone(),
+            );
+            c.repeats = first.repeats.as_ref().map(Repeats::fresh);
+            out.push(c, String::new());
+        }
+        out
+    }
+
+    /// Whether some channel writes where a child after `fork()` cannot.
+    pub(crate) fn is_custom(&self) -> bool {
+        self.channels
+            .iter()
+            .any(|c| matches!(c.sink, Sink::Writer(_) | Sink::Syslog(_)))
     }
 
     /// Counts events that repeat the one before instead of writing them

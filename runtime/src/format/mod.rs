@@ -32,7 +32,7 @@ use crate::record::Record;
 use common::StdKey;
 
 /// The formatter the writer thread runs.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum Formatter {
     Json(Box<json::JsonFormat>),
     Text(text::TextFormat),

@@ -4,30 +4,16 @@
 //! while the writer thread (`writer::run`) stops, each caller after
 //! logging an event (`Logger::deliver`, `write_sync`).
 
-use super::{Logger, Phase, SyncOutput, lock};
+use super::{Logger, Phase, lock};
 use crate::queue::loom::{Written, event, queue};
-use crate::sync::atomic::AtomicBool;
-use crate::sync::{Arc, Condvar, Mutex, model};
+use crate::sync::{Arc, model};
 
 /// An installed logger (without the process-wide state), writing text
 /// lines into `written`.
 fn logger(written: &Written) -> Arc<Logger> {
-    let queue = Arc::new(queue(4));
-    let writer = {
-        let queue = Arc::clone(&queue);
-        let output = written.output();
-        ::loom::thread::spawn(move || crate::writer::run(&queue, output))
-    };
-    queue.set_writer(writer.thread().clone());
-    Arc::new(Logger {
-        queue,
-        writer: Mutex::new(Some(writer)),
-        phase: Mutex::new(Phase::Running),
-        stopped: Condvar::new(),
-        sync: Mutex::new(SyncOutput::default()),
-        closed: AtomicBool::new(false),
-        pid: std::process::id(),
-    })
+    let (logger, err) = Logger::start(Arc::new(queue(4)), written.output(), false);
+    assert!(err.is_none(), "the writer thread starts");
+    Arc::new(logger)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -62,6 +62,8 @@ pub(super) struct OwnLine<T>(pub(super) T);
 
 /// A thread's end of its lane.
 pub(super) struct Local {
+    /// The queue the lane belongs to ([`super::Queue`]'s `id`).
+    pub(super) queue: u64,
     pub(super) producer: Producer<Record>,
     pub(super) lane: Arc<LaneShared>,
     pub(super) pushed: u64,

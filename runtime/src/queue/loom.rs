@@ -1,7 +1,8 @@
 //! Loom models of the queue's protocols, run on the production code (see
 //! `crate::sync`): a producer parked on a full ring and the writer that
-//! frees it, a thread's order across its growing rings, and flush requests
-//! racing the writer going to sleep. A wake-up the protocol misses leaves
+//! frees it, a thread's order across its growing rings, flush requests
+//! racing the writer going to sleep, and a fork's pause of the writer
+//! racing a flush or the writer's end. A wake-up the protocol misses leaves
 //! a thread parked for good (under loom no timeout fires), which loom
 //! reports as a deadlock.
 
@@ -190,6 +191,71 @@ fn loom_a_flush_request_always_wakes_a_sleeping_writer() {
         q.request(Control::Shutdown(Arc::clone(&stopped)))
             .expect("the writer takes requests");
         assert!(q.wait_while_progressing(&stopped), "stopped");
+        writer.join().unwrap();
+    });
+}
+
+/// The writer thread (`writer::run`) with a flush in flight, and a fork
+/// (`Queue::pause_writer`) that asks it to pause: it pauses at its quiet
+/// point (`take_requests`, `pause_point`) whether it was asleep, writing
+/// or taking the flush; once the fork is over (`resume_writer`) the flush
+/// is answered. A pause request the writer missed would leave the fork
+/// waiting for good.
+#[test]
+fn loom_a_fork_always_finds_the_writer_paused_and_a_flush_still_returns() {
+    model("pause and flush", 2, || {
+        let q = Arc::new(queue(1));
+        let writer = {
+            let q = Arc::clone(&q);
+            ::loom::thread::spawn(move || drop(crate::writer::run(&q, Written::default().output())))
+        };
+        q.set_writer(writer.thread().clone());
+        let flush = {
+            let q = Arc::clone(&q);
+            ::loom::thread::spawn(move || {
+                let signal = Arc::new(Signal::default());
+                q.request(Control::Flush(Arc::clone(&signal)))
+                    .expect("the writer takes requests");
+                assert!(q.wait_while_progressing(&signal), "answered");
+            })
+        };
+        assert!(q.pause_writer(), "the writer pauses");
+        assert!(super::lock(&q.pause).paused, "and stays paused");
+        q.resume_writer();
+        flush.join().unwrap();
+        let stopped = Arc::new(Signal::default());
+        q.request(Control::Shutdown(Arc::clone(&stopped)))
+            .expect("the writer takes requests");
+        assert!(q.wait_while_progressing(&stopped), "stopped");
+        writer.join().unwrap();
+    });
+}
+
+/// A fork asks the writer to pause while a shutdown ends it: the fork
+/// returns either way (paused, or told the writer has stopped), and the
+/// writer stops.
+#[test]
+fn loom_a_fork_racing_the_writers_end_never_waits_for_good() {
+    model("pause and shutdown", 2, || {
+        let q = Arc::new(queue(1));
+        let writer = {
+            let q = Arc::clone(&q);
+            ::loom::thread::spawn(move || drop(crate::writer::run(&q, Written::default().output())))
+        };
+        q.set_writer(writer.thread().clone());
+        let shutdown = {
+            let q = Arc::clone(&q);
+            ::loom::thread::spawn(move || {
+                let stopped = Arc::new(Signal::default());
+                q.request(Control::Shutdown(Arc::clone(&stopped)))
+                    .expect("the writer takes requests");
+                assert!(q.wait_while_progressing(&stopped), "stopped");
+            })
+        };
+        if q.pause_writer() {
+            q.resume_writer();
+        }
+        shutdown.join().unwrap();
         writer.join().unwrap();
     });
 }

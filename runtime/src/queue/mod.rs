@@ -200,8 +200,25 @@ impl Dropped {
     }
 }
 
+/// What a `fork()` asks of the writer thread (see [`Queue::pause_writer`]).
+#[derive(Debug, Default)]
+struct Pause {
+    /// A fork waits for the writer to stop at a quiet point.
+    asked: bool,
+    /// The writer is stopped there, until `asked` is cleared.
+    paused: bool,
+}
+
+/// Numbers queues, so that a thread's lane is known to belong to its
+/// queue. (`std`'s under loom too: numbering is not what the models check.)
+static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 #[derive(Debug)]
 pub(crate) struct Queue {
+    /// This queue's number: a thread's lane from another queue (in a child
+    /// after `fork()`, the forking thread's lane in the parent's queue) is
+    /// replaced, not pushed to.
+    id: u64,
     limits: Limits,
     first_ring: usize,
     /// `limits.grace` in clock ticks.
@@ -238,6 +255,11 @@ pub(crate) struct Queue {
     /// discarded as documented).
     handled: AtomicU64,
     drops: Drops,
+    /// Set while a fork asks the writer to pause (what `pause.asked` says,
+    /// read without the lock once per round of the writer's loop).
+    pause_asked: AtomicBool,
+    pause: Mutex<Pause>,
+    paused: Condvar,
 }
 
 /// Runs `f` out of line. A record's slow paths go through it with the
@@ -386,6 +408,7 @@ impl Accounts for Queue {
 impl Queue {
     pub(crate) fn new(limits: Limits) -> Queue {
         Queue {
+            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             first_ring: FIRST_RING.min(limits.capacity).max(1),
             grace_ticks: crate::clock::ticks(limits.grace),
             limits,
@@ -405,6 +428,9 @@ impl Queue {
             in_output: AtomicBool::new(false),
             handled: AtomicU64::new(0),
             drops: Drops::default(),
+            pause_asked: AtomicBool::new(false),
+            pause: Mutex::new(Pause::default()),
+            paused: Condvar::new(),
         }
     }
 
@@ -429,9 +455,9 @@ impl Queue {
             let Ok(mut slot) = slot.try_borrow_mut() else {
                 return;
             };
-            let local = match slot.as_mut() {
-                Some(l) => l,
-                None => slot.insert(self.new_lane()),
+            let local = match &mut *slot {
+                Some(l) if l.queue == self.id => l,
+                other => other.insert(self.new_lane()),
             };
             let Some(make) = make.take() else { return };
             match local.producer.write_chunk_uninit(1) {
@@ -537,6 +563,7 @@ impl Queue {
             shared: Arc::clone(&lane),
         });
         Local {
+            queue: self.id,
             producer,
             lane,
             pushed: 0,
@@ -617,8 +644,10 @@ impl Queue {
         }
     }
 
-    /// Takes pending requests (writer side).
+    /// Takes pending requests (writer side), after stopping for a fork if
+    /// one asks (see [`Queue::pause_writer`]).
     pub(crate) fn take_requests(&self) -> Vec<Control> {
+        self.pause_point();
         if !self.has_control.load(Ordering::Acquire) {
             return Vec::new();
         }
@@ -628,10 +657,87 @@ impl Queue {
     }
 
     /// The writer stops taking requests: those made from now on are
-    /// refused, those made already wait for [`Queue::drain_stopped`].
+    /// refused, those made already wait for [`Queue::drain_stopped`]; a
+    /// fork waiting for the writer to pause waits no more.
     pub(crate) fn close_requests(&self) {
-        let _control = lock(&self.control);
-        self.control_closed.store(true, Ordering::Relaxed);
+        {
+            let _control = lock(&self.control);
+            self.control_closed.store(true, Ordering::Relaxed);
+        }
+        let _pause = lock(&self.pause);
+        self.paused.notify_all();
+    }
+
+    /// Where the writer stops while a fork asks it to: at the top of its
+    /// loop, holding no lock, neither writing nor formatting.
+    fn pause_point(&self) {
+        if !self.pause_asked.load(Ordering::Acquire) {
+            return;
+        }
+        let mut pause = lock(&self.pause);
+        if !pause.asked {
+            return;
+        }
+        pause.paused = true;
+        self.paused.notify_all();
+        while pause.asked {
+            pause = self
+                .paused
+                .wait(pause)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        pause.paused = false;
+    }
+
+    /// Before a `fork()`: asks the writer thread to stop at a quiet point
+    /// (not in the output, not formatting, holding no lock, so that the
+    /// child finds no lock held by a thread it does not have), and waits
+    /// until it has, for as long as the writer makes progress. True once it
+    /// is paused; false, and the writer left as it is, if it has stopped
+    /// for good, or is stuck in the output (for a whole block timeout, or
+    /// known to be stalled). [`Queue::resume_writer`] lets it go on.
+    #[cfg_attr(loom, allow(dead_code))]
+    pub(crate) fn pause_writer(&self) -> bool {
+        lock(&self.pause).asked = true;
+        // Like a request's flag: a writer going to sleep either sees it or
+        // is woken (see `idle`).
+        self.pause_asked.store(true, Ordering::Release);
+        self.wake();
+        let mut seen = self.progress.load(Ordering::Relaxed);
+        let mut since = Instant::now();
+        loop {
+            let (pause, _) = self
+                .paused
+                .wait_timeout_while(lock(&self.pause), Duration::from_millis(1), |p| {
+                    !p.paused && !self.control_closed.load(Ordering::Relaxed)
+                })
+                .unwrap_or_else(PoisonError::into_inner);
+            if pause.paused {
+                return true;
+            }
+            drop(pause);
+            let now = self.progress.load(Ordering::Relaxed);
+            if now != seen || !self.may_be_stuck() {
+                seen = now;
+                since = Instant::now();
+            }
+            if self.control_closed.load(Ordering::Relaxed)
+                || self.stalled.load(Ordering::Relaxed)
+                || since.elapsed() >= self.limits.block_timeout
+            {
+                self.resume_writer();
+                return false;
+            }
+        }
+    }
+
+    /// After a `fork()`, in the parent: the writer goes on.
+    #[cfg_attr(loom, allow(dead_code))]
+    pub(crate) fn resume_writer(&self) {
+        let mut pause = lock(&self.pause);
+        pause.asked = false;
+        self.pause_asked.store(false, Ordering::Relaxed);
+        self.paused.notify_all();
     }
 
     /// Moves lanes created since the last call into `lanes` (writer side).
@@ -684,6 +790,7 @@ impl Queue {
         if lanes.is_empty()
             && !self.has_new_lanes.load(Ordering::SeqCst)
             && !self.has_control.load(Ordering::SeqCst)
+            && !self.pause_asked.load(Ordering::SeqCst)
         {
             thread::park_timeout(timeout);
         }
