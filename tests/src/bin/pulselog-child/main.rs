@@ -8,6 +8,7 @@ mod hostile;
 mod outputs;
 mod panics;
 mod pipeline;
+mod reopen;
 mod repeats;
 mod sample;
 mod secrets;
@@ -313,6 +314,7 @@ fn main() {
                 && !bridged::run(other, &args[1..])
                 && !panics::run(other, &args[1..])
                 && !outputs::run(other, &args[1..])
+                && !reopen::run(other, &args[1..])
             {
                 eprintln!("unknown role `{other}`");
                 std::process::exit(2);
