@@ -140,8 +140,12 @@
 //!   `CLICOLOR_FORCE` colours a pipe too; [`TextFormat::color`] decides in
 //!   code ([`ColorChoice`]). Data is escaped first: no message can colour
 //!   or drive the terminal.
-//! - Files: [`Config::writer`] with a [`RollingFile`], which rotates by
-//!   size or by time and keeps N old files; the writer thread writes it.
+//! - Files: [`Output::file`] (or [`Config::writer`]) with a
+//!   [`RollingFile`], which rotates by size or by time and keeps N old
+//!   files, or ([`RollingFile::watched`]) follows its path when `logrotate`
+//!   moves it; the writer thread writes it.
+//! - Several outputs at once, each with its own format, filter and colour:
+//!   [`Config::output`] (see [`Output`]); syslog: [`Syslog`].
 //! - `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`: the service, on ECS
 //!   and OTel lines.
 //! - Feature `otlp`: `OTEL_EXPORTER_OTLP_ENDPOINT` (or

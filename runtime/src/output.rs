@@ -161,7 +161,8 @@ impl Output {
         Output::new(Target::Stderr)
     }
 
-    /// A file that rotates (see [`RollingFile`]).
+    /// A file: one that rotates by size or time, or one left to `logrotate`
+    /// ([`RollingFile::watched`]).
     #[must_use]
     pub fn file(file: RollingFile) -> Output {
         Output::new(Target::Writer(Box::new(file)))
