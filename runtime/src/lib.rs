@@ -258,7 +258,7 @@
 //! | primitives | `level`, `filter`, `clock`, `settings`, `encode`, `origin`, `diag`, `sync` | level names, filter directives, reading the clock, the process-wide settings, the encoded form of values (and the guard around user formatting code), the thread a record came from, pulselog's own messages on stderr, the synchronization facade the pipeline's model checks swap |
 //! | event model | `value`, `callsite`, `context`, `exc_info`, `record`, `capture` | how a user's value is encoded, call sites with their cached verdicts, request context, errors, the record, routing events to a test capture |
 //! | formats | `format`, `syslog` | a record in, bytes out, nothing else (`syslog`: its messages and the sockets that carry them) |
-//! | pipeline | `queue`, `repeats`, `writer`, `export`, `logger`, `file` | the per-thread queues, collapsing repeated events, the writer thread, the OTLP export (feature `otlp`), submitting a record, rotating files |
+//! | pipeline | `queue`, `repeats`, `sink`, `relay`, `writer`, `export`, `logger`, `file` | the per-thread queues, collapsing repeated events, where lines go and how a batch is cut into writes, the thread of each output when there are several, the writer thread, the OTLP export (feature `otlp`), submitting a record, rotating files |
 //! | macro support | `logged` | what `#[logged]` expansions call: `enter`/`exit` events and the scopes they open |
 //! | testing | `testing` | the public capture API |
 //! | integrations | `log_bridge`, `tracing`, `tower` | records from the `log` facade and `tracing`, request ids at the HTTP edge (each behind its feature) |
@@ -297,8 +297,10 @@ mod output;
 mod panic;
 mod queue;
 mod record;
+mod relay;
 mod repeats;
 mod settings;
+mod sink;
 mod sync;
 mod syslog;
 pub mod testing;

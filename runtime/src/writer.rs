@@ -32,10 +32,12 @@ use crate::level::Level;
 use crate::origin::Origin;
 use crate::queue::{Control, Dropped, Lanes, Queue};
 use crate::record::Record;
+use crate::relay::{Batch, Relay};
 use crate::repeats::{Offer, Repeats};
+pub(crate) use crate::sink::Sink;
+use crate::sink::{End, Failure, chunk_end};
 use crate::sync::{thread, thread_local};
-use std::io::{self, Write};
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::io;
 use std::time::{Duration, Instant};
 
 /// A batch is written once it reaches this size (or the queue runs dry).
@@ -43,137 +45,6 @@ const BATCH: usize = 64 * 1024;
 
 /// The longest wait between two attempts of a failing write.
 const MAX_BACKOFF: Duration = Duration::from_millis(250);
-
-/// Where lines go.
-pub(crate) enum Sink {
-    /// File descriptor 1; `pipe` when it is a pipe or FIFO.
-    Stdout {
-        pipe: bool,
-    },
-    /// File descriptor 2 (also what replaces a custom writer that
-    /// panicked); `pipe` when it is a pipe or FIFO.
-    Stderr {
-        pipe: bool,
-    },
-    Writer(Box<dyn Write + Send>),
-    /// A syslog daemon: each write is one message.
-    Syslog(crate::syslog::Transport),
-}
-
-impl std::fmt::Debug for Sink {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Sink::Stdout { pipe } => write!(f, "Stdout {{ pipe: {pipe} }}"),
-            Sink::Stderr { pipe } => write!(f, "Stderr {{ pipe: {pipe} }}"),
-            Sink::Writer(_) => f.write_str("Writer"),
-            Sink::Syslog(t) => t.fmt(f),
-        }
-    }
-}
-
-/// Why one write call did not go through.
-enum Failure {
-    Io(io::Error),
-    /// The custom writer panicked.
-    Panicked,
-}
-
-impl Sink {
-    /// Stdout, as it is now.
-    pub(crate) fn stdout() -> Sink {
-        Sink::Stdout {
-            pipe: is_pipe(&io::stdout()),
-        }
-    }
-
-    /// Stderr, as it is now.
-    pub(crate) fn stderr() -> Sink {
-        Sink::Stderr {
-            pipe: is_pipe(&io::stderr()),
-        }
-    }
-
-    /// The size up to which one write reaches the reader in one piece, if
-    /// writes larger than that may be interleaved with other writers'.
-    /// `Some(0)`: every write is exactly one line (a sink of messages).
-    fn atomic_size(&self) -> Option<usize> {
-        match self {
-            Sink::Stdout { pipe: true } | Sink::Stderr { pipe: true } => Some(PIPE_BUF),
-            Sink::Syslog(_) => Some(0),
-            _ => None,
-        }
-    }
-
-    /// One write call.
-    fn write_once(&mut self, buf: &[u8]) -> Result<usize, Failure> {
-        match self {
-            Sink::Stdout { .. } => write_stdout(buf).map_err(Failure::Io),
-            Sink::Stderr { .. } => write_stderr(buf).map_err(Failure::Io),
-            Sink::Writer(w) => match catch_unwind(AssertUnwindSafe(|| w.write(buf))) {
-                Ok(r) => r.map_err(Failure::Io),
-                Err(_) => Err(Failure::Panicked),
-            },
-            Sink::Syslog(t) => t.send(buf).map(|()| buf.len()).map_err(Failure::Io),
-        }
-    }
-
-    fn flush(&mut self) -> Result<(), Failure> {
-        match self {
-            // Raw writes: nothing is buffered.
-            Sink::Stdout { .. } | Sink::Stderr { .. } | Sink::Syslog(_) => Ok(()),
-            Sink::Writer(w) => match catch_unwind(AssertUnwindSafe(|| w.flush())) {
-                Ok(r) => r.map_err(Failure::Io),
-                Err(_) => Err(Failure::Panicked),
-            },
-        }
-    }
-}
-
-#[cfg(unix)]
-const PIPE_BUF: usize = libc::PIPE_BUF;
-#[cfg(not(unix))]
-const PIPE_BUF: usize = 512;
-
-#[cfg(unix)]
-fn is_pipe(stream: &impl std::os::fd::AsFd) -> bool {
-    use std::os::unix::fs::FileTypeExt;
-    stream
-        .as_fd()
-        .try_clone_to_owned()
-        .map(std::fs::File::from)
-        .and_then(|f| f.metadata())
-        .is_ok_and(|m| m.file_type().is_fifo())
-}
-
-#[cfg(not(unix))]
-fn is_pipe<T>(_: &T) -> bool {
-    false
-}
-
-/// One `write(2)` to file descriptor 1, holding the lock of Rust's stdout
-/// so that it does not interleave with a `println!` in the middle of its
-/// own writes. (Through `Stdout`'s line buffer, one call could become
-/// several, and a line bigger than the buffer could be split.)
-#[cfg(unix)]
-fn write_stdout(buf: &[u8]) -> io::Result<usize> {
-    let _held = io::stdout().lock();
-    // SAFETY: `buf` is valid for reads of `buf.len()` bytes; writing to a
-    // descriptor touches no memory of ours, and a closed descriptor 1 is an
-    // `EBADF` error, not undefined behaviour.
-    let n = unsafe { libc::write(libc::STDOUT_FILENO, buf.as_ptr().cast(), buf.len()) };
-    usize::try_from(n).map_err(|_| io::Error::last_os_error())
-}
-
-#[cfg(not(unix))]
-fn write_stdout(buf: &[u8]) -> io::Result<usize> {
-    io::stdout().lock().write(buf)
-}
-
-/// One `write(2)` to file descriptor 2 (Rust's stderr is unbuffered: its
-/// lock keeps an `eprintln!` from interleaving).
-fn write_stderr(buf: &[u8]) -> io::Result<usize> {
-    io::stderr().lock().write(buf)
-}
 
 /// One destination: its formatter, its sink, its filter, its batch, its
 /// retries and its accounting (a `crate::Output` at install).
@@ -205,6 +76,10 @@ struct Channel {
     export: Option<crate::export::Exporter>,
     /// Set when repeated events are collapsed.
     repeats: Option<Repeats>,
+    /// The thread this channel's batches are handed to, when there are
+    /// several channels (see [`crate::relay`]); else the writer thread
+    /// writes them.
+    relay: Option<Relay>,
 }
 
 impl Channel {
@@ -223,6 +98,7 @@ impl Channel {
             #[cfg(feature = "otlp")]
             export: None,
             repeats: None,
+            relay: None,
         }
     }
 
@@ -323,6 +199,20 @@ impl Channel {
         if self.events == 0 && self.buf.is_empty() {
             return;
         }
+        if let Some(relay) = &mut self.relay {
+            let lines = self.ends.len() as u64;
+            let batch = Batch {
+                buf: std::mem::take(&mut self.buf),
+                ends: std::mem::take(&mut self.ends),
+            };
+            let spare = relay.hand_over(batch, lines);
+            (self.buf, self.ends) = (spare.buf, spare.ends);
+            if self.buf.capacity() == 0 {
+                self.buf.reserve(BATCH + 4096);
+            }
+            self.events = 0;
+            return;
+        }
         if !self.broken {
             self.write_out(q);
         }
@@ -414,6 +304,10 @@ impl Channel {
             export.flush(q);
         }
         self.write_batch(q);
+        if let Some(relay) = &mut self.relay {
+            relay.flush();
+            return;
+        }
         let flushed = if self.broken {
             Ok(())
         } else {
@@ -769,12 +663,63 @@ impl Output {
         q.handled(std::mem::take(&mut self.events));
     }
 
+    /// With several channels, gives each a thread of its own (see
+    /// [`crate::relay`]), given up after `give_up` without progress. If a
+    /// thread cannot start, its channel stays on the writer thread.
+    pub(crate) fn start_relays(&mut self, give_up: Duration) {
+        if self.channels.len() < 2 {
+            return;
+        }
+        for (i, c) in self.channels.iter_mut().enumerate() {
+            if c.relay.is_some() {
+                continue;
+            }
+            let name = match c.sink {
+                Sink::Stdout { .. } => "stdout".to_owned(),
+                Sink::Stderr { .. } => "stderr".to_owned(),
+                Sink::Writer(_) => format!("{} (a writer)", i + 1),
+                Sink::Syslog(_) => format!("{} (syslog)", i + 1),
+            };
+            let sink = std::mem::replace(&mut c.sink, Sink::stderr());
+            match Relay::start(sink, name, give_up) {
+                Ok(relay) => c.relay = Some(relay),
+                Err(e) => say(format_args!(
+                    "the thread of log output {} could not start ({e}); the writer thread writes it",
+                    i + 1
+                )),
+            }
+        }
+    }
+
     /// Formats a WARNING line per cause of the events dropped since the
-    /// last report, in every channel.
+    /// last report, in every channel; and one per channel that lost lines
+    /// because it was given up, in every channel.
     pub(crate) fn report_dropped(&mut self, q: &Queue) {
+        internal_site! {
+            static LOST_SITE: Warning,
+            target = "pulselog",
+            template = "pulselog could not write {lost} lines to output {output}: it accepted nothing for too long",
+            message = ["pulselog could not write " {0} " lines to output " {1} ": it accepted nothing for too long"],
+            fields = ["lost", "output"],
+            message_values = 0,
+        }
         let dropped = q.take_dropped();
         for c in &mut self.channels {
             c.report_dropped(q, dropped);
+        }
+        let lost: Vec<(u64, String)> = self
+            .channels
+            .iter_mut()
+            .filter_map(|c| c.relay.as_mut())
+            .filter_map(|r| {
+                let n = r.take_lost();
+                (n > 0).then(|| (n, r.name().to_owned()))
+            })
+            .collect();
+        for (n, name) in lost {
+            for c in &mut self.channels {
+                c.report(q, &LOST_SITE, n, &name);
+            }
         }
     }
 
@@ -790,31 +735,6 @@ impl Output {
             self.write_batch(q);
         }
     }
-}
-
-/// The end of one line in the batch.
-#[derive(Debug, Clone, Copy)]
-struct End {
-    at: usize,
-    /// A queued event, not a report of pulselog's own.
-    event: bool,
-}
-
-/// The end of the next write from `at`: as many whole lines as fit in
-/// `max` bytes, or the one line that starts there if it alone is longer.
-/// `line` is the index of the first line that ends after `at`.
-fn chunk_end(ends: &[End], line: usize, at: usize, max: usize) -> usize {
-    let mut ends = ends[line..].iter().map(|e| e.at);
-    let Some(mut end) = ends.next() else {
-        return at + max;
-    };
-    for next in ends {
-        if next - at > max {
-            break;
-        }
-        end = next;
-    }
-    end
 }
 
 thread_local! {
@@ -854,6 +774,7 @@ const AWAKE_ROUNDS: u32 = if cfg!(loom) { 1 } else { 32 };
 #[inline(never)]
 pub(crate) fn run(queue: &Queue, mut out: Output) -> Output {
     IS_WRITER.with(|w| w.set(true));
+    out.start_relays(queue.limits().block_timeout);
     let mut lanes = Lanes::default();
     let mut idle_rounds = 0u32;
     let mut idle_since = Instant::now();
@@ -928,27 +849,5 @@ pub(crate) fn run(queue: &Queue, mut out: Output) -> Output {
         } else {
             queue.idle(&lanes, Duration::from_millis(100));
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{End, chunk_end};
-
-    #[test]
-    fn writes_are_cut_at_line_ends_within_the_atomic_size() {
-        // Lines of 10, 30, 50 (longer than the size), 60 and 35 bytes.
-        let ends = [10, 40, 90, 150, 185].map(|at| End { at, event: true });
-        let first_after = |at: usize| ends.iter().position(|e| e.at > at).unwrap();
-        let mut cuts = Vec::new();
-        let mut at = 0;
-        while at < 185 {
-            at = chunk_end(&ends, first_after(at), at, 45);
-            cuts.push(at);
-        }
-        assert_eq!(cuts, [40, 90, 150, 185]);
-        // Resuming after a partial write, mid-line.
-        assert_eq!(chunk_end(&ends, 1, 25, 45), 40);
-        assert_eq!(chunk_end(&ends, 3, 120, 45), 150);
     }
 }

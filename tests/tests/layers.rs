@@ -38,7 +38,9 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("formats", &["format", "syslog"]),
     (
         "pipeline",
-        &["queue", "repeats", "writer", "export", "logger", "file"],
+        &[
+            "queue", "repeats", "sink", "relay", "writer", "export", "logger", "file",
+        ],
     ),
     ("macro support", &["logged"]),
     ("testing", &["testing"]),

@@ -167,3 +167,66 @@ fn stderr_takes_its_format_and_colour_from_its_own_terminal() {
     assert_eq!(lines[1]["message"], "careful");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// stdout's lines and the child's stderr, with an output beside stdout
+/// that gets stuck (`how`: `writer`, or a syslog peer's address).
+fn stuck_beside_stdout(how: &str, n: u64) -> (Vec<Value>, String) {
+    let out = run(&["outputs-stuck", how, &n.to_string()], &[]);
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    (json_lines(&stdout), String::from_utf8(out.stderr).unwrap())
+}
+
+fn check_stdout_lossless(lines: &[Value], n: u64, stderr: &str) {
+    let events: Vec<u64> = lines
+        .iter()
+        .filter(|l| l["name"] != "pulselog")
+        .map(|l| l["i"].as_u64().expect("i"))
+        .collect();
+    assert_eq!(events, (0..n).collect::<Vec<_>>(), "{stderr}");
+    // The loss is reported through the output that works.
+    let lost: u64 = lines
+        .iter()
+        .filter(|l| l["name"] == "pulselog")
+        .filter_map(|l| l["lost"].as_u64())
+        .sum();
+    assert!(lost > 0, "no loss reported on stdout: {stderr}");
+    assert!(stderr.contains("accepted nothing for"), "{stderr}");
+    // A given-up output is not waited for again: flush and exit each cost
+    // at most about one block timeout (500 ms), whatever the machine.
+    let ms: Vec<u64> = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("flush took "))
+        .map(|l| {
+            l.split(|c: char| !c.is_ascii_digit())
+                .filter(|w| !w.is_empty())
+                .map(|w| w.parse().unwrap())
+                .collect()
+        })
+        .unwrap_or_else(|| panic!("timings: {stderr}"));
+    println!("flush {} ms, flush and exit {} ms", ms[0], ms[1]);
+    assert!(ms[1] < 5_000, "{stderr}");
+}
+
+#[test]
+fn a_stuck_writer_leaves_stdout_lossless_and_reports_its_loss() {
+    let n = 20_000;
+    let (lines, stderr) = stuck_beside_stdout("writer", n);
+    check_stdout_lossless(&lines, n, &stderr);
+}
+
+#[test]
+fn a_syslog_peer_that_stops_reading_leaves_stdout_lossless() {
+    // A peer that accepts the connection and never reads: once the
+    // socket's buffers are full, every write blocks.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let held = std::thread::spawn(move || {
+        let conns: Vec<_> = listener.incoming().take(2).filter_map(Result::ok).collect();
+        conns
+    });
+    let n = 40_000;
+    let (lines, stderr) = stuck_beside_stdout(&addr, n);
+    check_stdout_lossless(&lines, n, &stderr);
+    drop(held);
+}

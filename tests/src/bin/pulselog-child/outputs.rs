@@ -3,6 +3,28 @@
 use pulselog::{Config, Format, Output, debug, error, info, warn};
 use std::fs::File;
 
+/// A writer whose first write succeeds and whose next never returns.
+#[derive(Default)]
+struct Stuck {
+    wrote: bool,
+}
+
+impl std::io::Write for Stuck {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.wrote {
+            loop {
+                std::thread::park();
+            }
+        }
+        self.wrote = true;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Runs `role`; false if it is not one of this module's.
 pub fn run(role: &str, args: &[String]) -> bool {
     let arg = |i: usize| args.get(i).map_or("", String::as_str);
@@ -43,6 +65,35 @@ pub fn run(role: &str, args: &[String]) -> bool {
             println!("result line");
             info!("working", step = 1);
             warn!("careful", step = 2);
+        }
+        // stdout beside an output that gets stuck: a writer whose writes
+        // never return after the first, or a syslog peer over TCP that
+        // accepts and never reads. stdout must get every line.
+        "outputs-stuck" => {
+            let n: u64 = arg(1).parse().expect("a count");
+            let stuck = match arg(0) {
+                "writer" => Output::writer(Stuck::default()),
+                addr => Output::syslog(pulselog::Syslog::tcp(addr).expect("a syslog peer")),
+            };
+            let guard = Config::new()
+                .block_timeout(std::time::Duration::from_millis(500))
+                .output(Output::stdout().format(Format::Json))
+                .output(stuck.format(Format::Text))
+                .install()
+                .expect("install");
+            let payload = "p".repeat(200);
+            for i in 0..n {
+                info!("line {i}", i = i, payload = payload.as_str());
+            }
+            let started = std::time::Instant::now();
+            pulselog::flush();
+            let flushed = started.elapsed();
+            drop(guard);
+            eprintln!(
+                "flush took {} ms, exit {} ms",
+                flushed.as_millis(),
+                started.elapsed().as_millis()
+            );
         }
         // An output with an invalid filter: install fails, naming it.
         "outputs-bad-filter" => {
