@@ -4,6 +4,7 @@
 //! failing and stalled outputs, racing exits, memory) are in `pipeline.rs`.
 
 mod bridged;
+mod full_disk;
 mod hostile;
 mod panics;
 mod pipeline;
@@ -311,6 +312,7 @@ fn main() {
                 && !hostile::run(other)
                 && !bridged::run(other, &args[1..])
                 && !panics::run(other, &args[1..])
+                && !full_disk::run(other, &args[1..])
             {
                 eprintln!("unknown role `{other}`");
                 std::process::exit(2);
