@@ -1,5 +1,6 @@
-//! Roles for outputs that fail on the file-descriptor path: a stdout on a
-//! file system that fills up and is freed again (`full-disk`).
+//! Roles for outputs that fail: a stdout on a file system that fills up
+//! and is freed again (`full-disk`), and an OTLP collector that accepts
+//! connections and never answers (`hung-export`).
 
 use pulselog::prelude::*;
 use pulselog::{Config, Format};
@@ -15,6 +16,7 @@ pub fn run(role: &str, args: &[String]) -> bool {
     };
     match role {
         "full-disk" => full_disk(num(0), num(1), Duration::from_millis(num(2))),
+        "hung-export" => hung_export(num(0), Duration::from_millis(num(1))),
         _ => return false,
     }
     true
@@ -50,4 +52,37 @@ fn full_disk(before: u64, after: u64, block_timeout: Duration) {
     }
     pulselog::flush();
     eprintln!("flushed");
+}
+
+/// `hung-export <events> <block timeout ms>`: the OTLP export goes where
+/// the environment says (a collector that never answers); `events` are
+/// logged, then a flush, a second one and the guard's drop; the times of
+/// each step are printed on stderr as `log_ms=`, `flush_ms=`,
+/// `second_flush_ms=` and `drop_ms=`.
+fn hung_export(n: u64, block_timeout: Duration) {
+    let guard = Config::from_env()
+        .block_timeout(block_timeout)
+        .install()
+        .expect("install");
+    let start = Instant::now();
+    for i in 0..n {
+        info!("export {i}", seq = i);
+    }
+    let logged = start.elapsed();
+    let start = Instant::now();
+    pulselog::flush();
+    let flushed = start.elapsed();
+    let start = Instant::now();
+    pulselog::flush();
+    let again = start.elapsed();
+    let start = Instant::now();
+    drop(guard);
+    let dropped = start.elapsed();
+    eprintln!(
+        "log_ms={} flush_ms={} second_flush_ms={} drop_ms={}",
+        logged.as_millis(),
+        flushed.as_millis(),
+        again.as_millis(),
+        dropped.as_millis()
+    );
 }
