@@ -32,7 +32,14 @@
 //! undelivered at exit) is counted; the writer reports the counts in a
 //! WARNING line, like the queue's own drops. At exit, the export waits for
 //! the collector as long as it makes progress, up to one block timeout
-//! without any, then counts what is left.
+//! without any, then counts what is left (the request under way too: the
+//! collector may still take it, but the process does not wait to know).
+//!
+//! **Given up once.** An export already given up (a batch dropped after a
+//! block timeout without delivery, and nothing delivered since; or given up
+//! at a previous shutdown) is not waited for again: neither the shutdown
+//! nor the exit after it waits for a collector that does not answer, so a
+//! collector that hangs costs the program one block timeout in all.
 //!
 //! This file is longer than most on purpose: the writer's end, the state
 //! they share and the export thread are one protocol (which side counts
@@ -188,8 +195,11 @@ struct State {
     queued: usize,
     /// Send what is queued without waiting for a batch to fill.
     flush: bool,
-    /// A batch is being sent.
-    in_flight: bool,
+    /// Events of the request being sent (0: none).
+    in_flight: usize,
+    /// The writer counted the request under way as lost when it gave up:
+    /// the export thread does not count it again.
+    in_flight_counted: bool,
     /// Stop: whatever is not delivered is counted as lost.
     closed: bool,
     /// The export delivered nothing for a whole block timeout: batches that
@@ -388,53 +398,47 @@ impl Exporter {
     }
 
     /// Waits until everything handed over is delivered, for as long as the
-    /// export makes progress; after a whole block timeout without any,
-    /// counts what is left as lost and stops the export thread.
+    /// export makes progress; after a whole block timeout without any, or
+    /// at once if the export was given up already (see the module docs),
+    /// counts what is left as lost and stops the export thread. Once
+    /// stopped, a later call (the exit after a shutdown) waits for nothing.
     pub(crate) fn settle(&mut self, q: &Queue) {
         self.flush(q);
         let mut state = self.shared.lock();
-        let mut waiting = Waiting::new(&self.shared, self.block_timeout);
-        while (state.queued > 0 || state.in_flight) && !state.closed {
-            match waiting.wait(state, q) {
-                Some(next) => state = next,
-                None => {
-                    state = self.shared.lock();
-                    let reason = self.undelivered(&state);
-                    let left = state.queued as u64;
-                    state.queue.clear();
-                    state.queued = 0;
-                    state.lose(left, reason.clone());
-                    state.gave_up = Some(reason);
-                    state.closed = true;
-                    self.shared.changed.notify_all();
-                    break;
-                }
-            }
+        if state.closed {
+            return;
         }
-        // A request under way when the export gave up counts its events
-        // itself if they are not delivered (under `gave_up`): wait for it,
-        // a block timeout at most, so that stderr says the whole count the
-        // WARNING line will say.
         let mut waiting = Waiting::new(&self.shared, self.block_timeout);
-        while state.in_flight {
+        while (state.queued > 0 || state.in_flight > 0) && !state.stalled {
             match waiting.wait(state, q) {
                 Some(next) => state = next,
                 None => {
-                    say(format_args!(
-                        "stopped waiting for a request to {} still under way",
-                        self.url
-                    ));
                     state = self.shared.lock();
                     break;
                 }
             }
         }
-        if let Some(reason) = &state.gave_up {
-            let lost = state.lost.iter().find(|(_, r)| r == reason);
-            if let Some((n, _)) = lost {
-                say(format_args!("{n} events were not exported: {reason}"));
-            }
+        if state.queued == 0 && state.in_flight == 0 {
+            return;
         }
+        // Everything not delivered is counted here, the request under way
+        // too (its thread does not count it again), so that stderr says
+        // the whole count the WARNING line will say without waiting for a
+        // request that may never end.
+        let reason = self.undelivered(&state);
+        let mut left = state.queued as u64;
+        state.queue.clear();
+        state.queued = 0;
+        if state.in_flight > 0 && !state.in_flight_counted {
+            left += state.in_flight as u64;
+            state.in_flight_counted = true;
+        }
+        state.lose(left, reason.clone());
+        state.gave_up = Some(reason.clone());
+        state.closed = true;
+        drop(state);
+        self.shared.changed.notify_all();
+        say(format_args!("{left} events were not exported: {reason}"));
     }
 
     fn undelivered(&self, state: &State) -> String {
@@ -495,7 +499,11 @@ impl Sender {
             }
             .encode_to_vec();
             self.deliver(&agent, &body, n);
-            self.shared.lock().in_flight = false;
+            {
+                let mut state = self.shared.lock();
+                state.in_flight = 0;
+                state.in_flight_counted = false;
+            }
             self.shared.progress.fetch_add(1, Ordering::Relaxed);
             self.shared.changed.notify_all();
         }
@@ -537,7 +545,7 @@ impl Sender {
         if state.queue.is_empty() {
             state.flush = false;
         }
-        state.in_flight = true;
+        state.in_flight = batch.len;
         drop(state);
         // Room in the queue.
         self.shared.changed.notify_all();
@@ -565,6 +573,9 @@ impl Sender {
                 Outcome::Refused(why) => {
                     let mut state = self.shared.lock();
                     state.stalled = false;
+                    if state.in_flight_counted {
+                        return;
+                    }
                     state.lose(
                         n,
                         format!(
@@ -583,17 +594,6 @@ impl Sender {
                         ));
                     }
                     state.failing = Some(why);
-                    if state.closed {
-                        let reason = state.gave_up.clone().unwrap_or_else(|| {
-                            format!(
-                                "the collector at {} could not be reached ({})",
-                                self.endpoint.url,
-                                state.failing.as_deref().unwrap_or_default()
-                            )
-                        });
-                        state.lose(n, reason);
-                        return;
-                    }
                     // Woken early by every batch handed over: wait out the
                     // whole backoff unless closing.
                     let until = Instant::now() + backoff;
@@ -604,11 +604,31 @@ impl Sender {
                         }
                         state = self.shared.wait_timeout(state, left);
                     }
+                    if state.closed {
+                        self.lose_closed(&mut state, n);
+                        return;
+                    }
                     drop(state);
                     backoff = (backoff * 2).min(MAX_BACKOFF);
                 }
             }
         }
+    }
+
+    /// The request of `n` events is not sent again, the export being
+    /// closed: counted, unless the writer counted it when it gave up.
+    fn lose_closed(&self, state: &mut State, n: u64) {
+        if state.in_flight_counted {
+            return;
+        }
+        let reason = state.gave_up.clone().unwrap_or_else(|| {
+            format!(
+                "the collector at {} could not be reached ({})",
+                self.endpoint.url,
+                state.failing.as_deref().unwrap_or_default()
+            )
+        });
+        state.lose(n, reason);
     }
 
     fn attempt(&self, agent: &ureq::Agent, body: &[u8]) -> Outcome {

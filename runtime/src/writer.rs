@@ -12,12 +12,19 @@
 //! splits such a write, so two processes that share the pipe never tear
 //! each other's lines.
 //!
-//! **Errors.** A write that fails is retried, from where it stopped, with a
-//! backoff that grows to a quarter of a second; while it fails the writer
-//! takes nothing from the lanes, so producers wait as for a stuck output and
-//! give up after the block timeout, counting what they drop. The first
-//! failure is reported on stderr; when a write succeeds again, stderr says
-//! so with the number of events dropped meanwhile, and the output gets a
+//! **Errors.** A write that fails keeps its batch and is retried, from
+//! where it stopped, with a backoff that grows to a quarter of a second;
+//! while it fails the writer takes nothing from the lanes, so producers
+//! wait as for a stuck output and give up after the block timeout, counting
+//! what they drop. A producer about to give up asks for an attempt at once
+//! (cutting the backoff short), and drops only if that attempt fails: an
+//! output that works again (a full disk freed) is found at once, and what
+//! is logged after that is written (see `queue`'s design). Each write and
+//! flush call is such an attempt (`Queue::attempt`). A short write (a disk
+//! filling up: part of the batch, then `ENOSPC`) counts as progress, but
+//! the failure goes on until the batch is written. The first failure is
+//! reported on stderr; as soon as a batch is written again, stderr says so
+//! with the number of events dropped meanwhile, and the output gets a
 //! WARNING line with the same count. A closed pipe (`EPIPE`: the reader has
 //! gone) ends output quietly, as a program writing to `head` expects. A
 //! custom writer that panics is reported on stderr and replaced by stderr.
@@ -227,6 +234,13 @@ impl Channel {
             // A huge event passed through: give the memory back.
             self.buf = Vec::with_capacity(BATCH + 4096);
         }
+        if self.recovered.is_some() {
+            // The output works again: say so now, with what was lost, not
+            // after the backlog the failure left in the lanes (this batch
+            // may have been cut in the middle of a merge). Only a channel
+            // the writer thread writes gets here: the only one.
+            self.report_dropped(q, q.take_dropped());
+        }
     }
 
     fn write_out(&mut self, q: &Queue) {
@@ -240,9 +254,14 @@ impl Channel {
                 Some(max) => chunk_end(&self.ends, line, at, max),
                 None => self.buf.len(),
             };
+            let attempt = q.attempt();
             match self.sink.write_once(&self.buf[at..end]) {
-                Ok(0) => self.failed(&io::Error::from(io::ErrorKind::WriteZero), &mut backoff),
+                Ok(0) => {
+                    attempt.failed();
+                    self.failed(q, &io::Error::from(io::ErrorKind::WriteZero), &mut backoff);
+                }
                 Ok(n) => {
+                    drop(attempt);
                     at += n;
                     // Progress even mid-line: a slow output that takes a
                     // long line bit by bit is not a stuck one.
@@ -270,10 +289,14 @@ impl Channel {
                     // A non-blocking output whose reader is slow: wait as
                     // for a stuck one, without calling it an error.
                     io::ErrorKind::WouldBlock => {
-                        thread::sleep(backoff);
+                        attempt.failed();
+                        q.pause_before_retry(backoff);
                         backoff = (backoff * 2).min(MAX_BACKOFF);
                     }
-                    _ => self.failed(&e, &mut backoff),
+                    _ => {
+                        attempt.failed();
+                        self.failed(q, &e, &mut backoff);
+                    }
                 },
                 Err(Failure::Panicked) => {
                     say(format_args!(
@@ -285,15 +308,21 @@ impl Channel {
         }
     }
 
-    /// A write failed: say so once, then wait before the next attempt.
-    fn failed(&mut self, e: &io::Error, backoff: &mut Duration) {
+    /// A write failed: say so once, then wait before the next attempt (less
+    /// if a producer or a flush asks for one).
+    fn failed(&mut self, q: &Queue, e: &io::Error, backoff: &mut Duration) {
+        if self.failing.is_none() {
+            // After a short write in this batch, the failure it recovered
+            // from goes on: said once, and "works again" once, at the end.
+            self.failing = self.recovered.take();
+        }
         if self.failing.is_none() {
             say(format_args!(
                 "writing the log output failed ({e}); retrying until it works"
             ));
             self.failing = Some(e.to_string());
         }
-        thread::sleep(*backoff);
+        q.pause_before_retry(*backoff);
         *backoff = (*backoff * 2).min(MAX_BACKOFF);
     }
 
@@ -312,6 +341,9 @@ impl Channel {
             Ok(())
         } else {
             let _in_output = q.in_output();
+            // An attempt, so that a flush call that never returns is a
+            // stuck output; its error, if any, the next write meets too.
+            let _attempt = q.attempt();
             self.sink.flush()
         };
         if let Err(Failure::Panicked) = flushed {

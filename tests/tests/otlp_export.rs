@@ -373,3 +373,87 @@ fn stderr_and_the_warning_line_count_a_loss_alike() {
         );
     }
 }
+
+/// A collector that accepts connections and never reads or answers: the
+/// export is given up after one block timeout (here while the events are
+/// logged: more of them than the export queue holds), and neither a flush
+/// nor the guard's drop nor the exit waits for it again. The child times
+/// its logging, its flushes and its guard's drop; the test, the exit after
+/// them. Their sum is held only to a generous bound, three block timeouts
+/// where one is expected (waiting again for the given-up export at the
+/// drop and at the exit took four), not to a tight figure.
+#[test]
+fn a_collector_that_never_answers_costs_one_block_timeout_in_all() {
+    const N: u64 = 20_000;
+    const BLOCK_MS: u64 = 1_000;
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    // Every connection is held open, never read.
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            held.push(stream);
+        }
+    });
+    let mut proc = child::command(&["hung-export", &N.to_string(), &BLOCK_MS.to_string()])
+        .env("PULSELOG_FORMAT", "json")
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint)
+        .spawn()
+        .expect("spawn child");
+    let mut stdout = proc.stdout.take().unwrap();
+    let stdout = std::thread::spawn(move || {
+        let mut text = String::new();
+        stdout.read_to_string(&mut text).unwrap();
+        text
+    });
+    // Stderr line by line, with the moment the child said it had dropped
+    // its guard.
+    let stderr = proc.stderr.take().unwrap();
+    let stderr = std::thread::spawn(move || {
+        let mut lines = Vec::new();
+        let mut dropped_at = None;
+        for line in BufReader::new(stderr).lines() {
+            let line = line.unwrap();
+            if line.contains("drop_ms=") {
+                dropped_at = Some(Instant::now());
+            }
+            lines.push(line);
+        }
+        (lines.join("\n"), dropped_at)
+    });
+    let pid = proc.id();
+    let status = child::within_time(&["hung-export"], pid, move || proc.wait());
+    let exited = Instant::now();
+    let (err, dropped_at) = stderr.join().unwrap();
+    assert!(status.success(), "{status:?}: {err}");
+    let dropped_at = dropped_at.unwrap_or_else(|| panic!("no drop_ms= on stderr: {err}"));
+
+    // stdout keeps every event, whatever the export does.
+    let written = stdout
+        .join()
+        .unwrap()
+        .lines()
+        .filter(|l| {
+            child::json(l)["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("export ")
+        })
+        .count() as u64;
+    assert_eq!(written, N, "{err}");
+
+    let log = child::figure(err.as_bytes(), "log_ms");
+    let flush = child::figure(err.as_bytes(), "flush_ms");
+    let second = child::figure(err.as_bytes(), "second_flush_ms");
+    let drop = child::figure(err.as_bytes(), "drop_ms");
+    let exit = exited.saturating_duration_since(dropped_at).as_millis() as u64;
+    let total = log + flush + second + drop + exit;
+    println!(
+        "block timeout {BLOCK_MS} ms: logging {log} ms, flush {flush} ms, second flush \
+         {second} ms, guard drop {drop} ms, exit {exit} ms; {total} ms in all"
+    );
+    assert!(
+        total < 3 * BLOCK_MS,
+        "a hung collector is waited for once: {total} ms in all\n{err}"
+    );
+}

@@ -38,10 +38,25 @@
 //! It spins and yields briefly, then parks until the writer frees slots of
 //! its ring, so hundreds of waiting threads take no CPU from the writer.
 //! From then until the writer moves again, the output is *stalled*: other
-//! producers with a full ring drop at once rather than each waiting out the
-//! timeout. Every drop is counted; the writer reports the count in a WARNING
-//! line once it can write again, and shutdown reports on stderr what it
-//! could not write.
+//! producers with a full ring drop without waiting out the timeout. Every
+//! drop is counted; the writer reports the count in a WARNING line once it
+//! can write again, and shutdown reports on stderr what it could not write.
+//!
+//! **An event is dropped only once the output refused it.** A failing
+//! output is tried again after a backoff (up to a quarter of a second), so
+//! when a full disk is freed, the writer learns of it only at its next
+//! attempt; events logged meanwhile, with every ring full of what was
+//! queued during the failure, would be dropped although the output works.
+//! So a producer gives up (after the timeout, or at once when stalled) only
+//! when a write attempt begun *after* it decided to has failed, or when one
+//! attempt has been under way for a whole block timeout (an output that
+//! never returns): it counts the writer's attempts, asks for one at once
+//! ([`Queue::probe`]), and the writer, cutting its backoff short, tries and
+//! wakes the producers when it fails ([`Attempt::failed`]). While the
+//! output stays down, each event dropped so costs a failing write (14 µs a
+//! log call in the full-disk test's debug build, where a drop cost nothing
+//! before); once it is back, nothing logged is lost (before, a program
+//! logging 20,000 events right after the disk was freed lost all of them).
 //!
 //! **Timestamp order across threads.** The writer merges the lanes by the
 //! records' timestamps (a k-way merge, taking runs from one lane while its
@@ -96,7 +111,9 @@ pub enum Overflow {
     /// when the writer has made no progress for a whole block timeout (a
     /// stuck output) does a log call give up; the event is counted as
     /// dropped, and until the output moves again further events on full
-    /// queues drop without waiting.
+    /// queues drop without waiting out the timeout. An event is dropped only
+    /// once the output has refused a write tried after it was logged: what
+    /// is logged once the output works again is written.
     #[default]
     Block,
     /// Never wait: the event is dropped and counted. The writer reports the
@@ -243,6 +260,16 @@ pub(crate) struct Queue {
     /// Set when a blocked producer saw no progress for a whole block
     /// timeout; cleared by the writer's next progress.
     stalled: AtomicBool,
+    /// The writer's attempts at the output (write and flush calls): twice
+    /// the number begun, minus one while one is under way (odd).
+    attempts: AtomicU64,
+    /// The number of the last attempt that failed.
+    failed: AtomicU64,
+    /// The number of an attempt that was under way for a whole block
+    /// timeout (a stuck output); [`DEAD`] once the writer thread has died.
+    stuck: AtomicU64,
+    /// A waiter asks for an attempt now, not after the writer's backoff.
+    retry: AtomicBool,
     /// Bumped whenever the writer consumes events or finishes a write.
     progress: AtomicU64,
     /// Set while the writer is in the output (a write or flush call, or
@@ -282,9 +309,54 @@ impl Drop for InOutput<'_> {
     }
 }
 
+/// `stuck` once the writer thread has died: every wait for it gives up.
+const DEAD: u64 = u64::MAX;
+
+/// An attempt a waiter found under way, and when it first did.
+#[derive(Debug, Clone, Copy)]
+struct UnderWay {
+    number: u64,
+    since: Instant,
+}
+
+/// One write or flush call of the writer, under way while this lives (see
+/// [`Queue::attempt`]); it succeeded unless [`Attempt::failed`] says not.
+pub(crate) struct Attempt<'q> {
+    queue: &'q Queue,
+    number: u64,
+}
+
+impl Attempt<'_> {
+    /// The call failed (or took nothing): producers and flushes that asked
+    /// for an attempt after they decided to give up may now do so.
+    pub(crate) fn failed(self) {
+        let q = self.queue;
+        q.failed.store(self.number, Ordering::SeqCst);
+        // Pairs with a waiting producer's fence after it sets `blocked`:
+        // either it sees the failure before it parks, or this unparks it.
+        fence(Ordering::SeqCst);
+        for lane in lock(&q.registry).iter() {
+            if lane.blocked.load(Ordering::Relaxed)
+                && lane.blocked.swap(false, Ordering::Relaxed)
+                && let Some(t) = lane.waiter.get()
+            {
+                t.unpark();
+            }
+        }
+    }
+}
+
+impl Drop for Attempt<'_> {
+    fn drop(&mut self) {
+        self.queue.attempts.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
 /// A producer waiting for room: it gives up when the writer has made no
-/// progress for a whole block timeout, or at once under `Overflow::Drop` or
-/// while the output is known to be stalled.
+/// progress for a whole block timeout, or without waiting that long while
+/// the output is known to be stalled, but then only once the output has
+/// refused data since (see [`Queue::probe`]); at once under
+/// `Overflow::Drop`.
 ///
 /// A producer waiting for its own ring spins briefly, yields a few times,
 /// then parks until the writer frees slots of that ring (the writer unparks
@@ -297,6 +369,12 @@ struct Waiting<'q> {
     lane: Option<&'q LaneShared>,
     seen: u64,
     since: Option<Instant>,
+    /// The attempt seen under way: still under way a whole block timeout
+    /// later, it is stuck.
+    under_way: Option<UnderWay>,
+    /// Attempts begun when this producer decided to give up: it does once
+    /// a later one fails (see [`Queue::probe`]).
+    probe: Option<u64>,
     spins: u32,
     /// `blocked` is set and fenced; the caller tries once more before the
     /// next call parks.
@@ -316,6 +394,8 @@ impl<'q> Waiting<'q> {
             lane,
             seen: queue.progress.load(Ordering::Relaxed),
             since: None,
+            under_way: None,
+            probe: None,
             spins: 0,
             armed: false,
         }
@@ -330,8 +410,13 @@ impl<'q> Waiting<'q> {
             return false;
         }
         if q.stalled.load(Ordering::Relaxed) {
-            q.count_dropped(true);
-            return false;
+            // The output failed for a whole block timeout; whether it still
+            // does, only an attempt begun now can tell.
+            let probe = *self.probe.get_or_insert_with(|| q.probe());
+            if q.refused_since(probe, q.stuck.load(Ordering::Relaxed)) {
+                q.count_dropped(true);
+                return false;
+            }
         }
         q.wake();
         // The writer frees a run of slots within microseconds: spin, then
@@ -353,15 +438,31 @@ impl<'q> Waiting<'q> {
         if progress != self.seen || !q.may_be_stuck() {
             self.seen = progress;
             self.since = Some(now);
+            self.probe = None;
         }
         let since = *self.since.get_or_insert(now);
         let waited = now.duration_since(since);
+        let stuck = q.stuck_attempt(&mut self.under_way, now);
         if waited >= q.limits.block_timeout {
-            q.stalled.store(true, Ordering::Relaxed);
-            q.count_dropped(true);
-            return false;
+            let probe = *self.probe.get_or_insert_with(|| q.probe());
+            if q.refused_since(probe, stuck) {
+                q.stall(stuck);
+                q.count_dropped(true);
+                return false;
+            }
         }
-        let step = (q.limits.block_timeout - waited).min(Duration::from_millis(5));
+        // Waiting for the attempt asked for: the writer unparks this thread
+        // when it fails.
+        let step = q
+            .limits
+            .block_timeout
+            .saturating_sub(waited)
+            .min(Duration::from_millis(5));
+        let step = if step.is_zero() {
+            Duration::from_millis(5)
+        } else {
+            step
+        };
         match self.lane {
             Some(lane) if !self.armed => {
                 lane.waiter.get_or_init(thread::current);
@@ -424,6 +525,10 @@ impl Queue {
             sleeping: AtomicBool::new(false),
             writer: OnceLock::new(),
             stalled: AtomicBool::new(false),
+            attempts: AtomicU64::new(0),
+            failed: AtomicU64::new(0),
+            stuck: AtomicU64::new(0),
+            retry: AtomicBool::new(false),
             progress: AtomicU64::new(0),
             in_output: AtomicBool::new(false),
             handled: AtomicU64::new(0),
@@ -819,6 +924,88 @@ impl Queue {
     /// timeout, as for a stuck output.
     pub(crate) fn writer_died(&self) {
         self.in_output.store(true, Ordering::Relaxed);
+        self.stuck.store(DEAD, Ordering::SeqCst);
+    }
+
+    /// A write or flush call of the writer begins; it ends when the guard
+    /// drops.
+    pub(crate) fn attempt(&self) -> Attempt<'_> {
+        let before = self.attempts.fetch_add(1, Ordering::SeqCst);
+        Attempt {
+            queue: self,
+            number: before / 2 + 1,
+        }
+    }
+
+    /// The number of the attempt under way, 0 if none.
+    fn under_way(&self) -> u64 {
+        let a = self.attempts.load(Ordering::SeqCst);
+        if a % 2 == 1 { a / 2 + 1 } else { 0 }
+    }
+
+    /// Asks the writer for an attempt at the output now, cutting short its
+    /// wait before a retry; returns the number of attempts begun so far,
+    /// for [`Queue::refused_since`].
+    fn probe(&self) -> u64 {
+        let begun = self.attempts.load(Ordering::SeqCst).div_ceil(2);
+        self.retry.store(true, Ordering::SeqCst);
+        if let Some(t) = self.writer.get() {
+            t.unpark();
+        }
+        begun
+    }
+
+    /// The attempt under way now if a waiter that keeps `seen` has seen it
+    /// under way for a whole block timeout (a write or flush call that does
+    /// not return), else 0.
+    fn stuck_attempt(&self, seen: &mut Option<UnderWay>, now: Instant) -> u64 {
+        let number = self.under_way();
+        let seen = match seen {
+            Some(s) if s.number == number => s,
+            _ => seen.insert(UnderWay { number, since: now }),
+        };
+        if number != 0 && now.duration_since(seen.since) >= self.limits.block_timeout {
+            number
+        } else {
+            0
+        }
+    }
+
+    /// Whether the output refused data since `probe` (see
+    /// [`Queue::probe`]): an attempt begun after it failed, or the attempt
+    /// `stuck` (found under way a block timeout earlier) is still under
+    /// way, or the writer thread died.
+    fn refused_since(&self, probe: u64, stuck: u64) -> bool {
+        let under_way = self.under_way();
+        self.failed.load(Ordering::SeqCst) > probe
+            || (under_way != 0 && under_way == stuck)
+            || self.stuck.load(Ordering::SeqCst) == DEAD
+    }
+
+    /// A producer gave up: until the writer moves again, others drop once
+    /// the output refused their event; `stuck` (if not 0) is an attempt
+    /// under way for a whole block timeout, which refuses them at once.
+    fn stall(&self, stuck: u64) {
+        if stuck != 0 {
+            self.stuck.fetch_max(stuck, Ordering::SeqCst);
+        }
+        self.stalled.store(true, Ordering::Relaxed);
+    }
+
+    /// The writer's wait before it tries a failing output again: `backoff`,
+    /// or less if a waiter asks for an attempt (see [`Queue::probe`]).
+    pub(crate) fn pause_before_retry(&self, backoff: Duration) {
+        let until = Instant::now() + backoff;
+        loop {
+            if self.retry.swap(false, Ordering::SeqCst) {
+                return;
+            }
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            thread::park_timeout(left);
+        }
     }
 
     /// Whether a lack of progress means the output is stuck (see
@@ -838,17 +1025,37 @@ impl Queue {
     /// Waits for `signal` for as long as the writer keeps making progress
     /// (or is busy formatting): false once a whole block timeout passes
     /// without any while the writer is in the output (a stuck output).
+    ///
+    /// As for a producer (see [`Waiting`]), it gives up only once an attempt
+    /// at the output begun after the timeout failed, or one was under way
+    /// for the whole timeout: a writer waiting before its next retry is
+    /// asked to try now, and an output that works again by then is waited
+    /// for.
     pub(crate) fn wait_while_progressing(&self, signal: &Signal) -> bool {
         let mut seen = self.progress.load(Ordering::Relaxed);
+        let mut under_way = None;
+        self.stuck_attempt(&mut under_way, Instant::now());
+        let mut probe = None;
         loop {
-            if signal.wait(self.limits.block_timeout) {
+            let step = if probe.is_some() {
+                Duration::from_millis(5).min(self.limits.block_timeout)
+            } else {
+                self.limits.block_timeout
+            };
+            if signal.wait(step) {
                 return true;
             }
             let now = self.progress.load(Ordering::Relaxed);
-            if now == seen && self.may_be_stuck() {
+            let stuck = self.stuck_attempt(&mut under_way, Instant::now());
+            if now != seen || !self.may_be_stuck() {
+                seen = now;
+                probe = None;
+                continue;
+            }
+            let asked = *probe.get_or_insert_with(|| self.probe());
+            if self.refused_since(asked, stuck) {
                 return false;
             }
-            seen = now;
         }
     }
 
@@ -932,8 +1139,11 @@ mod tests {
     fn a_writer_in_the_output_without_progress_is_stuck() {
         let q = queue();
         let signal = Arc::new(Signal::default());
+        // A write call that does not return.
         let in_output = q.in_output();
+        let attempt = q.attempt();
         assert!(!q.wait_while_progressing(&signal));
+        drop(attempt);
         drop(in_output);
         let later = notify_later(&signal, Duration::from_millis(100));
         assert!(q.wait_while_progressing(&signal), "out of the output again");
