@@ -85,11 +85,29 @@ fn next_special<const LOGFMT: bool>(bytes: &[u8], mut i: usize, mask: u8) -> usi
                 i + 8
             }
             None => {
-                // The last few bytes, padded with a byte of no class: most
-                // values are shorter than eight bytes.
-                let mut tail = [b'a'; 8];
-                tail[..bytes.len() - i].copy_from_slice(&bytes[i..]);
-                if !needs_look::<LOGFMT>(tail) {
+                // The last few bytes (most values are shorter than eight),
+                // in one word without a copy: the first and last four,
+                // which may overlap, or a few picked bytes.
+                let rest = &bytes[i..];
+                let n = rest.len();
+                let word = match n {
+                    0 => return bytes.len(),
+                    4.. => {
+                        let (lo, hi) = (&rest[..4], &rest[n - 4..]);
+                        [lo[0], lo[1], lo[2], lo[3], hi[0], hi[1], hi[2], hi[3]]
+                    }
+                    _ => [
+                        rest[0],
+                        rest[n / 2],
+                        rest[n - 1],
+                        b'a',
+                        b'a',
+                        b'a',
+                        b'a',
+                        b'a',
+                    ],
+                };
+                if !needs_look::<LOGFMT>(word) {
                     return bytes.len();
                 }
                 bytes.len()

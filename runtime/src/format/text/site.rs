@@ -317,9 +317,11 @@ fn char_count(utf8: &[u8]) -> usize {
 }
 
 /// Bytes of padding after a template's last range, so that a short range
-/// can be copied as one whole [`CHUNK`].
+/// can be copied as one whole [`CHUNK`] (64: the default template's run
+/// from the level to the message, ` | INFO     | [src/main.rs:42] | `,
+/// is often longer than 32).
 const PAD: usize = CHUNK;
-const CHUNK: usize = 32;
+const CHUNK: usize = 64;
 
 /// Appends `src[r]`; a range of at most `CHUNK` bytes with one fixed-size
 /// move, after which what was copied past the range is dropped. `src` must
