@@ -55,16 +55,17 @@ impl TimeFormat {
         // Within the cached second, no division is needed.
         let nanos = time_ns.wrapping_sub(self.cached_start);
         if self.datefmt.is_some() || nanos >= 1_000_000_000 || self.cached.len() != 19 {
-            self.write_slow(time_ns, out);
+            self.write_other(time_ns, out);
             return;
         }
         out.extend_from_slice(&iso_line(&self.iso, nanos));
     }
 
-    /// A new second, a year past 9999, or a `datefmt`.
-    #[cold]
+    /// A new second, a year past 9999, or a `datefmt`: out of line, so
+    /// that the ISO time within the cached second, the common case of the
+    /// JSON and text formats, keeps a small frame.
     #[inline(never)]
-    fn write_slow(&mut self, time_ns: u64, out: &mut Vec<u8>) {
+    fn write_other(&mut self, time_ns: u64, out: &mut Vec<u8>) {
         let sec = time_ns / 1_000_000_000;
         match &self.datefmt {
             None => {
