@@ -50,39 +50,45 @@ impl TimeFormat {
 
     /// Appends the rendered timestamp (no quotes, no escaping needed: the
     /// output of a valid strftime format is checked to be plain text).
+    #[inline]
     pub(crate) fn write(&mut self, time_ns: u64, out: &mut Vec<u8>) {
+        // Within the cached second, no division is needed.
+        let nanos = time_ns.wrapping_sub(self.cached_start);
+        if self.datefmt.is_some() || nanos >= 1_000_000_000 || self.cached.len() != 19 {
+            self.write_other(time_ns, out);
+            return;
+        }
+        out.extend_from_slice(&iso_line(&self.iso, nanos));
+    }
+
+    /// A new second, a year past 9999, or a `datefmt`: out of line, so
+    /// that the ISO time within the cached second, the common case of the
+    /// JSON and text formats, keeps a small frame.
+    #[inline(never)]
+    fn write_other(&mut self, time_ns: u64, out: &mut Vec<u8>) {
+        let sec = time_ns / 1_000_000_000;
         match &self.datefmt {
             None => {
-                // Within the cached second, no division is needed.
-                let mut nanos = time_ns.wrapping_sub(self.cached_start);
-                if nanos >= 1_000_000_000 || self.cached_sec.is_none() {
-                    let sec = time_ns / 1_000_000_000;
+                if self.cached_sec != Some(sec) {
                     self.cached.clear();
                     let ts = timestamp(sec, 0);
                     let _ = write!(self.cached, "{}", ts.strftime("%Y-%m-%dT%H:%M:%S"));
                     self.cached_sec = Some(sec);
                     self.cached_start = sec * 1_000_000_000;
-                    nanos = time_ns - self.cached_start;
                     // Years 1970 to 9999: always 19 bytes.
                     if let Ok(iso) = <[u8; 19]>::try_from(&self.cached[..]) {
                         self.iso = iso;
                     }
                 }
+                let nanos = time_ns - self.cached_start;
                 if self.cached.len() == 19 {
-                    out.extend_from_slice(&self.iso);
+                    out.extend_from_slice(&iso_line(&self.iso, nanos));
                 } else {
                     out.extend_from_slice(&self.cached);
+                    out.extend_from_slice(&iso_line(&self.iso, nanos)[19..]);
                 }
-                // `.uuuuuuZ` in one copy, two digits at a time.
-                let micros = (nanos / 1000) as usize;
-                let mut tail = [b'.', 0, 0, 0, 0, 0, 0, b'Z'];
-                tail[1..3].copy_from_slice(&DIGITS2[micros / 10_000]);
-                tail[3..5].copy_from_slice(&DIGITS2[micros / 100 % 100]);
-                tail[5..7].copy_from_slice(&DIGITS2[micros % 100]);
-                out.extend_from_slice(&tail);
             }
             Some(f) => {
-                let sec = time_ns / 1_000_000_000;
                 let nanos = (time_ns % 1_000_000_000) as u32;
                 if !self.cacheable || self.cached_sec != Some(sec) {
                     self.cached.clear();
@@ -94,6 +100,22 @@ impl TimeFormat {
             }
         }
     }
+}
+
+/// The ISO 8601 time: `iso`, the date and time to the second, then
+/// `.uuuuuuZ` for `nanos` into that second, two digits at a time; built
+/// whole and copied with one fixed-size move.
+#[inline]
+fn iso_line(iso: &[u8; 19], nanos: u64) -> [u8; 27] {
+    let micros = (nanos / 1000) as usize;
+    let mut line = [0; 27];
+    line[..19].copy_from_slice(iso);
+    line[19] = b'.';
+    line[20..22].copy_from_slice(&DIGITS2[micros / 10_000]);
+    line[22..24].copy_from_slice(&DIGITS2[micros / 100 % 100]);
+    line[24..26].copy_from_slice(&DIGITS2[micros % 100]);
+    line[26] = b'Z';
+    line
 }
 
 fn timestamp(sec: u64, nanos: u32) -> jiff::Timestamp {
@@ -125,6 +147,25 @@ mod tests {
             "2026-04-09T10:15:31.123456Z"
         );
         assert_eq!(render(&mut f, 0), "1970-01-01T00:00:00.000000Z");
+        // Back and forth across the cached second, as clocks of two
+        // threads' records may go.
+        assert_eq!(
+            render(&mut f, ns + 999_999_999),
+            "2026-04-09T10:15:31.123456Z"
+        );
+        assert_eq!(
+            render(&mut f, ns - 123_456_790),
+            "2026-04-09T10:15:29.999999Z"
+        );
+        assert_eq!(
+            render(&mut f, ns - 123_456_789),
+            "2026-04-09T10:15:30.000000Z"
+        );
+        assert_eq!(
+            render(&mut f, ns + 876_543_210),
+            "2026-04-09T10:15:30.999999Z"
+        );
+        assert_eq!(render(&mut f, 999), "1970-01-01T00:00:00.000000Z");
     }
 
     #[test]

@@ -19,16 +19,23 @@
 //! `CLICOLOR_FORCE` colours even a pipe. The escape sequences come only from
 //! the styles: data is escaped before it is written, colour or not.
 
+mod escape;
+#[cfg(test)]
+mod reference;
+mod site;
 mod template;
 
-use super::common::{Event, FormatterError, IdKey, StdKey, error_report, is_hostile};
+use super::common::{Event, FormatterError, IdKey, StdKey, error_report};
 use super::time::TimeFormat;
-use crate::encode::Value;
+use crate::context::RequestId;
 use crate::exc_info::ExcInfo;
-use anstyle::{AnsiColor, Effects, Style};
-use std::borrow::Cow;
+use anstyle::Style;
+use escape::{Raw, push_pair, write_logfmt_str, write_logfmt_value};
+use site::{DIM, Part, Site, SiteCache, pad};
 use std::fmt::Write as _;
-use template::{Align, Key, Segment, parse_template};
+use template::{Key, Segment, parse_template};
+
+pub(crate) use escape::escape_into;
 
 /// The default text template.
 pub const DEFAULT_TEMPLATE: &str = "{asctime} | {levelname:<8} | [{filename}:{lineno}] | {message}";
@@ -59,8 +66,20 @@ pub struct TextFormat {
     /// `Auto`).
     styled: bool,
     segments: Vec<Segment>,
-    time: Option<TimeFormat>,
-    scratch: String,
+    /// What lines need, once built (boxed: the formatter the writer runs
+    /// is an enum of the formats, kept small).
+    rt: Option<Box<Runtime>>,
+}
+
+#[derive(Debug, Clone)]
+struct Runtime {
+    time: TimeFormat,
+    /// Whether the template has the request id, the trace id, the span id
+    /// (as [`IdKey`] orders them): then the fields leave it out.
+    ids_in_template: [bool; 3],
+    /// What starts a continuation line, styled or not.
+    marker: String,
+    sites: SiteCache,
 }
 
 impl Default for TextFormat {
@@ -80,8 +99,7 @@ impl TextFormat {
             color: ColorChoice::Auto,
             styled: false,
             segments: Vec::new(),
-            time: None,
-            scratch: String::new(),
+            rt: None,
         }
     }
 
@@ -145,8 +163,23 @@ impl TextFormat {
         let time = TimeFormat::new(self.datefmt.clone());
         match (segments, time) {
             (Ok(segments), Ok(time)) => {
+                let ids_in_template = IdKey::ALL.map(|id| {
+                    segments
+                        .iter()
+                        .any(|seg| matches!(seg, Segment::Key { key: Key::Id(k), .. } if *k == id))
+                });
+                let marker = if self.styled {
+                    format!("{}{CONTINUATION}{}", DIM.render(), DIM.render_reset())
+                } else {
+                    CONTINUATION.to_owned()
+                };
                 self.segments = segments;
-                self.time = Some(time);
+                self.rt = Some(Box::new(Runtime {
+                    time,
+                    ids_in_template,
+                    marker,
+                    sites: SiteCache::new(),
+                }));
                 Ok(self)
             }
             (segments, time) => Err(FormatterError::new(
@@ -164,76 +197,76 @@ impl TextFormat {
     }
 
     pub(crate) fn format(&mut self, event: &Event<'_>, out: &mut Vec<u8>) {
-        let Some(time) = &mut self.time else {
+        let Some(rt) = &mut self.rt else {
             return;
         };
-        for seg in &self.segments {
-            match seg {
-                Segment::Lit(s) => out.extend_from_slice(s.as_bytes()),
-                Segment::Key { key, align, width } => {
-                    let s = &mut self.scratch;
-                    s.clear();
-                    match key {
-                        Key::Std(StdKey::Asctime) => {
-                            let mut b = Vec::new();
-                            time.write(event.time_ns(), &mut b);
-                            s.push_str(&String::from_utf8_lossy(&b));
-                        }
-                        Key::Std(StdKey::Message) => {
-                            let mut msg = String::new();
-                            event.write_message(&mut msg);
-                            escape_into(s, &msg);
-                        }
-                        Key::Std(k) => std_value(s, *k, event),
-                        Key::Id(key) => {
-                            if let Some(id) = id_text(event, *key) {
-                                escape_into(s, &id);
-                            }
-                        }
-                    }
-                    let style = if self.styled {
-                        key_style(*key, event.level())
-                    } else {
-                        Style::new()
-                    };
-                    pad(out, s, *align, *width, style);
+        let (segments, styled) = (&self.segments, self.styled);
+        let site = rt
+            .sites
+            .get(event, || Site::render(event, segments, styled));
+        // Room for the line in one go (escaping makes a value at most six
+        // times its encoded size).
+        out.reserve(site.len() + 6 * event.data_len() + 64);
+        let ctx = event.context();
+        let mut values = event.cursor();
+        for part in &site.parts {
+            let (key, align, width) = match part {
+                Part::Static(r) => {
+                    site.put(out, r);
+                    continue;
                 }
+                Part::Hole { key, align, width } => (*key, *align, *width),
+            };
+            let start = out.len();
+            match key {
+                // A valid strftime format writes UTF-8 text that needs no
+                // escaping.
+                Key::Std(StdKey::Asctime) => rt.time.write(event.time_ns(), out),
+                Key::Std(StdKey::Message) => site.write_message(out, &mut values),
+                Key::Std(k) => event_value(out, k, event),
+                Key::Id(key) => {
+                    if let Some(id) = ctx.id() {
+                        write_id(out, id, key, escape_into);
+                    }
+                }
+            }
+            // No key written per event is styled.
+            if width > 0 {
+                pad(out, start, align, width, Style::new());
             }
         }
         if self.fields {
-            let s = &mut self.scratch;
-            s.clear();
-            let ctx = event.context();
-            for key in [IdKey::Request, IdKey::Trace, IdKey::Span] {
-                let in_template = self
-                    .segments
-                    .iter()
-                    .any(|seg| matches!(seg, Segment::Key { key: k, .. } if *k == Key::Id(key)));
-                if let (Some(id), false) = (id_text(event, key), in_template) {
-                    push_pair(s, key.as_str(), Value::Str(&id));
+            if let Some(id) = ctx.id() {
+                for key in IdKey::ALL {
+                    if !rt.ids_in_template[key as usize] {
+                        write_id(out, id, key, |out, text| {
+                            out.push(b' ');
+                            out.extend_from_slice(key.as_str().as_bytes());
+                            out.push(b'=');
+                            write_logfmt_str(out, text);
+                        });
+                    }
                 }
             }
-            let own: smallvec::SmallVec<[&str; 8]> = event.fields().map(|(k, _)| k).collect();
-            ctx.for_each_field(|k, v| {
-                if !own.contains(&k) {
-                    push_pair(s, k, v);
-                }
-            });
-            for (k, v) in event.fields() {
-                push_pair(s, k, v);
+            if !ctx.is_empty() {
+                let own = event.field_names();
+                ctx.for_each_field(|k, v| {
+                    if !own.contains(&k) {
+                        push_pair(out, k, v);
+                    }
+                });
             }
-            out.extend_from_slice(s.as_bytes());
+            let first_field = event.first_field_slot();
+            for (i, key) in site.keys.iter().enumerate() {
+                let Some(value) = values.get(first_field + i) else {
+                    break;
+                };
+                site.put(out, key);
+                write_logfmt_value(out, value);
+            }
         }
         if let Some(exc) = event.exc_info() {
-            let s = &mut self.scratch;
-            s.clear();
-            let marker = if self.styled {
-                DIM.render().to_string() + CONTINUATION + &DIM.render_reset().to_string()
-            } else {
-                CONTINUATION.to_owned()
-            };
-            write_exc_info(s, exc, &marker, event.file());
-            out.extend_from_slice(s.as_bytes());
+            write_exc_info(out, exc, &rt.marker, event.file());
         }
         out.push(b'\n');
     }
@@ -257,208 +290,288 @@ pub const CONTINUATION: &str = "  | ";
 ///   |     … 9 frames in tokio, std …
 ///   |     app::main at src/main.rs:12:5
 /// ```
-fn write_exc_info(s: &mut String, exc: &ExcInfo, marker: &str, file: &str) {
+fn write_exc_info(out: &mut Vec<u8>, exc: &ExcInfo, marker: &str, file: &str) {
     error_report(exc, file, |literal, data| {
-        s.push('\n');
-        s.push_str(marker);
-        s.push_str(literal);
-        escape_into(s, data);
+        out.push(b'\n');
+        out.extend_from_slice(marker.as_bytes());
+        out.extend_from_slice(literal.as_bytes());
+        escape_into(out, data);
     });
 }
 
-/// The request id, or the trace or span id of a traced request.
-fn id_text<'a>(event: &Event<'a>, key: IdKey) -> Option<Cow<'a, str>> {
-    let id = event.context().id()?;
-    match key {
-        IdKey::Request => Some(Cow::Borrowed(id.as_str())),
-        IdKey::Trace => id.trace_parent().map(|tp| tp.trace_id_hex().into()),
-        IdKey::Span => id.trace_parent().map(|tp| tp.span_id_hex().into()),
-    }
+/// Calls `write` with the request id, or the trace or span id of a traced
+/// request if it is one.
+fn write_id(out: &mut Vec<u8>, id: &RequestId, key: IdKey, write: impl FnOnce(&mut Vec<u8>, &str)) {
+    let mut hex = [0; 32];
+    let text = match (key, id.trace_parent()) {
+        (IdKey::Request, _) => id.as_str(),
+        (IdKey::Trace, Some(tp)) => hex_str(&mut hex, &tp.trace_id()),
+        (IdKey::Span, Some(tp)) => hex_str(&mut hex, &tp.span_id()),
+        (IdKey::Trace | IdKey::Span, None) => return,
+    };
+    write(out, text);
 }
 
-fn std_value(s: &mut String, key: StdKey, event: &Event<'_>) {
+/// `bytes` as lowercase hex digits, in `buf`.
+fn hex_str<'b>(buf: &'b mut [u8; 32], bytes: &[u8]) -> &'b str {
+    let hex = &mut buf[..2 * bytes.len()];
+    crate::context::hex_encode(bytes, hex);
+    std::str::from_utf8(hex).unwrap_or_default()
+}
+
+/// The text of a key that changes per event (besides the time and the
+/// message).
+fn event_value(out: &mut Vec<u8>, key: StdKey, event: &Event<'_>) {
     let ns = event.time_ns();
-    let _ = match key {
-        StdKey::Asctime | StdKey::Message => Ok(()),
+    match key {
         #[allow(clippy::cast_precision_loss)]
-        StdKey::Created => write!(s, "{:.6}", ns as f64 / 1e9),
+        StdKey::Created => {
+            let _ = write!(Raw(out), "{:.6}", ns as f64 / 1e9);
+        }
         #[allow(clippy::cast_precision_loss)]
-        StdKey::Msecs => write!(s, "{:.3}", (ns % 1_000_000_000) as f64 / 1e6),
-        StdKey::Levelname => {
-            s.push_str(event.level().as_str());
-            Ok(())
+        StdKey::Msecs => {
+            let _ = write!(Raw(out), "{:.3}", (ns % 1_000_000_000) as f64 / 1e6);
         }
-        StdKey::Levelno => write!(s, "{}", event.level().number()),
-        StdKey::Name => {
-            s.push_str(event.target());
-            Ok(())
-        }
-        StdKey::Filename | StdKey::Pathname => {
-            s.push_str(event.file());
-            Ok(())
-        }
-        StdKey::Module => {
-            s.push_str(event.target().rsplit("::").next().unwrap_or(""));
-            Ok(())
-        }
-        StdKey::Lineno => write!(s, "{}", event.line()),
-        StdKey::Colno => write!(s, "{}", event.column()),
-        StdKey::FuncName => {
-            s.push_str(event.function());
-            Ok(())
-        }
-        StdKey::Process => write!(s, "{}", std::process::id()),
         // Unknown (outside a task, on a platform without thread ids): `-`.
         StdKey::Thread => match event.thread_id() {
-            Some(id) => write!(s, "{id}"),
-            None => write!(s, "-"),
+            Some(id) => out.extend_from_slice(itoa::Buffer::new().format(id).as_bytes()),
+            None => out.push(b'-'),
         },
-        StdKey::ThreadName => {
-            escape_into(s, event.thread_name().unwrap_or("-"));
-            Ok(())
-        }
-        StdKey::TaskName => {
-            escape_into(s, event.task_name().unwrap_or("-"));
-            Ok(())
-        }
-    };
-}
-
-/// Dims the location and the continuation marker.
-const DIM: Style = Style::new().effects(Effects::DIMMED);
-
-/// The style of a template key on a terminal: the level coloured as
-/// env_logger colours it (CRITICAL, which it lacks, white on red), the
-/// location dimmed, the rest plain.
-fn key_style(key: Key, level: crate::level::Level) -> Style {
-    use crate::level::Level;
-    match key {
-        Key::Std(StdKey::Levelname | StdKey::Levelno) => match level {
-            Level::Trace => AnsiColor::Cyan.on_default(),
-            Level::Debug => AnsiColor::Blue.on_default(),
-            Level::Info => AnsiColor::Green.on_default(),
-            Level::Warning => AnsiColor::Yellow.on_default(),
-            Level::Error => AnsiColor::Red.on_default().effects(Effects::BOLD),
-            Level::Critical => AnsiColor::BrightWhite
-                .on(AnsiColor::Red)
-                .effects(Effects::BOLD),
-        },
-        Key::Std(
-            StdKey::Filename
-            | StdKey::Pathname
-            | StdKey::Lineno
-            | StdKey::Colno
-            | StdKey::FuncName
-            | StdKey::Module,
-        ) => DIM,
-        _ => Style::new(),
-    }
-}
-
-/// Writes `s` padded to `width`; the style covers the text, not the
-/// padding.
-fn pad(out: &mut Vec<u8>, s: &str, align: Align, width: usize, style: Style) {
-    use std::io::Write as _;
-    let len = s.chars().count();
-    let fill = width.saturating_sub(len);
-    let (before, after) = match align {
-        Align::Left => (0, fill),
-        Align::Right => (fill, 0),
-        Align::Center => (fill / 2, fill - fill / 2),
-    };
-    out.extend(std::iter::repeat_n(b' ', before));
-    let _ = write!(out, "{}", style.render());
-    out.extend_from_slice(s.as_bytes());
-    let _ = write!(out, "{}", style.render_reset());
-    out.extend(std::iter::repeat_n(b' ', after));
-}
-
-fn push_pair(s: &mut String, key: &str, value: Value<'_>) {
-    s.push(' ');
-    if needs_quotes(key) {
-        push_quoted(s, key);
-    } else {
-        s.push_str(key);
-    }
-    s.push('=');
-    push_logfmt_value(s, value);
-}
-
-fn push_logfmt_value(s: &mut String, value: Value<'_>) {
-    match value {
-        Value::Str(v) => {
-            if needs_quotes(v) {
-                push_quoted(s, v);
-            } else {
-                s.push_str(v);
-            }
-        }
-        Value::Char(c) => push_logfmt_value(s, Value::Str(c.encode_utf8(&mut [0; 4]))),
-        Value::Null => s.push_str("null"),
-        other => {
-            let _ = write!(s, "{other}");
-        }
-    }
-}
-
-fn needs_quotes(v: &str) -> bool {
-    v.is_empty()
-        || v.chars().any(|c| {
-            c == ' ' || c == '"' || c == '=' || c == '\\' || c.is_control() || is_hostile(c)
-        })
-}
-
-fn push_quoted(s: &mut String, v: &str) {
-    s.push('"');
-    for c in v.chars() {
-        match c {
-            '"' => s.push_str("\\\""),
-            '\\' => s.push_str("\\\\"),
-            c => push_char_escaped(s, c),
-        }
-    }
-    s.push('"');
-}
-
-/// Appends `v`, escaping characters that could break the line or drive a
-/// terminal.
-pub(crate) fn escape_into(s: &mut String, v: &str) {
-    if !v.chars().any(|c| c.is_control() || is_hostile(c)) {
-        s.push_str(v);
-        return;
-    }
-    for c in v.chars() {
-        push_char_escaped(s, c);
-    }
-}
-
-fn push_char_escaped(s: &mut String, c: char) {
-    match c {
-        '\n' => s.push_str("\\n"),
-        '\r' => s.push_str("\\r"),
-        '\t' => s.push_str("\\t"),
-        c if c.is_control() || is_hostile(c) => {
-            let _ = write!(s, "\\u{{{:x}}}", c as u32);
-        }
-        c => s.push(c),
+        StdKey::ThreadName => escape_into(out, event.thread_name().unwrap_or("-")),
+        StdKey::TaskName => escape_into(out, event.task_name().unwrap_or("-")),
+        // In the call site's template.
+        StdKey::Asctime
+        | StdKey::Message
+        | StdKey::Levelname
+        | StdKey::Levelno
+        | StdKey::Name
+        | StdKey::Filename
+        | StdKey::Pathname
+        | StdKey::Module
+        | StdKey::Lineno
+        | StdKey::Colno
+        | StdKey::FuncName
+        | StdKey::Process => {}
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::reference::Reference;
     use super::*;
+    use crate::callsite::{Callsite, internal_site};
+    use crate::context::{Context, RequestId};
+    use crate::encode::Encoder;
+    use crate::level::Level;
+    use crate::origin::Origin;
+    use crate::record::Record;
+    use crate::value::Encode;
+
+    internal_site! {
+        static VALUES: Info,
+        target = "app::billing",
+        template = "request {i} failed",
+        message = ["request " {0} " failed"],
+        fields = ["user_id", "gateway"],
+        message_values = 1,
+    }
+
+    internal_site! {
+        static LITERAL: Warning,
+        target = "app",
+        template = "plain \u{1b}[31m and é\n",
+        message = ["plain \u{1b}[31m and é\n"],
+        fields = ["k"],
+        message_values = 0,
+    }
+
+    internal_site! {
+        static ODD_KEYS: Error,
+        target = "app::deep::módulo",
+        template = "{b}{a} = ✓",
+        message = [{1} {0} " = ✓"],
+        fields = ["a b", "q\"", "=", "", "user_id"],
+        message_values = 2,
+    }
+
+    /// Values of every kind, with text that needs escaping or quoting at
+    /// its ends, in the middle, and beyond an eight-byte chunk.
+    fn values() -> Vec<Encoder> {
+        fn enc(vs: &[&dyn Fn(&mut Encoder)]) -> Encoder {
+            let mut e = Encoder::new();
+            for v in vs {
+                v(&mut e);
+            }
+            e
+        }
+        fn v<T: Encode + Copy + 'static>(x: T) -> impl Fn(&mut Encoder) {
+            move |e: &mut Encoder| x.encode(e)
+        }
+        let texts = [
+            "",
+            "stripe",
+            " lead",
+            "trail ",
+            "a=b",
+            "\"q\"",
+            "back\\slash",
+            "line\nbreak",
+            "\u{1b}[2J",
+            "é",
+            "naïve café au lait",
+            "bidi\u{202e}txt",
+            "\u{85}",
+            "✓ ok",
+            "exactly8",
+            "seventeen chars!!",
+            "日本語",
+        ];
+        let mut all: Vec<Encoder> = Vec::new();
+        for t in texts {
+            all.push(enc(&[&v(t), &v(t), &v(t), &v(t), &v(t), &v(t), &v(t)]));
+        }
+        all.push(enc(&[
+            &v(-12_i64),
+            &v(u64::MAX),
+            &v(i128::MIN),
+            &v(u128::MAX),
+            &v(1.5_f32),
+            &v(1e300_f64),
+            &v(f64::NAN),
+        ]));
+        all.push(enc(&[
+            &v(true),
+            &v('\n'),
+            &v(' '),
+            &v('é'),
+            &v(None::<u8>),
+            &v(-0.0_f64),
+            &v(false),
+        ]));
+        all
+    }
+
+    fn contexts() -> Vec<Context> {
+        let traced =
+            RequestId::from_traceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+                .unwrap();
+        vec![
+            Context::default(),
+            Context::default()
+                .with_request_id("r 1\u{1b}")
+                .with_field("user_id", 1)
+                .with_field("tenant id", "acme corp")
+                .with_field("ok", true),
+            Context::default()
+                .with_id(traced)
+                .with_field("", "")
+                .with_field("n", 2.25),
+        ]
+    }
+
+    fn records() -> Vec<Record> {
+        let mut recs = Vec::new();
+        let sites: [&'static Callsite; 3] = [&VALUES, &LITERAL, &ODD_KEYS];
+        for (i, data) in values().into_iter().enumerate() {
+            for (j, context) in contexts().into_iter().enumerate() {
+                for (k, site) in sites.iter().enumerate() {
+                    // The same site at two levels, so that a cached
+                    // template is both reused and replaced.
+                    let level = [Level::Info, Level::Critical, Level::Trace][(i + j + k) % 3];
+                    recs.push(Record {
+                        callsite: site,
+                        level,
+                        task: false,
+                        stamp: 0,
+                        context: context.clone(),
+                        data: data.data().clone(),
+                        exc: None,
+                    });
+                }
+            }
+        }
+        // An error whose text needs escaping, and a panic, whose location
+        // is its own and not the call site's.
+        let err = std::io::Error::other("disk\nfull \u{1b}[2J");
+        let panic: &(dyn std::any::Any + Send) = &"boom\r";
+        for exc in [
+            crate::exc_info::capture_error("std::io::Error", &err, false),
+            crate::exc_info::capture_panic(panic, Some(std::panic::Location::caller()), false),
+        ] {
+            recs.push(Record {
+                callsite: &VALUES,
+                level: Level::Error,
+                task: false,
+                stamp: 0,
+                context: Context::default(),
+                data: values().swap_remove(3).into_data(),
+                exc: Some(exc),
+            });
+        }
+        recs
+    }
+
+    const TEMPLATES: [&str; 4] = [
+        DEFAULT_TEMPLATE,
+        "%(asctime)s %(created)s %(msecs)s %(levelno)5d %(levelname)-8s %(name)s %(module)s \
+         %(filename)s %(pathname)s %(lineno)d %(colno)d %(funcName)s %(process)d %(thread)s \
+         %(threadName)s %(taskName)s %(message)s",
+        "{message:^40}|{levelname:>10}|{name:<25}|{module:^9}|{funcName:^70}|{request_id:>20}\
+         |{trace_id}|{span_id:<3}|{threadName:^15}|{thread:>4}|{lineno:>6}{{}}",
+        "{asctime:>30} {{{levelno:^5}}} {message:<3}",
+    ];
 
     #[test]
-    fn escaping_keeps_one_line() {
-        let mut s = String::new();
-        escape_into(&mut s, "a\nb\r\u{1b}[2J\u{202e}\tc\u{85}");
-        assert_eq!(s, "a\\nb\\r\\u{1b}[2J\\u{202e}\\tc\\u{85}");
-        let mut s = String::new();
-        push_pair(&mut s, "k", Value::Str("two words \"q\"\nx"));
-        assert_eq!(s, r#" k="two words \"q\"\nx""#);
-        let mut s = String::new();
-        push_pair(&mut s, "n", Value::F64(1.5));
-        push_pair(&mut s, "e", Value::Str(""));
-        assert_eq!(s, r#" n=1.5 e="""#);
+    fn lines_match_the_reference_formatter_byte_for_byte() {
+        let origins = [
+            Origin {
+                thread_id: Some(7),
+                thread_name: Some("wörker \u{202e}1".into()),
+            },
+            Origin::default(),
+        ];
+        let records = records();
+        let mut lines = 0;
+        for template in TEMPLATES {
+            for datefmt in [None, Some("%d/%m/%Y %H:%M:%S%.3f")] {
+                for (styled, fields) in [(false, true), (true, true), (false, false)] {
+                    let mut format = TextFormat::new()
+                        .template(template)
+                        .with_fields(fields)
+                        .color(if styled {
+                            ColorChoice::Always
+                        } else {
+                            ColorChoice::Never
+                        });
+                    if let Some(f) = datefmt {
+                        format = format.datefmt(f);
+                    }
+                    let mut format = format.build().unwrap();
+                    let mut reference = Reference {
+                        segments: format.segments.clone(),
+                        fields,
+                        styled,
+                        time: TimeFormat::new(datefmt.map(str::to_owned)).unwrap(),
+                        scratch: String::new(),
+                    };
+                    // Twice over: the second pass meets cached templates.
+                    for rec in records.iter().chain(&records) {
+                        for origin in &origins {
+                            let event = Event::from_thread(rec, origin);
+                            let (mut new, mut old) = (b"x".to_vec(), b"x".to_vec());
+                            format.format(&event, &mut new);
+                            reference.format(&event, &mut old);
+                            assert_eq!(
+                                String::from_utf8(new).unwrap(),
+                                String::from_utf8(old).unwrap(),
+                                "{template:?} styled={styled} fields={fields}"
+                            );
+                            lines += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(lines > 1000);
     }
 }
