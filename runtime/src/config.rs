@@ -546,6 +546,29 @@ impl Config {
         })
     }
 
+    /// Starts an export to `endpoint` and adds its channel, under `filter`.
+    #[cfg(feature = "otlp")]
+    fn add_export(
+        &self,
+        output: &mut crate::writer::Output,
+        endpoint: crate::export::Endpoint,
+        filter: Option<Filter>,
+        limits: &Limits,
+    ) -> Result<(), InitError> {
+        endpoint.check().map_err(InitError::Otlp)?;
+        let key = format!("otlp {}", endpoint.url);
+        let exporter = crate::export::Exporter::start(
+            endpoint,
+            &self.resource,
+            limits.overflow,
+            limits.block_timeout,
+        )
+        .map_err(InitError::Spawn)?;
+        let formatter = Formatter::Otel(Box::new(OtelFormat::new(&self.resource)));
+        output.add_export(exporter, formatter, filter, key);
+        Ok(())
+    }
+
     /// One output's formatter, sink and filter.
     fn channel(
         &self,
@@ -555,7 +578,7 @@ impl Config {
         let terminal = match output.target {
             Target::Stdout => std::io::stdout().is_terminal(),
             Target::Stderr => std::io::stderr().is_terminal(),
-            Target::Writer(_) | Target::Syslog(..) => false,
+            _ => false,
         };
         let format =
             output
@@ -568,7 +591,7 @@ impl Config {
             && match output.target {
                 Target::Stdout => TextFormat::wants_color(&std::io::stdout()),
                 Target::Stderr => TextFormat::wants_color(&std::io::stderr()),
-                Target::Writer(_) | Target::Syslog(..) => false,
+                _ => false,
             };
         let json = output.json.as_ref().unwrap_or(&self.json);
         let text = output.text.as_ref().unwrap_or(&self.text);
@@ -585,6 +608,8 @@ impl Config {
             Target::Stderr => Sink::stderr(),
             Target::Writer(w) => Sink::Writer(w),
             Target::Syslog(_, transport) => Sink::Syslog(transport),
+            #[cfg(feature = "otlp")]
+            Target::Otlp(_) => Sink::None,
         };
         Ok((formatter, key, sink, filter))
     }
@@ -613,10 +638,34 @@ impl Config {
         }
         let to_stdout = outputs.iter().any(|o| matches!(o.target, Target::Stdout));
         crate::clock::warm_up();
+        #[cfg(feature = "otlp")]
+        if let Some(problem) = self.otlp_problem.take() {
+            return Err(InitError::Otlp(problem));
+        }
         let mut output = crate::writer::Output::empty();
         for o in outputs {
+            #[cfg(feature = "otlp")]
+            if let Target::Otlp(url) = &o.target {
+                let endpoint = crate::export::Endpoint {
+                    url: url.clone(),
+                    headers: self.otlp.headers.clone(),
+                };
+                let filter = o.filter.transpose()?;
+                self.add_export(&mut output, endpoint, filter, &limits)?;
+                continue;
+            }
             let (formatter, key, sink, filter) = self.channel(format, o)?;
             output.add(formatter, sink, filter, key);
+        }
+        // The environment's (or `otlp_endpoint`'s) export, under the
+        // process filter.
+        #[cfg(feature = "otlp")]
+        if !self.otlp.url.is_empty() {
+            let endpoint = std::mem::take(&mut self.otlp);
+            self.add_export(&mut output, endpoint, None, &limits)?;
+        }
+        if let Some(window) = self.collapse_repeats {
+            output = output.collapse_repeats(window);
         }
         let (own, follow) = output.filters();
         let settings = Settings {
@@ -624,28 +673,6 @@ impl Config {
             task_ids: output.wants_task(),
             full_backtraces: self.full_backtraces,
             outputs: crate::settings::OutputFilters { own, follow },
-        };
-        if let Some(window) = self.collapse_repeats {
-            output = output.collapse_repeats(window);
-        }
-        #[cfg(feature = "otlp")]
-        let output = {
-            if let Some(problem) = self.otlp_problem {
-                return Err(InitError::Otlp(problem));
-            }
-            if self.otlp.url.is_empty() {
-                output
-            } else {
-                self.otlp.check().map_err(InitError::Otlp)?;
-                let exporter = crate::export::Exporter::start(
-                    self.otlp,
-                    &self.resource,
-                    limits.overflow,
-                    limits.block_timeout,
-                )
-                .map_err(InitError::Spawn)?;
-                output.export(exporter)
-            }
         };
         crate::logger::install(filter, settings, Queue::new(limits), output).map_err(|e| {
             if e.kind() == std::io::ErrorKind::AlreadyExists {

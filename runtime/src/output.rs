@@ -117,6 +117,9 @@ pub(crate) enum Target {
     Writer(Box<dyn Write + Send>),
     /// A syslog daemon: the syslog format, whatever the output's format.
     Syslog(Box<SyslogFormat>, Transport),
+    /// An OpenTelemetry Collector's logs URL (`…/v1/logs`).
+    #[cfg(feature = "otlp")]
+    Otlp(String),
 }
 
 impl fmt::Debug for Output {
@@ -126,6 +129,8 @@ impl fmt::Debug for Output {
             Target::Stderr => "stderr",
             Target::Writer(_) => "writer",
             Target::Syslog(..) => "syslog",
+            #[cfg(feature = "otlp")]
+            Target::Otlp(_) => "otlp",
         };
         f.debug_struct("Output")
             .field("target", &target)
@@ -193,6 +198,32 @@ impl Output {
     pub fn syslog(syslog: Syslog) -> Output {
         let (format, transport) = syslog.into_parts();
         Output::new(Target::Syslog(Box::new(format), transport))
+    }
+
+    /// An OpenTelemetry Collector, over OTLP/HTTP (`POST {endpoint}/v1/logs`,
+    /// protobuf; feature `otlp`), with the headers and the service resource
+    /// of the configuration ([`crate::Config::otlp_header`],
+    /// [`crate::Config::service_name`], `OTEL_*` variables). It takes the
+    /// events its filter wants, whatever the other outputs write; its
+    /// format settings are not used. Besides it, `OTEL_EXPORTER_OTLP_ENDPOINT`
+    /// (or [`crate::Config::otlp_endpoint`]) adds an export of its own under
+    /// the process filter.
+    ///
+    /// ```no_run
+    /// use pulselog::{Config, Output};
+    ///
+    /// // Every INFO event to the collector, only warnings on stdout.
+    /// let _guard = Config::new()
+    ///     .filter("info")
+    ///     .output(Output::otlp("http://localhost:4318"))
+    ///     .output(Output::stdout().filter("warning"))
+    ///     .install()?;
+    /// # Ok::<(), pulselog::InitError>(())
+    /// ```
+    #[cfg(feature = "otlp")]
+    #[must_use]
+    pub fn otlp(endpoint: &str) -> Output {
+        Output::new(Target::Otlp(crate::export::Endpoint::logs_url(endpoint)))
     }
 
     /// [`Config::writer`](crate::Config::writer)'s writer.

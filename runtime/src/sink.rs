@@ -21,6 +21,10 @@ pub(crate) enum Sink {
     Writer(Box<dyn Write + Send>),
     /// A syslog daemon: each write is one message.
     Syslog(crate::syslog::Transport),
+    /// No lines: the output of an OTLP export, which takes the records
+    /// themselves (feature `otlp`).
+    #[cfg(feature = "otlp")]
+    None,
 }
 
 impl std::fmt::Debug for Sink {
@@ -30,6 +34,8 @@ impl std::fmt::Debug for Sink {
             Sink::Stderr { pipe } => write!(f, "Stderr {{ pipe: {pipe} }}"),
             Sink::Writer(_) => f.write_str("Writer"),
             Sink::Syslog(t) => t.fmt(f),
+            #[cfg(feature = "otlp")]
+            Sink::None => f.write_str("None"),
         }
     }
 }
@@ -77,6 +83,8 @@ impl Sink {
                 Err(_) => Err(Failure::Panicked),
             },
             Sink::Syslog(t) => t.send(buf).map(|()| buf.len()).map_err(Failure::Io),
+            #[cfg(feature = "otlp")]
+            Sink::None => Ok(buf.len()),
         }
     }
 
@@ -84,6 +92,8 @@ impl Sink {
         match self {
             // Raw writes: nothing is buffered.
             Sink::Stdout { .. } | Sink::Stderr { .. } | Sink::Syslog(_) => Ok(()),
+            #[cfg(feature = "otlp")]
+            Sink::None => Ok(()),
             Sink::Writer(w) => match catch_unwind(AssertUnwindSafe(|| w.flush())) {
                 Ok(r) => r.map_err(Failure::Io),
                 Err(_) => Err(Failure::Panicked),

@@ -87,10 +87,17 @@ struct Channel {
     /// several channels (see [`crate::relay`]); else the writer thread
     /// writes them.
     relay: Option<Relay>,
+    /// Whether it writes lines (an OTLP export's channel takes the records
+    /// only).
+    lines: bool,
 }
 
 impl Channel {
     fn new(formatter: Formatter, sink: Sink, filter: Option<Filter>) -> Channel {
+        #[cfg(feature = "otlp")]
+        let lines = !matches!(sink, Sink::None);
+        #[cfg(not(feature = "otlp"))]
+        let lines = true;
         Channel {
             formatter,
             sink,
@@ -106,6 +113,7 @@ impl Channel {
             export: None,
             repeats: None,
             relay: None,
+            lines,
         }
     }
 
@@ -123,7 +131,7 @@ impl Channel {
         let sink = match self.sink {
             Sink::Stdout { .. } => Sink::stdout(),
             Sink::Stderr { .. } => Sink::stderr(),
-            Sink::Writer(_) | Sink::Syslog(_) => return None,
+            _ => return None,
         };
         let mut c = Channel::new(self.formatter.clone(), sink, self.filter.clone());
         c.repeats = self.repeats.as_ref().map(Repeats::fresh);
@@ -182,7 +190,7 @@ impl Channel {
         }
         #[cfg(not(feature = "otlp"))]
         let _ = q;
-        if self.broken {
+        if self.broken || !self.lines {
             return;
         }
         self.formatter.format(rec, origin, &mut self.buf);
@@ -365,27 +373,12 @@ impl Channel {
             fields = ["dropped", "reason"],
             message_values = 0,
         }
-        #[cfg(feature = "otlp")]
-        internal_site! {
-            static EXPORT_LOST_SITE: Warning,
-            target = "pulselog",
-            template = "pulselog could not export {undelivered} events: {reason}",
-            message = ["pulselog could not export " {0} " events: " {1}],
-            fields = ["undelivered", "reason"],
-            message_values = 0,
-        }
         let recovered = self.recovered.take();
         if let Some(err) = &recovered {
             say(format_args!(
                 "the log output works again after failing ({err}); {} events were dropped meanwhile",
                 dropped.total()
             ));
-        }
-        #[cfg(feature = "otlp")]
-        if let Some(export) = &self.export {
-            for (n, reason) in export.take_lost() {
-                self.report(q, &EXPORT_LOST_SITE, n, &reason);
-            }
         }
         if dropped == Dropped::default() {
             return;
@@ -451,6 +444,9 @@ impl Channel {
     }
 
     fn report(&mut self, q: &Queue, site: &'static Callsite, n: u64, reason: &str) {
+        if !self.lines {
+            return;
+        }
         // The count of repeats belongs above, and the run ends here:
         // "last message" is the line before a count.
         let count = self.repeats.as_mut().and_then(Repeats::end_run);
@@ -618,14 +614,20 @@ impl Output {
         self
     }
 
-    /// Sends every record to an OpenTelemetry Collector too (through the
-    /// first channel).
+    /// Adds a channel that sends the records it wants to an OpenTelemetry
+    /// Collector (`formatter` is never run: only `wants_task` and the like
+    /// read it), under `filter` (`None`: the process filter).
     #[cfg(feature = "otlp")]
-    pub(crate) fn export(mut self, exporter: crate::export::Exporter) -> Output {
-        if let Some(first) = self.channels.first_mut() {
-            first.export = Some(exporter);
-        }
-        self
+    pub(crate) fn add_export(
+        &mut self,
+        exporter: crate::export::Exporter,
+        formatter: Formatter,
+        filter: Option<Filter>,
+        key: String,
+    ) {
+        let mut channel = Channel::new(formatter, Sink::None, filter);
+        channel.export = Some(exporter);
+        self.push(channel, key);
     }
 
     /// Formats a queued event into the batch of each channel that wants it.
@@ -699,11 +701,11 @@ impl Output {
     /// [`crate::relay`]), given up after `give_up` without progress. If a
     /// thread cannot start, its channel stays on the writer thread.
     pub(crate) fn start_relays(&mut self, give_up: Duration) {
-        if self.channels.len() < 2 {
+        if self.channels.iter().filter(|c| c.lines).count() < 2 {
             return;
         }
         for (i, c) in self.channels.iter_mut().enumerate() {
-            if c.relay.is_some() {
+            if c.relay.is_some() || !c.lines {
                 continue;
             }
             let name = match c.sink {
@@ -711,6 +713,8 @@ impl Output {
                 Sink::Stderr { .. } => "stderr".to_owned(),
                 Sink::Writer(_) => format!("{} (a writer)", i + 1),
                 Sink::Syslog(_) => format!("{} (syslog)", i + 1),
+                #[cfg(feature = "otlp")]
+                Sink::None => continue,
             };
             let sink = std::mem::replace(&mut c.sink, Sink::stderr());
             match Relay::start(sink, name, give_up) {
@@ -735,9 +739,34 @@ impl Output {
             fields = ["lost", "output"],
             message_values = 0,
         }
+        #[cfg(feature = "otlp")]
+        internal_site! {
+            static EXPORT_LOST_SITE: Warning,
+            target = "pulselog",
+            template = "pulselog could not export {undelivered} events: {reason}",
+            message = ["pulselog could not export " {0} " events: " {1}],
+            fields = ["undelivered", "reason"],
+            message_values = 0,
+        }
         let dropped = q.take_dropped();
         for c in &mut self.channels {
             c.report_dropped(q, dropped);
+        }
+        // What an export could not deliver, on the outputs that write
+        // lines.
+        #[cfg(feature = "otlp")]
+        {
+            let lost: Vec<(u64, String)> = self
+                .channels
+                .iter()
+                .filter_map(|c| c.export.as_ref())
+                .flat_map(crate::export::Exporter::take_lost)
+                .collect();
+            for (n, reason) in lost {
+                for c in &mut self.channels {
+                    c.report(q, &EXPORT_LOST_SITE, n, &reason);
+                }
+            }
         }
         let lost: Vec<(u64, String)> = self
             .channels

@@ -457,3 +457,40 @@ fn a_collector_that_never_answers_costs_one_block_timeout_in_all() {
         "a hung collector is waited for once: {total} ms in all\n{err}"
     );
 }
+
+#[test]
+fn an_otlp_output_at_info_beside_stdout_at_warning_gets_exactly_its_events() {
+    const N: u64 = 2_000;
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let log: Log = Arc::default();
+    let receiver = Receiver::start(listener, &log);
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let out = child::run(&["outputs-otlp", &endpoint, &N.to_string()], &[]);
+    assert!(out.status.success(), "{out:?}");
+    receiver.stop();
+    // Every event reached the collector once, warnings and infos alike.
+    let mut seen = BTreeMap::new();
+    for req in log.lock().unwrap().iter() {
+        for rl in &req.body.resource_logs {
+            for sl in &rl.scope_logs {
+                for r in &sl.log_records {
+                    let seq = int(&r.attributes, "seq").expect("seq");
+                    let expected = if seq % 2 == 0 { 9 } else { 13 };
+                    assert_eq!(r.severity_number, expected, "{seq}");
+                    *seen.entry(seq).or_insert(0) += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(seen.len() as u64, N);
+    assert!(seen.values().all(|&n| n == 1), "duplicates");
+    // stdout has the warnings only.
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let seqs: Vec<u64> = stdout
+        .lines()
+        .map(child::json)
+        .map(|l| l["seq"].as_u64().expect("seq"))
+        .collect();
+    assert_eq!(seqs, (0..N).filter(|i| i % 2 == 1).collect::<Vec<_>>());
+}

@@ -95,6 +95,26 @@ pub fn run(role: &str, args: &[String]) -> bool {
                 started.elapsed().as_millis()
             );
         }
+        // The OTLP export as an output of its own, at INFO (the process
+        // filter), with stdout at WARNING.
+        #[cfg(feature = "otlp")]
+        "outputs-otlp" => {
+            let n: u64 = arg(1).parse().expect("a count");
+            let _guard = Config::new()
+                .service_name("export-test")
+                .otlp_header("x-api-key", "secret value")
+                .output(Output::otlp(arg(0)))
+                .output(Output::stdout().format(Format::Json).filter("warning"))
+                .install()
+                .expect("install");
+            for i in 0..n {
+                if i % 2 == 0 {
+                    info!("export {i}", seq = i);
+                } else {
+                    warn!("export {i}", seq = i);
+                }
+            }
+        }
         // An output with an invalid filter: install fails, naming it.
         "outputs-bad-filter" => {
             let e = Config::new()
