@@ -4,6 +4,7 @@
 //! failing and stalled outputs, racing exits, memory) are in `pipeline.rs`.
 
 mod bridged;
+mod cli;
 mod hostile;
 mod outputs;
 mod panics;
@@ -315,6 +316,7 @@ fn main() {
                 && !panics::run(other, &args[1..])
                 && !outputs::run(other, &args[1..])
                 && !reopen::run(other, &args[1..])
+                && !cli::run(other, &args[1..])
             {
                 eprintln!("unknown role `{other}`");
                 std::process::exit(2);
