@@ -154,8 +154,8 @@ macro_rules! setters {
 /// | `off` | nothing | nothing |
 ///
 /// and `.filter(..)` or `.level(..)` instead ignores `PULSELOG_LEVEL`.
-/// Outputs with a filter of their own ([`Output::filter`]) apply it after
-/// this one.
+/// This is the process filter: an output with a filter of its own
+/// ([`Output::filter`]) writes what that one says instead.
 pub struct Config {
     format: Result<Option<Format>, ParseFormatError>,
     /// Row 1 of the precedence table: [`Config::filter`] or

@@ -229,8 +229,8 @@ impl Directives {
             self.default = over.default;
             self.modules.clear();
         }
-        // Only these are replaced: `over`'s own `my_app` and `my_app::db`
-        // both stay.
+        // Only these give way, never `over`'s among themselves:
+        // `my_app=error,my_app::db=info` laid over keeps both.
         self.modules
             .retain(|(p, _)| !over.modules.iter().any(|(o, _)| covers(o, p)));
         self.modules.extend(over.modules.iter().cloned());
