@@ -6,13 +6,13 @@
 //! formatter and the output in one place.
 
 use crate::diag::say;
-use crate::filter::{Filter, FilterError};
+use crate::filter::{Directives, Filter, FilterError};
 use crate::format::json::JsonFormat;
 use crate::format::otel::OtelFormat;
 use crate::format::resource::Resource;
 use crate::format::text::TextFormat;
 use crate::format::{Formatter, FormatterError};
-use crate::level::Level;
+use crate::level::LevelFilter;
 pub use crate::output::{Format, ParseFormatError};
 use crate::output::{Output, Target};
 use crate::panic::PanicStderr;
@@ -33,8 +33,9 @@ pub enum InitError {
     AlreadyInstalled,
     /// `PULSELOG_FORMAT` names no format.
     Format(ParseFormatError),
-    /// Level directives that do not parse: from [`Config::filter`], or
-    /// (from [`try_init`] only) from the environment variable `var`
+    /// Level directives that do not parse: from [`Config::filter`], a
+    /// module path of [`Config::module_level`] that is not one, or (from
+    /// [`try_init`] only) from the environment variable `var`
     /// (`PULSELOG_LEVEL` or `RUST_LOG`).
     Filter {
         /// The variable the directives came from, if any.
@@ -126,11 +127,49 @@ macro_rules! setters {
 ///     .install()
 ///     .expect("logger installed");
 /// ```
+///
+/// # Which level applies
+///
+/// Levels come from four places; for each module, the first row that
+/// speaks for it decides, whatever order the methods were called in:
+///
+/// | | Set by | Speaks for |
+/// |---|---|---|
+/// | 1 | [`Config::filter`] or [`Config::level`] (the last call of the two) | every module: the filter is exactly this, and the rows below are not read |
+/// | 2 | `PULSELOG_LEVEL` (else `RUST_LOG`), read by [`Config::from_env`] and [`init`] | what its directives cover: a bare level (`warn`) every module, `path=level` that path and its submodules |
+/// | 3 | [`Config::module_level`], [`Config::default_level`] | the module path and its submodules; the default every other module |
+/// | 4 | built in | `info` for every module |
+///
+/// So defaults set in code are what the environment can change, as
+/// env_logger's `filter_level(..).parse_default_env()`: with
+/// `default_level(LevelFilter::Warning)` and
+/// `module_level(pulselog::this_crate!(), LevelFilter::Debug)`,
+///
+/// | `PULSELOG_LEVEL` | this crate | `hyper` |
+/// |---|---|---|
+/// | unset | DEBUG | WARNING |
+/// | `trace` | TRACE | TRACE |
+/// | `hyper=info` | DEBUG | INFO |
+/// | `error,hyper=info` | ERROR | INFO |
+/// | `off` | nothing | nothing |
+///
+/// and `.filter(..)` or `.level(..)` instead ignores `PULSELOG_LEVEL`.
+/// This is the process filter: an output with a filter of its own
+/// ([`Output::filter`]) writes what that one says instead.
 pub struct Config {
     format: Result<Option<Format>, ParseFormatError>,
-    /// An invalid setting is kept until [`Config::install`] reports it (a
-    /// later valid setting of the same thing replaces it).
-    filter: Result<Filter, InitError>,
+    /// Row 1 of the precedence table: [`Config::filter`] or
+    /// [`Config::level`]. An invalid string is kept until
+    /// [`Config::install`] reports it (a later valid one replaces it).
+    forced: Option<Result<Filter, InitError>>,
+    /// Row 2: the directives of `PULSELOG_LEVEL`/`RUST_LOG` that parse,
+    /// when one is set.
+    env_directives: Option<Directives>,
+    /// Row 3: [`Config::default_level`] and [`Config::module_level`].
+    defaults: Directives,
+    /// The first module path given to [`Config::module_level`] that is
+    /// not one, for [`Config::install`] to report.
+    bad_module: Option<FilterError>,
     /// Directives of `PULSELOG_LEVEL`/`RUST_LOG` that did not parse and
     /// were skipped (the variable's name with each): said on stderr at
     /// install, turned into an error by [`try_init`].
@@ -166,7 +205,10 @@ impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
             .field("format", &self.format)
-            .field("filter", &self.filter)
+            .field("forced", &self.forced)
+            .field("env_directives", &self.env_directives)
+            .field("defaults", &self.defaults)
+            .field("bad_module", &self.bad_module)
             .field("overflow", &self.overflow)
             .field("capacity", &self.capacity)
             .field("byte_budget", &self.byte_budget)
@@ -211,7 +253,10 @@ impl Config {
     pub fn new() -> Config {
         Config {
             format: Ok(None),
-            filter: Ok(Filter::default()),
+            forced: None,
+            env_directives: None,
+            defaults: Directives::default(),
+            bad_module: None,
             skipped_directives: Vec::new(),
             json: JsonFormat::new(),
             text: TextFormat::new(),
@@ -249,7 +294,10 @@ impl Config {
     /// a level directive: one that does not parse is skipped and the others
     /// apply, as env_logger and `EnvFilter::from_default_env` do, and
     /// [`Config::install`] says on stderr which were skipped, once
-    /// ([`try_init`] refuses them instead).
+    /// ([`try_init`] refuses them instead). The level directives are laid
+    /// over the defaults set in code with [`Config::default_level`] and
+    /// [`Config::module_level`] (before or after this call: see the table
+    /// in [`Config`]'s docs).
     #[must_use]
     pub fn from_env() -> Config {
         let mut c = Config::new();
@@ -266,8 +314,8 @@ impl Config {
             .map(|d| ("PULSELOG_LEVEL", d))
             .or_else(|| env_var("RUST_LOG").map(|d| ("RUST_LOG", d)));
         if let Some((var, d)) = directives {
-            let (filter, skipped) = Filter::parse_lossy(&d);
-            c.filter = Ok(filter);
+            let (directives, skipped) = Directives::parse_lossy(&d);
+            c.env_directives = Some(directives);
             c.skipped_directives = skipped.into_iter().map(|e| (var, e)).collect();
         }
         c
@@ -424,22 +472,89 @@ impl Config {
         self
     }
 
-    /// One level for every module.
+    /// Forces one level (a [`Level`](crate::Level) or a [`LevelFilter`],
+    /// `Off` included) on every module, dependencies included: the same as
+    /// [`Config::filter`] with that one level. It replaces what
+    /// `PULSELOG_LEVEL` and `RUST_LOG` say and what
+    /// [`Config::default_level`] and [`Config::module_level`] set (row 1 of
+    /// the table in [`Config`]'s docs). For a default the environment can
+    /// still change, or a level for this program alone, use those two.
     #[must_use]
-    pub fn level(mut self, level: Level) -> Config {
-        self.filter = Ok(Filter::from_level(Some(level)));
+    pub fn level(mut self, level: impl Into<LevelFilter>) -> Config {
+        self.forced = Some(Ok(Filter::from(level.into())));
         self.skipped_directives.clear();
         self
     }
 
-    /// `env_logger`-style directives, e.g. `warn,my_app::db=debug`. Unlike
-    /// the environment's, a string with any directive that does not parse is
-    /// refused whole: [`Config::install`] returns the error.
+    /// Forces `env_logger`-style directives, e.g. `warn,my_app::db=debug`:
+    /// the filter is exactly these, whatever `PULSELOG_LEVEL`, `RUST_LOG`,
+    /// [`Config::default_level`] and [`Config::module_level`] say (row 1 of
+    /// the table in [`Config`]'s docs). Unlike the environment's, a string
+    /// with any directive that does not parse is refused whole:
+    /// [`Config::install`] returns the error.
     #[must_use]
     pub fn filter(mut self, directives: &str) -> Config {
-        self.filter = Filter::parse(directives).map_err(InitError::from);
+        self.forced = Some(Filter::parse(directives).map_err(InitError::from));
         self.skipped_directives.clear();
         self
+    }
+
+    /// The level of every module that no module level names (built in:
+    /// `info`), as a default: a bare level in `PULSELOG_LEVEL` (or
+    /// `RUST_LOG`) replaces it, and [`Config::filter`] or [`Config::level`]
+    /// ignores it (see the table in [`Config`]'s docs). With
+    /// [`Config::module_level`], "this program at DEBUG, its dependencies
+    /// at WARNING":
+    ///
+    /// ```
+    /// use pulselog::{Config, Level, LevelFilter};
+    ///
+    /// let _guard = Config::new() // `Config::from_env()` in a program
+    ///     .default_level(LevelFilter::Warning)
+    ///     .module_level(pulselog::this_crate!(), LevelFilter::Debug)
+    ///     .install()?;
+    /// assert!(pulselog::enabled!(Level::Debug));
+    /// assert!(!pulselog::enabled!(target: "hyper::proto", Level::Info));
+    /// assert!(pulselog::enabled!(target: "hyper::proto", Level::Warning));
+    /// # Ok::<(), pulselog::InitError>(())
+    /// ```
+    #[must_use]
+    pub fn default_level(mut self, level: impl Into<LevelFilter>) -> Config {
+        self.defaults.set_default(level.into());
+        self
+    }
+
+    /// The level of the module `path` and its submodules (whole path
+    /// segments: `my_app` covers `my_app::db`, not `my_app_extra`), as a
+    /// default: an environment directive that covers it replaces it, and
+    /// [`Config::filter`] or [`Config::level`] ignores it (see the table in
+    /// [`Config`]'s docs). [`this_crate!`](crate::this_crate) names the
+    /// calling crate, so a program sets its own level without spelling its
+    /// name: `module_level(pulselog::this_crate!(), LevelFilter::Debug)`
+    /// (example at [`Config::default_level`]). A path that is not a module
+    /// path makes [`Config::install`] fail.
+    #[must_use]
+    pub fn module_level(mut self, path: &str, level: impl Into<LevelFilter>) -> Config {
+        if let Err(e) = self.defaults.set_module(path, level.into()) {
+            self.bad_module.get_or_insert(e);
+        }
+        self
+    }
+
+    /// The process filter, by the precedence table in [`Config`]'s docs.
+    fn take_filter(&mut self) -> Result<Filter, InitError> {
+        if let Some(e) = self.bad_module.take() {
+            return Err(e.into());
+        }
+        if let Some(forced) = self.forced.take() {
+            return forced;
+        }
+        let defaults = std::mem::take(&mut self.defaults);
+        Ok(match &self.env_directives {
+            Some(env) => defaults.overlaid(env),
+            None => defaults,
+        }
+        .into_filter())
     }
 
     /// The queue's sizes, checked.
@@ -624,7 +739,7 @@ impl Config {
         }
         let limits = self.limits()?;
         let format = self.format.clone().map_err(InitError::Format)?;
-        let filter = std::mem::replace(&mut self.filter, Ok(Filter::default()))?;
+        let filter = self.take_filter()?;
         // Every formatter is checked, so that a bad template fails at once
         // rather than on the day the format is switched.
         self.json.clone().build()?;
@@ -781,7 +896,7 @@ pub fn try_init() -> Result<Guard, InitError> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Config, Duration, Format, InitError};
+    use super::{Config, Directives, Duration, Filter, Format, InitError, LevelFilter};
 
     #[test]
     fn formats_parse_in_any_case_and_others_are_a_typed_error() {
@@ -812,6 +927,92 @@ mod tests {
             .install()
             .unwrap_err();
         assert!(matches!(err, InitError::Formatter(_)), "{err:?}");
+    }
+
+    /// The process filter `c` installs, with `PULSELOG_LEVEL` set to `env`
+    /// (`None`: unset).
+    fn resolved(c: Config, env: Option<&str>) -> Result<Filter, InitError> {
+        let mut c = Config {
+            env_directives: env.map(|e| Directives::parse_lossy(e).0),
+            ..c
+        };
+        c.take_filter()
+    }
+
+    #[test]
+    fn levels_follow_the_precedence_table_whatever_the_call_order() {
+        let parse = |d: &str| Filter::parse(d).unwrap();
+        let defaults = || {
+            Config::new()
+                .default_level(LevelFilter::Warning)
+                .module_level("app", LevelFilter::Debug)
+        };
+        // Row 4, then row 3.
+        assert_eq!(resolved(Config::new(), None).unwrap(), Filter::default());
+        assert_eq!(
+            resolved(defaults(), None).unwrap(),
+            parse("warning,app=debug")
+        );
+        // Row 2 over row 3, where it speaks.
+        for (env, filter) in [
+            ("trace", "trace"),
+            ("hyper=info", "warning,app=debug,hyper=info"),
+            ("error,hyper=info", "error,hyper=info"),
+            ("app::db=trace", "warning,app=debug,app::db=trace"),
+            ("off", "off"),
+        ] {
+            assert_eq!(
+                resolved(defaults(), Some(env)).unwrap(),
+                parse(filter),
+                "{env}"
+            );
+        }
+        // Directives of the environment that were all skipped speak for
+        // nothing: the code's defaults stay.
+        assert_eq!(
+            resolved(defaults(), Some("app=loud")).unwrap(),
+            parse("warning,app=debug")
+        );
+        // Row 1 over everything, before or after the defaults.
+        for forced in [
+            defaults().filter("error,app=info"),
+            Config::new()
+                .filter("error,app=info")
+                .default_level(LevelFilter::Trace)
+                .module_level("app", LevelFilter::Trace),
+        ] {
+            assert_eq!(
+                resolved(forced, Some("trace")).unwrap(),
+                parse("error,app=info")
+            );
+        }
+        assert_eq!(
+            resolved(defaults().level(LevelFilter::Off), Some("trace")).unwrap(),
+            parse("off")
+        );
+        // The last of `filter` and `level` is the one.
+        let c = Config::new().level(crate::Level::Error).filter("debug");
+        assert_eq!(resolved(c, None).unwrap(), parse("debug"));
+        let c = Config::new().filter("debug").level(crate::Level::Error);
+        assert_eq!(resolved(c, None).unwrap(), parse("error"));
+    }
+
+    #[test]
+    fn a_module_level_for_what_is_not_a_module_path_is_reported() {
+        for c in [
+            Config::new().module_level("my app", LevelFilter::Debug),
+            Config::new()
+                .module_level("my app", LevelFilter::Debug)
+                .module_level("app", LevelFilter::Debug)
+                .filter("info"),
+        ] {
+            match resolved(c, None) {
+                Err(InitError::Filter { var: None, source }) => {
+                    assert!(source.to_string().contains("`my app=DEBUG`"), "{source}");
+                }
+                other => panic!("{other:?}"),
+            }
+        }
     }
 
     #[test]

@@ -26,17 +26,16 @@
 //! others, and returns what it skipped for stderr, as env_logger and
 //! `EnvFilter::from_default_env` do: a typo in a deployment's variable
 //! must not silence everything else it asked for.
+//!
+//! `Directives` are what a string says before the built-in `info` fills
+//! in what it leaves out: the configuration lays the environment's over the
+//! code's defaults with them (`Config`'s precedence table).
 
-use crate::level::Level;
+use crate::level::{Level, LevelFilter};
 use std::fmt;
 
 /// The threshold meaning "nothing is enabled".
 pub(crate) const OFF: u8 = u8::MAX;
-
-/// The names of [`OFF`] in a directive, in any case. Every other level name
-/// is one of the level table (`crate::level`), shared with `Level::from_str`
-/// and `#[logged(level = "..")]`.
-const OFF_NAMES: [&str; 2] = ["off", "none"];
 
 /// A parsed set of directives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,6 +68,13 @@ impl Default for Filter {
     /// `info` for everything.
     fn default() -> Self {
         Filter::from_level(Some(Level::Info))
+    }
+}
+
+impl From<LevelFilter> for Filter {
+    /// One threshold for every module (`Off`: nothing).
+    fn from(level: LevelFilter) -> Filter {
+        Filter::from_level(level.level())
     }
 }
 
@@ -106,59 +112,15 @@ impl Filter {
     /// was skipped, in order.
     #[must_use]
     pub fn parse_lossy(spec: &str) -> (Filter, Vec<FilterError>) {
-        let mut filter = Filter {
-            default: Level::Info.number(),
-            modules: Vec::new(),
-        };
-        let mut errors = Vec::new();
-        let err = |d: &str, r: String| FilterError {
-            directive: d.trim().to_owned(),
-            reason: r,
-        };
-        // env_logger's grammar: `directives/regex`, the regex applying to
-        // every message. A `/` inside brackets belongs to a span filter.
-        let (spec, message_filter) = match outside_brackets(spec, '/').next() {
-            Some(at) => (&spec[..at], Some(&spec[at..])),
-            None => (spec, None),
-        };
-        for directive in split_outside_brackets(spec) {
-            let d = directive.trim();
-            if d.is_empty() {
-                continue;
-            }
-            match parse_directive(d) {
-                Ok((None, level)) => filter.default = level,
-                Ok((Some(path), level)) => filter.set_module(path, level),
-                Err(reason) => errors.push(err(d, reason)),
-            }
-        }
-        if let Some(regex) = message_filter {
-            errors.push(err(
-                regex,
-                "message filters (`/regex`) are not supported; filter by module and level".into(),
-            ));
-        }
-        filter
-            .modules
-            .sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
-        (filter, errors)
-    }
-
-    fn set_module(&mut self, path: &str, level: u8) {
-        match self.modules.iter_mut().find(|(p, _)| p == path) {
-            Some(slot) => slot.1 = level,
-            None => self.modules.push((path.to_owned(), level)),
-        }
+        let (directives, errors) = Directives::parse_lossy(spec);
+        (directives.into_filter(), errors)
     }
 
     /// The lowest level number enabled for a module path (`OFF` for none).
     pub(crate) fn threshold(&self, target: &str) -> u8 {
         self.modules
             .iter()
-            .find(|(prefix, _)| {
-                target.starts_with(prefix.as_str())
-                    && (target.len() == prefix.len() || target[prefix.len()..].starts_with("::"))
-            })
+            .find(|(prefix, _)| covers(prefix, target))
             .map_or(self.default, |&(_, level)| level)
     }
 
@@ -180,6 +142,122 @@ impl Filter {
             .unwrap_or(OFF);
         (min != OFF).then(|| Level::from_number(min))
     }
+}
+
+/// Directives as a string or the code gave them, before the built-in
+/// `info` fills in the default they leave out.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Directives {
+    /// The bare level's threshold, if one was given (the last one).
+    default: Option<u8>,
+    /// Module path → threshold, one entry per path, the last given.
+    modules: Vec<(String, u8)>,
+}
+
+impl Directives {
+    /// The directives of `spec` that parse, and an error for each that
+    /// does not (see [`Filter::parse_lossy`]).
+    pub(crate) fn parse_lossy(spec: &str) -> (Directives, Vec<FilterError>) {
+        let mut directives = Directives::default();
+        let mut errors = Vec::new();
+        let err = |d: &str, r: String| FilterError {
+            directive: d.trim().to_owned(),
+            reason: r,
+        };
+        // env_logger's grammar: `directives/regex`, the regex applying to
+        // every message. A `/` inside brackets belongs to a span filter.
+        let (spec, message_filter) = match outside_brackets(spec, '/').next() {
+            Some(at) => (&spec[..at], Some(&spec[at..])),
+            None => (spec, None),
+        };
+        for directive in split_outside_brackets(spec) {
+            let d = directive.trim();
+            if d.is_empty() {
+                continue;
+            }
+            match parse_directive(d) {
+                Ok((None, level)) => directives.default = Some(level),
+                Ok((Some(path), level)) => directives.set(path, level),
+                Err(reason) => errors.push(err(d, reason)),
+            }
+        }
+        if let Some(regex) = message_filter {
+            errors.push(err(
+                regex,
+                "message filters (`/regex`) are not supported; filter by module and level".into(),
+            ));
+        }
+        (directives, errors)
+    }
+
+    /// The level of every module no module directive names.
+    pub(crate) fn set_default(&mut self, level: LevelFilter) {
+        self.default = Some(threshold(level));
+    }
+
+    /// The level of `path` and its submodules.
+    ///
+    /// # Errors
+    ///
+    /// When `path` is not a module path (`my_app`, `my_app::db`); nothing
+    /// changes then.
+    pub(crate) fn set_module(&mut self, path: &str, level: LevelFilter) -> Result<(), FilterError> {
+        if !is_module_path(path) {
+            return Err(FilterError {
+                directive: format!("{path}={level}"),
+                reason: "expected a module path such as `my_app::db`".into(),
+            });
+        }
+        self.set(path, threshold(level));
+        Ok(())
+    }
+
+    fn set(&mut self, path: &str, level: u8) {
+        match self.modules.iter_mut().find(|(p, _)| p == path) {
+            Some(slot) => slot.1 = level,
+            None => self.modules.push((path.to_owned(), level)),
+        }
+    }
+
+    /// `over` laid over these: each directive of `over` replaces every one
+    /// of these that it covers. A bare level covers every module, so it
+    /// replaces the default and every module directive; `path=level`
+    /// covers `path` and its submodules (`my_app` covers `my_app::db`, not
+    /// `my_app_extra`).
+    pub(crate) fn overlaid(mut self, over: &Directives) -> Directives {
+        if over.default.is_some() {
+            self.default = over.default;
+            self.modules.clear();
+        }
+        // Only these give way, never `over`'s among themselves:
+        // `my_app=error,my_app::db=info` laid over keeps both.
+        self.modules
+            .retain(|(p, _)| !over.modules.iter().any(|(o, _)| covers(o, p)));
+        self.modules.extend(over.modules.iter().cloned());
+        self
+    }
+
+    /// The filter: `info` where no directive speaks.
+    pub(crate) fn into_filter(self) -> Filter {
+        let mut modules = self.modules;
+        modules.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+        Filter {
+            default: self.default.unwrap_or(Level::Info.number()),
+            modules,
+        }
+    }
+}
+
+/// Whether the module directive `prefix` covers the module path `target`:
+/// the same path, or one of its submodules (whole path segments).
+fn covers(prefix: &str, target: &str) -> bool {
+    target
+        .strip_prefix(prefix)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+}
+
+fn threshold(level: LevelFilter) -> u8 {
+    level.level().map_or(OFF, Level::number)
 }
 
 /// One directive: a module path (`None` for the default) and its
@@ -255,18 +333,12 @@ fn split_outside_brackets(s: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// A level name of a directive: one [`LevelFilter`]'s `FromStr` takes.
 fn parse_threshold(s: &str) -> Result<u8, String> {
-    let s = s.trim();
-    if OFF_NAMES.iter().any(|off| off.eq_ignore_ascii_case(s)) {
-        return Ok(OFF);
-    }
-    Level::__from_name(s).map(Level::number).ok_or_else(|| {
-        format!(
-            "unknown level `{s}`: expected one of {}, `{}`",
-            crate::level::EXPECTED,
-            OFF_NAMES.join("`, `")
-        )
-    })
+    s.trim()
+        .parse::<LevelFilter>()
+        .map(threshold)
+        .map_err(|e| e.to_string())
 }
 
 fn is_module_path(s: &str) -> bool {
@@ -281,6 +353,7 @@ fn is_module_path(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::level::OFF_NAMES;
 
     fn on(f: &Filter, target: &str) -> Vec<&'static str> {
         Level::ALL
@@ -409,6 +482,103 @@ mod tests {
     fn an_empty_level_is_a_bare_module() {
         assert_eq!(Filter::parse("warn,my_app="), Filter::parse("warn,my_app"));
         assert_eq!(on(&Filter::parse("my_app=").unwrap(), "my_app")[0], "TRACE");
+    }
+
+    /// The code's defaults: `warning`, `my_app=debug`, `my_app::db=trace`.
+    fn code_defaults() -> Directives {
+        let mut d = Directives::default();
+        d.set_default(LevelFilter::Warning);
+        d.set_module("my_app", LevelFilter::Debug).unwrap();
+        d.set_module("my_app::db", LevelFilter::Trace).unwrap();
+        d
+    }
+
+    fn overlaid(env: &str) -> Filter {
+        let (env, errors) = Directives::parse_lossy(env);
+        assert!(errors.is_empty(), "{errors:?}");
+        code_defaults().overlaid(&env).into_filter()
+    }
+
+    #[test]
+    fn code_defaults_apply_where_nothing_is_laid_over_them() {
+        let f = overlaid("");
+        assert_eq!(
+            f,
+            Filter::parse("warning,my_app=debug,my_app::db=trace").unwrap()
+        );
+        assert_eq!(Directives::default().into_filter(), Filter::default());
+        // Only a module: the others at the built-in `info`.
+        let mut d = Directives::default();
+        d.set_module("my_app", LevelFilter::Off).unwrap();
+        assert_eq!(d.into_filter(), Filter::parse("info,my_app=off").unwrap());
+    }
+
+    #[test]
+    fn a_bare_level_laid_over_replaces_every_code_default() {
+        for (env, all) in [("trace", "TRACE"), ("error", "ERROR")] {
+            let f = overlaid(env);
+            for target in ["my_app", "my_app::db", "hyper"] {
+                assert_eq!(on(&f, target)[0], all, "{env} {target}");
+            }
+        }
+        assert_eq!(overlaid("off").max_verbosity(), None);
+        // Module directives after the bare level are kept.
+        assert_eq!(
+            overlaid("error,hyper=debug"),
+            Filter::parse("error,hyper=debug").unwrap()
+        );
+    }
+
+    #[test]
+    fn a_module_directive_laid_over_replaces_the_code_defaults_it_covers() {
+        // `hyper` covers nothing of the code's: they all stay.
+        assert_eq!(
+            overlaid("hyper=debug"),
+            Filter::parse("warning,my_app=debug,my_app::db=trace,hyper=debug").unwrap()
+        );
+        // `my_app` covers `my_app::db` too.
+        assert_eq!(
+            overlaid("my_app=error"),
+            Filter::parse("warning,my_app=error").unwrap()
+        );
+        // The directives laid over keep each other, whatever their order.
+        for env in [
+            "my_app::db=info,my_app=error",
+            "my_app=error,my_app::db=info",
+        ] {
+            assert_eq!(
+                overlaid(env),
+                Filter::parse("warning,my_app=error,my_app::db=info").unwrap(),
+                "{env}"
+            );
+        }
+        // `my_app::db` covers neither `my_app` nor a module that only shares
+        // its prefix.
+        let mut d = code_defaults();
+        d.set_module("my_app::dbx", LevelFilter::Error).unwrap();
+        let (env, _) = Directives::parse_lossy("my_app::db=info");
+        assert_eq!(
+            d.overlaid(&env).into_filter(),
+            Filter::parse("warning,my_app=debug,my_app::db=info,my_app::dbx=error").unwrap()
+        );
+    }
+
+    #[test]
+    fn a_module_level_set_in_code_must_be_a_module_path() {
+        let mut d = Directives::default();
+        for path in ["", "a b", "my_app::", "my_app=debug"] {
+            let e = d.set_module(path, LevelFilter::Debug).unwrap_err();
+            assert!(e.to_string().contains("module path"), "{path}: {e}");
+        }
+        assert_eq!(d, Directives::default());
+        assert_eq!(
+            Filter::from(LevelFilter::Off),
+            Filter::parse("off").unwrap()
+        );
+        assert_eq!(
+            Filter::from(LevelFilter::Critical),
+            Filter::parse("critical").unwrap()
+        );
     }
 
     #[test]

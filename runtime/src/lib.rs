@@ -134,7 +134,12 @@
 //! - `PULSELOG_FORMAT`: `json`, `text`, `ecs` or `otel` ([`Format`]);
 //!   default text when stdout is a terminal, JSON otherwise.
 //! - `PULSELOG_LEVEL` (else `RUST_LOG`): directives in env_logger syntax,
-//!   `warn,my_app::db=debug`; default `info`. See [`Filter`].
+//!   `warn,my_app::db=debug`; default `info`. See [`Filter`]. Defaults set
+//!   in code, which these directives override where they speak:
+//!   [`Config::default_level`], and [`Config::module_level`] with
+//!   [`this_crate!`] for the program's own level (a command line's
+//!   `-v`/`-q`: `docs/cli.md`); which level applies is tabled in
+//!   [`Config`]'s docs.
 //! - Colour: text on a terminal colours the level and dims the location,
 //!   unless `NO_COLOR` is set, `TERM=dumb` or `CLICOLOR=0`;
 //!   `CLICOLOR_FORCE` colours a pipe too; [`TextFormat::color`] decides in
@@ -326,7 +331,7 @@ pub use crate::filter::{Filter, FilterError};
 pub use crate::format::json::JsonFormat;
 pub use crate::format::text::{ColorChoice, TextFormat};
 pub use crate::format::{CLASH_PREFIX, CONTINUATION, DEFAULT_TEMPLATE, FormatterError};
-pub use crate::level::{Level, ParseLevelError};
+pub use crate::level::{Level, LevelFilter, ParseLevelError};
 pub use crate::logged::ErrorLevel;
 pub use crate::logger::flush;
 pub use crate::output::Output;
@@ -577,6 +582,42 @@ macro_rules! enabled {
     };
 }
 
+/// The name of the crate this is written in, as module paths spell it (and
+/// so logger names and filter directives): the first segment of
+/// `module_path!()`, e.g. `my_tool` in the binary `my-tool`. A `&'static
+/// str`, usable in a `const`.
+///
+/// With [`Config::module_level`], a program sets its own level without
+/// spelling its name, and leaves its dependencies at the default:
+///
+/// ```
+/// use pulselog::{Config, Level, LevelFilter};
+///
+/// let verbose = true; // from the command line
+/// let own = if verbose { LevelFilter::Debug } else { LevelFilter::Info };
+/// let _guard = Config::new() // `Config::from_env()` in a program
+///     .default_level(LevelFilter::Warning)
+///     .module_level(pulselog::this_crate!(), own)
+///     .install()?;
+/// assert!(pulselog::enabled!(Level::Debug));
+/// assert!(!pulselog::enabled!(target: "reqwest::connect", Level::Info));
+///
+/// const APP: &str = pulselog::this_crate!();
+/// assert_eq!(Some(APP), module_path!().split("::").next());
+/// # Ok::<(), pulselog::InitError>(())
+/// ```
+///
+/// It names the crate whose source holds the call: a logging setup shared
+/// from a library crate names that library, and a program whose code
+/// lives in several crates of a workspace gives each one a
+/// `module_level`.
+#[macro_export]
+macro_rules! this_crate {
+    () => {
+        $crate::__private::crate_of(::core::module_path!())
+    };
+}
+
 /// Logs an error at ERROR with its type, message and whole `source()` chain
 /// (`exc_info`): `log_error!(err, "config load failed", path = p)`. The bare
 /// flag `exc_info` adds a backtrace of the call site, like Python's
@@ -619,6 +660,20 @@ pub mod __private {
     pub use crate::record::RecordBuilder;
     pub use crate::value::{ArgDisplay, ArgKnown, FieldDebug, FieldDisplay, FieldKnown, Wrap};
     pub use pulselog_macros::__event as event;
+
+    /// The first segment of a module path: `this_crate!()`.
+    #[must_use]
+    pub const fn crate_of(module_path: &'static str) -> &'static str {
+        let bytes = module_path.as_bytes();
+        let mut i = 0;
+        while i + 1 < bytes.len() {
+            if bytes[i] == b':' && bytes[i + 1] == b':' {
+                return module_path.split_at(i).0;
+            }
+            i += 1;
+        }
+        module_path
+    }
 
     // `exc_info = e` and `log_error!(e, …)`:
     // `rec.attach((&&&&ExcWrap(&e)).__pulselog_exc_info(backtrace))` with

@@ -4,6 +4,7 @@
 //! failing and stalled outputs, racing exits, memory) are in `pipeline.rs`.
 
 mod bridged;
+mod cli;
 mod full_disk;
 mod hostile;
 mod outputs;
@@ -317,6 +318,7 @@ fn main() {
                 && !outputs::run(other, &args[1..])
                 && !reopen::run(other, &args[1..])
                 && !full_disk::run(other, &args[1..])
+                && !cli::run(other, &args[1..])
             {
                 eprintln!("unknown role `{other}`");
                 std::process::exit(2);
