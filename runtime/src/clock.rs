@@ -295,9 +295,10 @@ fn wall_ns_slow(stamp: u64) -> u64 {
         return a.wall.saturating_sub(nanos_between(stamp, a.at, a.rate));
     }
     let (rate, trusted_ns) = measure();
+    let (at, wall) = wall_pair();
     let anchor = Anchor {
-        at: clock().raw(),
-        wall: now_ns(),
+        at,
+        wall,
         rate,
         trusted_ns: trusted_ns.min(ANCHOR_NS),
     };
@@ -311,6 +312,24 @@ fn wall_ns_slow(stamp: u64) -> u64 {
             .wall
             .saturating_sub(nanos_between(stamp, anchor.at, rate))
     }
+}
+
+/// A stamp and the wall time read together: of a few tries, the one with
+/// the fewest ticks around the wall clock's read, so that a preemption
+/// between the reads does not shift every time the anchor converts.
+fn wall_pair() -> (u64, u64) {
+    let clock = clock();
+    let mut best = (u64::MAX, 0, 0);
+    for _ in 0..4 {
+        let before = clock.raw();
+        let wall = now_ns();
+        let after = clock.raw();
+        let spread = after.wrapping_sub(before);
+        if spread < best.0 {
+            best = (spread, before + spread / 2, wall);
+        }
+    }
+    (best.1, best.2)
 }
 
 #[cfg(test)]
