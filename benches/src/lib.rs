@@ -12,6 +12,7 @@ pub mod callgrind;
 pub mod clock;
 pub mod contenders;
 pub mod report;
+pub mod startup;
 pub mod stats;
 pub mod workload;
 

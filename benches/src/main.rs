@@ -11,6 +11,10 @@
 //! cargo run --release -p pulselog-benches --bin bench -- build-weight [--rounds R]
 //!     [--against REV] [--output PATH | --no-write]
 //!     (clean build of a hello-world, pulselog against tracing and env_logger)
+//! cargo run --release -p pulselog-benches --bin bench -- startup [--rounds R]
+//!     [--against REV] [--output PATH | --no-write]
+//!     (a process that installs its logger, logs one line and exits:
+//!     pulselog against env_logger and /bin/true)
 //! bench child CONTENDER WORKLOAD N CAPACITY OUT [W1_LINES_PER_S]
 //!     (one measurement, used by the driver; the paced workloads need the
 //!     logger's W1 capacity)
@@ -20,6 +24,7 @@ use pulselog_benches::build_cost::{self, Measured, Profile, Subject};
 use pulselog_benches::build_weight::{self, Stack};
 use pulselog_benches::callgrind;
 use pulselog_benches::report::{self, Paced, Results, Setup};
+use pulselog_benches::startup;
 use pulselog_benches::stats::Spread;
 use pulselog_benches::stats::{parse_result, result_line};
 use pulselog_benches::workload::Workload;
@@ -46,6 +51,7 @@ fn usage() -> ExitCode {
          \x20      bench callgrind [--output PATH | --no-write]\n\
          \x20      bench build-cost [--reps R] [--output PATH | --no-write]\n\
          \x20      bench build-weight [--rounds R] [--against REV] [--output PATH | --no-write]\n\
+         \x20      bench startup [--rounds R] [--against REV] [--output PATH | --no-write]\n\
          contenders: {}",
         CONTENDERS
             .iter()
@@ -63,6 +69,7 @@ fn main() -> ExitCode {
         Some("callgrind") => return callgrind(&args[1..]),
         Some("build-cost") => return build_cost(&args[1..]),
         Some("build-weight") => return build_weight(&args[1..]),
+        Some("startup") => return startup(&args[1..]),
         _ => {}
     }
     match parse(&args) {
@@ -334,6 +341,163 @@ fn build_weight(args: &[String]) -> ExitCode {
         build_weight::BEGIN,
         build_weight::END,
     )
+}
+
+/// Start-up of a process that installs its logger and logs one line:
+/// pulselog (this checkout, and the commit `--against` names), env_logger
+/// and `/bin/true`, written into `BENCHMARKS.md`.
+fn startup(args: &[String]) -> ExitCode {
+    let mut rounds = 100;
+    let mut against = None;
+    let mut output = Some(workspace_root().join("BENCHMARKS.md"));
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--rounds" => match it.next().and_then(|r| r.parse().ok()) {
+                Some(r) if r > 0 => rounds = r,
+                _ => return usage(),
+            },
+            "--against" => match it.next() {
+                Some(rev) => against = Some(rev.clone()),
+                None => return usage(),
+            },
+            "--output" => match it.next() {
+                Some(path) => output = Some(PathBuf::from(path)),
+                None => return usage(),
+            },
+            "--no-write" => output = None,
+            _ => return usage(),
+        }
+    }
+    let exe = std::env::current_exe().expect("own executable");
+    let bin_dir = exe
+        .parent()
+        .expect("executable in a directory")
+        .to_path_buf();
+    // The children are this crate's binaries, built beside this one (with
+    // the same profile) if they are not up to date.
+    let mut build = cargo();
+    build
+        .args(["build", "--release", "-p", "pulselog-benches"])
+        .args(["--bin", "startup-pulselog", "--bin", "startup-env-logger"])
+        .current_dir(workspace_root());
+    if let Err(e) = run_quietly(build) {
+        eprintln!("bench: {e}");
+        return ExitCode::FAILURE;
+    }
+    let mut subjects = vec![startup::Subject {
+        label: format!("pulselog at {}", commit()),
+        exe: bin_dir.join("startup-pulselog"),
+    }];
+    let scratch = std::env::temp_dir().join(format!("pulselog-startup-{}", std::process::id()));
+    if let Some(rev) = &against {
+        match build_startup_at(rev, &scratch, &bin_dir) {
+            Ok(subject) => subjects.push(subject),
+            Err(e) => {
+                eprintln!("bench: {e}");
+                let _ = std::fs::remove_dir_all(&scratch);
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    subjects.push(startup::Subject {
+        label: "env_logger".to_owned(),
+        exe: bin_dir.join("startup-env-logger"),
+    });
+    subjects.push(startup::Subject {
+        label: "`/bin/true`".to_owned(),
+        exe: PathBuf::from("/bin/true"),
+    });
+    eprintln!(
+        "bench: {rounds} interleaved runs of {} binaries",
+        subjects.len()
+    );
+    let load_before = load_average();
+    let times = match startup::measure(&subjects, rounds) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("bench: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut rows: Vec<(String, String)> = environment()
+        .into_iter()
+        .filter(|(label, _)| label != "Crates")
+        .collect();
+    rows.push((
+        "Crates".to_owned(),
+        format!(
+            "{} (the children are this crate's binaries: pulselog with its `log` and `tracing` features, env_logger without its default features, as the other tables)",
+            versions(&["pulselog", "log", "env_logger"])
+        ),
+    ));
+    rows.push((
+        "Load average (1 min), before and after".to_owned(),
+        format!("{load_before} and {}", load_average()),
+    ));
+    let measured = startup::Measured {
+        rounds,
+        environment: rows,
+    };
+    let generated = startup::render(&measured, &subjects, &times);
+    write_section(output.as_deref(), &generated, startup::BEGIN, startup::END)
+}
+
+/// Builds the pulselog start-up child against `runtime/` at `rev`, in a
+/// crate of its own under `scratch` whose build shares this build's target
+/// directory (its dependencies compiled once).
+fn build_startup_at(rev: &str, scratch: &Path, bin_dir: &Path) -> Result<startup::Subject, String> {
+    let (dir, label, lock) = export(rev, &scratch.join("before"))?;
+    let krate = scratch.join("startup-before");
+    let name = "startup-pulselog-before";
+    let manifest = format!(
+        "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
+         [dependencies]\npulselog = {{ path = {:?}, features = [\"log\", \"tracing\"] }}\n\n\
+         [workspace]\n",
+        dir.join("runtime")
+    );
+    let write = |path: PathBuf, text: &str| {
+        std::fs::create_dir_all(path.parent().expect("a file in a directory"))
+            .and_then(|()| std::fs::write(&path, text))
+            .map_err(|e| format!("{}: {e}", path.display()))
+    };
+    write(krate.join("Cargo.toml"), &manifest)?;
+    write(krate.join("Cargo.lock"), &lock)?;
+    write(krate.join("src/main.rs"), startup::PULSELOG_SOURCE)?;
+    let target = bin_dir.parent().expect("target/release has a parent");
+    let mut build = cargo();
+    build
+        .args(["build", "--release"])
+        .env("CARGO_TARGET_DIR", target)
+        .current_dir(&krate);
+    eprintln!("bench: building the pulselog child at {label}");
+    run_quietly(build)?;
+    Ok(startup::Subject {
+        label: format!("pulselog at {label}"),
+        exe: bin_dir.join(name),
+    })
+}
+
+/// The `cargo` that runs this benchmark, or the one on the path.
+fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+/// Runs `command`, its output shown only when it fails.
+fn run_quietly(mut command: Command) -> Result<(), String> {
+    let out = command
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run {command:?}: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{command:?} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    }
 }
 
 /// Writes the workspace's manifest, `runtime/` and `macros/` at `rev` into

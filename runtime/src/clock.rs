@@ -4,19 +4,52 @@
 //! On x86-64 with an invariant time-stamp counter (CPUID says so, as it
 //! says on current AMD and Intel parts) the call site reads the counter:
 //! one `rdtsc`, 9 ns a read on the benchmark machine, against 34 ns for
-//! `SystemTime::now`. Its rate is measured once against the monotonic clock,
-//! in about 1 ms, when the logger is installed. Elsewhere a stamp is the
-//! monotonic clock's nanoseconds (`Instant`) since then. The thread that
-//! formats a record converts the stamp with an anchor, a (stamp, wall time)
-//! pair read together, which it renews every second so that the rate's
-//! measurement error cannot accumulate.
+//! `SystemTime::now`. Elsewhere a stamp is the monotonic clock's
+//! nanoseconds (`Instant`) since the logger was installed.
+//!
+//! The counter's rate is never waited for. It used to be measured against
+//! the monotonic clock over 1 ms when the logger was installed: half of
+//! the 2.2 ms that a process that installs, logs one line and exits took
+//! (`bench startup`). Two other ways were measured (callgrind, the
+//! caller's instructions per `info!`, 218 with the counter):
+//!
+//! - no counter: a monotonic read (`clock_gettime` through the vDSO) is
+//!   some 70 instructions where `rdtsc` is one;
+//! - monotonic stamps until the rate is measured on another thread, then
+//!   the counter: stamps stay comparable across the switch only if the
+//!   call site converts the counter to nanoseconds, and keeps them ordered
+//!   with a floor that every monotonic stamp raises; 238 to 244, the
+//!   multiplication costing more in the code around it than by itself.
+//!
+//! So the counter is read from the first stamp on, and its rate comes from
+//! (counter, monotonic) pairs read apart in time, none of them waited for:
+//!
+//! - one pair is read when the logger is installed (with CPUID, which
+//!   traps to the hypervisor in a virtual machine: 4 µs a leaf on the
+//!   benchmark machine, three leaves);
+//! - the durations the pipeline keeps in ticks (the queue's ordering
+//!   grace, the repeat window) are converted at a rate measured from that
+//!   pair to the first conversion, later in the installation, once the
+//!   outputs are built: some 30 µs apart on the benchmark machine, where
+//!   the rate then varies by 0.03 % from run to run, far closer than those
+//!   durations need;
+//! - the thread that formats records converts a stamp with an anchor, a
+//!   (stamp, wall time) pair, at the rate measured from the first pair to
+//!   the anchor. An anchor is trusted for as long as its rate was measured
+//!   over, a second at most, so a conversion's error stays within two
+//!   pairs' read error (some 20 ns each), however young the process: the
+//!   first anchors are renewed after microseconds, then after ever longer.
 
 use std::cell::Cell;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-/// Fractional bits of [`Clock::ns_per_tick`].
+/// Fractional bits of a rate (nanoseconds per tick, fixed point).
 const SHIFT: u32 = 32;
+
+/// A rate of one nanosecond per tick: the monotonic clock's.
+const ONE: u64 = 1 << SHIFT;
 
 #[derive(Debug)]
 struct Clock {
@@ -24,25 +57,30 @@ struct Clock {
     /// `Instant` since `origin`).
     tsc: bool,
     origin: Instant,
-    /// Nanoseconds per tick, fixed point with [`SHIFT`] fractional bits.
-    ns_per_tick: u64,
+    /// A (stamp, monotonic ns) pair read when the clock was set up: where
+    /// every measurement of the counter's rate starts.
+    first: Pair,
+}
+
+/// A stamp and the monotonic clock's nanoseconds since `origin`, read
+/// together.
+#[derive(Debug, Clone, Copy)]
+struct Pair {
+    stamp: u64,
+    ns: u64,
 }
 
 impl Clock {
     fn new() -> Clock {
         let origin = Instant::now();
-        match tsc_rate() {
-            Some(ns_per_tick) => Clock {
-                tsc: true,
-                origin,
-                ns_per_tick,
-            },
-            None => Clock {
-                tsc: false,
-                origin,
-                ns_per_tick: 1 << SHIFT,
-            },
-        }
+        let tsc = tsc_usable();
+        let mut clock = Clock {
+            tsc,
+            origin,
+            first: Pair { stamp: 0, ns: 0 },
+        };
+        clock.first = clock.pair();
+        clock
     }
 
     #[inline]
@@ -59,15 +97,61 @@ impl Clock {
         u64::try_from(self.origin.elapsed().as_nanos()).unwrap_or(u64::MAX)
     }
 
-    /// Nanoseconds from stamp `start` to stamp `end` (0 when `end` is not
-    /// later).
-    fn delta_as_nanos(&self, start: u64, end: u64) -> u64 {
-        if end <= start {
-            return 0;
+    /// A (stamp, monotonic) pair: of a few tries, the one with the fewest
+    /// ticks around the monotonic read, so that a preemption between the
+    /// reads cannot skew it.
+    fn pair(&self) -> Pair {
+        if !self.tsc {
+            let ns = self.monotonic();
+            return Pair { stamp: ns, ns };
         }
-        let ns = (u128::from(end - start) * u128::from(self.ns_per_tick)) >> SHIFT;
-        u64::try_from(ns).unwrap_or(u64::MAX)
+        let mut best = (u64::MAX, Pair { stamp: 0, ns: 0 });
+        for _ in 0..16 {
+            let before = self.raw();
+            let ns = self.monotonic();
+            let after = self.raw();
+            let spread = after.wrapping_sub(before);
+            if spread < best.0 {
+                best = (
+                    spread,
+                    Pair {
+                        stamp: before + spread / 2,
+                        ns,
+                    },
+                );
+            }
+        }
+        best.1
     }
+
+    /// The rate from the first pair to `last`, and how long it was
+    /// measured over (ns).
+    fn rate_to(&self, last: Pair) -> Option<(u64, u64)> {
+        if !self.tsc {
+            // Exact: stamps are the monotonic clock's.
+            return Some((ONE, ANCHOR_NS));
+        }
+        let ticks = last
+            .stamp
+            .checked_sub(self.first.stamp)
+            .filter(|&t| t > 0)?;
+        let ns = last.ns.checked_sub(self.first.ns).filter(|&n| n > 0)?;
+        let rate = u64::try_from((u128::from(ns) << SHIFT) / u128::from(ticks))
+            .ok()
+            .filter(|&r| r > 0)?;
+        Some((rate, ns))
+    }
+}
+
+/// Nanoseconds from stamp `start` to stamp `end` at `rate` (0 when `end`
+/// is not later).
+#[inline]
+fn nanos_between(start: u64, end: u64, rate: u64) -> u64 {
+    if end <= start {
+        return 0;
+    }
+    let ns = (u128::from(end - start) * u128::from(rate)) >> SHIFT;
+    u64::try_from(ns).unwrap_or(u64::MAX)
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -78,52 +162,23 @@ fn rdtsc() -> u64 {
     unsafe { core::arch::x86_64::_rdtsc() }
 }
 
-/// The counter's nanoseconds per tick (fixed point), when it is invariant
-/// (its rate does not follow the core's frequency or sleep states) and
-/// `rdtscp` exists: the conditions under which counters of different cores
-/// agree, checked as `quanta` and the Linux kernel check them.
+/// Whether the counter is invariant (its rate does not follow the core's
+/// frequency or sleep states) and `rdtscp` exists: the conditions under
+/// which counters of different cores agree, checked as `quanta` and the
+/// Linux kernel check them.
 #[cfg(target_arch = "x86_64")]
-fn tsc_rate() -> Option<u64> {
+fn tsc_usable() -> bool {
     use core::arch::x86_64::__cpuid;
     // The extended leaves are read only after leaf 0x8000_0000 says they
     // exist.
-    let usable = __cpuid(0x8000_0000).eax >= 0x8000_0007
+    __cpuid(0x8000_0000).eax >= 0x8000_0007
         && __cpuid(0x8000_0007).edx & (1 << 8) != 0
-        && __cpuid(0x8000_0001).edx & (1 << 27) != 0;
-    if !usable {
-        return None;
-    }
-    // A (counter, monotonic) pair read together: of a few tries, the one
-    // with the fewest ticks around the `Instant` read, so that a preemption
-    // between the two reads cannot skew it.
-    let pair = || {
-        let mut best = (u64::MAX, 0, Instant::now());
-        for _ in 0..16 {
-            let before = rdtsc();
-            let at = Instant::now();
-            let after = rdtsc();
-            let spread = after.wrapping_sub(before);
-            if spread < best.0 {
-                best = (spread, before + spread / 2, at);
-            }
-        }
-        (best.1, best.2)
-    };
-    let (t0, i0) = pair();
-    while i0.elapsed() < Duration::from_millis(1) {
-        std::hint::spin_loop();
-    }
-    let (t1, i1) = pair();
-    let ticks = t1.checked_sub(t0).filter(|&t| t > 0)?;
-    let ns = i1.duration_since(i0).as_nanos();
-    u64::try_from((ns << SHIFT) / u128::from(ticks))
-        .ok()
-        .filter(|&r| r > 0)
+        && __cpuid(0x8000_0001).edx & (1 << 27) != 0
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-fn tsc_rate() -> Option<u64> {
-    None
+fn tsc_usable() -> bool {
+    false
 }
 
 fn clock() -> &'static Clock {
@@ -131,7 +186,8 @@ fn clock() -> &'static Clock {
     CLOCK.get_or_init(Clock::new)
 }
 
-/// Measures the counter's rate now rather than in the first log call.
+/// Reads the first pair now rather than in the first log call (CPUID and
+/// a pair: microseconds; nothing is waited for).
 pub(crate) fn warm_up() {
     let _ = clock();
 }
@@ -142,13 +198,43 @@ pub(crate) fn stamp() -> u64 {
     clock().raw()
 }
 
+/// The latest rate measured (0: none yet).
+static RATE: AtomicU64 = AtomicU64::new(0);
+
+/// The counter's rate: the latest measured, or one measured now from the
+/// first pair.
+fn rate() -> u64 {
+    match RATE.load(Ordering::Relaxed) {
+        0 => measure().0,
+        rate => rate,
+    }
+}
+
+/// Measures the rate from the first pair to now; returns it with how long
+/// it can be trusted for (ns): as long as it was measured over.
+fn measure() -> (u64, u64) {
+    let clock = clock();
+    match clock.rate_to(clock.pair()) {
+        Some((rate, over)) => {
+            RATE.store(rate, Ordering::Relaxed);
+            (rate, over)
+        }
+        // Nothing to measure yet (read within a tick of the first pair, or
+        // on a core whose counter reads behind the first one's): the last
+        // rate, or one tick a nanosecond, trusted for no time at all.
+        None => match RATE.load(Ordering::Relaxed) {
+            0 => (ONE, 0),
+            rate => (rate, 0),
+        },
+    }
+}
+
 /// How many counter ticks `d` lasts (the counter's own scale: it need not
 /// tick once a nanosecond).
 pub(crate) fn ticks(d: Duration) -> u64 {
-    let ns_per_tick = u128::from(clock().ns_per_tick.max(1));
     d.as_nanos()
         .checked_mul(1 << SHIFT)
-        .and_then(|scaled| u64::try_from(scaled / ns_per_tick).ok())
+        .and_then(|scaled| u64::try_from(scaled / u128::from(rate())).ok())
         .unwrap_or(u64::MAX)
 }
 
@@ -159,12 +245,22 @@ pub(crate) fn now_ns() -> u64 {
         .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
 }
 
-/// How long an anchor is trusted.
+/// How long an anchor is trusted at most.
 const ANCHOR_NS: u64 = 1_000_000_000;
 
+/// A stamp and the wall time read together, the rate stamps after it are
+/// converted at, and for how long after it (ns) that rate is trusted.
+#[derive(Debug, Clone, Copy)]
+struct Anchor {
+    at: u64,
+    wall: u64,
+    rate: u64,
+    trusted_ns: u64,
+}
+
 thread_local! {
-    /// `(stamp, wall ns)` read together, per converting thread.
-    static ANCHOR: Cell<Option<(u64, u64)>> = const { Cell::new(None) };
+    /// The anchor of this converting thread.
+    static ANCHOR: Cell<Option<Anchor>> = const { Cell::new(None) };
 }
 
 /// Converts a [`stamp`] to nanoseconds since the Unix epoch. The common
@@ -173,36 +269,67 @@ thread_local! {
 /// the writer's loop longer by callgrind).
 #[inline]
 pub(crate) fn wall_ns(stamp: u64) -> u64 {
-    if let Some((at, wall)) = ANCHOR.try_with(Cell::get).ok().flatten()
-        && stamp >= at
+    if let Some(a) = ANCHOR.try_with(Cell::get).ok().flatten()
+        && stamp >= a.at
     {
         // One conversion of the counter's delta.
-        let delta = clock().delta_as_nanos(at, stamp);
-        if delta < ANCHOR_NS {
-            return wall.saturating_add(delta);
+        let delta = nanos_between(a.at, stamp, a.rate);
+        if delta < a.trusted_ns {
+            return a.wall.saturating_add(delta);
         }
     }
     wall_ns_slow(stamp)
 }
 
 /// [`wall_ns`] for a stamp before the anchor (a backlog stamped before the
-/// anchor was taken), or with no anchor yet or an expired one.
+/// anchor was taken), or with no anchor yet or an expired one: a new
+/// anchor comes with a new measurement of the rate, from the first pair to
+/// the anchor, trusted for as long as it was measured over (the error of
+/// its pairs over that time is then at most their read error).
 #[cold]
 #[inline(never)]
 fn wall_ns_slow(stamp: u64) -> u64 {
-    let clock = clock();
-    if let Some((at, wall)) = ANCHOR.try_with(Cell::get).ok().flatten()
-        && stamp < at
+    if let Some(a) = ANCHOR.try_with(Cell::get).ok().flatten()
+        && stamp < a.at
     {
-        return wall.saturating_sub(clock.delta_as_nanos(stamp, at));
+        return a.wall.saturating_sub(nanos_between(stamp, a.at, a.rate));
     }
-    let (at, wall) = (clock.raw(), now_ns());
-    let _ = ANCHOR.try_with(|a| a.set(Some((at, wall))));
-    if stamp >= at {
-        wall.saturating_add(clock.delta_as_nanos(at, stamp))
+    let (rate, trusted_ns) = measure();
+    let (at, wall) = wall_pair();
+    let anchor = Anchor {
+        at,
+        wall,
+        rate,
+        trusted_ns: trusted_ns.min(ANCHOR_NS),
+    };
+    let _ = ANCHOR.try_with(|a| a.set(Some(anchor)));
+    if stamp >= anchor.at {
+        anchor
+            .wall
+            .saturating_add(nanos_between(anchor.at, stamp, rate))
     } else {
-        wall.saturating_sub(clock.delta_as_nanos(stamp, at))
+        anchor
+            .wall
+            .saturating_sub(nanos_between(stamp, anchor.at, rate))
     }
+}
+
+/// A stamp and the wall time read together: of a few tries, the one with
+/// the fewest ticks around the wall clock's read, so that a preemption
+/// between the reads does not shift every time the anchor converts.
+fn wall_pair() -> (u64, u64) {
+    let clock = clock();
+    let mut best = (u64::MAX, 0, 0);
+    for _ in 0..4 {
+        let before = clock.raw();
+        let wall = now_ns();
+        let after = clock.raw();
+        let spread = after.wrapping_sub(before);
+        if spread < best.0 {
+            best = (spread, before + spread / 2, wall);
+        }
+    }
+    (best.1, best.2)
 }
 
 #[cfg(test)]
@@ -215,23 +342,56 @@ mod tests {
         let s = stamp();
         let after = now_ns();
         let wall = wall_ns(s);
-        // The conversion error is the counter's calibration error over at
-        // most a second plus the anchor's read skew: far below 5 ms.
+        // The conversion error is the rate's over the anchor's trust plus
+        // the anchor's read skew: far below 5 ms.
         assert!(wall + 5_000_000 >= before && wall <= after + 5_000_000);
-        // Later stamps convert to later times, earlier ones to earlier.
+        // Later stamps convert to later times, earlier ones to earlier
+        // (through a renewed anchor when the first one was young: the
+        // same time within the anchors' read error).
         std::thread::sleep(std::time::Duration::from_millis(20));
         let later = wall_ns(stamp());
         assert!(later >= wall + 15_000_000, "{later} vs {wall}");
-        assert_eq!(wall_ns(s), wall);
+        assert!(wall_ns(s).abs_diff(wall) < 1_000_000);
     }
 
     #[test]
     fn durations_convert_to_ticks_of_the_counter() {
+        // A rate measured over some time, as the writer's is.
+        std::thread::sleep(Duration::from_millis(1));
+        let (rate, trusted) = measure();
+        assert!(trusted >= 1_000_000);
         let ms = ticks(Duration::from_millis(1));
         assert!(ms > 0);
         // The conversion back, through the counter's own scale.
-        let back = clock().delta_as_nanos(0, ms);
-        assert!((990_000..=1_010_000).contains(&back), "{back} ns");
+        let back = nanos_between(0, ms, rate);
+        assert!((999_000..=1_001_000).contains(&back), "{back} ns");
         assert_eq!(ticks(Duration::ZERO), 0);
+    }
+
+    /// An anchor is trusted for no longer than its rate was measured over,
+    /// and a stamp past that renews it, measured over longer.
+    #[test]
+    fn anchors_are_trusted_as_long_as_their_rate_was_measured() {
+        let s = stamp();
+        let _ = wall_ns(s);
+        let a = ANCHOR.with(Cell::get).expect("an anchor");
+        assert!(a.trusted_ns <= ANCHOR_NS);
+        let first = clock().first;
+        if clock().tsc {
+            // Measured from the first pair to the anchor.
+            assert!(a.trusted_ns <= clock().monotonic() - first.ns);
+        }
+        let wait =
+            Duration::from_nanos(a.trusted_ns.saturating_add(1_000)).min(Duration::from_millis(50));
+        std::thread::sleep(wait);
+        let t = stamp();
+        let _ = wall_ns(t);
+        let b = ANCHOR.with(Cell::get).expect("an anchor");
+        if nanos_between(a.at, t, a.rate) >= a.trusted_ns {
+            assert!(b.at > a.at);
+            assert!(b.trusted_ns > a.trusted_ns || b.trusted_ns == ANCHOR_NS);
+        } else {
+            assert_eq!((b.at, b.trusted_ns), (a.at, a.trusted_ns));
+        }
     }
 }
