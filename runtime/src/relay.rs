@@ -212,6 +212,8 @@ fn run(shared: &Shared, mut sink: Sink, name: &str) {
         if let Some(mut batch) = state.next.take() {
             state.busy = true;
             drop(state);
+            // The writer may fill and hand over the next batch meanwhile.
+            shared.changed.notify_all();
             if !broken {
                 broken = write_all(shared, &mut sink, &batch, name, &mut failing);
             }
