@@ -34,7 +34,7 @@ use crate::context::Context;
 use crate::diag::say;
 use crate::encode::Encoder;
 use crate::filter::Filter;
-use crate::format::Formatter;
+use crate::format::{Event, Formatter};
 use crate::level::Level;
 use crate::origin::Origin;
 use crate::queue::{Control, Dropped, Lanes, Queue};
@@ -155,6 +155,27 @@ impl Channel {
             }
         }
         self.line(rec, origin, q, true);
+    }
+
+    /// A queued event's line, from its view made once for every channel
+    /// (a channel that collapses repeats or writes no lines goes through
+    /// [`Channel::format`]).
+    fn event_line(&mut self, rec: &Record, event: &Event<'_>, q: &Queue) {
+        self.events += 1;
+        #[cfg(feature = "otlp")]
+        if let Some(export) = &mut self.export {
+            export.push(&crate::format::Event::new(rec), q);
+        }
+        #[cfg(not(feature = "otlp"))]
+        let _ = (rec, q);
+        if self.broken {
+            return;
+        }
+        self.formatter.format_event(event, &mut self.buf);
+        self.ends.push(End {
+            at: self.buf.len(),
+            event: true,
+        });
     }
 
     /// Writes the count of repeats not written yet, if any.
@@ -644,6 +665,7 @@ impl Output {
             self.events += 1;
         }
         let target = rec.callsite.metadata().target;
+        let mut shared: Option<Event<'_>> = None;
         for i in 0..self.channels.len() {
             self.took[i] = None;
             if self.filtered && !self.channels[i].wants(target, rec.level) {
@@ -654,6 +676,12 @@ impl Output {
             let lines = channel.ends.len();
             match self.share[i].and_then(|j| Some((j, self.took[j]?))) {
                 Some((j, (start, end))) => channel.copy_line(&before[j].buf[start..end]),
+                None if channel.repeats.is_none() && channel.lines => {
+                    // The event's view (its wall time) once for every
+                    // channel.
+                    let event = shared.get_or_insert_with(|| Event::from_thread(rec, origin));
+                    channel.event_line(rec, event, q);
+                }
                 None => channel.format(rec, origin, q),
             }
             if channel.ends.len() > lines {

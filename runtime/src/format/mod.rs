@@ -63,12 +63,18 @@ impl Formatter {
     }
 
     pub(crate) fn format(&mut self, rec: &Record, origin: &Origin, out: &mut Vec<u8>) {
-        let event = Event::from_thread(rec, origin);
+        self.format_event(&Event::from_thread(rec, origin), out);
+    }
+
+    /// One line from the event's view (made once when several formatters
+    /// write the same event).
+    #[inline]
+    pub(crate) fn format_event(&mut self, event: &Event<'_>, out: &mut Vec<u8>) {
         match self {
-            Formatter::Json(f) => f.format(&event, out),
-            Formatter::Text(f) => f.format(&event, out),
-            Formatter::Otel(f) => f.format(&event, out),
-            Formatter::Syslog(f) => f.format(&event, out),
+            Formatter::Json(f) => f.format(event, out),
+            Formatter::Text(f) => f.format(event, out),
+            Formatter::Otel(f) => f.format(event, out),
+            Formatter::Syslog(f) => f.format(event, out),
         }
     }
 }
