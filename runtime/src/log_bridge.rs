@@ -21,16 +21,6 @@ struct Bridge;
 
 static BRIDGE: Bridge = Bridge;
 
-fn level(level: ::log::Level) -> Level {
-    match level {
-        ::log::Level::Error => Level::Error,
-        ::log::Level::Warn => Level::Warning,
-        ::log::Level::Info => Level::Info,
-        ::log::Level::Debug => Level::Debug,
-        ::log::Level::Trace => Level::Trace,
-    }
-}
-
 /// A record's key-values, in order; a key given twice keeps its last
 /// value (a line never has a duplicate key).
 #[derive(Default)]
@@ -65,11 +55,11 @@ fn encode(rec: &mut Encoder, value: &kv::Value<'_>) {
 
 impl ::log::Log for Bridge {
     fn enabled(&self, metadata: &::log::Metadata<'_>) -> bool {
-        crate::callsite::filter_allows(metadata.target(), level(metadata.level()))
+        crate::callsite::filter_allows(metadata.target(), Level::from(metadata.level()))
     }
 
     fn log(&self, record: &::log::Record<'_>) {
-        let level = level(record.level());
+        let level = Level::from(record.level());
         let mut pairs = Pairs::default();
         let _ = record.key_values().visit(&mut pairs);
         let names: SmallVec<[&str; 8]> = pairs.0.iter().map(|(k, _)| k.as_str()).collect();

@@ -29,14 +29,11 @@
 //! shutdown, synchronous writes still go through it.
 
 use crate::diag::say;
-use crate::sink::{End, Failure, Sink, chunk_end};
+use crate::sink::{End, Failure, MAX_BACKOFF, Sink, chunk_end};
 use std::io;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
-
-/// The longest wait between two attempts of a failing write.
-const MAX_BACKOFF: Duration = Duration::from_millis(250);
 
 /// Lines handed over to an output's thread.
 #[derive(Debug, Default)]
@@ -108,7 +105,7 @@ impl Relay {
     /// Hands `batch` (with `lines` lines, queued events and pulselog's own)
     /// over to the thread; gives back an empty batch to fill next.
     pub(crate) fn hand_over(&mut self, batch: Batch, lines: u64) -> Batch {
-        let mut state = self.shared.lock();
+        let state = self.shared.lock();
         if self.given_up {
             if state.next.is_some() || state.busy {
                 // Still stuck: this batch is lost too.
@@ -121,28 +118,12 @@ impl Relay {
                 self.name, self.lost
             ));
         }
-        let mut seen = state.progress;
-        let mut since = Instant::now();
-        while state.next.is_some() {
-            let (s, _) = self
-                .shared
-                .changed
-                .wait_timeout(state, Duration::from_millis(10))
-                .unwrap_or_else(PoisonError::into_inner);
-            state = s;
-            if state.progress != seen {
-                seen = state.progress;
-                since = Instant::now();
-            } else if since.elapsed() >= self.give_up {
-                self.given_up = true;
-                self.lost += lines;
-                say(format_args!(
-                    "the log output {} accepted nothing for {:?}; lines for it are dropped until it does",
-                    self.name, self.give_up
-                ));
-                return empty(batch);
-            }
-        }
+        let Some(mut state) = wait_while(&self.shared, state, self.give_up, |s| s.next.is_some())
+        else {
+            self.give_up_now();
+            self.lost += lines;
+            return empty(batch);
+        };
         state.next = Some(batch);
         let spare = state.spare.take().unwrap_or_default();
         drop(state);
@@ -161,27 +142,22 @@ impl Relay {
         state.flushes_asked += 1;
         let asked = state.flushes_asked;
         self.shared.changed.notify_all();
-        let mut seen = state.progress;
-        let mut since = Instant::now();
-        while state.flushes_done < asked {
-            let (s, _) = self
-                .shared
-                .changed
-                .wait_timeout(state, Duration::from_millis(10))
-                .unwrap_or_else(PoisonError::into_inner);
-            state = s;
-            if state.progress != seen {
-                seen = state.progress;
-                since = Instant::now();
-            } else if since.elapsed() >= self.give_up {
-                self.given_up = true;
-                say(format_args!(
-                    "the log output {} accepted nothing for {:?}; lines for it are dropped until it does",
-                    self.name, self.give_up
-                ));
-                return;
-            }
+        if wait_while(&self.shared, state, self.give_up, |s| {
+            s.flushes_done < asked
+        })
+        .is_none()
+        {
+            self.give_up_now();
         }
+    }
+
+    /// Gives the output up (see the module docs), and says so.
+    fn give_up_now(&mut self) {
+        self.given_up = true;
+        say(format_args!(
+            "the log output {} accepted nothing for {:?}; lines for it are dropped until it does",
+            self.name, self.give_up
+        ));
     }
 
     /// Lines lost to this output since the last call.
@@ -193,6 +169,31 @@ impl Relay {
     pub(crate) fn name(&self) -> &str {
         &self.name
     }
+}
+
+/// Waits while `busy` holds, for as long as the output's thread makes
+/// progress; `None` once it has made none for `give_up`.
+fn wait_while<'s>(
+    shared: &'s Shared,
+    mut state: MutexGuard<'s, State>,
+    give_up: Duration,
+    busy: impl Fn(&State) -> bool,
+) -> Option<MutexGuard<'s, State>> {
+    let mut seen = state.progress;
+    let mut since = Instant::now();
+    while busy(&state) {
+        (state, _) = shared
+            .changed
+            .wait_timeout(state, Duration::from_millis(10))
+            .unwrap_or_else(PoisonError::into_inner);
+        if state.progress != seen {
+            seen = state.progress;
+            since = Instant::now();
+        } else if since.elapsed() >= give_up {
+            return None;
+        }
+    }
+    Some(state)
 }
 
 /// `batch`, emptied, to be filled again.

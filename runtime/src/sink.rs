@@ -6,6 +6,11 @@
 
 use std::io::{self, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::Duration;
+
+/// The longest wait between two attempts of a failing write (the writer
+/// thread's, an output thread's).
+pub(crate) const MAX_BACKOFF: Duration = Duration::from_millis(250);
 
 /// Where lines go.
 pub(crate) enum Sink {

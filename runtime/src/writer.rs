@@ -42,16 +42,13 @@ use crate::record::Record;
 use crate::relay::{Batch, Relay};
 use crate::repeats::{Offer, Repeats};
 pub(crate) use crate::sink::Sink;
-use crate::sink::{End, Failure, chunk_end};
+use crate::sink::{End, Failure, MAX_BACKOFF, chunk_end};
 use crate::sync::{thread, thread_local};
 use std::io;
 use std::time::{Duration, Instant};
 
 /// A batch is written once it reaches this size (or the queue runs dry).
 const BATCH: usize = 64 * 1024;
-
-/// The longest wait between two attempts of a failing write.
-const MAX_BACKOFF: Duration = Duration::from_millis(250);
 
 /// One destination: its formatter, its sink, its filter, its batch, its
 /// retries and its accounting (a `crate::Output` at install).
