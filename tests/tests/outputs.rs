@@ -230,3 +230,58 @@ fn a_syslog_peer_that_stops_reading_leaves_stdout_lossless() {
     check_stdout_lossless(&lines, n, &stderr);
     drop(held);
 }
+
+#[test]
+fn hundreds_of_threads_into_two_outputs_lose_nothing_and_keep_each_threads_order() {
+    let dir = scratch("outputs-many");
+    let file = dir.join("text.log");
+    let (threads, n) = (200u64, 500u64);
+    let out = run(
+        &[
+            "outputs-many",
+            file.to_str().unwrap(),
+            &threads.to_string(),
+            &n.to_string(),
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{out:?}");
+    // stdout: every event once, each thread's in order, the 1 MiB value whole.
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let mut next = vec![0u64; threads as usize];
+    let mut big = 0;
+    for line in json_lines(&stdout) {
+        let t = line["t"].as_u64().expect("t") as usize;
+        if line["message"] == "big" {
+            assert_eq!(line["big"].as_str().map(str::len), Some(1 << 20));
+            big += 1;
+            continue;
+        }
+        assert_eq!(line["i"].as_u64(), Some(next[t]), "thread {t} out of order");
+        next[t] += 1;
+    }
+    assert!(next.iter().all(|&c| c == n), "stdout lost events");
+    assert_eq!(big, 1);
+    // The text file: the same events, each thread's in order.
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mut next = vec![0u64; threads as usize];
+    let mut big = 0;
+    for line in text.lines() {
+        let field = |k: &str| -> Option<u64> {
+            line.split(' ')
+                .find_map(|w| w.strip_prefix(k)?.strip_prefix('='))
+                .and_then(|v| v.parse().ok())
+        };
+        let t = field("t").expect("t") as usize;
+        if line.contains("| big t=") {
+            assert!(line.ends_with(&format!("big={}", "b".repeat(1 << 20))));
+            big += 1;
+            continue;
+        }
+        assert_eq!(field("i"), Some(next[t]), "thread {t} out of order: {line}");
+        next[t] += 1;
+    }
+    assert!(next.iter().all(|&c| c == n), "the file lost events");
+    assert_eq!(big, 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}

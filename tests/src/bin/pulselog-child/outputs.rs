@@ -115,6 +115,31 @@ pub fn run(role: &str, args: &[String]) -> bool {
                 }
             }
         }
+        // Hundreds of threads into two outputs (stdout JSON, a text file),
+        // each output on its own thread; thread 0 also logs a 1 MiB value.
+        "outputs-many" => {
+            let path = std::path::Path::new(arg(0));
+            let threads: u64 = arg(1).parse().expect("a thread count");
+            let n: u64 = arg(2).parse().expect("a count");
+            let _guard = Config::new()
+                .output(Output::stdout().format(Format::Json))
+                .output(Output::writer(File::create(path).expect("file")).format(Format::Text))
+                .install()
+                .expect("install");
+            std::thread::scope(|s| {
+                for t in 0..threads {
+                    s.spawn(move || {
+                        if t == 0 {
+                            let big = "b".repeat(1 << 20);
+                            info!("big", t = t, big = big.as_str());
+                        }
+                        for i in 0..n {
+                            info!("event", t = t, i = i);
+                        }
+                    });
+                }
+            });
+        }
         // An output with an invalid filter: install fails, naming it.
         "outputs-bad-filter" => {
             let e = Config::new()
