@@ -4,9 +4,8 @@
 
 mod common;
 
-use common::child::{CHILD, run, within_time};
+use common::child::{CHILD, run, shell_on_terminal};
 use serde_json::Value;
-use std::process::{Command, Stdio};
 
 const ESC: char = '\u{1b}';
 
@@ -118,27 +117,7 @@ fn an_invalid_output_filter_fails_install_naming_it() {
 /// redirected to `file`.
 fn on_terminal_with_stdout_to(file: &std::path::Path, env: &[(&str, &str)]) -> String {
     let script = format!("exec '{CHILD}' outputs-cli > '{}'", file.display());
-    let mut cmd = Command::new("script");
-    cmd.args(["-qec", &script, "/dev/null"])
-        .env_remove("PULSELOG_LEVEL")
-        .env_remove("PULSELOG_FORMAT")
-        .env_remove("RUST_LOG")
-        .env_remove("NO_COLOR")
-        .env_remove("CLICOLOR")
-        .env_remove("CLICOLOR_FORCE")
-        .env_remove("CI")
-        .env("TERM", "xterm-256color")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let child = cmd.spawn().expect("`script` runs (util-linux)");
-    let out = within_time(&["outputs-cli"], child.id(), move || {
-        child.wait_with_output()
-    });
-    String::from_utf8(out.stdout).unwrap().replace("\r\n", "\n")
+    shell_on_terminal(&script, &["outputs-cli"], env)
 }
 
 #[test]

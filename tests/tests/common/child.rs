@@ -145,8 +145,15 @@ pub fn run_on_terminal(args: &[&str], env: &[(&str, &str)]) -> String {
         .chain(args.iter().copied())
         .map(quote)
         .collect();
+    shell_on_terminal(&format!("exec {}", line.join(" ")), args, env)
+}
+
+/// Runs the shell command `script` (which runs the child with `args`) on
+/// a pseudo-terminal of its own, as [`run_on_terminal`] does, and returns
+/// the screen's bytes.
+pub fn shell_on_terminal(script: &str, args: &[&str], env: &[(&str, &str)]) -> String {
     let mut cmd = Command::new("script");
-    cmd.args(["-qec", &format!("exec {}", line.join(" ")), "/dev/null"])
+    cmd.args(["-qec", script, "/dev/null"])
         .env_remove("PULSELOG_LEVEL")
         .env_remove("PULSELOG_FORMAT")
         .env_remove("RUST_LOG")
