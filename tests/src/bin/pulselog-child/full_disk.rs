@@ -15,27 +15,37 @@ pub fn run(role: &str, args: &[String]) -> bool {
             .unwrap_or_else(|| panic!("role {role}: argument {i} must be a number"))
     };
     match role {
-        "full-disk" => full_disk(num(0), num(1), Duration::from_millis(num(2))),
+        "full-disk" => full_disk(
+            num(0),
+            num(1),
+            Duration::from_millis(num(2)),
+            args.get(3).is_some_and(|a| a == "two"),
+        ),
         "hung-export" => hung_export(num(0), Duration::from_millis(num(1))),
         _ => return false,
     }
     true
 }
 
-/// `full-disk <before> <after> <block timeout ms>`: stdout is a file on a
+/// `full-disk <before> <after> <block timeout ms> [two]`: stdout is a file on a
 /// small file system, which `before` events fill; once the test has freed
 /// space there and says so on stdin, `after` numbered events are logged.
 /// `filled` on stderr when the first phase is logged, `flushed` once the
-/// second is written.
+/// second is written. With `two`, stdout is one of two outputs (the
+/// other stderr, for errors), each writing on a thread of its own.
 ///
 /// (The test's word, not the file's absence: a deleted file's name is gone
 /// before its space is free.)
-fn full_disk(before: u64, after: u64, block_timeout: Duration) {
-    let _guard = Config::new()
+fn full_disk(before: u64, after: u64, block_timeout: Duration, two: bool) {
+    let mut config = Config::new()
         .format(Format::Json)
-        .block_timeout(block_timeout)
-        .install()
-        .expect("install");
+        .block_timeout(block_timeout);
+    if two {
+        config = config
+            .output(pulselog::Output::stdout())
+            .output(pulselog::Output::stderr().filter("error"));
+    }
+    let _guard = config.install().expect("install");
     let payload = "f".repeat(60);
     let start = Instant::now();
     for i in 0..before {
