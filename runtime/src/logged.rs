@@ -2,7 +2,7 @@
 //! guard that logs `exit`, and the scope it opens. Not public API: generated
 //! code reaches these through `__private`.
 
-use crate::callsite::{Callsite, Metadata, Piece};
+use crate::callsite::{Callsite, LOGGED_ENTER, LOGGED_EXIT, Metadata, Piece};
 use crate::context::{Context, Names, RequestId};
 use crate::encode::Encoder;
 use crate::level::Level;
@@ -27,9 +27,6 @@ pub enum LoggedEvent {
     Error(&'static str, &'static [Piece]),
 }
 
-const ENTER: &[Piece] = &[Piece::Lit("enter")];
-const EXIT: &[Piece] = &[Piece::Lit("exit")];
-
 impl Metadata {
     /// Metadata of one `#[logged]` event. Not public API.
     #[doc(hidden)]
@@ -46,8 +43,8 @@ impl Metadata {
         fields: &'static [&'static str],
     ) -> Metadata {
         let (template, pieces) = match event {
-            LoggedEvent::Enter => ("enter", ENTER),
-            LoggedEvent::Exit => ("exit", EXIT),
+            LoggedEvent::Enter => ("enter", LOGGED_ENTER.as_slice()),
+            LoggedEvent::Exit => ("exit", LOGGED_EXIT.as_slice()),
             LoggedEvent::Error(message, pieces) => (message, pieces),
         };
         Metadata {

@@ -225,3 +225,34 @@ fn func_name_inside_closures_and_async_blocks_is_the_function() {
     );
     assert_eq!(events.len(), 4);
 }
+
+#[test]
+fn text_lines_of_entry_and_exit_name_the_function_and_json_keeps_the_schema() {
+    #[logged(args(id))]
+    fn lookup(id: u32) -> u32 {
+        // The same words in an event of its own are not `#[logged]`'s.
+        info!("enter");
+        id
+    }
+    let (_, events) = capture(|| lookup(3));
+    let text: Vec<String> = events
+        .events()
+        .iter()
+        .map(|e| e.to_text(&pulselog::TextFormat::new().template("{levelname}: {message}")))
+        .collect();
+    let function = events.find("exit").function();
+    assert!(function.ends_with("lookup"), "{function}");
+    assert_eq!(text.len(), 3, "{text:?}");
+    assert_eq!(text[0], format!("DEBUG: enter {function} id=3"));
+    assert_eq!(text[1], "INFO: enter");
+    assert!(
+        text[2].starts_with(&format!("DEBUG: exit {function} elapsed_ms=")),
+        "{text:?}"
+    );
+    let json = events.find("exit").to_json(&JsonFormat::new());
+    assert!(json.contains("\"message\": \"exit\""), "{json}");
+    assert!(
+        json.contains(&format!("\"funcName\": \"{function}\"")),
+        "{json}"
+    );
+}

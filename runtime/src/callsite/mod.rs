@@ -60,6 +60,24 @@ pub struct Metadata {
     pub message_values: u16,
 }
 
+/// Statics, not consts: their addresses tell a `#[logged]` entry or exit
+/// from an event whose message happens to be `"enter"` ([`logged_phase`]).
+pub(crate) static LOGGED_ENTER: [Piece; 1] = [Piece::Lit("enter")];
+pub(crate) static LOGGED_EXIT: [Piece; 1] = [Piece::Lit("exit")];
+
+/// `"enter"` or `"exit"` when `pieces` are those of a `#[logged]` entry
+/// or exit: the text format names the function on those lines, which say
+/// nothing else (JSON has `funcName` beside the message).
+pub(crate) fn logged_phase(pieces: &'static [Piece]) -> Option<&'static str> {
+    if std::ptr::eq(pieces, &LOGGED_ENTER[..]) {
+        Some("enter")
+    } else if std::ptr::eq(pieces, &LOGGED_EXIT[..]) {
+        Some("exit")
+    } else {
+        None
+    }
+}
+
 impl Metadata {
     /// Metadata of an `enabled!` check: a call site that logs nothing. Not
     /// public API.

@@ -394,6 +394,21 @@ mod tests {
         message_values = 2,
     }
 
+    /// A `#[logged]` entry, whose text line names the function.
+    static LOGGED_META: crate::callsite::Metadata = crate::callsite::Metadata {
+        level: Level::Debug,
+        target: "app::cart",
+        file: "src/cart.rs",
+        line: 9,
+        column: 1,
+        function: || "app::cart::lookup::{{closure}}::F",
+        template: "enter",
+        pieces: &crate::callsite::LOGGED_ENTER,
+        fields: &["id"],
+        message_values: 0,
+    };
+    static LOGGED: Callsite = Callsite::new(&LOGGED_META);
+
     /// Values of every kind, with text that needs escaping or quoting at
     /// its ends, in the middle, and beyond an eight-byte chunk.
     fn values() -> Vec<Encoder> {
@@ -471,7 +486,7 @@ mod tests {
 
     fn records() -> Vec<Record> {
         let mut recs = Vec::new();
-        let sites: [&'static Callsite; 3] = [&VALUES, &LITERAL, &ODD_KEYS];
+        let sites: [&'static Callsite; 4] = [&VALUES, &LITERAL, &ODD_KEYS, &LOGGED];
         for (i, data) in values().into_iter().enumerate() {
             for (j, context) in contexts().into_iter().enumerate() {
                 for (k, site) in sites.iter().enumerate() {

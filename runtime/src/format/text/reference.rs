@@ -38,6 +38,9 @@ impl Reference {
                         Key::Std(StdKey::Message) => {
                             let mut msg = String::new();
                             event.write_message(&mut msg);
+                            if crate::callsite::logged_phase(event.pieces()).is_some() {
+                                msg = format!("{msg} {}", event.function());
+                            }
                             escape_into(s, &msg);
                         }
                         Key::Std(k) => std_value(s, *k, event),

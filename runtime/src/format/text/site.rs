@@ -116,6 +116,11 @@ impl Site {
         let mut b = Vec::new();
         let mut parts = Vec::new();
         let mut run = 0;
+        // A `#[logged]` entry or exit says which function: its message
+        // (`enter`) names nothing, and the default template has no
+        // `funcName`.
+        let logged = crate::callsite::logged_phase(event.pieces())
+            .map(|phase| format!("{phase} {}", event.function()));
         let literal_message = event.pieces().iter().all(|p| matches!(p, Piece::Lit(_)));
         for seg in segments {
             match seg {
@@ -123,6 +128,9 @@ impl Site {
                 Segment::Key { key, align, width } => {
                     let mut text = Vec::new();
                     match key {
+                        Key::Std(StdKey::Message) if logged.is_some() => {
+                            escape_into(&mut text, logged.as_deref().unwrap_or_default());
+                        }
                         Key::Std(StdKey::Message) if literal_message => {
                             for piece in event.pieces() {
                                 if let Piece::Lit(s) = piece {
@@ -166,18 +174,25 @@ impl Site {
                 start..b.len()
             })
             .collect();
-        let message = event
-            .pieces()
-            .iter()
-            .map(|piece| match *piece {
-                Piece::Lit(text) => {
-                    let start = b.len();
-                    escape_into(&mut b, text);
-                    MessagePiece::Lit(start..b.len())
-                }
-                Piece::Value(i) => MessagePiece::Value(usize::from(i)),
-            })
-            .collect();
+        let message = match &logged {
+            Some(text) => {
+                let start = b.len();
+                escape_into(&mut b, text);
+                vec![MessagePiece::Lit(start..b.len())]
+            }
+            None => event
+                .pieces()
+                .iter()
+                .map(|piece| match *piece {
+                    Piece::Lit(text) => {
+                        let start = b.len();
+                        escape_into(&mut b, text);
+                        MessagePiece::Lit(start..b.len())
+                    }
+                    Piece::Value(i) => MessagePiece::Value(usize::from(i)),
+                })
+                .collect(),
+        };
         b.extend_from_slice(&[0; PAD]);
         Site {
             callsite: 0,
