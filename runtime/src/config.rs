@@ -189,6 +189,10 @@ pub struct Config {
     panic_hook: bool,
     panic_stderr: PanicStderr,
     full_backtraces: bool,
+    synchronous: bool,
+    flush_on_signal: bool,
+    /// The program's own crate, given to [`Config::cli`].
+    program: Option<String>,
     #[cfg(feature = "log")]
     log_bridge: bool,
     #[cfg(feature = "tracing")]
@@ -218,6 +222,8 @@ impl fmt::Debug for Config {
             .field("panic_hook", &self.panic_hook)
             .field("panic_stderr", &self.panic_stderr)
             .field("full_backtraces", &self.full_backtraces)
+            .field("synchronous", &self.synchronous)
+            .field("flush_on_signal", &self.flush_on_signal)
             .field("outputs", &self.outputs)
             .finish_non_exhaustive()
     }
@@ -272,6 +278,9 @@ impl Config {
             panic_hook: true,
             panic_stderr: PanicStderr::Auto,
             full_backtraces: false,
+            synchronous: false,
+            flush_on_signal: false,
+            program: None,
             #[cfg(feature = "log")]
             log_bridge: true,
             #[cfg(feature = "tracing")]
@@ -319,6 +328,75 @@ impl Config {
             c.skipped_directives = skipped.into_iter().map(|e| (var, e)).collect();
         }
         c
+    }
+
+    /// The set-up of a command-line tool, whose stdout carries its result:
+    /// [`Config::from_env`], and
+    ///
+    /// - one output, stderr, in [`TextFormat::compact`]'s lines
+    ///   (`WARNING: message key=value`; the logger's name only for another
+    ///   crate's events), coloured when stderr is a terminal and
+    ///   `NO_COLOR`, `CLICOLOR` and `TERM` allow it (`PULSELOG_FORMAT`
+    ///   still chooses another format);
+    /// - [`Config::synchronous`]: each line written by the call that logs
+    ///   it, in order with what the program prints;
+    /// - [`Config::flush_on_signal`]: Ctrl-C writes what was logged, then
+    ///   ends the program with the usual status;
+    /// - levels: `program` (this crate, [`this_crate!`](crate::this_crate),
+    ///   or use [`cli!`](crate::cli)) at INFO and every other crate at
+    ///   WARNING, as defaults `PULSELOG_LEVEL`/`RUST_LOG` can change (see
+    ///   [`Config::verbosity`] for `-v`/`-q`);
+    /// - a panic reported once, in the CRITICAL line (the standard hook's
+    ///   message is not printed beside it: see [`PanicStderr::Auto`]).
+    ///
+    /// ```no_run
+    /// let _guard = pulselog::cli!().install()?;
+    /// pulselog::info!("counting", files = 2);
+    /// # Ok::<(), pulselog::InitError>(())
+    /// ```
+    ///
+    /// writes `INFO: counting files=2` on stderr. Every setting can be
+    /// changed after it: `.output(..)` adds an output beside stderr (a
+    /// debug file), `.synchronous(false)` gives the writer thread back.
+    #[must_use]
+    pub fn cli(program: &str) -> Config {
+        let mut c = Config::from_env();
+        if matches!(c.format, Ok(None)) {
+            c.format = Ok(Some(Format::Text));
+        }
+        c.outputs
+            .push(Output::stderr().text(TextFormat::compact(program)));
+        c.synchronous = true;
+        c.flush_on_signal = true;
+        c.program = Some(program.to_owned());
+        c.default_level(LevelFilter::Warning)
+            .module_level(program, LevelFilter::Info)
+    }
+
+    /// A command-line tool's `-v`/`-q`: the program (the crate given to
+    /// [`Config::cli`]) at `level`, every other crate at the quieter of
+    /// `level` and WARNING. Defaults, as [`Config::module_level`] and
+    /// [`Config::default_level`] set them: `PULSELOG_LEVEL`/`RUST_LOG`
+    /// still override them. Without [`Config::cli`], it sets the default
+    /// level alone.
+    ///
+    /// | `level` | the program | other crates |
+    /// |---|---|---|
+    /// | `Trace` | TRACE | WARNING |
+    /// | `Debug` | DEBUG | WARNING |
+    /// | `Info` | INFO | WARNING |
+    /// | `Warning` | WARNING | WARNING |
+    /// | `Error` | ERROR | ERROR |
+    /// | `Off` | nothing | nothing |
+    #[must_use]
+    pub fn verbosity(self, level: impl Into<LevelFilter>) -> Config {
+        let level = level.into();
+        match self.program.clone() {
+            Some(program) => self
+                .default_level(level.max(LevelFilter::Warning))
+                .module_level(&program, level),
+            None => self.default_level(level),
+        }
     }
 
     /// Chooses the output format (default: text on a terminal, else JSON).
@@ -400,10 +478,10 @@ impl Config {
         panic_hook(panic_hook: bool);
         /// Whether the hook that was installed before pulselog's (by default
         /// the standard one, which prints the panic on stderr) runs after the
-        /// panic is logged: by default ([`PanicStderr::Auto`]) unless stdout
-        /// and stderr are the same terminal and the lines go to stdout, so a
-        /// terminal shows each panic once and a service's stderr still gets
-        /// it.
+        /// panic is logged: by default ([`PanicStderr::Auto`]) unless the
+        /// lines go to stderr, or to stdout when stdout and stderr are the
+        /// same terminal, so that a terminal shows each panic once and a
+        /// service's stderr still gets it.
         panic_stderr(panic_stderr: PanicStderr);
         /// Whether backtraces are written whole: every frame, with the path
         /// debug info gives (default no: the short form, from the code that
@@ -412,6 +490,43 @@ impl Config {
         /// pulselog — one counted line, paths relative to the workspace). [`Config::from_env`] turns it on
         /// for `RUST_BACKTRACE=full`.
         full_backtraces(full_backtraces: bool);
+        /// Whether the thread that logs writes its own line, before the
+        /// macro returns, as env_logger and Python's `StreamHandler` do
+        /// (default no: a writer thread writes, and a log call never waits
+        /// for the output).
+        ///
+        /// The trade: synchronous lines come out exactly where they
+        /// happened among the program's own writes (`println!` between two
+        /// log calls is between their lines on a terminal), and no thread
+        /// is started; but every event costs its caller the formatting and
+        /// a `write` to each output (microseconds on a terminal or a file;
+        /// as long as the output takes, for a slow pipe or a full disk),
+        /// threads that log at once wait for each other, and lines are in
+        /// the order the callers took the output's lock rather than in
+        /// timestamp order. Right for a command-line tool
+        /// ([`Config::cli`] turns it on), wrong for a service.
+        ///
+        /// Everything else holds: the filters, several outputs (each
+        /// written in turn, on the caller's thread), `flush`, the panic
+        /// hook, a fault of one output (reported and retried, as the
+        /// writer thread does), `fork()`.
+        synchronous(synchronous: bool);
+        /// Whether Ctrl-C (`SIGINT`) and `SIGTERM` first write every event
+        /// logged before them, then end the process as they would have
+        /// (default no; Unix). The shell then sees the signal's usual
+        /// status (130 and 143), and no line is cut short: a line being
+        /// written when the signal arrives is finished, and events logged
+        /// after it are not written.
+        ///
+        /// Only signals whose action is still the default are taken: one
+        /// the program (or a crate such as `ctrlc`) handles, or one that is
+        /// ignored (`nohup`), is left alone. A second signal while the
+        /// lines are written ends the process at once, and an output that
+        /// accepts nothing is given up after the block timeout. A child
+        /// after `fork()` ends at once, as it would have. A thread waits
+        /// for the signal (the handler itself only wakes it: nothing else
+        /// is safe in a signal handler).
+        flush_on_signal(flush_on_signal: bool);
         /// Whether [`Config::install`] makes pulselog the `log` facade's
         /// logger (default yes; feature `log`). When another logger is set
         /// already, install says so on stderr and leaves it.
@@ -752,6 +867,7 @@ impl Config {
             });
         }
         let to_stdout = outputs.iter().any(|o| matches!(o.target, Target::Stdout));
+        let to_stderr = outputs.iter().any(|o| matches!(o.target, Target::Stderr));
         crate::clock::warm_up();
         #[cfg(feature = "otlp")]
         if let Some(problem) = self.otlp_problem.take() {
@@ -789,13 +905,20 @@ impl Config {
             full_backtraces: self.full_backtraces,
             outputs: crate::settings::OutputFilters { own, follow },
         };
-        crate::logger::install(filter, settings, Queue::new(limits), output).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::AlreadyExists {
-                InitError::AlreadyInstalled
-            } else {
-                InitError::Spawn(e)
-            }
-        })?;
+        let mode = if self.synchronous {
+            crate::logger::Mode::Synchronous
+        } else {
+            crate::logger::Mode::WriterThread
+        };
+        crate::logger::install(filter, settings, Queue::new(limits), output, mode).map_err(
+            |e| {
+                if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    InitError::AlreadyInstalled
+                } else {
+                    InitError::Spawn(e)
+                }
+            },
+        )?;
         // Said once the logger is in place: a logger installs once per
         // process, so the skipped directives are said once too.
         for (var, e) in &self.skipped_directives {
@@ -804,7 +927,11 @@ impl Config {
             ));
         }
         if self.panic_hook {
-            crate::panic::install_hook(self.panic_stderr, to_stdout);
+            crate::panic::install_hook(self.panic_stderr, to_stdout, to_stderr);
+        }
+        #[cfg(unix)]
+        if self.flush_on_signal {
+            crate::signal::install();
         }
         #[cfg(feature = "log")]
         if self.log_bridge {

@@ -267,7 +267,7 @@
 //! | macro support | `logged` | what `#[logged]` expansions call: `enter`/`exit` events and the scopes they open |
 //! | testing | `testing` | the public capture API |
 //! | integrations | `log_bridge`, `tracing`, `tower` | records from the `log` facade and `tracing`, request ids at the HTTP edge (each behind its feature) |
-//! | install | `config`, `output`, `panic`, the crate root | configuration, the outputs' builder, the panic hook, `init` |
+//! | install | `config`, `output`, `panic`, `signal`, the crate root | configuration, the outputs' builder, the panic hook, flushing on Ctrl-C and `SIGTERM`, `init` |
 //!
 //! Inside the event model the one way is encode ← value ← context,
 //! exc_info ← record ← capture: a context frame knows a capture's buffer
@@ -305,6 +305,8 @@ mod record;
 mod relay;
 mod repeats;
 mod settings;
+#[cfg(unix)]
+mod signal;
 mod sink;
 mod sync;
 mod syslog;
@@ -330,7 +332,9 @@ pub use crate::file::{RollingFile, Rotation};
 pub use crate::filter::{Filter, FilterError};
 pub use crate::format::json::JsonFormat;
 pub use crate::format::text::{ColorChoice, TextFormat};
-pub use crate::format::{CLASH_PREFIX, CONTINUATION, DEFAULT_TEMPLATE, FormatterError};
+pub use crate::format::{
+    CLASH_PREFIX, COMPACT_TEMPLATE, CONTINUATION, DEFAULT_TEMPLATE, FormatterError,
+};
 pub use crate::level::{Level, LevelFilter, ParseLevelError};
 pub use crate::logged::ErrorLevel;
 pub use crate::logger::flush;
@@ -615,6 +619,25 @@ macro_rules! enabled {
 macro_rules! this_crate {
     () => {
         $crate::__private::crate_of(::core::module_path!())
+    };
+}
+
+/// [`Config::cli`] for the crate it is written in: the set-up of a
+/// command-line tool (logs on stderr, in order with stdout, Ctrl-C
+/// flushed), its own lines at INFO and its dependencies' at WARNING.
+///
+/// ```no_run
+/// let verbose = std::env::args().any(|a| a == "-v");
+/// let _guard = pulselog::cli!()
+///     .verbosity(if verbose { pulselog::LevelFilter::Debug } else { pulselog::LevelFilter::Info })
+///     .install()?;
+/// pulselog::debug!("shown with -v");
+/// # Ok::<(), pulselog::InitError>(())
+/// ```
+#[macro_export]
+macro_rules! cli {
+    () => {
+        $crate::Config::cli($crate::this_crate!())
     };
 }
 

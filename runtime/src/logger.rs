@@ -460,6 +460,16 @@ impl Logger {
     }
 }
 
+/// Who writes the lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// The writer thread (the default).
+    WriterThread,
+    /// The thread that logs, before its call returns
+    /// (`Config::synchronous`): the logger starts as it is after shutdown.
+    Synchronous,
+}
+
 /// Installs the logger; `Err` if one is installed already (whose settings
 /// then stay as they are). The settings and the filter are in force before
 /// the writer starts and before any caller, this one or a racing one, sees
@@ -469,6 +479,7 @@ pub(crate) fn install(
     settings: Settings,
     queue: Queue,
     output: Output,
+    mode: Mode,
 ) -> Result<(), std::io::Error> {
     let mut spawn_err = None;
     let mut installed = false;
@@ -478,7 +489,7 @@ pub(crate) fn install(
         crate::callsite::set_filter(Some(filter));
         register_exit_hook();
         register_fork_handlers();
-        let (logger, err) = Logger::start(Arc::new(queue), output, false);
+        let (logger, err) = Logger::start(Arc::new(queue), output, mode == Mode::Synchronous);
         spawn_err = err;
         logger
     });

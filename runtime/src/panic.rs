@@ -31,9 +31,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// logged the panic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PanicStderr {
-    /// It runs, unless pulselog writes to stdout and stdout and stderr are
-    /// the same terminal: a person then reads the panic once, in the
-    /// CRITICAL line, while a service's stderr still gets the message.
+    /// It runs, unless pulselog writes to stderr, or to stdout when stdout
+    /// and stderr are the same terminal: a person then reads the panic
+    /// once, in the CRITICAL line, while a service that logs to stdout
+    /// still gets the message on its stderr.
     #[default]
     Auto,
     /// It always runs.
@@ -50,12 +51,13 @@ thread_local! {
 }
 
 /// Chains pulselog's hook in front of the current one (once per process).
-/// `to_stdout`: whether the logger writes to stdout.
-pub(crate) fn install_hook(stderr: PanicStderr, to_stdout: bool) {
+/// `to_stdout`, `to_stderr`: whether an output of the logger is stdout,
+/// stderr.
+pub(crate) fn install_hook(stderr: PanicStderr, to_stdout: bool, to_stderr: bool) {
     let run_previous = match stderr {
         PanicStderr::Always => true,
         PanicStderr::Never => false,
-        PanicStderr::Auto => !(to_stdout && stdout_is_stderr_terminal()),
+        PanicStderr::Auto => !(to_stderr || to_stdout && stdout_is_stderr_terminal()),
     };
     RUN_PREVIOUS.store(run_previous, Ordering::Relaxed);
     static ONCE: Once = Once::new();

@@ -45,7 +45,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("macro support", &["logged"]),
     ("testing", &["testing"]),
     ("integrations", &["log_bridge", "tracing", "tower"]),
-    ("install", &["config", "output", "panic", "lib"]),
+    ("install", &["config", "output", "panic", "signal", "lib"]),
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

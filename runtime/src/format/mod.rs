@@ -24,7 +24,7 @@ pub use common::CLASH_PREFIX;
 pub(crate) use common::Event;
 pub use common::FormatterError;
 pub(crate) use common::{IdKey, field_keys, for_each_context_field};
-pub use text::{CONTINUATION, DEFAULT_TEMPLATE};
+pub use text::{COMPACT_TEMPLATE, CONTINUATION, DEFAULT_TEMPLATE};
 pub(crate) use time::TimeFormat;
 
 use crate::origin::Origin;

@@ -37,6 +37,9 @@ use template::{Key, Segment, parse_template};
 
 pub(crate) use escape::escape_into;
 
+/// The template of [`TextFormat::compact`].
+pub const COMPACT_TEMPLATE: &str = "{levelname}{origin}: {message}";
+
 /// The default text template.
 pub const DEFAULT_TEMPLATE: &str = "{asctime} | {levelname:<8} | [{filename}:{lineno}] | {message}";
 
@@ -62,6 +65,8 @@ pub struct TextFormat {
     datefmt: Option<String>,
     fields: bool,
     color: ColorChoice,
+    /// The program's own module path, for `{origin}`.
+    program: Option<String>,
     /// The decision: whether lines get styles (settled at install for
     /// `Auto`).
     styled: bool,
@@ -97,6 +102,7 @@ impl TextFormat {
             datefmt: None,
             fields: true,
             color: ColorChoice::Auto,
+            program: None,
             styled: false,
             segments: Vec::new(),
             rt: None,
@@ -111,6 +117,29 @@ impl TextFormat {
     #[must_use]
     pub fn template(mut self, template: &str) -> TextFormat {
         template.clone_into(&mut self.template);
+        self
+    }
+
+    /// The compact line of a command-line tool, as env_logger's users know
+    /// it: `WARNING: message key=value`, the level coloured on a terminal,
+    /// no time, and the logger's name only for an event from outside
+    /// `program` (`WARNING hyper::client: message`), the program's own
+    /// crate as module paths spell it ([`this_crate!`](crate::this_crate)).
+    /// The template is `{levelname}{origin}: {message}`.
+    #[must_use]
+    pub fn compact(program: &str) -> TextFormat {
+        TextFormat::new()
+            .template(COMPACT_TEMPLATE)
+            .program(program)
+    }
+
+    /// The program's own crate (or module path), for the template key
+    /// `{origin}`: a space and the logger's name for an event from any
+    /// other module, nothing for the program's own. Without it, `{origin}`
+    /// always writes the name.
+    #[must_use]
+    pub fn program(mut self, program: &str) -> TextFormat {
+        self.program = Some(program.to_owned());
         self
     }
 
@@ -200,10 +229,10 @@ impl TextFormat {
         let Some(rt) = &mut self.rt else {
             return;
         };
-        let (segments, styled) = (&self.segments, self.styled);
+        let (segments, styled, program) = (&self.segments, self.styled, self.program.as_deref());
         let site = rt
             .sites
-            .get(event, || Site::render(event, segments, styled));
+            .get(event, || Site::render(event, segments, styled, program));
         // Room for the line in one go (escaping makes a value at most six
         // times its encoded size).
         out.reserve(site.len() + 6 * event.data_len() + 64);
@@ -229,6 +258,8 @@ impl TextFormat {
                         write_id(out, id, key, escape_into);
                     }
                 }
+                // Rendered with the call site's line.
+                Key::Origin => {}
             }
             // No key written per event is styled.
             if width > 0 {
@@ -526,7 +557,7 @@ mod tests {
         recs
     }
 
-    const TEMPLATES: [&str; 4] = [
+    const TEMPLATES: [&str; 6] = [
         DEFAULT_TEMPLATE,
         "%(asctime)s %(created)s %(msecs)s %(levelno)5d %(levelname)-8s %(name)s %(module)s \
          %(filename)s %(pathname)s %(lineno)d %(colno)d %(funcName)s %(process)d %(thread)s \
@@ -534,6 +565,8 @@ mod tests {
         "{message:^40}|{levelname:>10}|{name:<25}|{module:^9}|{funcName:^70}|{request_id:>20}\
          |{trace_id}|{span_id:<3}|{threadName:^15}|{thread:>4}|{lineno:>6}{{}}",
         "{asctime:>30} {{{levelno:^5}}} {message:<3}",
+        COMPACT_TEMPLATE,
+        "{origin:>20}|{name}",
     ];
 
     #[test]
@@ -549,7 +582,11 @@ mod tests {
         let mut lines = 0;
         for template in TEMPLATES {
             for datefmt in [None, Some("%d/%m/%Y %H:%M:%S%.3f")] {
-                for (styled, fields) in [(false, true), (true, true), (false, false)] {
+                for (styled, fields, program) in [
+                    (false, true, None),
+                    (true, true, Some("app")),
+                    (false, false, Some("app::deep")),
+                ] {
                     let mut format = TextFormat::new()
                         .template(template)
                         .with_fields(fields)
@@ -558,6 +595,9 @@ mod tests {
                         } else {
                             ColorChoice::Never
                         });
+                    if let Some(p) = program {
+                        format = format.program(p);
+                    }
                     if let Some(f) = datefmt {
                         format = format.datefmt(f);
                     }
@@ -568,6 +608,7 @@ mod tests {
                         styled,
                         time: TimeFormat::new(datefmt.map(str::to_owned)).unwrap(),
                         scratch: String::new(),
+                        program,
                     };
                     // Twice over: the second pass meets cached templates.
                     for rec in records.iter().chain(&records) {

@@ -18,6 +18,7 @@ pub(super) struct Reference {
     pub(super) styled: bool,
     pub(super) time: TimeFormat,
     pub(super) scratch: String,
+    pub(super) program: Option<&'static str>,
 }
 
 impl Reference {
@@ -47,6 +48,15 @@ impl Reference {
                         Key::Id(key) => {
                             if let Some(id) = id_text(event, *key) {
                                 escape_into(s, &id);
+                            }
+                        }
+                        Key::Origin => {
+                            let own = self.program.is_some_and(|p| {
+                                event.target() == p || event.target().starts_with(&format!("{p}::"))
+                            });
+                            if !own {
+                                s.push(' ');
+                                escape_into(s, event.target());
                             }
                         }
                     }

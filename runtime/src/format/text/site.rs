@@ -93,26 +93,32 @@ impl SiteCache {
 /// Whether a key's text is the same on every line of a call site at one
 /// level.
 fn is_static(key: Key) -> bool {
-    matches!(
-        key,
-        Key::Std(
-            StdKey::Levelname
-                | StdKey::Levelno
-                | StdKey::Name
-                | StdKey::Filename
-                | StdKey::Pathname
-                | StdKey::Module
-                | StdKey::Lineno
-                | StdKey::Colno
-                | StdKey::FuncName
-                | StdKey::Process
+    key == Key::Origin
+        || matches!(
+            key,
+            Key::Std(
+                StdKey::Levelname
+                    | StdKey::Levelno
+                    | StdKey::Name
+                    | StdKey::Filename
+                    | StdKey::Pathname
+                    | StdKey::Module
+                    | StdKey::Lineno
+                    | StdKey::Colno
+                    | StdKey::FuncName
+                    | StdKey::Process
+            )
         )
-    )
 }
 
 impl Site {
     /// Renders the template of the event's call site.
-    pub(super) fn render(event: &Event<'_>, segments: &[Segment], styled: bool) -> Site {
+    pub(super) fn render(
+        event: &Event<'_>,
+        segments: &[Segment],
+        styled: bool,
+        program: Option<&str>,
+    ) -> Site {
         let mut b = Vec::new();
         let mut parts = Vec::new();
         let mut run = 0;
@@ -139,6 +145,12 @@ impl Site {
                             }
                         }
                         Key::Std(k) if is_static(*key) => static_value(&mut text, *k, event),
+                        Key::Origin => {
+                            if let Some(name) = foreign_name(event.target(), program) {
+                                text.push(b' ');
+                                escape_into(&mut text, name);
+                            }
+                        }
                         _ => {
                             parts.push(Part::Static(run..b.len()));
                             parts.push(Part::Hole {
@@ -239,6 +251,16 @@ impl Site {
 }
 
 /// The text of a key that [`is_static`].
+/// The logger's name, unless it is `program` or one of its modules.
+pub(super) fn foreign_name<'a>(target: &'a str, program: Option<&str>) -> Option<&'a str> {
+    let own = program.is_some_and(|p| {
+        target
+            .strip_prefix(p)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+    });
+    (!own).then_some(target)
+}
+
 fn static_value(b: &mut Vec<u8>, key: StdKey, event: &Event<'_>) {
     let num =
         |b: &mut Vec<u8>, n: u32| b.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());

@@ -9,6 +9,9 @@ use crate::format::common::{IdKey, StdKey};
 pub(super) enum Key {
     Std(StdKey),
     Id(IdKey),
+    /// `origin`: a space and the logger's name, for an event from outside
+    /// the program (see `TextFormat::program`); nothing for its own.
+    Origin,
 }
 
 /// Where a key's text goes in its width.
@@ -33,6 +36,9 @@ pub(super) enum Segment {
 fn key_from_name(name: &str) -> Result<Key, String> {
     if let Some(id) = IdKey::from_name(name) {
         return Ok(Key::Id(id));
+    }
+    if name == "origin" {
+        return Ok(Key::Origin);
     }
     StdKey::from_name(name)
         .map(Key::Std)

@@ -1,6 +1,7 @@
 //! A command-line tool's levels: its own from a `-v`/`-q` count (which
 //! `clap-verbosity-flag` gives as a `log::LevelFilter`), its dependencies'
-//! as a default, the environment over both where it speaks.
+//! as a default, the environment over both where it speaks. And a small
+//! tool on `pulselog::cli!()`: data on stdout, logs on stderr.
 
 use pulselog::prelude::*;
 use pulselog::{Config, Format, LevelFilter};
@@ -37,7 +38,87 @@ pub fn run(role: &str, args: &[String]) -> bool {
                 log::log!(target: "reqwest::connect", level, "reqwest {level}");
             }
         }
+        // cli-tool [-q | -v | -vv] <count | panic | load>: a tool on
+        // `pulselog::cli!()`. `count` prints its data on stdout between
+        // log lines (its own at every level, a dependency's at DEBUG and
+        // WARNING); `panic` panics after one line; `load` prints its pid
+        // on stdout, then logs from four threads until a signal ends it.
+        "cli-tool" => {
+            let verbosity = match args.first().map(String::as_str) {
+                Some("-q") => LevelFilter::Off,
+                Some("-v") => LevelFilter::Debug,
+                Some("-vv") => LevelFilter::Trace,
+                _ => LevelFilter::Info,
+            };
+            let mode = args.last().map_or("", String::as_str);
+            let _guard = pulselog::cli!()
+                .verbosity(verbosity)
+                .install()
+                .expect("install");
+            match mode {
+                "count" => count(),
+                "panic" => {
+                    info!("about to fail");
+                    let n = 42;
+                    panic!("boom {n}");
+                }
+                "load" => load(),
+                other => panic!("unknown mode {other}"),
+            }
+        }
+        // signal-backlog <n>: logs `n` events to stdout with
+        // `flush_on_signal` and a queue that holds them all, says `logged`
+        // on stderr, then waits for a signal: the parent reads stdout only
+        // after it sent one, so the events are still queued when it comes.
+        "signal-backlog" => {
+            let n: u64 = args[0].parse().expect("a count");
+            let _guard = Config::new()
+                .format(Format::Json)
+                .capacity(1 << 17)
+                .flush_on_signal(true)
+                .install()
+                .expect("install");
+            for i in 0..n {
+                info!("queued", i);
+            }
+            eprintln!("logged");
+            loop {
+                std::thread::sleep(std::time::Duration::from_secs(1));
+            }
+        }
         _ => return false,
     }
     true
+}
+
+/// Counts two files' lines, one of them missing, as a tool that prints
+/// its result on stdout would.
+fn count() {
+    info!("counting", files = 2);
+    println!("a.txt 3");
+    trace!("read a.txt", bytes = 18);
+    error!("cannot read", file = "missing.txt");
+    log!(target: "hyper::proto", Level::Debug, "dependency detail");
+    println!("b.txt 5");
+    debug!("done counting");
+    log!(target: "hyper::proto", Level::Warning, "dependency trouble");
+    println!("total 8");
+}
+
+/// Logs from four threads, each line numbered, until a signal ends the
+/// process; the main thread prints on stdout meanwhile.
+fn load() -> ! {
+    println!("pid={}", std::process::id());
+    for worker in 0..4u32 {
+        std::thread::spawn(move || {
+            for n in 0u64.. {
+                info!("tick", worker, n);
+            }
+        });
+    }
+    for n in 0u64.. {
+        println!("data {n}");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    unreachable!("the loop above ends only with the process")
 }
