@@ -508,8 +508,12 @@ impl Config {
         ///
         /// Everything else holds: the filters, several outputs (each
         /// written in turn, on the caller's thread), `flush`, the panic
-        /// hook, a fault of one output (reported and retried, as the
-        /// writer thread does), `fork()`.
+        /// hook, `fork()`. A failing output (a full disk) is retried by the
+        /// call for at most the block timeout; then the call goes on and
+        /// its line is counted as dropped, later calls try the output once
+        /// each until it works again, and the count is written (a WARNING
+        /// line) once it does. A line begun is finished first, so none is
+        /// cut short.
         synchronous(synchronous: bool);
         /// Whether Ctrl-C (`SIGINT`) and `SIGTERM` first write every event
         /// logged before them, then end the process as they would have

@@ -385,7 +385,10 @@ impl Logger {
             ));
         }
         let mut sync = self.lock_sync();
-        sync.out = out;
+        sync.out = out.map(|mut out| {
+            out.give_up_after(self.queue.limits().block_timeout);
+            out
+        });
         self.closed.store(true, Ordering::Release);
         if let Some(out) = sync.out.as_mut() {
             self.drain_into(out);
@@ -425,6 +428,8 @@ impl Logger {
         let template = output.for_child();
         let custom = output.is_custom();
         let (handle, out, err) = if stopped {
+            let mut output = output;
+            output.give_up_after(queue.limits().block_timeout);
             (None, Some(output), None)
         } else {
             let q = Arc::clone(&queue);
@@ -633,7 +638,9 @@ fn rebuild(stale: &'static Logger) -> &'static Logger {
             "the log writer thread could not start after fork() ({e}); events are written synchronously"
         ));
         *lock(&logger.phase) = Phase::Stopped;
-        lock(&logger.sync).out = Some(lock(&logger.template).for_child());
+        let mut output = lock(&logger.template).for_child();
+        output.give_up_after(logger.queue.limits().block_timeout);
+        lock(&logger.sync).out = Some(output);
     }
     if stale.custom {
         say(format_args!(

@@ -87,6 +87,18 @@ struct Channel {
     /// Whether it writes lines (an OTLP export's channel takes the records
     /// only).
     lines: bool,
+    /// Set when the thread that logs writes (synchronous writes): how long
+    /// a failing output is retried before the batch is dropped. The
+    /// writer thread retries for as long as it takes (its producers give
+    /// up instead); a caller cannot be kept for ever.
+    give_up: Option<Duration>,
+    /// Set once a batch was given up on, until a write succeeds: a failing
+    /// output is then tried once per batch, without waiting.
+    given_up: bool,
+    /// The rest of a line a given-up batch had begun to write: written
+    /// first when the output works again, so that no line is cut short
+    /// (the lines after it were dropped). Whether it is a queued event.
+    torn: Option<(Vec<u8>, bool)>,
 }
 
 impl Channel {
@@ -111,6 +123,9 @@ impl Channel {
             repeats: None,
             relay: None,
             lines,
+            give_up: None,
+            given_up: false,
+            torn: None,
         }
     }
 
@@ -229,7 +244,7 @@ impl Channel {
         if let Some(export) = &mut self.export {
             export.hand_over(q);
         }
-        if self.events == 0 && self.buf.is_empty() {
+        if self.events == 0 && self.buf.is_empty() && self.torn.is_none() {
             return;
         }
         if let Some(relay) = &mut self.relay {
@@ -275,6 +290,22 @@ impl Channel {
         // The first line not written out whole yet.
         let mut line = 0;
         let mut backoff = Duration::from_millis(1);
+        let mut since = std::time::Instant::now();
+        // The rest of a line begun before: first, and begun already.
+        let carried = self.torn.take().map(|(rest, event)| {
+            self.buf.splice(0..0, rest.iter().copied());
+            for e in &mut self.ends {
+                e.at += rest.len();
+            }
+            self.ends.insert(
+                0,
+                End {
+                    at: rest.len(),
+                    event,
+                },
+            );
+            self.events += u64::from(event);
+        });
         while at < self.buf.len() {
             let end = match self.sink.atomic_size() {
                 Some(max) => chunk_end(&self.ends, line, at, max),
@@ -284,6 +315,10 @@ impl Channel {
             match self.sink.write_once(&self.buf[at..end]) {
                 Ok(0) => {
                     attempt.failed();
+                    if self.stop_trying(since) {
+                        self.give_up_batch(q, at, line, carried.is_some());
+                        return;
+                    }
                     self.failed(q, &io::Error::from(io::ErrorKind::WriteZero), &mut backoff);
                 }
                 Ok(n) => {
@@ -302,6 +337,8 @@ impl Channel {
                     }
                     self.events -= written;
                     backoff = Duration::from_millis(1);
+                    since = std::time::Instant::now();
+                    self.given_up = false;
                     if let Some(err) = self.failing.take() {
                         self.recovered = Some(err);
                     }
@@ -321,6 +358,10 @@ impl Channel {
                     }
                     _ => {
                         attempt.failed();
+                        if self.stop_trying(since) {
+                            self.give_up_batch(q, at, line, carried.is_some());
+                            return;
+                        }
                         self.failed(q, &e, &mut backoff);
                     }
                 },
@@ -332,6 +373,40 @@ impl Channel {
                 }
             }
         }
+    }
+
+    /// Whether to stop retrying a failing output: with synchronous writes,
+    /// once it failed for the whole block timeout (and from then on at
+    /// its first failure, until a write succeeds).
+    fn stop_trying(&self, since: std::time::Instant) -> bool {
+        self.failing.is_some()
+            && self
+                .give_up
+                .is_some_and(|limit| self.given_up || since.elapsed() >= limit)
+    }
+
+    /// Synchronous writes, after the output failed for the whole block
+    /// timeout: the caller goes on. The events left are counted as lost
+    /// to a stalled output, except a line begun: its rest waits for the
+    /// output to work again.
+    #[cold]
+    fn give_up_batch(&mut self, q: &Queue, at: usize, line: usize, carried: bool) {
+        self.given_up = true;
+        let mut lost = self.events;
+        let start = match line {
+            0 => 0,
+            _ => self.ends[line - 1].at,
+        };
+        if (at > start || line == 0 && carried)
+            && let Some(end) = self.ends.get(line)
+        {
+            self.torn = Some((self.buf[at..end.at].to_vec(), end.event));
+            lost -= u64::from(end.event);
+        }
+        for _ in 0..lost {
+            q.count_dropped(true);
+        }
+        self.events = 0;
     }
 
     /// A write failed: say so once, then wait before the next attempt (less
@@ -521,6 +596,14 @@ impl Output {
         let mut out = Output::empty();
         out.add(formatter, sink, None, String::new());
         out
+    }
+
+    /// For writes on the thread that logs: a failing output is retried
+    /// for `limit` at most, then the batch is dropped and counted.
+    pub(crate) fn give_up_after(&mut self, limit: Duration) {
+        for c in &mut self.channels {
+            c.give_up = Some(limit);
+        }
     }
 
     /// No channel yet (see [`Output::add`]).
@@ -773,7 +856,13 @@ impl Output {
             fields = ["undelivered", "reason"],
             message_values = 0,
         }
-        let dropped = q.take_dropped();
+        // An output given up on (synchronous writes) would lose the report
+        // too: it is made when the output works again, with the cause.
+        let dropped = if self.channels.iter().any(|c| c.given_up) {
+            Dropped::default()
+        } else {
+            q.take_dropped()
+        };
         for c in &mut self.channels {
             c.report_dropped(q, dropped);
         }

@@ -288,3 +288,42 @@ fn beside_another_output_a_fault_shorter_than_the_block_timeout_loses_nothing() 
     let again = said(&run, "the log output stdout works again");
     assert!(again < said(&run, "flushed"), "{:#?}", run.stderr);
 }
+
+#[test]
+fn written_by_the_caller_a_long_fault_costs_it_one_block_timeout_and_no_line_is_cut() {
+    let Some(run) = run_with("sync", 200, "sync") else {
+        return;
+    };
+    println!(
+        "written: {} of {BEFORE} before, {} of {AFTER} after; dropped {}",
+        run.before.len(),
+        run.after.len(),
+        run.dropped
+    );
+    // The calls went on (the child reached its second phase), each line is
+    // whole (`run_with` parses every one), and every event is written once
+    // or counted.
+    each_once(&run.after, AFTER, "events logged once the disk was freed");
+    let mut before = run.before.clone();
+    before.sort_unstable();
+    before.dedup();
+    assert_eq!(before.len(), run.before.len(), "none written twice");
+    assert!(run.dropped > 0, "the fault outlasts the block timeout");
+    assert_eq!(run.before.len() as u64 + run.dropped, BEFORE);
+    let again = said(&run, "the log output works again");
+    assert!(
+        run.stderr[again].contains(&format!("{} events were dropped meanwhile", run.dropped)),
+        "{}",
+        run.stderr[again]
+    );
+    // While the disk was full, one call waited a block timeout, and the
+    // others tried once: the first phase took about that, not one timeout
+    // an event.
+    let filled = said(&run, "filled log_ms=");
+    let ms: u64 = run.stderr[filled]
+        .split("log_ms=")
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .expect("log_ms");
+    assert!(ms < 60_000, "{ms} ms");
+}

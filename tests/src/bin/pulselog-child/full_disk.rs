@@ -19,7 +19,7 @@ pub fn run(role: &str, args: &[String]) -> bool {
             num(0),
             num(1),
             Duration::from_millis(num(2)),
-            args.get(3).is_some_and(|a| a == "two"),
+            args.get(3).map_or("one", String::as_str),
         ),
         "hung-export" => hung_export(num(0), Duration::from_millis(num(1))),
         _ => return false,
@@ -32,15 +32,17 @@ pub fn run(role: &str, args: &[String]) -> bool {
 /// space there and says so on stdin, `after` numbered events are logged.
 /// `filled` on stderr when the first phase is logged, `flushed` once the
 /// second is written. With `two`, stdout is one of two outputs (the
-/// other stderr, for errors), each writing on a thread of its own.
+/// other stderr, for errors), each writing on a thread of its own; with
+/// `sync`, the thread that logs writes (`Config::synchronous`).
 ///
 /// (The test's word, not the file's absence: a deleted file's name is gone
 /// before its space is free.)
-fn full_disk(before: u64, after: u64, block_timeout: Duration, two: bool) {
+fn full_disk(before: u64, after: u64, block_timeout: Duration, outputs: &str) {
     let mut config = Config::new()
         .format(Format::Json)
-        .block_timeout(block_timeout);
-    if two {
+        .block_timeout(block_timeout)
+        .synchronous(outputs == "sync");
+    if outputs == "two" {
         config = config
             .output(pulselog::Output::stdout())
             .output(pulselog::Output::stderr().filter("error"));
