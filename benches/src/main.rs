@@ -379,16 +379,23 @@ fn startup(args: &[String]) -> ExitCode {
     let mut build = cargo();
     build
         .args(["build", "--release", "-p", "pulselog-benches"])
-        .args(["--bin", "startup-pulselog", "--bin", "startup-env-logger"])
+        .args(["--bin", "startup-pulselog", "--bin", "startup-pulselog-cli"])
+        .args(["--bin", "startup-env-logger"])
         .current_dir(workspace_root());
     if let Err(e) = run_quietly(build) {
         eprintln!("bench: {e}");
         return ExitCode::FAILURE;
     }
-    let mut subjects = vec![startup::Subject {
-        label: format!("pulselog at {}", commit()),
-        exe: bin_dir.join("startup-pulselog"),
-    }];
+    let mut subjects = vec![
+        startup::Subject {
+            label: format!("pulselog at {}", commit()),
+            exe: bin_dir.join("startup-pulselog"),
+        },
+        startup::Subject {
+            label: format!("pulselog `cli!()` at {}", commit()),
+            exe: bin_dir.join("startup-pulselog-cli"),
+        },
+    ];
     let scratch = std::env::temp_dir().join(format!("pulselog-startup-{}", std::process::id()));
     if let Some(rev) = &against {
         match build_startup_at(rev, &scratch, &bin_dir) {

@@ -275,6 +275,11 @@ impl Logger {
             self.queue.push(rec.spill_bytes(), || rec);
             return;
         }
+        #[cfg(unix)]
+        let Some(_writing) = ending::Writing::enter() else {
+            // A signal is ending the process: no line is begun.
+            return;
+        };
         let mut sync = self.lock_sync();
         if sync.exiting.is_some_and(|t| t != thread_key()) {
             return;
@@ -404,6 +409,74 @@ impl Logger {
             out.settle(&self.queue);
         }
         sync.exiting.get_or_insert_with(thread_key);
+    }
+}
+
+/// A signal that ends the process once the synchronous writes under way
+/// are finished (`Config::flush_on_signal` with synchronous writes, see
+/// `crate::signal`): the lines are written by the threads that log, so
+/// nothing is queued, and all the signal must wait for is a line being
+/// written, so that none is cut short.
+#[cfg(unix)]
+pub(crate) mod ending {
+    use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
+
+    /// Threads inside a synchronous write.
+    static WRITERS: AtomicUsize = AtomicUsize::new(0);
+    /// The signal waiting for them (0: none).
+    static WAITING: AtomicI32 = AtomicI32::new(0);
+
+    /// Whether lines are written by the threads that log, now (no writer
+    /// thread): async-signal-safe (atomic loads).
+    pub(crate) fn synchronous() -> bool {
+        super::current().is_some_and(|l| l.closed.load(super::Ordering::Acquire))
+    }
+
+    /// From a signal handler: `signo` ends the process once no synchronous
+    /// write is under way. True if none is now: the caller ends it.
+    /// Async-signal-safe (atomics only).
+    pub(crate) fn after_writes(signo: libc::c_int) -> bool {
+        // Stored before the count is read, and the count dropped before
+        // the writer reads this (both sequentially consistent): either
+        // the handler sees no writer, or the last writer sees the signal.
+        WAITING.store(signo, Ordering::SeqCst);
+        WRITERS.load(Ordering::SeqCst) == 0
+    }
+
+    /// One thread inside a synchronous write.
+    pub(super) struct Writing;
+
+    impl Writing {
+        /// `None` once a signal waits: no new line is begun.
+        pub(super) fn enter() -> Option<Writing> {
+            WRITERS.fetch_add(1, Ordering::SeqCst);
+            let writing = Writing;
+            (WAITING.load(Ordering::SeqCst) == 0).then_some(writing)
+        }
+    }
+
+    impl Drop for Writing {
+        fn drop(&mut self) {
+            if WRITERS.fetch_sub(1, Ordering::SeqCst) == 1 {
+                let signo = WAITING.load(Ordering::SeqCst);
+                if signo != 0 {
+                    super::end_by(signo);
+                }
+            }
+        }
+    }
+}
+
+/// Ends the process by `signo`'s default action (async-signal-safe).
+#[cfg(unix)]
+pub(crate) fn end_by(signo: libc::c_int) {
+    // SAFETY: both are async-signal-safe. With the default action back, the
+    // raised signal ends the process: at once on a thread that does not
+    // block it, or, in a handler (which runs with its own signal blocked),
+    // as soon as it returns.
+    unsafe {
+        libc::signal(signo, libc::SIG_DFL);
+        libc::raise(signo);
     }
 }
 

@@ -3,12 +3,20 @@
 //! would have.
 //!
 //! A signal handler may call only async-signal-safe functions, and writing
-//! lines takes locks and allocates. So the handler does one thing: it
-//! writes the signal's number into a pipe. A thread of its own, blocked
-//! on the pipe's other end, then does the work on an ordinary thread:
-//! `logger::finish` (what `exit` does: everything queued written, a line
-//! under way on another thread finished, later events not written), then
-//! the signal's default action, raised again.
+//! lines takes locks and allocates. So the handler does little:
+//!
+//! - With synchronous writes, nothing is queued: every line logged before
+//!   the signal is written, but for one a thread may be writing now. The
+//!   handler notes the signal; if no thread is inside a write, it ends the
+//!   process at once, else the last one to leave its write does
+//!   (`logger::ending`), and no new line is begun meanwhile. No thread is
+//!   needed, which keeps a command-line tool's start-up cheap.
+//! - With the writer thread, events may be queued. The handler writes the
+//!   signal's number into a pipe; a thread of its own, blocked on the
+//!   pipe's other end, does the work on an ordinary thread:
+//!   `logger::finish` (what `exit` does: everything queued written, a line
+//!   under way on another thread finished, later events not written),
+//!   then the signal's default action, raised again.
 //!
 //! Raised again rather than `exit(130)`: a process killed by `SIGINT` is
 //! what the shell and the parent expect (a shell script stops at a child
@@ -16,6 +24,7 @@
 //! prints 130 or 143 for it.
 
 use crate::diag::say;
+use crate::logger::{end_by, ending};
 use std::sync::Once;
 use std::sync::atomic::{AtomicI32, Ordering};
 
@@ -47,6 +56,19 @@ pub(crate) fn install() {
 }
 
 fn start() -> std::io::Result<()> {
+    OWNER.store(std::process::id().cast_signed(), Ordering::Release);
+    if !ending::synchronous() {
+        start_thread()?;
+    }
+    for signo in SIGNALS {
+        take(signo);
+    }
+    Ok(())
+}
+
+/// The pipe and the thread that acts on a signal while a writer thread
+/// runs.
+fn start_thread() -> std::io::Result<()> {
     let mut fds = [0; 2];
     // SAFETY: `fds` has room for the two descriptors `pipe2` writes.
     if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
@@ -57,10 +79,6 @@ fn start() -> std::io::Result<()> {
         .name("pulselog-signal".into())
         .spawn(move || wait(read_end))?;
     PIPE.store(write_end, Ordering::Release);
-    OWNER.store(std::process::id().cast_signed(), Ordering::Release);
-    for signo in SIGNALS {
-        take(signo);
-    }
     Ok(())
 }
 
@@ -93,10 +111,20 @@ extern "C" fn on_signal(signo: libc::c_int) {
     let first = CAUGHT
         .compare_exchange(0, signo, Ordering::AcqRel, Ordering::Acquire)
         .is_ok();
-    if !first || here != OWNER.load(Ordering::Acquire) {
-        // A second signal, or a child without the thread: the default
-        // action, now.
-        die(signo);
+    if !first {
+        // A second signal: the default action, now.
+        end_by(signo);
+        return;
+    }
+    if ending::synchronous() {
+        if ending::after_writes(signo) {
+            end_by(signo);
+        }
+        return;
+    }
+    if here != OWNER.load(Ordering::Acquire) {
+        // A child after `fork()` has no thread of the parent's.
+        end_by(signo);
         return;
     }
     let byte = u8::try_from(signo).unwrap_or(0);
@@ -104,7 +132,7 @@ extern "C" fn on_signal(signo: libc::c_int) {
     // lives across the call, and a bad descriptor only makes it fail.
     let written = unsafe { libc::write(PIPE.load(Ordering::Acquire), (&raw const byte).cast(), 1) };
     if written != 1 {
-        die(signo);
+        end_by(signo);
     }
 }
 
@@ -135,21 +163,9 @@ fn wait(read_end: libc::c_int) {
         libc::sigaddset(&raw mut set, signo);
         libc::pthread_sigmask(libc::SIG_UNBLOCK, &raw const set, std::ptr::null_mut());
     }
-    die(signo);
+    end_by(signo);
     // Still here: the signal did not end the process (an action changed
     // meanwhile). End it as the shell would report the signal.
     // SAFETY: `_exit` has no preconditions; everything is written.
     unsafe { libc::_exit(128 + signo) }
-}
-
-/// Ends the process by `signo`'s default action.
-fn die(signo: libc::c_int) {
-    // SAFETY: both are async-signal-safe. With the default action back,
-    // the raised signal ends the process: at once on the waiting thread
-    // (which unblocked it), or in the handler as soon as it returns (a
-    // handler runs with its own signal blocked).
-    unsafe {
-        libc::signal(signo, libc::SIG_DFL);
-        libc::raise(signo);
-    }
 }

@@ -53,8 +53,12 @@ pub fn run(role: &str, args: &[String]) -> bool {
             let mode = args.last().map_or("", String::as_str);
             let _guard = pulselog::cli!()
                 .verbosity(verbosity)
+                // `load raw`: without the signal handling, to show what it
+                // prevents.
+                .flush_on_signal(!args.iter().any(|a| a == "raw"))
                 .install()
                 .expect("install");
+            let mode = if mode == "raw" { "load" } else { mode };
             match mode {
                 "count" => count(),
                 "panic" => {
@@ -106,13 +110,20 @@ fn count() {
 }
 
 /// Logs from four threads, each line numbered, until a signal ends the
-/// process; the main thread prints on stdout meanwhile.
+/// process; the main thread prints on stdout meanwhile. Worker 0's lines
+/// carry 256 KiB each: longer than a pipe takes in one write, so a signal
+/// is likely to come while one is being written.
 fn load() -> ! {
     println!("pid={}", std::process::id());
     for worker in 0..4u32 {
         std::thread::spawn(move || {
+            let pad = if worker == 0 {
+                "p".repeat(256 << 10)
+            } else {
+                String::new()
+            };
             for n in 0u64.. {
-                info!("tick", worker, n);
+                info!("tick", worker, n, pad = pad.as_str());
             }
         });
     }
