@@ -748,23 +748,34 @@ impl Config {
     }
 
     /// The formatter of `format`, with `json` and `text` as its settings;
-    /// `terminal`: the output is a terminal that colour suits. Also a key
-    /// that is equal for two formatters that write the same lines.
+    /// `terminal`: the output is a terminal that colour suits. With
+    /// `keyed`, also a key that is equal for two formatters that write the
+    /// same lines (with one output there is nothing to share, and the key,
+    /// the formatter's whole `Debug` text, was a third of a command-line
+    /// tool's start-up by callgrind).
     fn formatter(
         &self,
         format: Format,
         json: &JsonFormat,
         text: &TextFormat,
         terminal: bool,
+        keyed: bool,
     ) -> Result<(Formatter, String), InitError> {
+        let key = |k: &dyn fmt::Debug, kind: &str| {
+            if keyed {
+                format!("{kind} {k:?}")
+            } else {
+                String::new()
+            }
+        };
         Ok(match format {
             Format::Json => (
                 Formatter::Json(Box::new(json.clone().build()?)),
-                format!("json {json:?}"),
+                key(json, "json"),
             ),
             Format::Text => {
                 let text = text.clone().resolve_color(terminal).build()?;
-                let key = format!("text {text:?}");
+                let key = key(&text, "text");
                 (Formatter::Text(text), key)
             }
             Format::Ecs => (
@@ -808,6 +819,7 @@ impl Config {
         &self,
         default: Option<Format>,
         output: Output,
+        keyed: bool,
     ) -> Result<(Formatter, String, Sink, Option<Filter>), InitError> {
         let terminal = match output.target {
             Target::Stdout => std::io::stdout().is_terminal(),
@@ -834,7 +846,7 @@ impl Config {
                 Formatter::Syslog(syslog.clone()),
                 format!("syslog {syslog:?}"),
             ),
-            _ => self.formatter(format, json, text, colour)?,
+            _ => self.formatter(format, json, text, colour, keyed)?,
         };
         let filter = output.filter.transpose()?;
         let sink = match output.target {
@@ -878,6 +890,7 @@ impl Config {
             return Err(InitError::Otlp(problem));
         }
         let mut output = crate::writer::Output::empty();
+        let keyed = outputs.len() > 1;
         for o in outputs {
             #[cfg(feature = "otlp")]
             if let Target::Otlp(url) = &o.target {
@@ -889,7 +902,7 @@ impl Config {
                 self.add_export(&mut output, endpoint, filter, &limits)?;
                 continue;
             }
-            let (formatter, key, sink, filter) = self.channel(format, o)?;
+            let (formatter, key, sink, filter) = self.channel(format, o, keyed)?;
             output.add(formatter, sink, filter, key);
         }
         // The environment's (or `otlp_endpoint`'s) export, under the

@@ -76,15 +76,20 @@ pub(super) struct Layout<'a> {
     pub(super) style: &'a Style,
 }
 
+/// Empty: the slots are made on the first event, so that a formatter
+/// built only to be checked (or never used) costs nothing for them.
 impl Default for SiteCache {
     fn default() -> Self {
-        SiteCache {
-            slots: vec![None; SITE_SLOTS],
-        }
+        SiteCache { slots: Vec::new() }
     }
 }
 
 impl SiteCache {
+    #[cold]
+    fn fill(&mut self) {
+        self.slots = vec![None; SITE_SLOTS];
+    }
+
     /// The template of the event's call site, rendered by `render` if it is
     /// not cached.
     pub(in crate::format) fn get(
@@ -95,6 +100,9 @@ impl SiteCache {
         let addr = std::ptr::from_ref(event.callsite()) as usize;
         // Fibonacci hashing: the top bits of the product spread neighbours.
         let slot = (addr.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) % SITE_SLOTS;
+        if self.slots.is_empty() {
+            self.fill();
+        }
         let entry = &mut self.slots[slot];
         // A panic's file, line and function are the panic's, not the call
         // site's: its template is rendered afresh (panics are rare). So is a

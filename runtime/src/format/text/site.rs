@@ -62,10 +62,15 @@ pub(super) enum Part {
 const SITE_SLOTS: usize = 256;
 
 impl SiteCache {
+    /// Empty: the slots are made on the first event, so that a formatter
+    /// built only to be checked (or never used) costs nothing for them.
     pub(super) fn new() -> SiteCache {
-        SiteCache {
-            slots: vec![None; SITE_SLOTS],
-        }
+        SiteCache { slots: Vec::new() }
+    }
+
+    #[cold]
+    fn fill(&mut self) {
+        self.slots = vec![None; SITE_SLOTS];
     }
 
     /// The template of the event's call site, rendered by `render` if it is
@@ -74,6 +79,9 @@ impl SiteCache {
         let addr = std::ptr::from_ref(event.callsite()) as usize;
         // Fibonacci hashing: the top bits of the product spread neighbours.
         let slot = (addr.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) % SITE_SLOTS;
+        if self.slots.is_empty() {
+            self.fill();
+        }
         let entry = &mut self.slots[slot];
         if event.panic_location().is_some()
             || crate::callsite::own::is_own(event.callsite())
