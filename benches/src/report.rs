@@ -392,4 +392,28 @@ mod tests {
         assert!(!doc.contains("\nA\n"));
         assert_eq!(doc.matches(BEGIN).count(), 1);
     }
+
+    #[test]
+    fn the_bound_ratio_pairs_runs_of_one_round() {
+        let run = |round: f64, rate: f64| {
+            BTreeMap::from([
+                ("round".to_owned(), round),
+                ("lines_per_s".to_owned(), rate),
+            ])
+        };
+        let mut results = Results::default();
+        let mut add = |name: &str, runs: Runs| {
+            results.runs.insert((name.to_owned(), Workload::W1), runs);
+        };
+        // Round 1 of pulselog failed: its round 2 is not paired with the
+        // bound's round 1.
+        add("pulselog", vec![run(0.0, 4.0), run(2.0, 3.0)]);
+        add(
+            "ring-bound",
+            vec![run(0.0, 8.0), run(1.0, 1.0), run(2.0, 10.0)],
+        );
+        let ratio = bound_ratio(&results, Workload::W1).unwrap();
+        assert_eq!((ratio.min, ratio.max), (0.3, 0.5));
+        assert!(bound_ratio(&results, Workload::W2).is_none());
+    }
 }
