@@ -54,6 +54,11 @@ pub const CONTENDERS: &[Contender] = &[
         workloads: PACED_LOGGER_WORKLOADS,
     },
     Contender {
+        name: "ring-bound",
+        setup: "pulselog's lower bound: per-thread rtrb rings, its JSON line, nothing else",
+        workloads: &[Workload::W1, Workload::W2],
+    },
+    Contender {
         name: "pulselog-via-log",
         setup: "log::info! through pulselog's log bridge, JSON",
         workloads: LOGGER_WORKLOADS,
@@ -187,8 +192,8 @@ pub fn run_job(job: &Job<'_>) -> BTreeMap<&'static str, f64> {
         baseline::Baseline, baseline::PlainFunction, env_logger::EnvLogger, fastrace::Fastrace,
         ftlog::Ftlog, logforth::Logforth, pulselog::Logged, pulselog::Pulselog,
         pulselog::PulselogEcs, pulselog::PulselogOtel, pulselog::RequestScope,
-        pulselog::TwoOutputs, pulselog::ViaLog, pulselog::ViaTracing, slog::Slog, spdlog::Spdlog,
-        tracing::Instrument, tracing::RequestSpan, tracing::Tracing,
+        pulselog::TwoOutputs, pulselog::ViaLog, pulselog::ViaTracing, ring_bound::RingBound,
+        slog::Slog, spdlog::Spdlog, tracing::Instrument, tracing::RequestSpan, tracing::Tracing,
     };
     fn logger<L: workload::Logger>(job: &Job<'_>) -> BTreeMap<&'static str, f64> {
         let clock = Clock::calibrate(Duration::from_millis(50));
@@ -222,6 +227,7 @@ pub fn run_job(job: &Job<'_>) -> BTreeMap<&'static str, f64> {
     }
     match job.contender {
         "pulselog" => logger::<Pulselog>(job),
+        "ring-bound" => logger::<RingBound>(job),
         "pulselog-via-log" => logger::<ViaLog>(job),
         "pulselog-via-tracing" => logger::<ViaTracing>(job),
         "pulselog-ecs" => logger::<PulselogEcs>(job),

@@ -121,7 +121,7 @@ fn callgrind(args: &[String]) -> ExitCode {
     let scratch = std::env::temp_dir().join(format!("pulselog-callgrind-{}", std::process::id()));
     std::fs::create_dir_all(&scratch).expect("scratch directory");
     eprintln!(
-        "bench: five children under callgrind, {} events each",
+        "bench: six children under callgrind, {} events each",
         callgrind::N
     );
     let counts = callgrind::counts(&exe, &scratch);
@@ -823,8 +823,10 @@ fn run_rounds(
                 Path::new("/dev/null"),
                 w1_rate,
             ) {
-                Ok(fig) => {
+                Ok(mut fig) => {
                     eprintln!("  r{round}    {name:<20} {:<8} {}", w.name(), brief(&fig));
+                    // Rows of one round ran close in time: the report pairs them.
+                    fig.insert("round".to_owned(), round as f64);
                     results
                         .runs
                         .entry((name.to_owned(), w))

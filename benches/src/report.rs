@@ -98,6 +98,31 @@ fn lossless(results: &Results, name: &str, w: Workload) -> String {
     }
 }
 
+/// pulselog's lines per second over `ring-bound`'s in workload `w`, one
+/// ratio per round that ran both: a round runs every job once, so within
+/// one the two share most of what else the machine was doing.
+fn bound_ratio(results: &Results, w: Workload) -> Option<Spread> {
+    let by_round = |name: &str| -> BTreeMap<u64, f64> {
+        results
+            .runs
+            .get(&(name.to_owned(), w))
+            .into_iter()
+            .flatten()
+            .filter_map(|r| {
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                let round = *r.get("round")? as u64;
+                Some((round, *r.get("lines_per_s")?))
+            })
+            .collect()
+    };
+    let bound = by_round("ring-bound");
+    let ratios: Vec<f64> = by_round("pulselog")
+        .iter()
+        .filter_map(|(round, rate)| Some(rate / bound.get(round)?))
+        .collect();
+    Spread::of(&ratios)
+}
+
 /// Renders the generated section (between [`BEGIN`] and [`END`]).
 #[must_use]
 pub fn render(setup: &Setup, results: &Results) -> String {
@@ -148,6 +173,14 @@ pub fn render(setup: &Setup, results: &Results) -> String {
                 cell(spread(runs, "wall_ms"), 1.0, 0),
                 cell(spread(runs, "rss_kib"), 1.0 / 1024.0, 1),
                 lossless(results, c.name, w),
+            );
+        }
+        if let Some(ratio) = bound_ratio(results, w) {
+            let _ = writeln!(
+                s,
+                "\npulselog's lines per second over `ring-bound`'s (its lower bound: the same line through \
+                 per-thread rings and nothing else), round by round: {}.",
+                cell(Some(ratio), 1.0, 2)
             );
         }
     }
@@ -358,5 +391,29 @@ mod tests {
         assert!(doc.contains("notes") && doc.contains("\nB\n") && doc.contains("after"));
         assert!(!doc.contains("\nA\n"));
         assert_eq!(doc.matches(BEGIN).count(), 1);
+    }
+
+    #[test]
+    fn the_bound_ratio_pairs_runs_of_one_round() {
+        let run = |round: f64, rate: f64| {
+            BTreeMap::from([
+                ("round".to_owned(), round),
+                ("lines_per_s".to_owned(), rate),
+            ])
+        };
+        let mut results = Results::default();
+        let mut add = |name: &str, runs: Runs| {
+            results.runs.insert((name.to_owned(), Workload::W1), runs);
+        };
+        // Round 1 of pulselog failed: its round 2 is not paired with the
+        // bound's round 1.
+        add("pulselog", vec![run(0.0, 4.0), run(2.0, 3.0)]);
+        add(
+            "ring-bound",
+            vec![run(0.0, 8.0), run(1.0, 1.0), run(2.0, 10.0)],
+        );
+        let ratio = bound_ratio(&results, Workload::W1).unwrap();
+        assert_eq!((ratio.min, ratio.max), (0.3, 0.5));
+        assert!(bound_ratio(&results, Workload::W2).is_none());
     }
 }

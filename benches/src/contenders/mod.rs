@@ -7,6 +7,7 @@ pub mod fastrace;
 pub mod ftlog;
 pub mod logforth;
 pub mod pulselog;
+pub mod ring_bound;
 pub mod slog;
 pub mod spdlog;
 pub mod tracing;
