@@ -309,9 +309,10 @@ impl TraceParent {
 static FORKS: AtomicU64 = AtomicU64::new(0);
 
 /// A thread's generator: two wyrand streams (a Weyl sequence, each value
-/// folded through a 128-bit multiplication), so that two threads' ids
-/// could repeat only if both 64-bit seeds fell within as many steps of
-/// each other's, not one.
+/// folded through a 128-bit multiplication), seeded apart. Two threads'
+/// ids repeat only where both of their streams are the same number of
+/// steps apart, fewer than the ids made: about one chance in 2^128 per
+/// id, where a single 64-bit stream would give one in 2^64.
 #[derive(Clone, Copy)]
 struct Generator {
     state: [u64; 2],
@@ -381,18 +382,20 @@ fn seed() -> [u64; 2] {
         target_os = "android"
     ))]
     {
-        let mut buf = [0u8; 16];
-        // SAFETY: `buf` is valid for writes of its 16 bytes, and
-        // `getrandom` writes at most that many.
-        let n = unsafe { libc::getrandom(buf.as_mut_ptr().cast(), buf.len(), libc::GRND_NONBLOCK) };
-        if n == 16 {
-            let (a, b) = buf.split_at(8);
-            return [
-                u64::from_le_bytes(a.try_into().unwrap_or_default()),
-                u64::from_le_bytes(b.try_into().unwrap_or_default()),
-            ];
+        let mut seed = [0u64; 2];
+        let len = std::mem::size_of_val(&seed);
+        // SAFETY: `seed` is valid for writes of its `len` bytes, which
+        // `getrandom` writes at most, and any bytes are valid `u64`s.
+        let n = unsafe { libc::getrandom(seed.as_mut_ptr().cast(), len, libc::GRND_NONBLOCK) };
+        if usize::try_from(n) == Ok(len) {
+            return seed;
         }
     }
+    seed_from_std()
+}
+
+/// std's hasher keys (see [`seed`]) mixed with the process id and the time.
+fn seed_from_std() -> [u64; 2] {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
@@ -592,6 +595,15 @@ mod tests {
         all.sort_unstable();
         all.dedup();
         assert_eq!(all.len(), THREADS * EACH);
+    }
+
+    /// The seed where the operating system's call is missing or fails:
+    /// each draw differs, and so do its two streams.
+    #[test]
+    fn seeds_from_std_differ() {
+        let seeds: std::collections::HashSet<u64> =
+            (0..100).flat_map(|_| super::seed_from_std()).collect();
+        assert_eq!(seeds.len(), 200);
     }
 
     #[test]

@@ -301,7 +301,8 @@ fn parse_into(format: &str, items: &mut Vec<Item>) -> Result<(), String> {
         }
         let mut width: Option<u8> = None;
         while let Some(d) = c.to_digit(10) {
-            // Wider than 20 is clamped, as widths are elsewhere.
+            // Above 20 is taken as 20: no field needs more, and a
+            // huge width must not become a huge line.
             width = Some(
                 width
                     .unwrap_or(0)
