@@ -2,10 +2,12 @@
 //! files that follow their path when another tool (logrotate) moves them:
 //! the writer thread writes them, so no log call waits on the disk.
 //! Rotation is renames and a directory listing (std); the local hour and
-//! date come from jiff, which formats the timestamps too. Following the
+//! date are [`crate::civil`]'s (the C library's time zone on Unix, UTC
+//! elsewhere). Following the
 //! path is one `stat` of it before a write, as Python's
 //! `WatchedFileHandler` does.
 
+use crate::civil;
 use crate::diag::say;
 use std::fmt;
 use std::fs::{File, Metadata};
@@ -36,8 +38,11 @@ pub enum Rotation {
     /// by one batch of lines (64 KiB at most, or one longer line).
     Size(u64),
     /// When the hour of the local time changes.
+    ///
+    /// Local time is the C library's time zone (`TZ`, else
+    /// `/etc/localtime`) on Unix; elsewhere it is UTC.
     Hourly,
-    /// When the local date changes.
+    /// When the local date changes (local as for [`Rotation::Hourly`]).
     Daily,
     /// Never: the file is left to another tool (logrotate, newsyslog),
     /// which the file follows (see [`RollingFile`]); the `keep` of
@@ -135,19 +140,30 @@ impl fmt::Debug for RollingFile {
 /// A local date and hour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Period {
-    date: jiff::civil::Date,
-    hour: i8,
+    /// Days since 1970-01-01 in local time.
+    date: i64,
+    hour: u8,
 }
 
 impl Period {
     /// The local date and hour at `t` (UTC where the system's time zone
-    /// cannot be read).
+    /// cannot be read, and elsewhere than Unix).
     fn at(t: SystemTime) -> Option<Period> {
-        let ts = jiff::Timestamp::try_from(t).ok()?;
-        let local = jiff::tz::TimeZone::system().to_datetime(ts);
+        let secs = match t.duration_since(SystemTime::UNIX_EPOCH) {
+            Ok(after) => i64::try_from(after.as_secs()).ok()?,
+            Err(before) => {
+                // A time before 1970 with a fraction of a second is in the
+                // second that starts one earlier.
+                let d = before.duration();
+                let whole = i64::try_from(d.as_secs()).ok()?;
+                -whole - i64::from(d.subsec_nanos() > 0)
+            }
+        };
+        let local = secs.checked_add(civil::local_offset(secs))?;
         Some(Period {
-            date: local.date(),
-            hour: local.hour(),
+            date: local.div_euclid(86_400),
+            // Below 24.
+            hour: (local.rem_euclid(86_400) / 3600) as u8,
         })
     }
 }
@@ -615,9 +631,17 @@ mod tests {
 
     #[test]
     fn hourly_rotates_on_any_other_hour_daily_on_a_later_date() {
-        let at = |date: &str, hour: i8| Period {
-            date: date.parse().unwrap(),
-            hour,
+        let at = |date: &str, hour: u8| {
+            let mut ymd = date.split('-').map(|n| n.parse::<i64>().unwrap());
+            let (y, m, d) = (
+                ymd.next().unwrap(),
+                ymd.next().unwrap(),
+                ymd.next().unwrap(),
+            );
+            Period {
+                date: crate::civil::days_from_civil(y, m as u8, d as u8),
+                hour,
+            }
         };
         let (d1h9, d1h10, d2h0) = (
             at("2026-03-01", 9),

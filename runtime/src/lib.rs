@@ -260,7 +260,7 @@
 //!
 //! | Layer | Modules | Owns |
 //! |---|---|---|
-//! | primitives | `level`, `filter`, `clock`, `settings`, `encode`, `origin`, `diag`, `sync` | level names, filter directives, reading the clock, the process-wide settings, the encoded form of values (and the guard around user formatting code), the thread a record came from, pulselog's own messages on stderr, the synchronization facade the pipeline's model checks swap |
+//! | primitives | `level`, `filter`, `clock`, `civil`, `settings`, `encode`, `origin`, `diag`, `sync` | level names, filter directives, reading the clock, the calendar and the local time zone's offset, the process-wide settings, the encoded form of values (and the guard around user formatting code), the thread a record came from, pulselog's own messages on stderr, the synchronization facade the pipeline's model checks swap |
 //! | event model | `value`, `callsite`, `context`, `exc_info`, `record`, `capture` | how a user's value is encoded, call sites with their cached verdicts, request context, errors, the record, routing events to a test capture |
 //! | formats | `format`, `syslog` | a record in, bytes out, nothing else (`syslog`: its messages and the sockets that carry them) |
 //! | pipeline | `queue`, `repeats`, `sink`, `relay`, `writer`, `export`, `logger`, `file` | the per-thread queues, collapsing repeated events, where lines go and how a batch is cut into writes, the thread of each output when there are several, the writer thread, the OTLP export (feature `otlp`), submitting a record, rotating files |
@@ -281,6 +281,7 @@
 
 mod callsite;
 mod capture;
+mod civil;
 mod clock;
 mod config;
 pub mod context;

@@ -7,10 +7,14 @@
 //! Every line of the three (or four) writers, on the one pipe, must be
 //! valid JSON and written exactly once; a child of a parent that writes
 //! through a custom writer writes its lines to stderr instead.
+//!
+//! A child also makes request and span ids of its own: none repeats one
+//! its parent makes after the fork (`ids_role`).
 
 mod common;
 
 use common::child::within_time;
+use pulselog::context::RequestId;
 use pulselog::{Config, Format, info};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -343,4 +347,80 @@ fn a_child_of_a_parent_that_dropped_its_guard_writes_its_lines_once() {
 #[test]
 fn a_child_of_a_parent_with_a_custom_writer_writes_its_lines_to_stderr_once() {
     run("custom-writer");
+}
+
+/// Selects the role of [`ids_role`].
+const IDS_ROLE: &str = "PULSELOG_TEST_FORK_IDS";
+
+/// Request ids (and as many span ids) each process makes.
+const IDS: usize = 10_000;
+
+/// Writes `IDS` lines of `who`, a new request id and a new span id.
+fn write_ids(who: &str, tp: &pulselog::context::TraceParent, out: &mut dyn std::io::Write) {
+    for _ in 0..IDS {
+        let span = tp.next_hop().span_id_hex();
+        writeln!(out, "{who} {} {span}", RequestId::new()).expect("written");
+    }
+    out.flush().expect("flushed");
+}
+
+/// The role: ids made before the fork, then after it in the parent (on
+/// stdout) and the child (on stderr). No logger is installed: the ids'
+/// generator alone must see the fork.
+#[test]
+fn ids_role() {
+    if std::env::var_os(IDS_ROLE).is_none() {
+        return;
+    }
+    let id = RequestId::from_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+    let id = id.expect("a traceparent");
+    let tp = id.trace_parent().expect("its trace");
+    write_ids("before", tp, &mut std::io::stdout().lock());
+    let pid = fork();
+    if pid == 0 {
+        write_ids("child", tp, &mut std::io::stderr().lock());
+        quick_exit(0);
+    }
+    write_ids("parent", tp, &mut std::io::stdout().lock());
+    let code = reap(pid, "child");
+    quick_exit(if code == Some(0) { 0 } else { 1 });
+}
+
+#[test]
+fn a_child_makes_ids_its_parent_does_not() {
+    let child = Command::new(std::env::current_exe().expect("the test binary"))
+        .args(["ids_role", "--exact", "--nocapture", "--quiet"])
+        .args(["--test-threads=1"])
+        .env(IDS_ROLE, "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the role runs");
+    let out = within_time(&["ids"], child.id(), move || child.wait_with_output());
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    let stderr = String::from_utf8(out.stderr).expect("UTF-8");
+    assert!(out.status.success(), "{:?}\n{stderr}", out.status);
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    let mut ids = HashMap::new();
+    let mut spans = HashMap::new();
+    for line in stdout.lines().chain(stderr.lines()) {
+        let mut words = line.split(' ');
+        let (Some(who @ ("before" | "parent" | "child")), Some(id), Some(span)) =
+            (words.next(), words.next(), words.next())
+        else {
+            continue;
+        };
+        *counts.entry(who).or_default() += 1;
+        assert_eq!((id.len(), &id[14..15]), (36, "4"), "a UUID v4: {line}");
+        if let Some(first) = ids.insert(id, who) {
+            panic!("request id {id} made by the {first} and the {who}");
+        }
+        if let Some(first) = spans.insert(span, who) {
+            panic!("span id {span} made by the {first} and the {who}");
+        }
+    }
+    for who in ["before", "parent", "child"] {
+        assert_eq!(counts.get(who), Some(&IDS), "{who}\n{stderr}");
+    }
 }

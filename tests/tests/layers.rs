@@ -26,7 +26,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "primitives",
         &[
-            "level", "filter", "clock", "settings", "encode", "origin", "diag", "sync",
+            "level", "filter", "clock", "civil", "settings", "encode", "origin", "diag", "sync",
         ],
     ),
     (

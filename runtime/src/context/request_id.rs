@@ -1,9 +1,23 @@
 //! Request ids: a new UUID for a request that starts here, or the id an
 //! upstream service sent (`X-Request-Id`, W3C `traceparent`).
+//!
+//! New ids and span ids come from a generator of each thread's own
+//! (wyrand), seeded from the operating system: `uuid`'s `v4` with
+//! `fast-rng` would draw them from `rand`'s ChaCha, five more crates to
+//! build (`rand`, `rand_core`, `chacha20`, `getrandom`, `cpufeatures`) for
+//! ids that need to be unique, not unpredictable. A child process after
+//! `fork()` seeds its generators again, so that it never repeats the ids
+//! its parent makes.
 
+use std::cell::Cell;
+use std::collections::hash_map::RandomState;
 use std::error::Error;
 use std::fmt;
+use std::hash::{BuildHasher as _, Hasher as _};
 use std::sync::Arc;
+// Not `crate::sync`'s: the `fork()` handler reaches the count through a
+// `static`, which loom's atomics cannot be, and no loom model makes ids.
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Longest `X-Request-Id` accepted, in bytes. Ids in the wild are UUIDs (36),
 /// ULIDs (26) or a few hex/base64 tokens joined; anything much longer is more
@@ -47,9 +61,14 @@ pub struct TraceParent {
 
 impl RequestId {
     /// A new random id: a UUID v4 in its hyphenated lowercase form.
+    ///
+    /// Its 122 random bits come from a per-thread generator seeded from
+    /// the operating system: unique, but not unpredictable enough to serve
+    /// as a secret (a session token, say).
     #[must_use]
     pub fn new() -> RequestId {
-        RequestId::from(uuid::Uuid::new_v4())
+        let bytes = random_u128().to_le_bytes();
+        RequestId::from(uuid::Builder::from_random_bytes(bytes).into_uuid())
     }
 
     /// The id as text.
@@ -277,11 +296,137 @@ impl TraceParent {
     pub fn next_hop(&self) -> TraceParent {
         let mut span_id = [0; 8];
         while span_id == [0; 8] {
-            span_id.copy_from_slice(&uuid::Uuid::new_v4().as_bytes()[..8]);
+            span_id.copy_from_slice(&random_u128().to_le_bytes()[..8]);
         }
         TraceParent { span_id, ..*self }
     }
 }
+
+/// `fork()`s this process has seen in its line: a child counts one more
+/// than its parent (the handler [`watch_forks`] registers), and a
+/// generator seeded at another count than the current one is seeded
+/// again.
+static FORKS: AtomicU64 = AtomicU64::new(0);
+
+/// A thread's generator: two wyrand streams (a Weyl sequence, each value
+/// folded through a 128-bit multiplication), seeded apart. Two threads'
+/// ids repeat only where both of their streams are the same number of
+/// steps apart, fewer than the ids made: about one chance in 2^128 per
+/// id, where a single 64-bit stream would give one in 2^64.
+#[derive(Clone, Copy)]
+struct Generator {
+    state: [u64; 2],
+    /// [`FORKS`] when it was seeded.
+    forks: u64,
+}
+
+/// wyrand's increment and mixing constant for each stream (the second
+/// pair from wyhash's secrets); the increments are odd, so each stream
+/// passes through every 64-bit state.
+const STREAMS: [(u64, u64); 2] = [
+    (0xa076_1d64_78bd_642f, 0xe703_7ed1_a0b4_28db),
+    (0x8ebc_6af0_9c88_c6e3, 0x5899_65cc_7537_4cc3),
+];
+
+impl Generator {
+    fn seeded(forks: u64) -> Generator {
+        watch_forks();
+        Generator {
+            state: seed(),
+            forks,
+        }
+    }
+
+    fn next(&mut self) -> u128 {
+        let mut out = 0;
+        for (state, (increment, mix)) in self.state.iter_mut().zip(STREAMS) {
+            *state = state.wrapping_add(increment);
+            let t = u128::from(*state) * u128::from(*state ^ mix);
+            let folded = (t >> 64) as u64 ^ t as u64;
+            out = out << 64 | u128::from(folded);
+        }
+        out
+    }
+}
+
+thread_local! {
+    static GENERATOR: Cell<Option<Generator>> = const { Cell::new(None) };
+}
+
+/// 128 random bits from this thread's generator.
+fn random_u128() -> u128 {
+    let forks = FORKS.load(Ordering::Relaxed);
+    GENERATOR
+        .try_with(|cell| {
+            let mut generator = match cell.get() {
+                Some(g) if g.forks == forks => g,
+                _ => Generator::seeded(forks),
+            };
+            let bits = generator.next();
+            cell.set(Some(generator));
+            bits
+        })
+        // In a thread-local destructor, after this one's: a generator for
+        // the one call.
+        .unwrap_or_else(|_| Generator::seeded(forks).next())
+}
+
+/// 128 bits from the operating system: `getrandom` on Linux; elsewhere,
+/// or where it fails (before the kernel's pool is ready), std's hasher
+/// keys (the operating system's randomness, drawn once per thread) mixed
+/// with the process id and the time, which differ in a child after
+/// `fork()` that copied the keys.
+fn seed() -> [u64; 2] {
+    #[cfg(any(
+        all(target_os = "linux", any(target_env = "gnu", target_env = "musl")),
+        target_os = "android"
+    ))]
+    {
+        let mut seed = [0u64; 2];
+        let len = std::mem::size_of_val(&seed);
+        // SAFETY: `seed` is valid for writes of its `len` bytes, which
+        // `getrandom` writes at most, and any bytes are valid `u64`s.
+        let n = unsafe { libc::getrandom(seed.as_mut_ptr().cast(), len, libc::GRND_NONBLOCK) };
+        if usize::try_from(n) == Ok(len) {
+            return seed;
+        }
+    }
+    seed_from_std()
+}
+
+/// std's hasher keys (see [`seed`]) mixed with the process id and the time.
+fn seed_from_std() -> [u64; 2] {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    [0u8, 1].map(|stream| {
+        let mut h = RandomState::new().build_hasher();
+        h.write_u8(stream);
+        h.write_u32(std::process::id());
+        h.write_u128(now);
+        h.finish()
+    })
+}
+
+/// Registers, once per process (a child inherits it), the `fork()` handler
+/// that makes a child's generators seed again.
+#[cfg(unix)]
+fn watch_forks() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        extern "C" fn child() {
+            FORKS.fetch_add(1, Ordering::Relaxed);
+        }
+        // SAFETY: the handler is an `extern "C" fn()` that lives as long
+        // as the program, cannot unwind, and makes one async-signal-safe
+        // call (an atomic add).
+        let _ = unsafe { libc::pthread_atfork(None, None, Some(child)) };
+    });
+}
+
+/// No `fork()` elsewhere than Unix.
+#[cfg(not(unix))]
+fn watch_forks() {}
 
 impl fmt::Display for TraceParent {
     /// The version-00 header value.
@@ -408,8 +553,76 @@ mod tests {
         assert_ne!(a, b);
         let parsed = uuid::Uuid::parse_str(a.as_str()).unwrap();
         assert_eq!(parsed.get_version_num(), 4);
+        assert_eq!(parsed.get_variant(), uuid::Variant::RFC4122);
         assert_eq!(a.as_str(), parsed.hyphenated().to_string());
         assert!(a.trace_parent().is_none());
+    }
+
+    /// A million ids from 8 threads at once: every one a version-4 UUID of
+    /// the RFC 4122 variant, and no two alike.
+    #[test]
+    fn a_million_ids_from_eight_threads_are_distinct() {
+        const THREADS: usize = 8;
+        const EACH: usize = 125_000;
+        let barrier = std::sync::Barrier::new(THREADS);
+        let mut all: Vec<u128> = std::thread::scope(|s| {
+            let threads: Vec<_> = (0..THREADS)
+                .map(|_| {
+                    s.spawn(|| {
+                        barrier.wait();
+                        (0..EACH)
+                            .map(|_| {
+                                let id = RequestId::new();
+                                let u = uuid::Uuid::parse_str(id.as_str()).unwrap();
+                                assert_eq!(id.as_str()[14..15], *"4", "{id}");
+                                assert!(
+                                    matches!(&id.as_str()[19..20], "8" | "9" | "a" | "b"),
+                                    "{id}"
+                                );
+                                assert_eq!(u.get_version_num(), 4);
+                                assert_eq!(u.get_variant(), uuid::Variant::RFC4122);
+                                u.as_u128()
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            threads
+                .into_iter()
+                .flat_map(|t| t.join().unwrap())
+                .collect()
+        });
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), THREADS * EACH);
+    }
+
+    /// The seed where the operating system's call is missing or fails:
+    /// each draw differs, and so do its two streams.
+    #[test]
+    fn seeds_from_std_differ() {
+        let seeds: std::collections::HashSet<u64> =
+            (0..100).flat_map(|_| super::seed_from_std()).collect();
+        assert_eq!(seeds.len(), 200);
+    }
+
+    #[test]
+    fn next_hop_keeps_the_trace_with_a_new_span() {
+        let tp = *RequestId::from_traceparent(TP)
+            .unwrap()
+            .trace_parent()
+            .unwrap();
+        let hops: std::collections::HashSet<[u8; 8]> = (0..1000)
+            .map(|_| {
+                let next = tp.next_hop();
+                assert_eq!(next.trace_id(), tp.trace_id());
+                assert_eq!(next.flags(), tp.flags());
+                assert_ne!(next.span_id(), [0; 8]);
+                next.span_id()
+            })
+            .collect();
+        assert_eq!(hops.len(), 1000);
+        assert!(!hops.contains(&tp.span_id()));
     }
 
     #[test]

@@ -14,7 +14,7 @@
 //!
 //! **Why the `backtrace` crate, and not `std::backtrace::Backtrace`.** The
 //! crate and what it brings (`object`, `gimli`, `addr2line`, `miniz_oxide`,
-//! `adler2`, `memchr`, `rustc-demangle`) are 8 of the 37 crates of a
+//! `adler2`, `memchr`, `rustc-demangle`) are 8 of the 30 crates of a
 //! hello-world with pulselog's default features, and 11.0 s of its 35.4 s
 //! of compilation (a clean debug build, `cargo build --timings`, an
 //! unloaded 2-core machine). std's `Backtrace` would cost none of it, but

@@ -159,7 +159,7 @@ impl JsonFormat {
     }
 
     /// Renders `asctime` with a strftime format (Python's `datefmt`) instead
-    /// of ISO 8601.
+    /// of ISO 8601: in UTC, with the directives of [`TextFormat::datefmt`](crate::TextFormat::datefmt).
     #[must_use]
     pub fn datefmt(mut self, fmt: &str) -> JsonFormat {
         self.datefmt = Some(fmt.to_owned());

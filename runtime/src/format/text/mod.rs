@@ -144,6 +144,48 @@ impl TextFormat {
     }
 
     /// Renders `asctime` with a strftime format (Python's `datefmt`).
+    ///
+    /// The time is UTC, as everywhere in pulselog's lines (Python's
+    /// `logging` writes local time unless its `converter` is
+    /// `time.gmtime`): `%z` is always `+0000` and `%Z` `UTC`. Names are
+    /// English, as in the C locale.
+    ///
+    /// | Directive | Example | Meaning |
+    /// |---|---|---|
+    /// | `%Y` `%C` `%y` | `2026` `20` `26` | year, century, year in the century |
+    /// | `%m` `%B` `%b` (`%h`) | `04` `April` `Apr` | month |
+    /// | `%d` `%e` | `09` ` 9` | day of the month, zero- or space-padded |
+    /// | `%j` | `099` | day of the year, 001 to 366 |
+    /// | `%A` `%a` | `Thursday` `Thu` | weekday |
+    /// | `%u` `%w` | `4` `4` | weekday, 1 (Monday) to 7, or 0 (Sunday) to 6 |
+    /// | `%U` `%W` | `14` `14` | week of the year, weeks starting on Sunday or Monday (the days before the first are week 00) |
+    /// | `%G` `%g` `%V` | `2026` `26` `15` | ISO 8601 week-numbering year and week |
+    /// | `%q` | `2` | quarter |
+    /// | `%H` `%k` | `10` `10` | hour, 00 to 23, zero- or space-padded |
+    /// | `%I` `%l` `%p` `%P` | `10` `10` `AM` `am` | hour, 01 to 12, and AM/PM |
+    /// | `%M` `%S` | `15` `30` | minute, second |
+    /// | `%f` `%.f` | `12345` `.12345` | fraction of the second, trailing zeros dropped (`%.f` writes nothing for none) |
+    /// | `%3f` `%.3f` | `123` `.123` | fraction of the second, exactly 1 to 9 digits, truncated (`%N` is `%9f`) |
+    /// | `%s` | `1775729730` | seconds since 1970-01-01 |
+    /// | `%z` `%:z` `%Z` | `+0000` `+00:00` `UTC` | the offset and zone (also `%::z` `+00:00:00`, `%:::z` `+00`) |
+    /// | `%F` `%T` `%R` | `2026-04-09` `10:15:30` `10:15` | `%Y-%m-%d`, `%H:%M:%S`, `%H:%M` |
+    /// | `%D` (`%x`) `%X` `%r` | `04/09/26` `10:15:30` `10:15:30 AM` | `%m/%d/%y`, `%H:%M:%S`, `%I:%M:%S %p` |
+    /// | `%c` | `Thu Apr  9 10:15:30 2026` | `%a %b %e %H:%M:%S %Y` |
+    /// | `%%` `%n` `%t` | `%` | a percent sign, a newline, a tab |
+    ///
+    /// A number directive takes a flag and a width after the `%`: `-` for
+    /// no padding (`%-d`: `9`), `_` for spaces, `0` for zeros, and a width
+    /// (`%5Y`: `02026`). `^` writes a name in capitals (`%^b`: `APR`).
+    /// Any other directive is an error when the logger is installed
+    /// ([`InitError::Formatter`](crate::InitError::Formatter)).
+    ///
+    /// ```
+    /// use pulselog::TextFormat;
+    ///
+    /// let format = TextFormat::new()
+    ///     .template("{asctime} {levelname} {message}")
+    ///     .datefmt("%Y-%m-%d %H:%M:%S%.3f");
+    /// ```
     #[must_use]
     pub fn datefmt(mut self, fmt: &str) -> TextFormat {
         self.datefmt = Some(fmt.to_owned());
