@@ -198,6 +198,41 @@ pub(crate) fn stamp() -> u64 {
     clock().raw()
 }
 
+/// The second a stamp read now falls in, counted from an origin of the
+/// clock's own (not the Unix epoch): the coarse reading that call sites
+/// with `per_sec:` count their lines by. A counter read and a division.
+#[inline]
+pub(crate) fn second() -> u64 {
+    stamp() / ticks_per_second()
+}
+
+/// Ticks in a second, at the first rate measured (0: none yet). Kept
+/// fixed once set, so that [`second`] never runs backwards; the rate's
+/// error (a fraction of a per cent when first measured) only stretches or
+/// shrinks every second alike.
+static TICKS_PER_SECOND: AtomicU64 = AtomicU64::new(0);
+
+#[inline]
+fn ticks_per_second() -> u64 {
+    match TICKS_PER_SECOND.load(Ordering::Relaxed) {
+        0 => first_ticks_per_second(),
+        t => t,
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn first_ticks_per_second() -> u64 {
+    let t = ticks(Duration::from_secs(1)).max(1);
+    // Before a rate is measured, `ticks` assumes one tick a nanosecond:
+    // good for this call, not for keeps.
+    if RATE.load(Ordering::Relaxed) != 0 {
+        let _ = TICKS_PER_SECOND.compare_exchange(0, t, Ordering::Relaxed, Ordering::Relaxed);
+        return TICKS_PER_SECOND.load(Ordering::Relaxed);
+    }
+    t
+}
+
 /// The latest rate measured (0: none yet).
 static RATE: AtomicU64 = AtomicU64::new(0);
 

@@ -648,7 +648,7 @@ macro_rules! log_error {
 /// Items the macros expand to. Not public API: no stability promise.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::callsite::{Callsite, Metadata, Piece};
+    pub use crate::callsite::{Callsite, Metadata, Piece, sample};
     pub use crate::context::Context;
     pub use crate::encode::Encoder;
     pub use crate::level::Level;
