@@ -1,8 +1,10 @@
 //! Code generation for one log call.
 //!
 //! The expansion declares a `static` call site (all metadata known at compile
-//! time), checks whether the event is enabled (one relaxed atomic load), and
-//! only then evaluates the arguments and encodes them into a record.
+//! time), checks whether the event is enabled (one relaxed atomic load),
+//! for a sampled call (`every: 100`) asks its sampler whether this call is
+//! written, and only then evaluates the arguments and encodes them into a
+//! record.
 
 use super::parse::{LevelSpec, Sigil};
 use super::valid::{Plan, PlanPiece, Sampling, Slot, Value};
