@@ -70,10 +70,18 @@ impl<'a> Event<'a> {
     /// The calls that sampling skipped at a sampled call site (`every:`,
     /// `first:`, `per_sec:`) since its line before this one, when there
     /// were any: every format writes them as the field [`SUPPRESSED`].
+    /// Asked of every line: the check is inlined, the reading is not.
+    #[inline]
     pub(crate) fn suppressed(&self) -> Option<u64> {
-        if !self.rec.callsite.is_sampled() {
-            return None;
+        if self.rec.callsite.is_sampled() {
+            self.read_suppressed()
+        } else {
+            None
         }
+    }
+
+    #[inline(never)]
+    fn read_suppressed(&self) -> Option<u64> {
         match self.cursor().get(self.after_fields()) {
             Some(Value::U64(n)) if n > 0 => Some(n),
             _ => None,
