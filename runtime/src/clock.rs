@@ -198,6 +198,54 @@ pub(crate) fn stamp() -> u64 {
     clock().raw()
 }
 
+/// The second a stamp read now falls in, counted from the clock's first
+/// pair (about when the process first logged or installed a logger): the
+/// coarse reading that call sites with `per_sec:` count their lines by. A
+/// counter read, a subtraction and a division.
+#[inline]
+pub(crate) fn second() -> u64 {
+    let clock = clock();
+    clock.raw().saturating_sub(clock.first.stamp) / ticks_per_second()
+}
+
+/// Ticks in a second, once a rate measured over long enough is known (0:
+/// not yet). Kept fixed once set, so that [`second`] never runs backwards;
+/// the rate's error only stretches or shrinks every second alike.
+static TICKS_PER_SECOND: AtomicU64 = AtomicU64::new(0);
+
+/// How long a rate must have been measured over to be kept for
+/// [`second`]: over a millisecond, two pairs' read error (some 20 ns each)
+/// is within 0.004 % of it.
+const SECOND_RATE_OVER_NS: u64 = 1_000_000;
+
+#[inline]
+fn ticks_per_second() -> u64 {
+    match TICKS_PER_SECOND.load(Ordering::Relaxed) {
+        0 => first_ticks_per_second(),
+        t => t,
+    }
+}
+
+/// Ticks in a second at a rate measured now; kept once measured over
+/// [`SECOND_RATE_OVER_NS`]. Until then (the first millisecond after the
+/// first pair) each call measures again: [`second`] counts from the first
+/// pair, so it reads 0 then whatever the rate's error.
+#[cold]
+#[inline(never)]
+fn first_ticks_per_second() -> u64 {
+    let (rate, over) = measure();
+    let t = u64::try_from((1_000_000_000u128 << SHIFT) / u128::from(rate.max(1)))
+        .unwrap_or(u64::MAX)
+        .max(1);
+    if over < SECOND_RATE_OVER_NS {
+        return t;
+    }
+    match TICKS_PER_SECOND.compare_exchange(0, t, Ordering::Relaxed, Ordering::Relaxed) {
+        Ok(_) => t,
+        Err(kept) => kept,
+    }
+}
+
 /// The latest rate measured (0: none yet).
 static RATE: AtomicU64 = AtomicU64::new(0);
 
@@ -352,6 +400,29 @@ mod tests {
         let later = wall_ns(stamp());
         assert!(later >= wall + 15_000_000, "{later} vs {wall}");
         assert!(wall_ns(s).abs_diff(wall) < 1_000_000);
+    }
+
+    #[test]
+    fn seconds_count_from_the_first_pair_at_a_rate_kept_once_measured() {
+        let before = second();
+        // Past the first millisecond after the first pair, the rate is kept.
+        std::thread::sleep(Duration::from_millis(2));
+        let now = second();
+        assert!(now >= before);
+        let kept = TICKS_PER_SECOND.load(Ordering::Relaxed);
+        assert!(kept > 0, "kept after a millisecond");
+        assert_eq!(ticks_per_second(), kept);
+        let measured = ticks(Duration::from_secs(1));
+        assert!(
+            kept.abs_diff(measured) < measured / 100,
+            "{kept} vs {measured}"
+        );
+        // The seconds since the first pair, not since the counter's origin.
+        let elapsed = clock().origin.elapsed().as_secs();
+        assert!(
+            now <= elapsed + 1,
+            "{now} s since the first pair, {elapsed} s elapsed"
+        );
     }
 
     #[test]

@@ -45,6 +45,9 @@
 //! - `target: "audit"` first sets the logger name (`name` in JSON, and what
 //!   filter directives match) instead of the module path:
 //!   `info!(target: "audit", "login", user_id)`;
+//! - `every: 100`, `first: 10` or `per_sec: 5` before the message samples
+//!   the call site, and its next line carries `suppressed`, the calls it
+//!   skipped (see [`info!`] and `docs/volume.md`);
 //! - a field named like a standard key (`message`, `levelname`, …) is a
 //!   compile error, and so are fields before the message
 //!   (`info!(user_id, "msg")`, as `tracing` writes it): the error shows the
@@ -520,6 +523,50 @@ macro_rules! debug {
 }
 
 /// Logs at INFO: `info!("Server started on port {port}", port = 8080)`.
+///
+/// The syntax, shared by every level macro, is in the [crate
+/// docs](crate#macro-syntax).
+///
+/// # Sampling
+///
+/// One key before the message writes only some of a call site's calls;
+/// every level macro takes it (`log!` after its level, `log_error!` before
+/// or after its error):
+///
+/// | key | writes |
+/// | --- | --- |
+/// | `every: 100` | the 1st, 101st, 201st … call |
+/// | `first: 10` | the first ten calls, never another |
+/// | `per_sec: 5` | at most five lines in each second of pulselog's clock |
+///
+/// The next line written from the call site carries `suppressed`, the
+/// calls it skipped since its line before, when there were any (an
+/// integer, after the fields, in every format). Each skipped call is in
+/// exactly one later line, however many threads call, so the lines and
+/// their counts add up to the calls; the calls after a site's last line
+/// are reported only if it writes again (never, after `first:`'s last).
+/// The level check comes first: a filtered-out call is not counted. A
+/// skipped call costs one atomic increment (`per_sec`: and a clock read;
+/// `first`: a load, once the first are written) and evaluates none of its
+/// arguments. The value is an integer literal of at least 1, one key per
+/// call.
+///
+/// ```
+/// use pulselog::prelude::*;
+/// use pulselog::testing::Owned;
+///
+/// let (_, events) = pulselog::testing::capture(|| {
+///     for key in 0..250 {
+///         info!(every: 100, "cache miss", key);
+///     }
+/// });
+/// assert_eq!(events.len(), 3); // calls 1, 101 and 201
+/// assert_eq!(events.events()[0].field("suppressed"), None);
+/// assert_eq!(events.events()[1].field("key"), Some(Owned::I64(100)));
+/// assert_eq!(events.events()[1].field("suppressed"), Some(Owned::U64(99)));
+/// ```
+///
+/// `docs/volume.md` shows the lines in each format.
 #[macro_export]
 macro_rules! info {
     ($($t:tt)*) => { $crate::__private::event!($crate info Info $($t)*) };
@@ -672,7 +719,7 @@ macro_rules! log_error {
 /// Items the macros expand to. Not public API: no stability promise.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::callsite::{Callsite, Metadata, Piece};
+    pub use crate::callsite::{Callsite, Metadata, Piece, sample};
     pub use crate::context::Context;
     pub use crate::encode::Encoder;
     pub use crate::level::Level;

@@ -14,9 +14,10 @@ pub(crate) struct Record {
     /// record owns (`callsite::interned`), freed when it is dropped.
     pub(crate) callsite: &'static Callsite,
     pub(crate) level: Level,
-    /// Whether the last value, after the fields, is the id of the tokio
-    /// task that logged (null outside a task): records carry one when a
-    /// format asks for `taskName`.
+    /// Whether the last value, after the fields (and the count of skipped
+    /// calls of a sampled call site), is the id of the tokio task that
+    /// logged (null outside a task): records carry one when a format asks
+    /// for `taskName`.
     pub(crate) task: bool,
     /// Raw time of the call (`clock::stamp`); converted to wall time
     /// where the record is formatted.
@@ -109,6 +110,16 @@ impl RecordBuilder {
     #[inline(always)]
     pub fn values(&mut self) -> &mut Encoder {
         &mut self.values
+    }
+
+    /// Records the calls that sampling skipped at this call site since its
+    /// last line, after the fields: every record of a sampled site
+    /// (`Callsite::new_sampled`) has this value, 0 included, and the
+    /// formats write it (as `suppressed`) only when it is not 0.
+    #[doc(hidden)]
+    #[inline]
+    pub fn suppressed(&mut self, skipped: u64) {
+        self.values.push_u64(skipped);
     }
 
     /// Attaches the error or panic that `exc_info` captured.

@@ -187,12 +187,20 @@ impl CapturedEvent {
         self.rec.context.request_id().map(str::to_owned)
     }
 
-    /// The event's own fields, in call order.
+    /// The event's own fields, in call order; then, for a call that
+    /// samples (`info!(every: 100, …)`), `suppressed`: the calls it skipped
+    /// since its line before, when there were any.
     #[must_use]
     pub fn fields(&self) -> Vec<(String, Owned)> {
-        self.event()
+        let event = self.event();
+        event
             .fields()
             .map(|(k, v)| (k.to_owned(), v.into()))
+            .chain(
+                event
+                    .suppressed()
+                    .map(|n| (crate::format::SUPPRESSED.to_owned(), Owned::U64(n))),
+            )
             .collect()
     }
 

@@ -211,7 +211,10 @@ fn log_macros_add_no_lint() {
         error!("e {k}", k = 2);
         critical!("c");
         log!(Level::Info, "l {}", x);
+        info!(every: 100, "sampled {x}", key = 1);
+        warning!(target: "audit", first: 10, "sampled", x);
+        log!(Level::Info, per_sec: 5, "sampled");
         log_error!(err, "failed", exc_info, path = "/tmp");
     });
-    assert_eq!(events.len(), 8);
+    assert_eq!(events.len(), 11);
 }

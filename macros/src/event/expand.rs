@@ -1,11 +1,13 @@
 //! Code generation for one log call.
 //!
 //! The expansion declares a `static` call site (all metadata known at compile
-//! time), checks whether the event is enabled (one relaxed atomic load), and
-//! only then evaluates the arguments and encodes them into a record.
+//! time), checks whether the event is enabled (one relaxed atomic load),
+//! for a sampled call (`every: 100`) asks its sampler whether this call is
+//! written, and only then evaluates the arguments and encodes them into a
+//! record.
 
 use super::parse::{LevelSpec, Sigil};
-use super::valid::{Plan, PlanPiece, Slot, Value};
+use super::valid::{Plan, PlanPiece, Sampling, Slot, Value};
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -110,6 +112,39 @@ pub fn expand(plan: &Plan<'_>) -> TokenStream {
     let meta = format_ident!("__PULSELOG_META", span = Span::mixed_site());
     let site = format_ident!("__PULSELOG_CALLSITE", span = Span::mixed_site());
     let func = format_ident!("__pulselog_function", span = Span::mixed_site());
+
+    let skipped = format_ident!("__pulselog_suppressed", span = Span::mixed_site());
+    let record_suppressed = plan.sampling.map(|_| quote!(#rec.suppressed(#skipped);));
+    let mut body = quote! {
+        #(#binds)*
+        let mut #rec = #p::RecordBuilder::new(&#site, #level_expr);
+        #(#encode)*
+        #record_suppressed
+        #exc_encode
+        #p::submit(#rec);
+    };
+    // A sampled call asks its sampler after the level check and before any
+    // argument is evaluated; the limit goes in as a constant.
+    let (new_site, sampler) = match plan.sampling {
+        None => (quote!(new), TokenStream::new()),
+        Some(sampling) => {
+            let state = format_ident!("__PULSELOG_SAMPLE", span = Span::mixed_site());
+            let (kind, limit) = match sampling {
+                Sampling::Every(n) => (quote!(Every), quote!(#n)),
+                Sampling::First(n) => (quote!(First), quote!(#n)),
+                Sampling::PerSec(n) => (quote!(PerSec), quote!(#n)),
+            };
+            body = quote! {
+                if let ::core::option::Option::Some(#skipped) = #state.sample(#limit) {
+                    #body
+                }
+            };
+            (
+                quote!(new_sampled),
+                quote!(static #state: #p::sample::#kind = #p::sample::#kind::new();),
+            )
+        }
+    };
     quote! {
         {
             #[allow(unused_imports)]
@@ -130,14 +165,11 @@ pub fn expand(plan: &Plan<'_>) -> TokenStream {
                 fields: &[#(#field_names),*],
                 message_values: #n_msg,
             };
-            static #site: #p::Callsite = #p::Callsite::new(&#meta);
+            static #site: #p::Callsite = #p::Callsite::#new_site(&#meta);
+            #sampler
             #level_let
             if #site.enabled(#level_expr) {
-                #(#binds)*
-                let mut #rec = #p::RecordBuilder::new(&#site, #level_expr);
-                #(#encode)*
-                #exc_encode
-                #p::submit(#rec);
+                #body
             }
         }
     }

@@ -1,6 +1,7 @@
 //! Typed model of one log macro call.
 
 use proc_macro2::{TokenStream, TokenTree};
+use quote::ToTokens;
 use syn::parse::{Parse, ParseStream};
 use syn::{Expr, Ident, LitStr, Token};
 
@@ -20,14 +21,22 @@ pub enum Item {
     ExcFlag(Ident),
 }
 
+/// `key: value` before the message: `target: "audit"`, `every: 100`, …
+pub struct PrefixKey {
+    pub key: Ident,
+    pub value: Expr,
+}
+
 pub struct EventCall {
     /// The runtime crate's path (`$crate` from the front-end macro).
     pub krate: TokenStream,
     /// The front-end macro's name (`info`, `log_error`, …).
     pub macro_name: Ident,
     pub level: LevelSpec,
-    /// `target: "audit"`: the logger name, instead of the module path.
-    pub target: Option<Expr>,
+    /// `key: value` before the message (`target: "audit"`, `every: 100`),
+    /// in the order written; [`valid`](super::valid) decides what each
+    /// means.
+    pub prefix: Vec<PrefixKey>,
     /// `log_error!`'s first operand: the error to log.
     pub error: Option<Expr>,
     pub message: LitStr,
@@ -51,9 +60,13 @@ impl Parse for EventCall {
         } else {
             LevelSpec::Fixed(input.parse()?)
         };
-        let target = parse_target(input)?;
+        let mut prefix = parse_prefix(input, &macro_name)?;
         let error = if macro_name == LOG_ERROR {
-            Some(parse_error_operand(input, &macro_name)?)
+            let error = parse_error_operand(input, &macro_name)?;
+            // `log_error!(err, every: 100, "msg")`: right before the
+            // message, as after `log!`'s level.
+            prefix.extend(parse_prefix(input, &macro_name)?);
+            Some(error)
         } else {
             None
         };
@@ -64,13 +77,27 @@ impl Parse for EventCall {
             if input.is_empty() {
                 break;
             }
+            if let Some(key) = peek_prefix_key(input) {
+                let fork = input.fork();
+                let value = fork
+                    .parse::<Ident>()
+                    .and_then(|_| fork.parse::<Token![:]>())
+                    .and_then(|_| fork.parse::<Expr>())
+                    .map_or_else(|_| "…".to_owned(), |v| v.to_token_stream().to_string());
+                return Err(syn::Error::new_spanned(
+                    &key,
+                    format!(
+                        "`{key}: {value}` goes before the message: write `{macro_name}!({key}: {value}, \"message\", …)`"
+                    ),
+                ));
+            }
             items.push(input.parse()?);
         }
         Ok(EventCall {
             krate: krate.into(),
             macro_name,
             level,
-            target,
+            prefix,
             error,
             message,
             items,
@@ -78,39 +105,42 @@ impl Parse for EventCall {
     }
 }
 
-/// `target: "audit",` before everything else, as `log` and `tracing` write
-/// it: a string literal or a constant (it goes into a `static`).
-fn parse_target(input: ParseStream<'_>) -> syn::Result<Option<Expr>> {
-    mod kw {
-        syn::custom_keyword!(target);
+/// `target: "audit", every: 100,` before the message (and before
+/// `log_error!`'s error), as `log` and `tracing` write `target:`: any
+/// `name: value` there, each followed by a comma. What the names and
+/// values may be is checked later, so that an unknown name gets a
+/// suggestion rather than a parse error.
+fn parse_prefix(input: ParseStream<'_>, macro_name: &Ident) -> syn::Result<Vec<PrefixKey>> {
+    let mut keys = Vec::new();
+    while let Some(key) = peek_prefix_key(input) {
+        input.parse::<Ident>()?;
+        input.parse::<Token![:]>()?;
+        let value = unwrap_invisible(input.parse::<Expr>()?);
+        if input.is_empty() {
+            let msg = if key == "target" {
+                "missing message after the target: write `target: \"audit\", \"message\"`"
+                    .to_owned()
+            } else {
+                let value = value.to_token_stream();
+                format!(
+                    "missing message after `{key}: {value}`: write `{macro_name}!({key}: {value}, \"message\")`"
+                )
+            };
+            return Err(syn::Error::new_spanned(value, msg));
+        }
+        input.parse::<Token![,]>()?;
+        keys.push(PrefixKey { key, value });
     }
-    if !(input.peek(kw::target) && input.peek2(Token![:]) && !input.peek2(Token![::])) {
-        return Ok(None);
+    Ok(keys)
+}
+
+/// The name of a `name: value` next in `input` (`a::b` is a path, not one).
+fn peek_prefix_key(input: ParseStream<'_>) -> Option<Ident> {
+    if input.peek(Ident) && input.peek2(Token![:]) && !input.peek2(Token![::]) {
+        input.fork().parse().ok()
+    } else {
+        None
     }
-    input.parse::<kw::target>()?;
-    input.parse::<Token![:]>()?;
-    let expr = unwrap_invisible(input.parse::<Expr>()?);
-    if !matches!(
-        &expr,
-        Expr::Path(_)
-            | Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Str(_),
-                ..
-            })
-    ) {
-        return Err(syn::Error::new_spanned(
-            expr,
-            "the target must be a string literal or a constant, e.g. `target: \"audit\"`: it is the logger name of a call site known at compile time",
-        ));
-    }
-    if input.is_empty() {
-        return Err(syn::Error::new_spanned(
-            expr,
-            "missing message after the target: write `target: \"audit\", \"message\"`",
-        ));
-    }
-    input.parse::<Token![,]>()?;
-    Ok(Some(expr))
 }
 
 /// `log_error!(err, "message", …)`: the error, then a comma.

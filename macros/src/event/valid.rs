@@ -1,7 +1,7 @@
 //! Checks a parsed call against the message template and the reserved keys,
 //! and decides which value goes into which slot of the record.
 
-use super::parse::{EXC_INFO, EventCall, Item, LevelSpec, Sigil};
+use super::parse::{EXC_INFO, EventCall, Item, LevelSpec, PrefixKey, Sigil};
 use crate::ctxt::Ctxt;
 use crate::template::{self, ArgRef, Piece};
 use proc_macro2::{Span, TokenStream};
@@ -44,6 +44,8 @@ pub struct Plan<'a> {
     pub level: &'a LevelSpec,
     /// `target: "audit"`: the logger name; else the module path.
     pub target: Option<&'a Expr>,
+    /// `every: 100`, `first: 10`, `per_sec: 5`.
+    pub sampling: Option<Sampling>,
     /// The message as written, for the call site's metadata.
     pub template: String,
     pub pieces: Vec<PlanPiece>,
@@ -57,6 +59,24 @@ pub struct Plan<'a> {
     pub message_values: usize,
     pub exc: Option<Exc>,
 }
+
+/// How a call samples its calls, with its limit (at least 1).
+#[derive(Clone, Copy)]
+pub enum Sampling {
+    /// `every: n`: the 1st, (n+1)-th, … call.
+    Every(u64),
+    /// `first: n`: the first n calls.
+    First(u64),
+    /// `per_sec: n`: at most n lines a second.
+    PerSec(u32),
+}
+
+/// The field a sampled call writes the count of its skipped calls under
+/// (the runtime's `SUPPRESSED`).
+const SUPPRESSED: &str = "suppressed";
+
+/// The names a call takes before its message.
+const PREFIX_KEYS: [&str; 4] = ["target", "every", "first", "per_sec"];
 
 /// A message piece: literal text, or the value in a slot.
 pub enum PlanPiece {
@@ -99,6 +119,7 @@ struct FieldRef<'a> {
 }
 
 pub fn check<'a>(cx: &Ctxt, call: &'a EventCall) -> Plan<'a> {
+    let (target, sampling) = check_prefix(cx, call);
     let template = call.message.value();
     let parsed = template::parse(&template);
     let mut binds: Vec<&Expr> = Vec::new();
@@ -204,6 +225,14 @@ pub fn check<'a>(cx: &Ctxt, call: &'a EventCall) -> Plan<'a> {
     {
         exc.backtrace = true;
     }
+    if sampling.is_some()
+        && let Some((field, _)) = fields.iter().find(|(f, _)| f.key == SUPPRESSED)
+    {
+        cx.error_spanned_by(
+            field.key_tokens,
+            "a sampled call writes `suppressed` itself (the calls it skipped since its line before); rename this field",
+        );
+    }
 
     let Message { pieces, slots } = resolve_message(cx, call, parsed, &positional, &fields);
     let message_values = slots.len();
@@ -223,7 +252,8 @@ pub fn check<'a>(cx: &Ctxt, call: &'a EventCall) -> Plan<'a> {
     Plan {
         krate: &call.krate,
         level: &call.level,
-        target: call.target.as_ref(),
+        target,
+        sampling,
         template,
         pieces,
         binds,
@@ -232,6 +262,145 @@ pub fn check<'a>(cx: &Ctxt, call: &'a EventCall) -> Plan<'a> {
         message_values,
         exc,
     }
+}
+
+/// The call's `key: value`s before the message: its target and its
+/// sampling, each at most once.
+fn check_prefix<'a>(cx: &Ctxt, call: &'a EventCall) -> (Option<&'a Expr>, Option<Sampling>) {
+    let mut target: Option<&Expr> = None;
+    let mut sampling: Option<(&Ident, Option<Sampling>)> = None;
+    for PrefixKey { key, value } in &call.prefix {
+        let name = key.to_string();
+        match name.as_str() {
+            "target" => {
+                if target.is_some() {
+                    cx.error_spanned_by(key, "duplicate `target`: a call has one logger name");
+                    continue;
+                }
+                if !matches!(
+                    value,
+                    Expr::Path(_)
+                        | Expr::Lit(syn::ExprLit {
+                            lit: syn::Lit::Str(_),
+                            ..
+                        })
+                ) {
+                    cx.error_spanned_by(
+                        value,
+                        "the target must be a string literal or a constant, e.g. `target: \"audit\"`: it is the logger name of a call site known at compile time",
+                    );
+                }
+                target = Some(value);
+            }
+            "every" | "first" | "per_sec" => {
+                if let Some((first, _)) = sampling {
+                    cx.error_spanned_by(
+                        key,
+                        format!(
+                            "a call samples one way: it has `{first}:` already; keep one of `every`, `first` and `per_sec`"
+                        ),
+                    );
+                    continue;
+                }
+                sampling = Some((key, sampling_limit(cx, &name, value)));
+            }
+            _ => cx.error_spanned_by(key, unknown_prefix_key(&name, value, &call.macro_name)),
+        }
+    }
+    (target, sampling.and_then(|(_, s)| s))
+}
+
+/// The limit of `every: n`, `first: n` or `per_sec: n`: an integer
+/// literal of at least 1 (`per_sec`: at most `u32::MAX`).
+fn sampling_limit(cx: &Ctxt, name: &str, value: &Expr) -> Option<Sampling> {
+    let example = match name {
+        "every" => "`every: 100` writes the 1st, 101st, 201st … call",
+        "first" => "`first: 10` writes the first ten calls",
+        _ => "`per_sec: 5` writes at most five lines a second",
+    };
+    let Expr::Lit(syn::ExprLit {
+        lit: syn::Lit::Int(lit),
+        ..
+    }) = value
+    else {
+        cx.error_spanned_by(
+            value,
+            format!(
+                "`{name}` takes an integer literal, not a constant or an expression (the limit is written into the call site): write the number itself; {example}"
+            ),
+        );
+        return None;
+    };
+    let limit = match lit.base10_parse::<u64>() {
+        Ok(0) => {
+            cx.error_spanned_by(
+                lit,
+                format!(
+                    "`{name}: 0` would write nothing: the smallest is `{name}: 1`; {example} (to silence a call, remove it or filter its level out)"
+                ),
+            );
+            return None;
+        }
+        Ok(n) => n,
+        Err(err) => {
+            cx.error_spanned_by(
+                lit,
+                format!("`{name}` takes an integer from 1 to {}: {err}", u64::MAX),
+            );
+            return None;
+        }
+    };
+    Some(match name {
+        "every" => Sampling::Every(limit),
+        "first" => Sampling::First(limit),
+        _ => match u32::try_from(limit) {
+            Ok(n) => Sampling::PerSec(n),
+            Err(_) => {
+                cx.error_spanned_by(
+                    lit,
+                    format!("`per_sec` takes at most {} lines a second", u32::MAX),
+                );
+                return None;
+            }
+        },
+    })
+}
+
+/// What to say of `name: …` before the message when `name` is none of
+/// [`PREFIX_KEYS`]: the one meant, when it is close to one.
+fn unknown_prefix_key(name: &str, value: &Expr, macro_name: &Ident) -> String {
+    let known = "before the message a call takes `target: \"name\"` and one of `every: N`, `first: N`, `per_sec: N`";
+    let closest = PREFIX_KEYS
+        .iter()
+        .map(|k| (edit_distance(name, k), *k))
+        .min()
+        .filter(|(d, k)| *d <= 2 || (*d <= 3 && k.len() > 5))
+        .map(|(_, k)| k);
+    match closest {
+        Some(k) => format!(
+            "unknown key `{name}`: did you mean `{k}`? write `{macro_name}!({k}: {}, \"message\")`; {known}",
+            value.to_token_stream()
+        ),
+        None => format!("unknown key `{name}`: {known}"),
+    }
+}
+
+/// Levenshtein distance between two short names.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 /// Adds a field, unless its key is reserved or taken (then says so).

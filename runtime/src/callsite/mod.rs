@@ -16,6 +16,7 @@
 #[cfg(any(feature = "log", feature = "tracing"))]
 pub(crate) mod interned;
 pub(crate) mod own;
+pub mod sample;
 
 use crate::filter::{Filter, OFF};
 use crate::level::Level;
@@ -113,6 +114,12 @@ pub struct Callsite {
     /// unless an override lowered `threshold`.
     filtered: AtomicU8,
     registered: AtomicBool,
+    /// Whether the site samples its calls (`every:`, `first:`,
+    /// `per_sec:`): its records then carry, right after their fields, the
+    /// count of calls skipped before them ([`RecordBuilder::suppressed`]).
+    ///
+    /// [`RecordBuilder::suppressed`]: crate::record::RecordBuilder::suppressed
+    sampled: bool,
     next: AtomicPtr<Callsite>,
     function: std::sync::OnceLock<&'static str>,
 }
@@ -225,14 +232,34 @@ impl Callsite {
     #[doc(hidden)]
     #[must_use]
     pub const fn new(meta: &'static Metadata) -> Callsite {
+        Callsite::with_sampling(meta, false)
+    }
+
+    /// A call site that samples its calls (see [`sample`]): each of its
+    /// records carries the count of calls skipped before it.
+    #[doc(hidden)]
+    #[must_use]
+    pub const fn new_sampled(meta: &'static Metadata) -> Callsite {
+        Callsite::with_sampling(meta, true)
+    }
+
+    const fn with_sampling(meta: &'static Metadata, sampled: bool) -> Callsite {
         Callsite {
             meta,
             threshold: AtomicU8::new(0),
             filtered: AtomicU8::new(OFF),
             registered: AtomicBool::new(false),
+            sampled,
             next: AtomicPtr::new(ptr::null_mut()),
             function: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Whether the site samples its calls: its records have one value
+    /// after their fields, the count of calls skipped before them.
+    #[inline]
+    pub(crate) fn is_sampled(&self) -> bool {
+        self.sampled
     }
 
     /// The call site's metadata.

@@ -60,12 +60,38 @@ impl<'a> Event<'a> {
         if !self.rec.task {
             return None;
         }
-        let meta = self.rec.callsite.metadata();
-        let slot = usize::from(meta.message_values) + meta.fields.len();
+        let slot = self.after_fields() + usize::from(self.rec.callsite.is_sampled());
         match self.cursor().get(slot) {
             Some(Value::Str(s)) => Some(s),
             _ => None,
         }
+    }
+
+    /// The calls that sampling skipped at a sampled call site (`every:`,
+    /// `first:`, `per_sec:`) since its line before this one, when there
+    /// were any: every format writes them as the field [`SUPPRESSED`].
+    /// Asked of every line: the check is inlined, the reading is not.
+    #[inline]
+    pub(crate) fn suppressed(&self) -> Option<u64> {
+        if self.rec.callsite.is_sampled() {
+            self.read_suppressed()
+        } else {
+            None
+        }
+    }
+
+    #[inline(never)]
+    fn read_suppressed(&self) -> Option<u64> {
+        match self.cursor().get(self.after_fields()) {
+            Some(Value::U64(n)) if n > 0 => Some(n),
+            _ => None,
+        }
+    }
+
+    /// The slot after the event's fields.
+    fn after_fields(&self) -> usize {
+        let meta = self.rec.callsite.metadata();
+        usize::from(meta.message_values) + meta.fields.len()
     }
 
     pub(crate) fn callsite(&self) -> &'static crate::callsite::Callsite {
@@ -430,6 +456,13 @@ impl fmt::Display for StdKey {
 /// `extra.message`).
 pub const CLASH_PREFIX: &str = "extra.";
 
+/// The field that carries the calls a sampled call site skipped before an
+/// event (`"suppressed": 99`), written after the event's own fields when
+/// there were any. A sampled call cannot have a field of that name (the
+/// macros refuse it); a context field of that name is left out of a line
+/// that has the count.
+pub(crate) const SUPPRESSED: &str = "suppressed";
+
 /// The keys of the request context's ids, in output order: the request id,
 /// then the W3C trace and span ids of a traced request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -484,7 +517,7 @@ pub(crate) fn field_keys(event: &Event<'_>, taken: impl Fn(&str) -> bool) -> Vec
 
 /// Calls `f` with each context field of the event and the key it is
 /// written under. A field the event has of the same name wins (the
-/// context's is left out); a key the line has already (`taken`, the
+/// context's is left out), and so does its [`SUPPRESSED`] count; a key the line has already (`taken`, the
 /// event's keys as written, `own_keys`) is prefixed until it is new, also
 /// among the context's own keys.
 pub(crate) fn for_each_context_field(
@@ -495,10 +528,11 @@ pub(crate) fn for_each_context_field(
 ) {
     let ctx = event.context();
     let own = event.field_names();
+    let suppressed = event.suppressed().is_some();
     // Context keys written prefixed: they must not meet each other.
     let mut renamed: SmallVec<[String; 2]> = SmallVec::new();
     ctx.for_each_field(|key, value| {
-        if own.contains(&key) {
+        if own.contains(&key) || (suppressed && key == SUPPRESSED) {
             return;
         }
         let k = unique_key(key, |k| {

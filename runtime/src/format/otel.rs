@@ -24,7 +24,9 @@
 //! `exception.stacktrace`. Like the JSON writer, it renders what never
 //! changes for a call site once and keeps it.
 
-use super::common::{Event, StdKey, error_report_text, field_keys, for_each_context_field};
+use super::common::{
+    Event, SUPPRESSED, StdKey, error_report_text, field_keys, for_each_context_field,
+};
 use super::json::site::{Part, Site, SiteCache};
 use super::json::{write_hex, write_str, write_value};
 use super::resource::Resource;
@@ -177,6 +179,12 @@ impl OtelFormat {
             };
             site.put(out, key);
             write_any_value(out, value);
+            out.push(b'}');
+        }
+        if let Some(n) = event.suppressed() {
+            out.push(b',');
+            attribute_key(out, SUPPRESSED);
+            write_any_value(out, Value::U64(n));
             out.push(b'}');
         }
         if let Some(exc) = event.exc_info() {

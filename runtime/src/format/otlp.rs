@@ -1,7 +1,7 @@
 //! Events as OTLP protobuf messages, for the export (feature `otlp`): the
 //! same content as an OTel line ([`super::otel`]), in the official types.
 
-use super::common::{Event, error_report_text, unique_key};
+use super::common::{Event, SUPPRESSED, error_report_text, unique_key};
 use super::otel::{AnyValue, OWN_KEYS, any_value, severity_number};
 use super::resource::Resource;
 use crate::encode::Value;
@@ -65,7 +65,9 @@ pub(crate) fn log_record(event: &Event<'_>) -> LogRecord {
     if let Some(id) = id {
         attributes.push(key_value(OWN_KEYS[3], text(id.as_str())));
     }
-    let own: smallvec::SmallVec<[&str; 8]> = event.fields().map(|(k, _)| k).collect();
+    let suppressed = event.suppressed();
+    let mut own: smallvec::SmallVec<[&str; 8]> = event.fields().map(|(k, _)| k).collect();
+    own.extend(suppressed.map(|_| SUPPRESSED));
     ctx.for_each_field(|k, v| {
         if !own.contains(&k) {
             push_field(&mut attributes, k, v);
@@ -73,6 +75,9 @@ pub(crate) fn log_record(event: &Event<'_>) -> LogRecord {
     });
     for (k, v) in event.fields() {
         push_field(&mut attributes, k, v);
+    }
+    if let Some(n) = suppressed {
+        push_field(&mut attributes, SUPPRESSED, Value::U64(n));
     }
     if let Some(exc) = event.exc_info() {
         let report = error_report_text(exc, event.file());

@@ -9,7 +9,9 @@
 //! inside an escape or a UTF-8 character.
 
 use crate::encode::Value;
-use crate::format::{CLASH_PREFIX, Event, IdKey, TimeFormat, field_keys, for_each_context_field};
+use crate::format::{
+    CLASH_PREFIX, Event, IdKey, SUPPRESSED, TimeFormat, field_keys, for_each_context_field,
+};
 use crate::level::Level;
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -269,6 +271,9 @@ impl SyslogFormat {
         }
         for (key, (_, value)) in own.iter().zip(event.fields()) {
             self.param(key, |s| push_value(s, value));
+        }
+        if let Some(n) = event.suppressed() {
+            self.param(SUPPRESSED, |s| push_value(s, Value::U64(n)));
         }
         if let Some(exc) = event.exc_info() {
             self.param("exc_info.type", |s| s.push_str(exc.type_name()));
@@ -673,6 +678,59 @@ mod tests {
             assert_eq!(get("a_b_c"), "odd key");
             assert_eq!(get("amount"), "30");
             assert!(!msg.bytes().any(|b| b.is_ascii_control()), "{msg:?}");
+        }
+
+        #[test]
+        fn a_sampled_site_s_count_is_a_param_after_the_fields() {
+            use crate::callsite::{Callsite, Metadata, Piece};
+            fn function() -> &'static str {
+                "app::drain::__pulselog_function"
+            }
+            static META: Metadata = Metadata {
+                level: Level::Warning,
+                target: "app",
+                file: "src/drain.rs",
+                line: 9,
+                column: 5,
+                function,
+                template: "queue full",
+                pieces: &[Piece::Lit("queue full")],
+                fields: &["depth"],
+                message_values: 0,
+            };
+            static SAMPLED: Callsite = Callsite::new_sampled(&META);
+            let mut f = SyslogFormat::new("app", "h", 8096);
+            let mut params = |skipped: u64| {
+                let mut b = Encoder::new();
+                b.push_u64(7);
+                b.push_u64(skipped);
+                let rec = Record {
+                    callsite: &SAMPLED,
+                    level: Level::Warning,
+                    task: false,
+                    stamp: crate::clock::stamp(),
+                    context: Context::default().with_field("suppressed", "ctx"),
+                    data: b.into_data(),
+                    exc: None,
+                };
+                let msg = message(&mut f, &rec);
+                let (_, params, _) = parse_sd(msg.splitn(7, ' ').nth(6).unwrap());
+                params
+                    .into_iter()
+                    .filter(|(k, _)| ["depth", "suppressed"].contains(&k.as_str()))
+                    .collect::<Vec<_>>()
+            };
+            let pair = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+            assert_eq!(
+                params(99),
+                [pair("depth", "7"), pair("suppressed", "99")],
+                "the count, not the context's field"
+            );
+            assert_eq!(
+                params(0),
+                [pair("suppressed", "ctx"), pair("depth", "7")],
+                "no count: the context's field stays"
+            );
         }
 
         #[test]

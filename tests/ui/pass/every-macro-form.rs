@@ -23,4 +23,15 @@ fn main() {
     log!(Level::Error, "l {}", x,);
     let lvl = if x > 0 { Level::Warning } else { Level::Info };
     log!(lvl, "l", r#type = "kw");
+    // Sampling, before the message (after `log!`'s level, before or after
+    // `log_error!`'s error), with or without a target, in either order.
+    info!(every: 100, "s");
+    info!(every: 100, "s",);
+    debug!(first: 10, "s {x}", k = 1);
+    warning!(per_sec: 5, target: "audit", "s", x);
+    error!(target: "audit", every: 1_000, "s", k = 1,);
+    log!(Level::Info, every: 2, "s");
+    log!(target: "audit", Level::Info, first: 1, "s");
+    log_error!(every: 2, std::io::Error::other("x"), "s");
+    log_error!(std::io::Error::other("x"), per_sec: 1, "s", exc_info);
 }

@@ -39,4 +39,7 @@ fn main() {
     ::pulselog::error!("e {k}", k = 2);
     ::pulselog::critical!("c");
     ::pulselog::log!(::pulselog::Level::Info, "l {}", x);
+    ::pulselog::info!(every: 100, "sampled {x}", key = 1);
+    ::pulselog::warning!(target: "audit", first: 10, "sampled", x);
+    ::pulselog::log!(::pulselog::Level::Info, per_sec: 5, "sampled");
 }

@@ -8,7 +8,9 @@ use super::site::{Layout, Part, Site};
 use super::style::{EXC_INFO, ErrorKeys};
 use crate::encode::Value;
 use crate::exc_info::ExcInfo;
-use crate::format::common::{Event, IdKey, StdKey, error_report_text, for_each_context_field};
+use crate::format::common::{
+    Event, IdKey, SUPPRESSED, StdKey, error_report_text, for_each_context_field, unique_key,
+};
 
 impl JsonFormat {
     pub(crate) fn format(&mut self, event: &Event<'_>, out: &mut Vec<u8>) {
@@ -119,6 +121,16 @@ impl JsonFormat {
             if let (Some(key), "elapsed_ms", Value::F64(ms)) = (style.duration, *name, value) {
                 write_duration(out, key, comma, colon, ms);
             }
+        }
+        if let Some(n) = event.suppressed() {
+            sep(out, &mut first);
+            let own_keys = &site.own_keys;
+            let key = unique_key(SUPPRESSED, |k| {
+                rt.taken.iter().any(|t| t == k) || own_keys.iter().any(|o| o == k)
+            });
+            write_str(out, &key);
+            out.extend_from_slice(colon);
+            write_value(out, Value::U64(n));
         }
         if let Some(exc) = event.exc_info() {
             sep(out, &mut first);

@@ -25,9 +25,10 @@ mod reference;
 mod site;
 mod template;
 
-use super::common::{Event, FormatterError, IdKey, StdKey, error_report};
+use super::common::{Event, FormatterError, IdKey, SUPPRESSED, StdKey, error_report};
 use super::time::TimeFormat;
 use crate::context::RequestId;
+use crate::encode::Value;
 use crate::exc_info::ExcInfo;
 use anstyle::Style;
 use escape::{Raw, push_pair, write_logfmt_str, write_logfmt_value};
@@ -321,10 +322,12 @@ impl TextFormat {
                     }
                 }
             }
+            let suppressed = event.suppressed();
             if !ctx.is_empty() {
                 let own = event.field_names();
                 ctx.for_each_field(|k, v| {
-                    if !own.contains(&k) {
+                    let the_events = own.contains(&k) || (suppressed.is_some() && k == SUPPRESSED);
+                    if !the_events {
                         push_pair(out, k, v);
                     }
                 });
@@ -336,6 +339,9 @@ impl TextFormat {
                 };
                 site.put(out, key);
                 write_logfmt_value(out, value);
+            }
+            if let Some(n) = suppressed {
+                push_pair(out, SUPPRESSED, Value::U64(n));
             }
         }
         if let Some(exc) = event.exc_info() {

@@ -6,7 +6,7 @@ use super::CONTINUATION;
 use super::template::{Align, Key, Segment};
 use crate::encode::Value;
 use crate::exc_info::ExcInfo;
-use crate::format::common::{Event, IdKey, StdKey, error_report, is_hostile};
+use crate::format::common::{Event, IdKey, SUPPRESSED, StdKey, error_report, is_hostile};
 use crate::format::time::TimeFormat;
 use anstyle::{AnsiColor, Effects, Style};
 use std::borrow::Cow;
@@ -82,7 +82,9 @@ impl Reference {
                     push_pair(s, key.as_str(), Value::Str(&id));
                 }
             }
-            let own: smallvec::SmallVec<[&str; 8]> = event.fields().map(|(k, _)| k).collect();
+            let suppressed = event.suppressed();
+            let mut own: smallvec::SmallVec<[&str; 8]> = event.fields().map(|(k, _)| k).collect();
+            own.extend(suppressed.map(|_| SUPPRESSED));
             ctx.for_each_field(|k, v| {
                 if !own.contains(&k) {
                     push_pair(s, k, v);
@@ -90,6 +92,9 @@ impl Reference {
             });
             for (k, v) in event.fields() {
                 push_pair(s, k, v);
+            }
+            if let Some(n) = suppressed {
+                push_pair(s, SUPPRESSED, Value::U64(n));
             }
             out.extend_from_slice(s.as_bytes());
         }

@@ -13,6 +13,7 @@ mod pipeline;
 mod reopen;
 mod repeats;
 mod sample;
+mod sampled;
 mod secrets;
 mod storm;
 
@@ -319,6 +320,7 @@ fn main() {
                 && !reopen::run(other, &args[1..])
                 && !full_disk::run(other, &args[1..])
                 && !cli::run(other, &args[1..])
+                && !sampled::run(other, &args[1..])
             {
                 eprintln!("unknown role `{other}`");
                 std::process::exit(2);

@@ -1,0 +1,5 @@
+use pulselog::prelude::*;
+
+fn main() {
+    info!("message first", every: 10);
+}
