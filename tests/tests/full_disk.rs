@@ -226,9 +226,11 @@ fn said(run: &Run, needle: &str) -> usize {
         .unwrap_or_else(|| panic!("no `{needle}` on stderr: {:#?}", run.stderr))
 }
 
-#[test]
-fn a_fault_longer_than_the_block_timeout_loses_only_what_was_logged_during_it() {
-    let Some(run) = run("short", 200) else { return };
+/// A fault longer than the block timeout: everything logged once the disk
+/// is freed is written, and of the rest each event is written once or
+/// counted as dropped, the count said on stderr as the WARNING lines give
+/// it.
+fn lost_only_during_the_fault(run: &Run) -> usize {
     println!(
         "written: {} of {BEFORE} before, {} of {AFTER} after; dropped {}",
         run.before.len(),
@@ -236,21 +238,27 @@ fn a_fault_longer_than_the_block_timeout_loses_only_what_was_logged_during_it() 
         run.dropped
     );
     each_once(&run.after, AFTER, "events logged once the disk was freed");
-    // The first phase: each event written once or counted as dropped.
     let mut before = run.before.clone();
     before.sort_unstable();
     before.dedup();
     assert_eq!(before.len(), run.before.len(), "none written twice");
     assert!(run.dropped > 0, "the fault outlasts the block timeout");
     assert_eq!(run.before.len() as u64 + run.dropped, BEFORE);
-    // Stderr says the output works again, with the count the WARNING line
-    // gives, as soon as it does: before the child's flush has returned.
-    let again = said(&run, "the log output works again");
+    let again = said(run, "the log output works again");
     assert!(
         run.stderr[again].contains(&format!("{} events were dropped meanwhile", run.dropped)),
         "{}",
         run.stderr[again]
     );
+    again
+}
+
+#[test]
+fn a_fault_longer_than_the_block_timeout_loses_only_what_was_logged_during_it() {
+    let Some(run) = run("short", 200) else { return };
+    // Stderr says the output works again as soon as it does: before the
+    // child's flush has returned.
+    let again = lost_only_during_the_fault(&run);
     assert!(again < said(&run, "flushed"), "{:#?}", run.stderr);
 }
 
@@ -294,28 +302,9 @@ fn written_by_the_caller_a_long_fault_costs_it_one_block_timeout_and_no_line_is_
     let Some(run) = run_with("sync", 200, "sync") else {
         return;
     };
-    println!(
-        "written: {} of {BEFORE} before, {} of {AFTER} after; dropped {}",
-        run.before.len(),
-        run.after.len(),
-        run.dropped
-    );
-    // The calls went on (the child reached its second phase), each line is
-    // whole (`run_with` parses every one), and every event is written once
-    // or counted.
-    each_once(&run.after, AFTER, "events logged once the disk was freed");
-    let mut before = run.before.clone();
-    before.sort_unstable();
-    before.dedup();
-    assert_eq!(before.len(), run.before.len(), "none written twice");
-    assert!(run.dropped > 0, "the fault outlasts the block timeout");
-    assert_eq!(run.before.len() as u64 + run.dropped, BEFORE);
-    let again = said(&run, "the log output works again");
-    assert!(
-        run.stderr[again].contains(&format!("{} events were dropped meanwhile", run.dropped)),
-        "{}",
-        run.stderr[again]
-    );
+    // The calls went on (the child reached its second phase), and each
+    // line is whole (`run_with` parses every one).
+    lost_only_during_the_fault(&run);
     // While the disk was full, one call waited a block timeout, and the
     // others tried once: the first phase took about that, not one timeout
     // an event.
