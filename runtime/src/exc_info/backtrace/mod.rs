@@ -15,9 +15,11 @@
 //! **Why the `backtrace` crate, and not `std::backtrace::Backtrace`.** The
 //! crate and what it brings (`object`, `gimli`, `addr2line`, `miniz_oxide`,
 //! `adler2`, `memchr`, `rustc-demangle`) are 8 of the 30 crates of a
-//! hello-world with pulselog's default features, and 11.0 s of its 35.4 s
-//! of compilation (a clean debug build, `cargo build --timings`, an
-//! unloaded 2-core machine). std's `Backtrace` would cost none of it, but
+//! hello-world with pulselog's default features, and more than a third of
+//! its compilation (`object`, `gimli` and `backtrace` alone: 34.1 s of
+//! 89.8 s, a clean debug build by `cargo build --timings` on a loaded
+//! 2-core machine, `BENCHMARKS.md`); the hello-world still builds faster
+//! than one on tracing, tracing-subscriber and tracing-appender. std's `Backtrace` would cost none of it, but
 //! cannot do what the crate does here:
 //!
 //! - Its capture takes std's global backtrace lock, which resolving any
