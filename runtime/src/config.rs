@@ -193,6 +193,9 @@ pub struct Config {
     flush_on_signal: bool,
     /// The program's own crate, given to [`Config::cli`].
     program: Option<String>,
+    /// A `PULSELOG_FORMAT` that did not parse, which [`Config::cli`]
+    /// skips: said at install.
+    skipped_format: Option<ParseFormatError>,
     #[cfg(feature = "log")]
     log_bridge: bool,
     #[cfg(feature = "tracing")]
@@ -281,6 +284,7 @@ impl Config {
             synchronous: false,
             flush_on_signal: false,
             program: None,
+            skipped_format: None,
             #[cfg(feature = "log")]
             log_bridge: true,
             #[cfg(feature = "tracing")]
@@ -337,7 +341,8 @@ impl Config {
     ///   (`WARNING: message key=value`; the logger's name only for another
     ///   crate's events), coloured when stderr is a terminal and
     ///   `NO_COLOR`, `CLICOLOR` and `TERM` allow it (`PULSELOG_FORMAT`
-    ///   still chooses another format);
+    ///   still chooses another format; one that does not parse is said on
+    ///   stderr and text applies, rather than failing the tool);
     /// - [`Config::synchronous`]: each line written by the call that logs
     ///   it, in order with what the program prints;
     /// - [`Config::flush_on_signal`]: Ctrl-C writes what was logged, then
@@ -361,11 +366,20 @@ impl Config {
     #[must_use]
     pub fn cli(program: &str) -> Config {
         let mut c = Config::from_env();
-        if matches!(c.format, Ok(None)) {
-            c.format = Ok(Some(Format::Text));
-        }
-        c.outputs
-            .push(Output::stderr().text(TextFormat::compact(program)));
+        // A tool does not fail for its logs' sake: a bad `PULSELOG_FORMAT`
+        // is said at install and text applies.
+        c.format = match c.format {
+            Ok(format) => Ok(Some(format.unwrap_or(Format::Text))),
+            Err(e) => {
+                c.skipped_format = Some(e);
+                Ok(Some(Format::Text))
+            }
+        };
+        // The configuration's text format, not the output's: an output's
+        // own would fix its format, and `PULSELOG_FORMAT` could not change
+        // it.
+        c.text = TextFormat::compact(program);
+        c.outputs.push(Output::stderr());
         c.synchronous = true;
         c.flush_on_signal = true;
         c.program = Some(program.to_owned());
@@ -942,6 +956,9 @@ impl Config {
             say(format_args!(
                 "{var}: {e}; skipped, the other directives apply"
             ));
+        }
+        if let Some(e) = &self.skipped_format {
+            say(format_args!("PULSELOG_FORMAT: {e}; skipped, text applies"));
         }
         if self.panic_hook {
             crate::panic::install_hook(self.panic_stderr, to_stdout, to_stderr);

@@ -267,3 +267,32 @@ fn a_signal_writes_what_the_writer_thread_still_had_queued() {
         .collect();
     assert_eq!(written, (0..N).collect::<Vec<_>>());
 }
+
+#[test]
+fn pulselog_format_still_chooses_the_format_and_a_bad_one_does_not_stop_the_tool() {
+    let out = run(&["cli-tool", "count"], &[("PULSELOG_FORMAT", "json")]);
+    assert!(out.status.success());
+    assert_eq!(lines(&String::from_utf8(out.stdout).unwrap()), DATA);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let messages: Vec<String> = stderr
+        .lines()
+        .map(|l| {
+            common::child::json(l)["message"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(messages, ["counting", "cannot read", "dependency trouble"]);
+
+    let out = run(&["cli-tool", "count"], &[("PULSELOG_FORMAT", "yaml")]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(lines(&String::from_utf8(out.stdout).unwrap()), DATA);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let stderr = lines(&stderr);
+    assert!(
+        stderr[0].starts_with("pulselog: PULSELOG_FORMAT: unknown format `yaml`"),
+        "{stderr:?}"
+    );
+    assert_eq!(stderr[1..], LOGS);
+}
