@@ -249,7 +249,8 @@ fn now() -> u32 {
 
 #[cfg(test)]
 mod tests {
-    use super::{Key, Sampling};
+    use super::{Key, Keys, Sampling};
+    use crate::level::Level;
 
     #[test]
     fn first_n_then_every_mth_per_window() {
@@ -265,6 +266,19 @@ mod tests {
         assert_eq!(eight, [1, 1, 0, 0, 1]);
         assert_eq!(key.take(), 4 + 2);
         assert_eq!(key.take(), 0);
+    }
+
+    #[test]
+    fn each_level_is_a_key_of_its_own() {
+        let keys = Keys::new();
+        let limits = Sampling::new().first(1).thereafter(0);
+        let admit = |level| keys.of(level).admit(5, limits);
+        assert!(admit(Level::Debug));
+        assert!(!admit(Level::Debug));
+        assert!(admit(Level::Error), "a storm of DEBUG leaves ERROR alone");
+        assert!(!admit(Level::Error));
+        assert_eq!((keys.take(Level::Debug), keys.take(Level::Error)), (1, 1));
+        assert_eq!(keys.take(Level::Info), 0);
     }
 
     #[test]
