@@ -587,9 +587,9 @@ impl Config {
     ///   holds for the site.
     /// - **With [`Config::collapse_repeats`]**: the guard drops by rate,
     ///   at the caller, before any argument is evaluated; repeats collapses
-    ///   identical consecutive lines on the writer thread. A line that
-    ///   carries a count is not identical to one without, so a count is
-    ///   never folded away.
+    ///   identical consecutive lines on the writer thread. The count is
+    ///   compared as the rest of the line: a run folded into `repeated N`
+    ///   is N lines with the same count as the one written.
     /// - **The cost**: with the guard off, nothing (the level check is the
     ///   same load, compare and bit test, and a written event takes its
     ///   usual way to the queue). With it on, a filtered-out event still
