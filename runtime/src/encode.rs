@@ -130,6 +130,25 @@ impl std::ops::Deref for Data {
 }
 
 impl Data {
+    /// Adds `n` to the last value, a `u64`: a sampled call site's count of
+    /// skipped calls, to which the storm guard adds its own. Nothing
+    /// changes if the last value is not a `u64` (no record of a sampled
+    /// site ends otherwise before its task id is added).
+    pub(crate) fn add_to_last_u64(&mut self, n: u64) {
+        const LEN: usize = 1 + size_of::<u64>();
+        let bytes = self.bytes_mut();
+        let Some(at) = bytes.len().checked_sub(LEN) else {
+            return;
+        };
+        let (tag, value) = bytes[at..].split_at_mut(1);
+        if tag[0] != tag::U64 {
+            return;
+        }
+        let mut word = [0u8; 8];
+        word.copy_from_slice(value);
+        value.copy_from_slice(&u64::from_ne_bytes(word).saturating_add(n).to_ne_bytes());
+    }
+
     fn bytes_mut(&mut self) -> &mut [u8] {
         match &mut self.heap {
             Some(heap) => heap,

@@ -324,6 +324,7 @@ pub mod tracing;
 mod value;
 mod writer;
 
+pub use crate::callsite::Sampling;
 pub use crate::config::{
     Config, DEFAULT_BYTE_BUDGET, DEFAULT_CAPACITY, Format, Guard, InitError, Overflow,
     ParseFormatError, init, try_init,
@@ -626,7 +627,7 @@ macro_rules! enabled {
         static __PULSELOG_META: $crate::__private::Metadata =
             $crate::__private::Metadata::probe($target, ::core::file!(), ::core::line!());
         static __PULSELOG_CALLSITE: $crate::__private::Callsite =
-            $crate::__private::Callsite::new(&__PULSELOG_META);
+            $crate::__private::Callsite::new_probe(&__PULSELOG_META);
         __PULSELOG_CALLSITE.enabled($level)
     }};
     ($level:expr $(,)?) => {

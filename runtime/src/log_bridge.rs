@@ -82,6 +82,10 @@ impl ::log::Log for Bridge {
         for (_, value) in &pairs.0 {
             encode(values, value);
         }
+        if own && site.is_sampled() {
+            // Past the bound under the storm guard: the shared key's count.
+            rec.suppressed(crate::callsite::guard::OVERFLOW.take(level));
+        }
         if own {
             // A record that owns its site, made now so that whichever way
             // it goes (written, captured, dropped) frees the site with it.

@@ -177,13 +177,17 @@ pub fn submit(b: RecordBuilder) {
     }
 }
 
-/// An event that has more to do than go to the queue: a task id to add,
-/// or a capture that may take it (else the filter itself decides whether
+/// An event that has more to do than go to the queue: the storm guard's
+/// count or a task id to add, or a capture that may take it (else the filter itself decides whether
 /// it goes on, since a capture enabled every level); and a bridged record
 /// that owns its call site, made before it is handed over.
 #[cold]
 #[inline(never)]
 pub(crate) fn dispatch(mut rec: Record) {
+    // The guard's count goes after the fields, before a task id.
+    if crate::settings::sampling().is_some() {
+        rec.take_guard_count();
+    }
     if crate::settings::task_ids() {
         rec.push_task_id();
     }

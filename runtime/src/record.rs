@@ -51,6 +51,39 @@ impl Record {
         spill_bytes(&self.data, self.exc.as_deref())
     }
 
+    /// Gives the record, written under the storm guard, the count of events
+    /// its key dropped since its line before, if any (see
+    /// `callsite::guard`): added to a sampled site's count, or after the
+    /// fields with the record moved to its site's sampled twin. Called
+    /// where every record enters the pipeline while the guard is on, before
+    /// a task id is added after the count.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn take_guard_count(&mut self) {
+        let site = self.callsite;
+        // An own site's record took its count when it was made.
+        if crate::callsite::own::is_own(site) {
+            return;
+        }
+        let Some(guarded) = site.guarded_if_made() else {
+            return;
+        };
+        let n = guarded.keys.take(self.level);
+        if n == 0 {
+            return;
+        }
+        match &guarded.twin {
+            None => self.data.add_to_last_u64(n),
+            Some(twin) => {
+                twin.follow(site);
+                let mut values = Encoder::from_data(std::mem::take(&mut self.data));
+                values.push_u64(n);
+                self.data = values.into_data();
+                self.callsite = twin;
+            }
+        }
+    }
+
     /// Appends the current tokio task's id to the values, or null outside
     /// a task (or without the `tokio` feature).
     #[cold]

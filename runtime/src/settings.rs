@@ -10,7 +10,7 @@
 //! record: what a record holds, it says itself.
 
 use crate::filter::{Filter, OFF};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// What an installed logger sets, all at once.
@@ -27,6 +27,9 @@ pub(crate) struct Settings {
     /// The outputs' own filters, and whether any output follows the
     /// process filter: a call site is enabled when any output wants it.
     pub(crate) outputs: OutputFilters,
+    /// The storm guard's limits (`Config::sampling`: the first events of
+    /// each key and second, then every how many), if it is on.
+    pub(crate) sampling: Option<(u32, u32)>,
 }
 
 /// The filters of the outputs that have their own, and whether any
@@ -46,12 +49,24 @@ static FULL_BACKTRACES: AtomicBool = AtomicBool::new(false);
 
 /// Why an enabled event leaves the common path, read with one load per
 /// event: in the top bit, that records carry their task's id (a setting);
-/// below it, how many interest overrides run (test captures, which see
-/// every level and take the events logged in their scope).
+/// in the next, that the storm guard is on (a written event takes its
+/// key's count on the way); below them, how many interest overrides run
+/// (test captures, which see every level and take the events logged in
+/// their scope).
 static DETOURS: AtomicUsize = AtomicUsize::new(0);
 
 /// [`DETOURS`]' bit for "records carry their task's id".
 const TASK_IDS: usize = 1 << (usize::BITS - 1);
+
+/// [`DETOURS`]' bit for "the storm guard is on".
+const GUARD: usize = 1 << (usize::BITS - 2);
+
+/// [`DETOURS`]' bits that are settings, not the count of overrides.
+const FLAGS: usize = TASK_IDS | GUARD;
+
+/// The storm guard's limits, first in the high half, valid while
+/// [`DETOURS`] has [`GUARD`].
+static SAMPLING: AtomicU64 = AtomicU64::new(0);
 
 /// `None` until a logger is installed (or `pulselog::set_filter` is
 /// called): every call site is then disabled, unless an override runs.
@@ -76,6 +91,21 @@ pub(crate) fn apply(settings: Settings) {
         DETOURS.fetch_or(TASK_IDS, Ordering::Relaxed);
     } else {
         DETOURS.fetch_and(!TASK_IDS, Ordering::Relaxed);
+    }
+    // The limits before the bit: a call site that sees the bit reads them.
+    // Call sites start asking the guard once the installer sets the filter,
+    // which makes every one look again.
+    match settings.sampling {
+        Some((first, thereafter)) => {
+            SAMPLING.store(
+                (u64::from(first) << 32) | u64::from(thereafter),
+                Ordering::Relaxed,
+            );
+            DETOURS.fetch_or(GUARD, Ordering::Release);
+        }
+        None => {
+            DETOURS.fetch_and(!GUARD, Ordering::Relaxed);
+        }
     }
     *OUTPUT_FILTERS
         .write()
@@ -143,17 +173,28 @@ pub(crate) fn task_ids() -> bool {
 /// Whether an interest override runs.
 #[inline]
 pub(crate) fn overriding() -> bool {
-    DETOURS.load(Ordering::Relaxed) & !TASK_IDS > 0
+    DETOURS.load(Ordering::Relaxed) & !FLAGS > 0
 }
 
 /// Counts one more override; `true` for the first.
 pub(crate) fn override_started() -> bool {
-    DETOURS.fetch_add(1, Ordering::SeqCst) & !TASK_IDS == 0
+    DETOURS.fetch_add(1, Ordering::SeqCst) & !FLAGS == 0
 }
 
 /// Counts one override less; `true` for the last.
 pub(crate) fn override_ended() -> bool {
-    DETOURS.fetch_sub(1, Ordering::SeqCst) & !TASK_IDS == 1
+    DETOURS.fetch_sub(1, Ordering::SeqCst) & !FLAGS == 1
+}
+
+/// The storm guard's limits (first, thereafter), if it is on.
+#[inline]
+pub(crate) fn sampling() -> Option<(u32, u32)> {
+    if DETOURS.load(Ordering::Acquire) & GUARD == 0 {
+        return None;
+    }
+    let bits = SAMPLING.load(Ordering::Relaxed);
+    #[allow(clippy::cast_possible_truncation)]
+    Some(((bits >> 32) as u32, bits as u32))
 }
 
 /// The filter in force, for reading.

@@ -22,6 +22,11 @@
 //! collapsed. A process logging from 1,000,000 targets peaked at 429 MB of
 //! RSS when every site was kept, and at 11 MB within the bound (as at
 //! 10,000 targets; `tests/tests/interning.rs`).
+//!
+//! **Under the storm guard** (`Config::sampling`) a kept site is a key of
+//! its own, as any call site. Records past the bound share one key per
+//! level (see `guard`): an own site is made sampled, and its record carries
+//! the count of the records that key dropped since its line before.
 
 #[cfg(feature = "log")]
 use super::own::OWN_PIECES;
@@ -97,7 +102,7 @@ impl SiteKey<'_> {
     /// kept sites live as long as the process, and an own site is freed by
     /// [`super::own::release`]. An own site's pieces are [`OWN_PIECES`],
     /// which is how [`super::own::is_own`] tells it.
-    fn leak(&self, level: Level, pieces: &'static [Piece]) -> &'static Callsite {
+    fn leak(&self, level: Level, pieces: &'static [Piece], sampled: bool) -> &'static Callsite {
         fn keep(s: &str) -> &'static str {
             Box::leak(Box::from(s))
         }
@@ -114,7 +119,11 @@ impl SiteKey<'_> {
             fields: Box::leak(fields.into_boxed_slice()),
             message_values: 1,
         }));
-        Box::leak(Box::new(Callsite::new(meta)))
+        Box::leak(Box::new(if sampled {
+            Callsite::new_sampled(meta)
+        } else {
+            Callsite::new(meta)
+        }))
     }
 }
 
@@ -157,12 +166,14 @@ static ALL: Mutex<Option<Kept>> = Mutex::new(None);
 /// record carries its own).
 #[cfg(any(feature = "tracing", test))]
 pub(crate) fn intern(key: &SiteKey<'_>, level: Level) -> &'static Callsite {
-    lookup(key, level, true).unwrap_or_else(|| key.leak(level, &KEPT_PIECES))
+    lookup(key, level, true).unwrap_or_else(|| key.leak(level, &KEPT_PIECES, false))
 }
 
 /// The call site of a `log` record, `None` when its level is not enabled
-/// there: a kept one while the bound allows (`false`), else one of its own
-/// (`true`), which the caller owns and frees with [`super::own::release`].
+/// there (or the storm guard drops it): a kept one while the bound allows
+/// (`false`), else one of its own (`true`), which the caller owns and frees
+/// with [`super::own::release`]. Under the guard an own site is sampled:
+/// its record ends with the count of [`super::guard::OVERFLOW`].
 #[cfg(feature = "log")]
 pub(crate) fn site(key: &SiteKey<'_>, level: Level) -> Option<(&'static Callsite, bool)> {
     if let Some(site) = lookup(key, level, false) {
@@ -173,7 +184,11 @@ pub(crate) fn site(key: &SiteKey<'_>, level: Level) -> Option<(&'static Callsite
     if !crate::settings::overriding() && !super::filter_allows(key.target, level) {
         return None;
     }
-    let own = key.leak(level, &OWN_PIECES);
+    let guard = crate::settings::sampling();
+    if guard.is_some_and(|limits| !super::guard::OVERFLOW.admit(level, limits)) {
+        return None;
+    }
+    let own = key.leak(level, &OWN_PIECES, guard.is_some());
     // Its verdicts cached as a registered site's are, without registering
     // it: the pipeline filters an own record like any other.
     own.ask_filter();
@@ -214,7 +229,7 @@ fn lookup_slow(key: &SiteKey<'_>, level: Level, always: bool) -> Option<&'static
     if !always && (kept.sites >= MAX_KEPT || kept.bytes + bytes > MAX_KEPT_BYTES) {
         return None;
     }
-    let site = key.leak(level, &KEPT_PIECES);
+    let site = key.leak(level, &KEPT_PIECES, false);
     kept.by_hash.entry(hash).or_default().push(site);
     kept.sites += 1;
     kept.bytes += bytes;
@@ -255,7 +270,7 @@ mod tests {
         let last = intern(&key(&targets[MAX_KEPT]), Level::Info);
         assert!(!is_own(last));
         // An own site has the key's metadata and is told apart.
-        let own = key("table-own").leak(Level::Info, &OWN_PIECES);
+        let own = key("table-own").leak(Level::Info, &OWN_PIECES, false);
         assert!(is_own(own));
         assert_eq!(
             (

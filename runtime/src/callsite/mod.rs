@@ -4,7 +4,11 @@
 //! Each call site caches the lowest level its module enables. The check a log
 //! call makes is one relaxed load of that byte and a compare; the first call
 //! (or the first after the filter changed) takes the cold path, which
-//! registers the call site in a global list and asks the filter.
+//! registers the call site in a global list and asks the filter. Under the
+//! storm guard ([`guard`]) an enabled event takes the cold path too, to ask
+//! the guard; the byte says so itself (see [`encode`]), so the check costs
+//! the same with the guard off, and a filtered-out event the same either
+//! way.
 //!
 //! The registry owns the interest state, as tracing-core's does: it asks
 //! the filter in force (kept with the other settings, in
@@ -13,6 +17,7 @@
 //! in force (lowered while an override runs) and the filter's own, so that
 //! an event that no override takes is filtered without a lock.
 
+pub(crate) mod guard;
 #[cfg(any(feature = "log", feature = "tracing"))]
 pub(crate) mod interned;
 pub(crate) mod own;
@@ -23,6 +28,8 @@ use crate::level::Level;
 use crate::settings;
 use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, Ordering};
+
+pub use guard::Sampling;
 use std::sync::{Mutex, PoisonError};
 
 /// One piece of a message template, resolved at compile time.
@@ -107,8 +114,8 @@ impl Metadata {
 #[derive(Debug)]
 pub struct Callsite {
     meta: &'static Metadata,
-    /// 0: not registered yet; otherwise the lowest enabled level number
-    /// (`filter::OFF` for none).
+    /// [`UNREGISTERED`]: not registered yet; otherwise the lowest enabled
+    /// level number (`filter::OFF` for none) as [`encode`] stores it.
     threshold: AtomicU8,
     /// The filter's own verdict, valid once `threshold` is set: the same,
     /// unless an override lowered `threshold`.
@@ -120,6 +127,12 @@ pub struct Callsite {
     ///
     /// [`RecordBuilder::suppressed`]: crate::record::RecordBuilder::suppressed
     sampled: bool,
+    /// Whether the site is an `enabled!` check, which logs nothing: the
+    /// storm guard does not count it.
+    probe: bool,
+    /// The storm guard's state for the site, made on its first event under
+    /// the guard (null until then; see [`guard`]).
+    guard: AtomicPtr<Guarded>,
     next: AtomicPtr<Callsite>,
     function: std::sync::OnceLock<&'static str>,
 }
@@ -228,11 +241,36 @@ pub(crate) const fn own_file<const N: usize>(tail: &str) -> [u8; N] {
 
 static HEAD: AtomicPtr<Callsite> = AtomicPtr::new(ptr::null_mut());
 
+/// A call site's storm-guard state ([`guard`]), made on its first event
+/// under the guard and kept while the process lives, as call sites are
+/// (the own sites of bridged records, which are freed, share
+/// `guard::OVERFLOW` instead and never make one).
+#[derive(Debug)]
+pub(crate) struct Guarded {
+    /// One key per level.
+    pub(crate) keys: guard::Keys,
+    /// The site's sampled twin, for its records that carry the guard's
+    /// count: the same metadata, so the same line, with the count where a
+    /// sampled site's records have theirs (none for a site that samples
+    /// itself, whose records have a count already).
+    pub(crate) twin: Option<Callsite>,
+}
+
 impl Callsite {
     #[doc(hidden)]
     #[must_use]
     pub const fn new(meta: &'static Metadata) -> Callsite {
         Callsite::with_sampling(meta, false)
+    }
+
+    /// The call site of an `enabled!` check: it logs nothing, so the
+    /// storm guard leaves it alone.
+    #[doc(hidden)]
+    #[must_use]
+    pub const fn new_probe(meta: &'static Metadata) -> Callsite {
+        let mut site = Callsite::with_sampling(meta, false);
+        site.probe = true;
+        site
     }
 
     /// A call site that samples its calls (see [`sample`]): each of its
@@ -246,10 +284,12 @@ impl Callsite {
     const fn with_sampling(meta: &'static Metadata, sampled: bool) -> Callsite {
         Callsite {
             meta,
-            threshold: AtomicU8::new(0),
+            threshold: AtomicU8::new(UNREGISTERED),
             filtered: AtomicU8::new(OFF),
             registered: AtomicBool::new(false),
             sampled,
+            probe: false,
+            guard: AtomicPtr::new(ptr::null_mut()),
             next: AtomicPtr::new(ptr::null_mut()),
             function: std::sync::OnceLock::new(),
         }
@@ -268,17 +308,90 @@ impl Callsite {
         self.meta
     }
 
-    /// Whether an event at `level` from here is enabled.
+    /// Whether an event at `level` from here is enabled, and, under the
+    /// storm guard, written: an event the guard drops is counted there
+    /// (see [`guard`]), so call this once per event, just before its
+    /// arguments are evaluated.
     #[inline(always)]
     pub fn enabled(&'static self, level: Level) -> bool {
         let threshold = self.threshold.load(Ordering::Relaxed);
         if level.number() < threshold {
             return false;
         }
-        if threshold == 0 {
-            return self.register(level);
+        // Not registered yet, or guarded: the same one test that checked
+        // for "not registered" before there was a guard.
+        if threshold & SLOW != 0 {
+            return self.slow(level);
         }
         true
+    }
+
+    /// An event whose level the cached byte lets through, on a site not
+    /// registered yet or under the guard.
+    #[cold]
+    #[inline(never)]
+    fn slow(&'static self, level: Level) -> bool {
+        if self.threshold.load(Ordering::Relaxed) == UNREGISTERED && !self.register(level) {
+            return false;
+        }
+        if self.probe {
+            return true;
+        }
+        match settings::sampling() {
+            None => true,
+            Some(limits) => self.guarded().keys.admit(level, limits),
+        }
+    }
+
+    /// The site's guard state, made on first use.
+    #[inline]
+    fn guarded(&'static self) -> &'static Guarded {
+        match self.guarded_if_made() {
+            Some(guarded) => guarded,
+            None => self.make_guarded(),
+        }
+    }
+
+    /// The site's guard state, if an event asked the guard.
+    #[inline]
+    pub(crate) fn guarded_if_made(&self) -> Option<&'static Guarded> {
+        // SAFETY: the pointer is null or a leaked `Guarded`, published by
+        // `make_guarded` with release and never freed.
+        unsafe { self.guard.load(Ordering::Acquire).as_ref() }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn make_guarded(&'static self) -> &'static Guarded {
+        let made = Box::into_raw(Box::new(Guarded {
+            keys: guard::Keys::new(),
+            twin: (!self.is_sampled()).then(|| Callsite::new_sampled(self.meta)),
+        }));
+        match self.guard.compare_exchange(
+            ptr::null_mut(),
+            made,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
+            // SAFETY: just made and published; it is never freed.
+            Ok(_) => unsafe { &*made },
+            Err(theirs) => {
+                // SAFETY: `made` was never shared; `theirs` is another
+                // thread's, published and never freed.
+                unsafe {
+                    drop(Box::from_raw(made));
+                    &*theirs
+                }
+            }
+        }
+    }
+
+    /// This site, a sampled twin, takes `site`'s filter verdict: the
+    /// pipeline asks a record's site, and a record moved to the twin is
+    /// `site`'s.
+    pub(crate) fn follow(&self, site: &Callsite) {
+        self.filtered
+            .store(site.filtered.load(Ordering::Relaxed), Ordering::Relaxed);
     }
 
     #[cold]
@@ -327,7 +440,8 @@ impl Callsite {
             own
         };
         self.filtered.store(own, Ordering::Relaxed);
-        self.threshold.store(t, Ordering::Relaxed);
+        let guarded = settings::sampling().is_some() && !self.probe;
+        self.threshold.store(encode(t, guarded), Ordering::Relaxed);
         t
     }
 
@@ -337,6 +451,31 @@ impl Callsite {
     #[inline]
     pub(crate) fn passes_filter(&self, level: Level) -> bool {
         level.number() >= self.filtered.load(Ordering::Relaxed)
+    }
+}
+
+/// The bit of a cached threshold that sends an event whose level it lets
+/// through to [`Callsite::slow`].
+const SLOW: u8 = 1;
+
+/// The threshold of a site not registered yet: every level passes the
+/// compare (each is above it), and [`SLOW`] is set.
+const UNREGISTERED: u8 = SLOW;
+
+/// The byte [`Callsite::enabled`] compares with for the threshold `t` (a
+/// level number or [`OFF`]), with [`SLOW`] set when the storm guard is to
+/// be asked. The compare `level < byte` must answer as `level < t` for
+/// every level: levels are at least 5 apart (5, 10, 20 … 50), so `t - 1`
+/// with the bit set, or `t` with it clear, falls between `t` and the level
+/// below it, and no level lies in between. `OFF` is above every level
+/// either way, and no event gets past it to the bit.
+const fn encode(t: u8, guarded: bool) -> u8 {
+    if t == OFF {
+        OFF
+    } else if guarded {
+        (t - 1) | SLOW
+    } else {
+        t & !SLOW
     }
 }
 
@@ -415,7 +554,7 @@ fn reset_all() {
         // SAFETY: only `&'static Callsite`s are ever pushed onto the list, and
         // they are never removed.
         let site = unsafe { &*cur };
-        site.threshold.store(0, Ordering::Relaxed);
+        site.threshold.store(UNREGISTERED, Ordering::Relaxed);
         cur = site.next.load(Ordering::Acquire);
     }
 }
@@ -443,7 +582,33 @@ fn enclosing_function(marker: &'static str) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use super::{bare_function_name, enclosing_function};
+    use super::{SLOW, UNREGISTERED, bare_function_name, enclosing_function, encode};
+    use crate::filter::OFF;
+    use crate::level::Level;
+
+    #[test]
+    fn an_encoded_threshold_lets_the_same_levels_through() {
+        let thresholds = Level::ALL.map(Level::number);
+        for t in thresholds.into_iter().chain([OFF]) {
+            for guarded in [false, true] {
+                let byte = encode(t, guarded);
+                for level in Level::ALL {
+                    assert_eq!(
+                        level.number() < byte,
+                        level.number() < t,
+                        "{level:?} at threshold {t}, guarded {guarded}"
+                    );
+                }
+                if t != OFF {
+                    assert_eq!(byte & SLOW != 0, guarded, "threshold {t}");
+                    assert_ne!(byte, UNREGISTERED);
+                }
+            }
+        }
+        for level in Level::ALL {
+            assert!(level.number() >= UNREGISTERED);
+        }
+    }
 
     fn site_name(marker: &'static str) -> &'static str {
         bare_function_name(enclosing_function(marker))

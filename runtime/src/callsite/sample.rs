@@ -195,7 +195,7 @@ impl Default for PerSec {
 /// (another thread read the clock after this one and opened it: this call
 /// counts in it rather than reopening an older one).
 #[inline(always)]
-fn current(window: u64, now: u32) -> bool {
+pub(super) fn current(window: u64, now: u32) -> bool {
     #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
     let behind = now.wrapping_sub((window >> 32) as u32) as i32;
     behind <= 0

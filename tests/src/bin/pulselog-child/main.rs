@@ -6,6 +6,7 @@
 mod bridged;
 mod cli;
 mod full_disk;
+mod guarded;
 mod hostile;
 mod outputs;
 mod panics;
@@ -321,6 +322,7 @@ fn main() {
                 && !full_disk::run(other, &args[1..])
                 && !cli::run(other, &args[1..])
                 && !sampled::run(other, &args[1..])
+                && !guarded::run(other, &args[1..])
             {
                 eprintln!("unknown role `{other}`");
                 std::process::exit(2);
