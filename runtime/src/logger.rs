@@ -68,6 +68,7 @@
 
 use crate::diag::say;
 use crate::filter::Filter;
+use crate::level::Level;
 use crate::origin::Origin;
 use crate::queue::{Control, Queue, Signal, cold_path};
 use crate::record::{Record, RecordBuilder};
@@ -178,22 +179,39 @@ pub fn submit(b: RecordBuilder) {
 }
 
 /// An event that has more to do than go to the queue: a task id to add,
-/// or a capture that may take it (else the filter itself decides whether
-/// it goes on, since a capture enabled every level); and a bridged record
-/// that owns its call site, made before it is handed over.
+/// a capture that may take it, or replay on error, which keeps it or
+/// writes what its request kept before it (else the filter itself decides
+/// whether it goes on, since a capture enabled every level and replay
+/// those it keeps); and a bridged record that owns its call site, made
+/// before it is handed over.
 #[cold]
 #[inline(never)]
 pub(crate) fn dispatch(mut rec: Record) {
     if crate::settings::task_ids() {
         rec.push_task_id();
     }
-    if !crate::settings::overriding() {
+    let replaying = crate::settings::replaying();
+    if crate::settings::overriding() {
+        match crate::capture::offer(rec) {
+            Some(r) => rec = r,
+            None => return,
+        }
+    } else if !replaying {
         deliver(rec);
-    } else if let Some(rec) = crate::capture::offer(rec)
-        && rec.callsite.passes_filter(rec.level)
-    {
-        deliver(rec);
+        return;
     }
+    if !rec.callsite.passes_filter(rec.level) {
+        if replaying {
+            crate::replay::keep(rec);
+        }
+        return;
+    }
+    if replaying && rec.level.number() >= Level::Error.number() {
+        // Queued from this thread one after the other, so that they keep
+        // their order whatever their timestamps.
+        crate::replay::take(&rec).for_each(deliver);
+    }
+    deliver(rec);
 }
 
 fn deliver(rec: Record) {

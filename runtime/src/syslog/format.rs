@@ -10,7 +10,8 @@
 
 use crate::encode::Value;
 use crate::format::{
-    CLASH_PREFIX, Event, IdKey, SUPPRESSED, TimeFormat, field_keys, for_each_context_field,
+    CLASH_PREFIX, Event, IdKey, REPLAYED, SUPPRESSED, TimeFormat, field_keys,
+    for_each_context_field,
 };
 use crate::level::Level;
 use std::borrow::Cow;
@@ -274,6 +275,9 @@ impl SyslogFormat {
         }
         if let Some(n) = event.suppressed() {
             self.param(SUPPRESSED, |s| push_value(s, Value::U64(n)));
+        }
+        if event.replayed() {
+            self.param(REPLAYED, |s| push_value(s, Value::Bool(true)));
         }
         if let Some(exc) = event.exc_info() {
             self.param("exc_info.type", |s| s.push_str(exc.type_name()));
