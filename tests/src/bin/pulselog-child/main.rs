@@ -12,6 +12,7 @@ mod panics;
 mod pipeline;
 mod reopen;
 mod repeats;
+mod replay;
 mod sample;
 mod sampled;
 mod secrets;
@@ -321,6 +322,7 @@ fn main() {
                 && !full_disk::run(other, &args[1..])
                 && !cli::run(other, &args[1..])
                 && !sampled::run(other, &args[1..])
+                && !replay::run(other, &args[1..])
             {
                 eprintln!("unknown role `{other}`");
                 std::process::exit(2);
