@@ -131,7 +131,8 @@ impl Context {
     /// Whether events in `self` and in `other` carry the same request id
     /// and the same bound fields, frame by frame: the same context, or two
     /// that were built alike (a `#[logged(fields(..))]` function called
-    /// again with the same values).
+    /// again with the same values). A replayed event's context is never
+    /// alike a live one's: their lines differ by `replayed`.
     pub(crate) fn alike(&self, other: &Context) -> bool {
         let (mut a, mut b) = (self.0.as_ref(), other.0.as_ref());
         loop {
@@ -140,6 +141,7 @@ impl Context {
                 (Some(x), Some(y)) if Arc::ptr_eq(x, y) => return true,
                 (Some(x), Some(y)) => {
                     if x.request_id != y.request_id
+                        || x.replayed != y.replayed
                         || *x.values != *y.values
                         || !x.names.iter().eq(y.names.iter())
                     {
