@@ -158,7 +158,8 @@ fn current() -> Option<&'static Logger> {
 #[doc(hidden)]
 #[inline(never)]
 pub fn submit(b: RecordBuilder) {
-    if crate::settings::detour() {
+    let detours = crate::settings::detours();
+    if detours != 0 && !(crate::settings::only_replay(detours) && plain_under_replay(&b)) {
         cold_path(|| dispatch(b.into_record()));
         return;
     }
@@ -176,6 +177,14 @@ pub fn submit(b: RecordBuilder) {
         Some(_) => cold_path(|| deliver(b.into_record())),
         None => {}
     }
+}
+
+/// With replay on error alone: whether the event goes to the queue as it
+/// would without replay, one the filter passes (not one to keep) and
+/// below ERROR (none to write kept ones before).
+#[inline]
+fn plain_under_replay(b: &RecordBuilder) -> bool {
+    b.level().number() < Level::Error.number() && b.callsite().passes_filter(b.level())
 }
 
 /// An event that has more to do than go to the queue: a task id to add,

@@ -170,11 +170,18 @@ pub(crate) fn full_backtraces() -> bool {
     FULL_BACKTRACES.load(Ordering::Relaxed)
 }
 
-/// Whether an enabled event has more to do than go to the queue: records
-/// carry task ids, replay on error runs, or an override runs.
+/// Why an enabled event leaves the common path, as bits (0: it does not;
+/// see [`only_replay`]).
 #[inline]
-pub(crate) fn detour() -> bool {
-    DETOURS.load(Ordering::Relaxed) != 0
+pub(crate) fn detours() -> usize {
+    DETOURS.load(Ordering::Relaxed)
+}
+
+/// Whether `detours` (from [`detours`]) is replay on error alone: then an
+/// event the filter passes, below ERROR, has nothing more to do.
+#[inline]
+pub(crate) fn only_replay(detours: usize) -> bool {
+    detours == REPLAY
 }
 
 /// Whether records carry the id of the tokio task that logged them.
