@@ -738,6 +738,27 @@ mod tests {
         }
 
         #[test]
+        fn a_replayed_event_says_so_and_a_context_field_of_that_name_gives_way() {
+            let mut f = SyslogFormat::new("app", "h", 8096);
+            let ctx = Context::default()
+                .with_request_id("req-1")
+                .with_field("replayed", "ctx");
+            let replayed = |rec: &Record, f: &mut SyslogFormat| {
+                let msg = message(f, rec);
+                let (_, params, _) = parse_sd(msg.splitn(7, ' ').nth(6).unwrap());
+                params
+                    .into_iter()
+                    .filter(|(k, _)| k == "replayed")
+                    .map(|(_, v)| v)
+                    .collect::<Vec<_>>()
+            };
+            let live = record("ann", ctx.clone());
+            assert_eq!(replayed(&live, &mut f), ["ctx"]);
+            let copy = ctx.replay_copy(&mut crate::context::CopyCache::default());
+            assert_eq!(replayed(&record("ann", copy), &mut f), ["true"]);
+        }
+
+        #[test]
         fn huge_values_are_cut_and_the_message_stays_well_formed() {
             for max_len in [480, 2048, 8096] {
                 let mut f = SyslogFormat::new("app", "h", max_len);
