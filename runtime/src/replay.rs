@@ -12,8 +12,8 @@
 //!
 //! Memory: each request keeps at most `replay_capacity` events, and all
 //! requests together at most their share of the byte budget, counted as
-//! the slots their queues have room for (128 bytes each), the values
-//! outside the records, and a store's own bookkeeping. An event that
+//! the slots their lists have room for (128 bytes each), the values
+//! outside the records, and each store's own bookkeeping. An event that
 //! would pass either bound gives up the request's oldest first, as many
 //! as it takes; a request that holds none keeps nothing new until room is
 //! freed. What is given up is counted and said, with the count, in one
@@ -52,8 +52,8 @@ struct Store {
     copies: CopyCache,
 }
 
-/// A store's own bytes, counted while it holds a queue: the store and the
-/// counts of the `Arc` it lives in.
+/// A store's own bytes, counted while its list has room for events: the
+/// store and the counts of the `Arc` it lives in.
 const STORE_BYTES: usize = size_of::<Kept>() + 2 * size_of::<usize>();
 
 const SLOT: usize = size_of::<Record>();
