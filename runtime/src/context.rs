@@ -51,7 +51,7 @@ use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock, Weak};
 use std::task::{Context as TaskContext, Poll};
 
 /// A request context: a request id and bound fields. Cheap to clone.
@@ -65,8 +65,13 @@ pub(crate) struct Frame {
     pub(crate) values: Data,
     /// A value a higher layer keeps with this scope, opaque here (as
     /// tracing-subscriber's span extensions are): a test capture marks its
-    /// scope with its buffer.
-    pub(crate) extension: Option<Arc<dyn Any + Send + Sync>>,
+    /// scope with its buffer when it makes the frame; a frame with a
+    /// request id gets the request's kept events for replay on error on
+    /// its first one ([`Context::request_extension_or_init`]).
+    pub(crate) extension: OnceLock<Arc<dyn Any + Send + Sync>>,
+    /// Set on the frames of a copy made for an event kept for replay
+    /// ([`Context::replay_copy`]): the event's line says it is replayed.
+    pub(crate) replayed: bool,
     pub(crate) parent: Option<Arc<Frame>>,
 }
 
@@ -126,7 +131,8 @@ impl Context {
     /// Whether events in `self` and in `other` carry the same request id
     /// and the same bound fields, frame by frame: the same context, or two
     /// that were built alike (a `#[logged(fields(..))]` function called
-    /// again with the same values).
+    /// again with the same values). A replayed event's context is never
+    /// alike a live one's: their lines differ by `replayed`.
     pub(crate) fn alike(&self, other: &Context) -> bool {
         let (mut a, mut b) = (self.0.as_ref(), other.0.as_ref());
         loop {
@@ -135,6 +141,7 @@ impl Context {
                 (Some(x), Some(y)) if Arc::ptr_eq(x, y) => return true,
                 (Some(x), Some(y)) => {
                     if x.request_id != y.request_id
+                        || x.replayed != y.replayed
                         || *x.values != *y.values
                         || !x.names.iter().eq(y.names.iter())
                     {
@@ -253,7 +260,8 @@ impl Context {
             request_id,
             names,
             values,
-            extension: None,
+            extension: OnceLock::new(),
+            replayed: false,
             parent: self.0.clone(),
         })))
     }
@@ -284,7 +292,8 @@ impl Context {
             request_id: None,
             names: Names::Owned(Vec::new()),
             values: Data::new(),
-            extension: Some(extension),
+            extension: OnceLock::from(extension),
+            replayed: false,
             parent: self.0.clone(),
         })))
     }
@@ -293,7 +302,7 @@ impl Context {
     pub(crate) fn extension<T: Any + Send + Sync>(&self) -> Option<Arc<T>> {
         let mut frame = self.0.as_deref();
         while let Some(f) = frame {
-            if let Some(ext) = &f.extension
+            if let Some(ext) = f.extension.get()
                 && let Ok(ext) = Arc::clone(ext).downcast::<T>()
             {
                 return Some(ext);
@@ -301,6 +310,93 @@ impl Context {
             frame = f.parent.as_deref();
         }
         None
+    }
+
+    /// The frame of the innermost request id: the request's own, which
+    /// lives exactly as long as some flow of the request runs (or some
+    /// context clone of it is kept).
+    fn request_frame(&self) -> Option<&Frame> {
+        let mut frame = self.0.as_deref();
+        while let Some(f) = frame {
+            if f.request_id.is_some() {
+                return Some(f);
+            }
+            frame = f.parent.as_deref();
+        }
+        None
+    }
+
+    /// The extension of type `T` of the innermost request, if it has one;
+    /// `None` as well outside a request scope.
+    pub(crate) fn request_extension<T: Any + Send + Sync>(&self) -> Option<Arc<T>> {
+        let ext = self.request_frame()?.extension.get()?;
+        Arc::clone(ext).downcast::<T>().ok()
+    }
+
+    /// The extension of type `T` of the innermost request, made with
+    /// `init` on first use (by whichever thread of the request comes
+    /// first); `None` outside a request scope, or if the request holds an
+    /// extension of another type. It goes when the request's frame does.
+    pub(crate) fn request_extension_or_init<T: Any + Send + Sync>(
+        &self,
+        init: impl FnOnce() -> T,
+    ) -> Option<Arc<T>> {
+        let ext = self
+            .request_frame()?
+            .extension
+            .get_or_init(|| Arc::new(init()));
+        Arc::clone(ext).downcast::<T>().ok()
+    }
+
+    /// A copy of this context's frames, their ids and fields, without
+    /// their extensions, and marked replayed: what an event kept in a
+    /// request's extension holds, so that the request's frame does not
+    /// keep itself alive through its own events (it would never drop, nor
+    /// the events with it). Events of one context share one copy, made
+    /// once through `cache`.
+    pub(crate) fn replay_copy(&self, cache: &mut CopyCache) -> Context {
+        let Some(frame) = &self.0 else {
+            return Context(None);
+        };
+        if let Some((of, copy)) = &cache.last
+            && std::ptr::eq(of.as_ptr(), Arc::as_ptr(frame))
+        {
+            return copy.clone();
+        }
+        let mut chain: smallvec::SmallVec<[&Frame; 8]> = smallvec::SmallVec::new();
+        let mut at = Some(&**frame);
+        while let Some(f) = at {
+            chain.push(f);
+            at = f.parent.as_deref();
+        }
+        let mut copy: Option<Arc<Frame>> = None;
+        for f in chain.iter().rev() {
+            let names = match &f.names {
+                Names::Static(names) => Names::Static(names),
+                Names::Owned(names) => Names::Owned(names.clone()),
+            };
+            copy = Some(Arc::new(Frame {
+                request_id: f.request_id.clone(),
+                names,
+                values: f.values.clone(),
+                extension: OnceLock::new(),
+                replayed: true,
+                parent: copy,
+            }));
+        }
+        let copy = Context(copy);
+        // A `Weak` holds the allocation, so no later frame can take its
+        // address and be mistaken for this one.
+        cache.last = Some((Arc::downgrade(frame), copy.clone()));
+        copy
+    }
+
+    /// Whether this is a copy kept for replay on error
+    /// ([`Context::replay_copy`]): its events are written with
+    /// `"replayed": true`.
+    #[inline]
+    pub(crate) fn replayed(&self) -> bool {
+        self.0.as_ref().is_some_and(|f| f.replayed)
     }
 
     /// Calls `f` with every bound field, outermost scope first; a key bound
@@ -363,6 +459,12 @@ impl Context {
             fut: Some(fut),
         }
     }
+}
+
+/// The last context [`Context::replay_copy`] copied, and its copy.
+#[derive(Default)]
+pub(crate) struct CopyCache {
+    last: Option<(Weak<Frame>, Context)>,
 }
 
 /// Restores the previous context when dropped.

@@ -264,7 +264,7 @@
 //! | Layer | Modules | Owns |
 //! |---|---|---|
 //! | primitives | `level`, `filter`, `clock`, `civil`, `settings`, `encode`, `origin`, `diag`, `sync` | level names, filter directives, reading the clock, the calendar and the local time zone's offset, the process-wide settings, the encoded form of values (and the guard around user formatting code), the thread a record came from, pulselog's own messages on stderr, the synchronization facade the pipeline's model checks swap |
-//! | event model | `value`, `callsite`, `context`, `exc_info`, `record`, `capture` | how a user's value is encoded, call sites with their cached verdicts, request context, errors, the record, routing events to a test capture |
+//! | event model | `value`, `callsite`, `context`, `exc_info`, `record`, `capture`, `replay` | how a user's value is encoded, call sites with their cached verdicts, request context, errors, the record, routing events to a test capture, the events a request keeps for replay on error |
 //! | formats | `format`, `syslog` | a record in, bytes out, nothing else (`syslog`: its messages and the sockets that carry them) |
 //! | pipeline | `queue`, `repeats`, `sink`, `relay`, `writer`, `export`, `logger`, `file` | the per-thread queues, collapsing repeated events, where lines go and how a batch is cut into writes, the thread of each output when there are several, the writer thread, the OTLP export (feature `otlp`), submitting a record, rotating files |
 //! | macro support | `logged` | what `#[logged]` expansions call: `enter`/`exit` events and the scopes they open |
@@ -273,9 +273,10 @@
 //! | install | `config`, `output`, `panic`, `signal`, the crate root | configuration, the outputs' builder, the panic hook, flushing on Ctrl-C and `SIGTERM`, `init` |
 //!
 //! Inside the event model the one way is encode ← value ← context,
-//! exc_info ← record ← capture: a context frame knows a capture's buffer
-//! only as an opaque extension, and an error is captured into a value of
-//! its own that the expansion attaches to the record.
+//! exc_info ← record ← capture, replay: a context frame knows a capture's
+//! buffer and a request's kept events only as opaque extensions, and an
+//! error is captured into a value of its own that the expansion attaches
+//! to the record.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
@@ -308,6 +309,7 @@ mod queue;
 mod record;
 mod relay;
 mod repeats;
+mod replay;
 mod settings;
 #[cfg(unix)]
 mod signal;
@@ -326,8 +328,8 @@ mod writer;
 
 pub use crate::callsite::Sampling;
 pub use crate::config::{
-    Config, DEFAULT_BYTE_BUDGET, DEFAULT_CAPACITY, Format, Guard, InitError, Overflow,
-    ParseFormatError, init, try_init,
+    Config, DEFAULT_BYTE_BUDGET, DEFAULT_CAPACITY, DEFAULT_REPLAY_CAPACITY, Format, Guard,
+    InitError, Overflow, ParseFormatError, init, try_init,
 };
 #[cfg(feature = "tokio")]
 pub use crate::context::spawn;

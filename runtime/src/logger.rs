@@ -68,6 +68,7 @@
 
 use crate::diag::say;
 use crate::filter::Filter;
+use crate::level::Level;
 use crate::origin::Origin;
 use crate::queue::{Control, Queue, Signal, cold_path};
 use crate::record::{Record, RecordBuilder};
@@ -157,7 +158,8 @@ fn current() -> Option<&'static Logger> {
 #[doc(hidden)]
 #[inline(never)]
 pub fn submit(b: RecordBuilder) {
-    if crate::settings::detour() {
+    let detours = crate::settings::detours();
+    if detours != 0 && !(crate::settings::only_replay(detours) && plain_under_replay(&b)) {
         cold_path(|| dispatch(b.into_record()));
         return;
     }
@@ -177,10 +179,21 @@ pub fn submit(b: RecordBuilder) {
     }
 }
 
+/// With replay on error alone: whether the event goes to the queue as it
+/// would without replay, one the filter passes (not one to keep) and
+/// below ERROR (none to write kept ones before).
+#[inline]
+fn plain_under_replay(b: &RecordBuilder) -> bool {
+    b.level().number() < Level::Error.number() && b.callsite().passes_filter(b.level())
+}
+
 /// An event that has more to do than go to the queue: the storm guard's
-/// count or a task id to add, or a capture that may take it (else the filter itself decides whether
-/// it goes on, since a capture enabled every level); and a bridged record
-/// that owns its call site, made before it is handed over.
+/// count or a task id to add, a capture that may take it, or replay on
+/// error, which keeps it or
+/// writes what its request kept before it (else the filter itself decides
+/// whether it goes on, since a capture enabled every level and replay
+/// those it keeps); and a bridged record that owns its call site, made
+/// before it is handed over.
 #[cold]
 #[inline(never)]
 pub(crate) fn dispatch(mut rec: Record) {
@@ -191,13 +204,28 @@ pub(crate) fn dispatch(mut rec: Record) {
     if crate::settings::task_ids() {
         rec.push_task_id();
     }
-    if !crate::settings::overriding() {
+    let replaying = crate::settings::replaying();
+    if crate::settings::overriding() {
+        match crate::capture::offer(rec) {
+            Some(r) => rec = r,
+            None => return,
+        }
+    } else if !replaying {
         deliver(rec);
-    } else if let Some(rec) = crate::capture::offer(rec)
-        && rec.callsite.passes_filter(rec.level)
-    {
-        deliver(rec);
+        return;
     }
+    if !rec.callsite.passes_filter(rec.level) {
+        if replaying {
+            crate::replay::keep(rec);
+        }
+        return;
+    }
+    if replaying && rec.level.number() >= Level::Error.number() {
+        // Queued from this thread one after the other, so that they keep
+        // their order whatever their timestamps.
+        crate::replay::take(&rec).for_each(deliver);
+    }
+    deliver(rec);
 }
 
 fn deliver(rec: Record) {

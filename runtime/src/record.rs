@@ -162,6 +162,18 @@ impl RecordBuilder {
         self.exc = Some(exc);
     }
 
+    /// Its call site.
+    #[inline]
+    pub(crate) fn callsite(&self) -> &'static Callsite {
+        self.callsite
+    }
+
+    /// Its level.
+    #[inline]
+    pub(crate) fn level(&self) -> Level {
+        self.level
+    }
+
     /// Heap bytes the finished record will hold (see
     /// [`Record::spill_bytes`]).
     #[inline]

@@ -10,7 +10,8 @@
 //! record: what a record holds, it says itself.
 
 use crate::filter::{Filter, OFF};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use crate::level::Level;
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// What an installed logger sets, all at once.
@@ -30,6 +31,18 @@ pub(crate) struct Settings {
     /// The storm guard's limits (`Config::sampling`: the first events of
     /// each key and second, then every how many), if it is on.
     pub(crate) sampling: Option<(u32, u32)>,
+    /// Replay on error (`Config::replay_on_error`), if on.
+    pub(crate) replay: Option<Replay>,
+}
+
+/// What replay on error keeps: events at `level` and above that no output
+/// writes, in a request scope, at most `capacity` a request, all of them
+/// together within `bytes`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Replay {
+    pub(crate) level: Level,
+    pub(crate) capacity: usize,
+    pub(crate) bytes: usize,
 }
 
 /// The filters of the outputs that have their own, and whether any
@@ -50,9 +63,11 @@ static FULL_BACKTRACES: AtomicBool = AtomicBool::new(false);
 /// Why an enabled event leaves the common path, read with one load per
 /// event: in the top bit, that records carry their task's id (a setting);
 /// in the next, that the storm guard is on (a written event takes its
-/// key's count on the way); below them, how many interest overrides run
-/// (test captures, which see every level and take the events logged in
-/// their scope).
+/// key's count on the way); in the one below, that replay on error runs
+/// (a setting: an enabled event may be one to keep rather than write, or
+/// an error to write kept ones before); below them, how many interest
+/// overrides run (test captures, which see every level and take the
+/// events logged in their scope).
 static DETOURS: AtomicUsize = AtomicUsize::new(0);
 
 /// [`DETOURS`]' bit for "records carry their task's id".
@@ -62,11 +77,23 @@ const TASK_IDS: usize = 1 << (usize::BITS - 1);
 const GUARD: usize = 1 << (usize::BITS - 2);
 
 /// [`DETOURS`]' bits that are settings, not the count of overrides.
-const FLAGS: usize = TASK_IDS | GUARD;
+const FLAGS: usize = TASK_IDS | GUARD | REPLAY;
 
 /// The storm guard's limits, first in the high half, valid while
 /// [`DETOURS`] has [`GUARD`].
 static SAMPLING: AtomicU64 = AtomicU64::new(0);
+
+/// [`DETOURS`]' bit for "replay on error runs".
+const REPLAY: usize = 1 << (usize::BITS - 3);
+
+/// The level number replay on error keeps from (0: replay is off).
+static REPLAY_LEVEL: AtomicU8 = AtomicU8::new(0);
+
+/// The most events replay keeps per request.
+static REPLAY_CAPACITY: AtomicUsize = AtomicUsize::new(0);
+
+/// The most bytes replay keeps, all requests together.
+static REPLAY_BYTES: AtomicUsize = AtomicUsize::new(0);
 
 /// `None` until a logger is installed (or `pulselog::set_filter` is
 /// called): every call site is then disabled, unless an override runs.
@@ -105,6 +132,18 @@ pub(crate) fn apply(settings: Settings) {
         }
         None => {
             DETOURS.fetch_and(!GUARD, Ordering::Relaxed);
+        }
+    }
+    match settings.replay {
+        Some(replay) => {
+            REPLAY_CAPACITY.store(replay.capacity, Ordering::Relaxed);
+            REPLAY_BYTES.store(replay.bytes, Ordering::Relaxed);
+            REPLAY_LEVEL.store(replay.level.number(), Ordering::Relaxed);
+            DETOURS.fetch_or(REPLAY, Ordering::Relaxed);
+        }
+        None => {
+            REPLAY_LEVEL.store(0, Ordering::Relaxed);
+            DETOURS.fetch_and(!REPLAY, Ordering::Relaxed);
         }
     }
     *OUTPUT_FILTERS
@@ -157,17 +196,52 @@ pub(crate) fn full_backtraces() -> bool {
     FULL_BACKTRACES.load(Ordering::Relaxed)
 }
 
-/// Whether an enabled event has more to do than go to the queue: records
-/// carry task ids, or an override runs.
+/// Why an enabled event leaves the common path, as bits (0: it does not;
+/// see [`only_replay`]).
 #[inline]
-pub(crate) fn detour() -> bool {
-    DETOURS.load(Ordering::Relaxed) != 0
+pub(crate) fn detours() -> usize {
+    DETOURS.load(Ordering::Relaxed)
+}
+
+/// Whether `detours` (from [`detours`]) is replay on error alone: then an
+/// event the filter passes, below ERROR, has nothing more to do.
+#[inline]
+pub(crate) fn only_replay(detours: usize) -> bool {
+    detours == REPLAY
 }
 
 /// Whether records carry the id of the tokio task that logged them.
 #[inline]
 pub(crate) fn task_ids() -> bool {
     DETOURS.load(Ordering::Relaxed) & TASK_IDS != 0
+}
+
+/// Whether replay on error runs.
+#[inline]
+pub(crate) fn replaying() -> bool {
+    DETOURS.load(Ordering::Relaxed) & REPLAY != 0
+}
+
+/// The level number from which replay on error keeps events, when it
+/// runs: call sites are enabled from there, whatever the filter says.
+#[inline]
+pub(crate) fn replay_level() -> Option<u8> {
+    match REPLAY_LEVEL.load(Ordering::Relaxed) {
+        0 => None,
+        n => Some(n),
+    }
+}
+
+/// The most events replay keeps per request.
+#[inline]
+pub(crate) fn replay_capacity() -> usize {
+    REPLAY_CAPACITY.load(Ordering::Relaxed)
+}
+
+/// The most bytes replay keeps, all requests together.
+#[inline]
+pub(crate) fn replay_bytes() -> usize {
+    REPLAY_BYTES.load(Ordering::Relaxed)
 }
 
 /// Whether an interest override runs.

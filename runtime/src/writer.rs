@@ -526,13 +526,18 @@ impl Channel {
         Some((start, end.at))
     }
 
-    /// Whether this channel writes an event at `level` from `target`.
-    fn wants(&self, target: &str, level: Level) -> bool {
+    /// Whether this channel writes an event at `level` from `target`
+    /// (`replayed`: kept for replay on error, which writes what the
+    /// process filter left out).
+    fn wants(&self, target: &str, level: Level, replayed: bool) -> bool {
         match &self.filter {
             Some(f) => f.enabled(target, level),
-            None => crate::settings::filter()
-                .as_ref()
-                .is_none_or(|f| f.enabled(target, level)),
+            None => {
+                replayed
+                    || crate::settings::filter()
+                        .as_ref()
+                        .is_none_or(|f| f.enabled(target, level))
+            }
         }
     }
 
@@ -748,7 +753,7 @@ impl Output {
         let mut shared: Option<Event<'_>> = None;
         for i in 0..self.channels.len() {
             self.took[i] = None;
-            if self.filtered && !self.channels[i].wants(target, rec.level) {
+            if self.filtered && !self.channels[i].wants(target, rec.level, rec.context.replayed()) {
                 continue;
             }
             let (before, rest) = self.channels.split_at_mut(i);

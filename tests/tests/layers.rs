@@ -32,7 +32,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "event model",
         &[
-            "value", "callsite", "context", "exc_info", "record", "capture",
+            "value", "callsite", "context", "exc_info", "record", "capture", "replay",
         ],
     ),
     ("formats", &["format", "syslog"]),

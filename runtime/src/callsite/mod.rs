@@ -439,6 +439,9 @@ impl Callsite {
         } else {
             own
         };
+        // Replay on error keeps, in a request scope, what no output
+        // writes: the submit path tells the two apart.
+        let t = settings::replay_level().map_or(t, |replay| t.min(replay));
         self.filtered.store(own, Ordering::Relaxed);
         let guarded = settings::sampling().is_some() && !self.probe;
         self.threshold.store(encode(t, guarded), Ordering::Relaxed);

@@ -80,6 +80,14 @@ impl<'a> Event<'a> {
         }
     }
 
+    /// Whether the event was kept for replay on error and is written
+    /// before its request's error: every format writes the field
+    /// [`REPLAYED`], `true`.
+    #[inline]
+    pub(crate) fn replayed(&self) -> bool {
+        self.rec.context.replayed()
+    }
+
     #[inline(never)]
     fn read_suppressed(&self) -> Option<u64> {
         match self.cursor().get(self.after_fields()) {
@@ -463,6 +471,11 @@ pub const CLASH_PREFIX: &str = "extra.";
 /// that has the count.
 pub(crate) const SUPPRESSED: &str = "suppressed";
 
+/// The field that marks an event written by replay on error
+/// (`"replayed": true`), after its own fields (and [`SUPPRESSED`]); a
+/// context field of that name is left out of such a line.
+pub(crate) const REPLAYED: &str = "replayed";
+
 /// The keys of the request context's ids, in output order: the request id,
 /// then the W3C trace and span ids of a traced request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -517,7 +530,8 @@ pub(crate) fn field_keys(event: &Event<'_>, taken: impl Fn(&str) -> bool) -> Vec
 
 /// Calls `f` with each context field of the event and the key it is
 /// written under. A field the event has of the same name wins (the
-/// context's is left out), and so does its [`SUPPRESSED`] count; a key the line has already (`taken`, the
+/// context's is left out), and so do its [`SUPPRESSED`] count and its
+/// [`REPLAYED`] mark; a key the line has already (`taken`, the
 /// event's keys as written, `own_keys`) is prefixed until it is new, also
 /// among the context's own keys.
 pub(crate) fn for_each_context_field(
@@ -529,10 +543,12 @@ pub(crate) fn for_each_context_field(
     let ctx = event.context();
     let own = event.field_names();
     let suppressed = event.suppressed().is_some();
+    let replayed = event.replayed();
     // Context keys written prefixed: they must not meet each other.
     let mut renamed: SmallVec<[String; 2]> = SmallVec::new();
     ctx.for_each_field(|key, value| {
-        if own.contains(&key) || (suppressed && key == SUPPRESSED) {
+        if own.contains(&key) || (suppressed && key == SUPPRESSED) || (replayed && key == REPLAYED)
+        {
             return;
         }
         let k = unique_key(key, |k| {

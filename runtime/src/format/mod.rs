@@ -23,7 +23,7 @@ mod time;
 pub use common::CLASH_PREFIX;
 pub(crate) use common::Event;
 pub use common::FormatterError;
-pub(crate) use common::{IdKey, SUPPRESSED, field_keys, for_each_context_field};
+pub(crate) use common::{IdKey, REPLAYED, SUPPRESSED, field_keys, for_each_context_field};
 pub use text::{COMPACT_TEMPLATE, CONTINUATION, DEFAULT_TEMPLATE};
 pub(crate) use time::TimeFormat;
 

@@ -25,7 +25,7 @@
 //! changes for a call site once and keeps it.
 
 use super::common::{
-    Event, SUPPRESSED, StdKey, error_report_text, field_keys, for_each_context_field,
+    Event, REPLAYED, SUPPRESSED, StdKey, error_report_text, field_keys, for_each_context_field,
 };
 use super::json::site::{Part, Site, SiteCache};
 use super::json::{write_hex, write_str, write_value};
@@ -185,6 +185,12 @@ impl OtelFormat {
             out.push(b',');
             attribute_key(out, SUPPRESSED);
             write_any_value(out, Value::U64(n));
+            out.push(b'}');
+        }
+        if event.replayed() {
+            out.push(b',');
+            attribute_key(out, REPLAYED);
+            write_any_value(out, Value::Bool(true));
             out.push(b'}');
         }
         if let Some(exc) = event.exc_info() {

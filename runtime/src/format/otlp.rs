@@ -1,7 +1,7 @@
 //! Events as OTLP protobuf messages, for the export (feature `otlp`): the
 //! same content as an OTel line ([`super::otel`]), in the official types.
 
-use super::common::{Event, SUPPRESSED, error_report_text, unique_key};
+use super::common::{Event, REPLAYED, SUPPRESSED, error_report_text, unique_key};
 use super::otel::{AnyValue, OWN_KEYS, any_value, severity_number};
 use super::resource::Resource;
 use crate::encode::Value;
@@ -68,6 +68,8 @@ pub(crate) fn log_record(event: &Event<'_>) -> LogRecord {
     let suppressed = event.suppressed();
     let mut own: smallvec::SmallVec<[&str; 8]> = event.fields().map(|(k, _)| k).collect();
     own.extend(suppressed.map(|_| SUPPRESSED));
+    let replayed = event.replayed();
+    own.extend(replayed.then_some(REPLAYED));
     ctx.for_each_field(|k, v| {
         if !own.contains(&k) {
             push_field(&mut attributes, k, v);
@@ -78,6 +80,9 @@ pub(crate) fn log_record(event: &Event<'_>) -> LogRecord {
     }
     if let Some(n) = suppressed {
         push_field(&mut attributes, SUPPRESSED, Value::U64(n));
+    }
+    if replayed {
+        push_field(&mut attributes, REPLAYED, Value::Bool(true));
     }
     if let Some(exc) = event.exc_info() {
         let report = error_report_text(exc, event.file());

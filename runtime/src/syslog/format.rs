@@ -10,7 +10,8 @@
 
 use crate::encode::Value;
 use crate::format::{
-    CLASH_PREFIX, Event, IdKey, SUPPRESSED, TimeFormat, field_keys, for_each_context_field,
+    CLASH_PREFIX, Event, IdKey, REPLAYED, SUPPRESSED, TimeFormat, field_keys,
+    for_each_context_field,
 };
 use crate::level::Level;
 use std::borrow::Cow;
@@ -274,6 +275,9 @@ impl SyslogFormat {
         }
         if let Some(n) = event.suppressed() {
             self.param(SUPPRESSED, |s| push_value(s, Value::U64(n)));
+        }
+        if event.replayed() {
+            self.param(REPLAYED, |s| push_value(s, Value::Bool(true)));
         }
         if let Some(exc) = event.exc_info() {
             self.param("exc_info.type", |s| s.push_str(exc.type_name()));
@@ -731,6 +735,27 @@ mod tests {
                 [pair("suppressed", "ctx"), pair("depth", "7")],
                 "no count: the context's field stays"
             );
+        }
+
+        #[test]
+        fn a_replayed_event_says_so_and_a_context_field_of_that_name_gives_way() {
+            let mut f = SyslogFormat::new("app", "h", 8096);
+            let ctx = Context::default()
+                .with_request_id("req-1")
+                .with_field("replayed", "ctx");
+            let replayed = |rec: &Record, f: &mut SyslogFormat| {
+                let msg = message(f, rec);
+                let (_, params, _) = parse_sd(msg.splitn(7, ' ').nth(6).unwrap());
+                params
+                    .into_iter()
+                    .filter(|(k, _)| k == "replayed")
+                    .map(|(_, v)| v)
+                    .collect::<Vec<_>>()
+            };
+            let live = record("ann", ctx.clone());
+            assert_eq!(replayed(&live, &mut f), ["ctx"]);
+            let copy = ctx.replay_copy(&mut crate::context::CopyCache::default());
+            assert_eq!(replayed(&record("ann", copy), &mut f), ["true"]);
         }
 
         #[test]

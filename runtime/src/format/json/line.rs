@@ -9,7 +9,8 @@ use super::style::{EXC_INFO, ErrorKeys};
 use crate::encode::Value;
 use crate::exc_info::ExcInfo;
 use crate::format::common::{
-    Event, IdKey, SUPPRESSED, StdKey, error_report_text, for_each_context_field, unique_key,
+    Event, IdKey, REPLAYED, SUPPRESSED, StdKey, error_report_text, for_each_context_field,
+    unique_key,
 };
 
 impl JsonFormat {
@@ -131,6 +132,16 @@ impl JsonFormat {
             write_str(out, &key);
             out.extend_from_slice(colon);
             write_value(out, Value::U64(n));
+        }
+        if event.replayed() {
+            sep(out, &mut first);
+            let own_keys = &site.own_keys;
+            let key = unique_key(REPLAYED, |k| {
+                rt.taken.iter().any(|t| t == k) || own_keys.iter().any(|o| o == k)
+            });
+            write_str(out, &key);
+            out.extend_from_slice(colon);
+            write_value(out, Value::Bool(true));
         }
         if let Some(exc) = event.exc_info() {
             sep(out, &mut first);

@@ -25,7 +25,7 @@ mod reference;
 mod site;
 mod template;
 
-use super::common::{Event, FormatterError, IdKey, SUPPRESSED, StdKey, error_report};
+use super::common::{Event, FormatterError, IdKey, REPLAYED, SUPPRESSED, StdKey, error_report};
 use super::time::TimeFormat;
 use crate::context::RequestId;
 use crate::encode::Value;
@@ -323,10 +323,13 @@ impl TextFormat {
                 }
             }
             let suppressed = event.suppressed();
+            let replayed = event.replayed();
             if !ctx.is_empty() {
                 let own = event.field_names();
                 ctx.for_each_field(|k, v| {
-                    let the_events = own.contains(&k) || (suppressed.is_some() && k == SUPPRESSED);
+                    let the_events = own.contains(&k)
+                        || (suppressed.is_some() && k == SUPPRESSED)
+                        || (replayed && k == REPLAYED);
                     if !the_events {
                         push_pair(out, k, v);
                     }
@@ -342,6 +345,9 @@ impl TextFormat {
             }
             if let Some(n) = suppressed {
                 push_pair(out, SUPPRESSED, Value::U64(n));
+            }
+            if replayed {
+                push_pair(out, REPLAYED, Value::Bool(true));
             }
         }
         if let Some(exc) = event.exc_info() {

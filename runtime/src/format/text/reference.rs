@@ -6,7 +6,7 @@ use super::CONTINUATION;
 use super::template::{Align, Key, Segment};
 use crate::encode::Value;
 use crate::exc_info::ExcInfo;
-use crate::format::common::{Event, IdKey, SUPPRESSED, StdKey, error_report, is_hostile};
+use crate::format::common::{Event, IdKey, REPLAYED, SUPPRESSED, StdKey, error_report, is_hostile};
 use crate::format::time::TimeFormat;
 use anstyle::{AnsiColor, Effects, Style};
 use std::borrow::Cow;
@@ -85,6 +85,8 @@ impl Reference {
             let suppressed = event.suppressed();
             let mut own: smallvec::SmallVec<[&str; 8]> = event.fields().map(|(k, _)| k).collect();
             own.extend(suppressed.map(|_| SUPPRESSED));
+            let replayed = event.replayed();
+            own.extend(replayed.then_some(REPLAYED));
             ctx.for_each_field(|k, v| {
                 if !own.contains(&k) {
                     push_pair(s, k, v);
@@ -95,6 +97,9 @@ impl Reference {
             }
             if let Some(n) = suppressed {
                 push_pair(s, SUPPRESSED, Value::U64(n));
+            }
+            if replayed {
+                push_pair(s, REPLAYED, Value::Bool(true));
             }
             out.extend_from_slice(s.as_bytes());
         }

@@ -13,6 +13,7 @@ mod panics;
 mod pipeline;
 mod reopen;
 mod repeats;
+mod replay;
 mod sample;
 mod sampled;
 mod secrets;
@@ -323,6 +324,7 @@ fn main() {
                 && !cli::run(other, &args[1..])
                 && !sampled::run(other, &args[1..])
                 && !guarded::run(other, &args[1..])
+                && !replay::run(other, &args[1..])
             {
                 eprintln!("unknown role `{other}`");
                 std::process::exit(2);
