@@ -45,6 +45,7 @@ const PACED_LOGGER_WORKLOADS: &[Workload] = &[
     Workload::Bursts,
 ];
 const FUNCTION_WORKLOADS: &[Workload] = &[Workload::W4On, Workload::W4Off];
+const VOLUME_WORKLOADS: &[Workload] = &[Workload::Volume];
 
 /// Every contender, in report order.
 pub const CONTENDERS: &[Contender] = &[
@@ -155,6 +156,41 @@ pub const CONTENDERS: &[Contender] = &[
         setup: "#[trace], JSON line per span, 100 calls per root",
         workloads: FUNCTION_WORKLOADS,
     },
+    Contender {
+        name: "pulselog-every",
+        setup: "info!(every: 1_000_000, …): all calls but the first skipped",
+        workloads: VOLUME_WORKLOADS,
+    },
+    Contender {
+        name: "pulselog-per-sec",
+        setup: "info!(per_sec: 1, …): all calls but one a second skipped",
+        workloads: VOLUME_WORKLOADS,
+    },
+    Contender {
+        name: "pulselog-debug-off",
+        setup: "debug! below the INFO filter, replay off",
+        workloads: VOLUME_WORKLOADS,
+    },
+    Contender {
+        name: "pulselog-debug-off-scoped",
+        setup: "debug! below the INFO filter, replay off, request scopes of 100 calls",
+        workloads: VOLUME_WORKLOADS,
+    },
+    Contender {
+        name: "pulselog-replay",
+        setup: "debug! kept by replay_on_error(Level::Debug), request scopes of 100 calls that succeed",
+        workloads: VOLUME_WORKLOADS,
+    },
+    Contender {
+        name: "pulselog-guard-drop",
+        setup: "info! under Sampling::new().first(1).thereafter(0): all but one a second dropped",
+        workloads: VOLUME_WORKLOADS,
+    },
+    Contender {
+        name: "pulselog-guard-pass",
+        setup: "info! under Sampling::new().first(u32::MAX): all written",
+        workloads: VOLUME_WORKLOADS,
+    },
 ];
 
 /// Looks a contender up by name.
@@ -194,12 +230,14 @@ pub fn run_job(job: &Job<'_>) -> BTreeMap<&'static str, f64> {
         pulselog::PulselogEcs, pulselog::PulselogOtel, pulselog::RequestScope,
         pulselog::TwoOutputs, pulselog::ViaLog, pulselog::ViaTracing, ring_bound::RingBound,
         slog::Slog, spdlog::Spdlog, tracing::Instrument, tracing::RequestSpan, tracing::Tracing,
+        volume,
     };
     fn logger<L: workload::Logger>(job: &Job<'_>) -> BTreeMap<&'static str, f64> {
         let clock = Clock::calibrate(Duration::from_millis(50));
         match job.workload {
             Workload::W1 => workload::producers::<L>(&clock, job.out, job.capacity, job.n, 1),
             Workload::W2 => workload::producers::<L>(&clock, job.out, job.capacity, job.n, 2),
+            Workload::Volume => workload::producers::<L>(&clock, job.out, job.capacity, job.n, 1),
             Workload::W3 => workload::disabled::<L>(job.out, job.capacity, job.n),
             Workload::Paced(load) => {
                 let w1 = job.w1_rate.expect("a paced workload needs the W1 capacity");
@@ -246,6 +284,13 @@ pub fn run_job(job: &Job<'_>) -> BTreeMap<&'static str, f64> {
         "tracing-instrument" => traced::<Instrument>(job),
         "fastrace" => traced::<Fastrace>(job),
         "tracing-request" => request::<RequestSpan>(job),
+        "pulselog-every" => logger::<volume::Every>(job),
+        "pulselog-per-sec" => logger::<volume::PerSec>(job),
+        "pulselog-debug-off" => logger::<volume::DebugOff>(job),
+        "pulselog-debug-off-scoped" => logger::<volume::DebugOffScoped>(job),
+        "pulselog-replay" => logger::<volume::Replay>(job),
+        "pulselog-guard-drop" => logger::<volume::GuardDrop>(job),
+        "pulselog-guard-pass" => logger::<volume::GuardPass>(job),
         other => panic!("unknown contender `{other}`"),
     }
 }

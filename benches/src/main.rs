@@ -121,12 +121,14 @@ fn callgrind(args: &[String]) -> ExitCode {
     let scratch = std::env::temp_dir().join(format!("pulselog-callgrind-{}", std::process::id()));
     std::fs::create_dir_all(&scratch).expect("scratch directory");
     eprintln!(
-        "bench: six children under callgrind, {} events each",
+        "bench: {} children under callgrind, {} events each",
+        6 + callgrind::VOLUME.len(),
         callgrind::N
     );
-    let counts = callgrind::counts(&exe, &scratch);
+    let counts =
+        callgrind::counts(&exe, &scratch).and_then(|c| Ok((c, callgrind::volume(&exe, &scratch)?)));
     let _ = std::fs::remove_dir_all(&scratch);
-    let counts = match counts {
+    let (counts, volume) = match counts {
         Ok(c) => c,
         Err(e) => {
             eprintln!("bench: {e}");
@@ -134,11 +136,20 @@ fn callgrind(args: &[String]) -> ExitCode {
         }
     };
     let generated = callgrind::render(&counts);
-    write_section(
+    let written = write_section(
         output.as_deref(),
         &generated,
         callgrind::BEGIN,
         callgrind::END,
+    );
+    if written != ExitCode::SUCCESS {
+        return written;
+    }
+    write_section(
+        output.as_deref(),
+        &callgrind::render_volume(&counts, &volume),
+        callgrind::VOLUME_BEGIN,
+        callgrind::VOLUME_END,
     )
 }
 
@@ -686,10 +697,11 @@ fn drive(mut opts: Options) -> ExitCode {
     let (paced_jobs, jobs): (Vec<Job<'_>>, Vec<Job<'_>>) = selected
         .iter()
         .flat_map(|c| c.workloads.iter().map(|w| (c.name, *w)))
+        .filter(|(_, w)| *w != Workload::Volume)
         .partition(|(_, w)| matches!(w, Workload::Paced(_) | Workload::Bursts));
     let setup = &opts.setup;
     let n_for = |w: Workload| match w {
-        Workload::W1 | Workload::W2 => setup.n,
+        Workload::W1 | Workload::W2 | Workload::Volume => setup.n,
         Workload::W3 => setup.n_disabled,
         Workload::W4On | Workload::W4Off | Workload::W5 => setup.n_function,
         Workload::Paced(_) | Workload::Bursts => setup.paced.burst_events,

@@ -121,6 +121,11 @@ pub enum Workload {
     /// One producer logging bursts of [`BURST`] events back to back, with a
     /// [`BURST_PAUSE`] sleep after each.
     Bursts,
+    /// W1's loop for the volume-control contenders, which write few of
+    /// their calls or none: counted by `bench callgrind` only, not part of
+    /// the timed report (whose W1 tables check that every event is
+    /// written).
+    Volume,
 }
 
 /// The loads of the paced workload, in percent of the W1 capacity.
@@ -139,7 +144,7 @@ pub const WARM_UP: u64 = 1_000;
 
 impl Workload {
     /// Every workload, in report order.
-    pub const ALL: [Workload; 10] = [
+    pub const ALL: [Workload; 11] = [
         Workload::W1,
         Workload::W2,
         Workload::W3,
@@ -150,6 +155,7 @@ impl Workload {
         Workload::Paced(LOADS[1]),
         Workload::Paced(LOADS[2]),
         Workload::Bursts,
+        Workload::Volume,
     ];
 
     /// Command-line name.
@@ -167,6 +173,7 @@ impl Workload {
             Workload::Paced(90) => "paced-90",
             Workload::Paced(_) => "paced",
             Workload::Bursts => "bursts",
+            Workload::Volume => "volume",
         }
     }
 

@@ -11,6 +11,7 @@ pub mod ring_bound;
 pub mod slog;
 pub mod spdlog;
 pub mod tracing;
+pub mod volume;
 
 use std::fs::File;
 use std::io::LineWriter;
