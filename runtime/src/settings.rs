@@ -210,6 +210,13 @@ pub(crate) fn only_replay(detours: usize) -> bool {
     detours == REPLAY
 }
 
+/// Whether `detours` (from [`detours`]) is the storm guard alone: then an
+/// event with no dropped events to report has nothing more to do.
+#[inline]
+pub(crate) fn only_guard(detours: usize) -> bool {
+    detours == GUARD
+}
+
 /// Whether records carry the id of the tokio task that logged them.
 #[inline]
 pub(crate) fn task_ids() -> bool {

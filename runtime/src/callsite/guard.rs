@@ -223,6 +223,14 @@ impl Keys {
         self.of(level).admit(now(), Sampling::from_limits(limits))
     }
 
+    /// Whether events at `level` were dropped since the key's line before
+    /// (a load: the line now written then takes the count on the cold
+    /// path; without one it goes the common way).
+    #[inline]
+    pub(crate) fn pending(&self, level: Level) -> bool {
+        self.of(level).skipped.load(Relaxed) != 0
+    }
+
     /// The count of events at `level` dropped since the key's line before,
     /// taken by the line now written.
     #[inline]
