@@ -893,6 +893,14 @@ impl Config {
                 "replay on error must keep at least one event per request".to_owned(),
             );
         }
+        if self.sampling.is_some_and(|s| s.limits() == (0, 0)) {
+            return limit(
+                "sampling",
+                "`first(0).thereafter(0)` would write nothing, nor the count of what it drops: \
+                 let some events through, or filter the level out"
+                    .to_owned(),
+            );
+        }
         if self.grace > MAX_GRACE {
             return limit(
                 "ordering_grace",
@@ -1255,6 +1263,15 @@ mod tests {
             "unknown format `xml`: expected `json`, `text`, `ecs` or `otel`"
         );
         assert_eq!("ECS".parse::<Format>(), Ok(Format::Ecs));
+    }
+
+    #[test]
+    fn a_storm_guard_that_writes_nothing_is_refused() {
+        let err = Config::new()
+            .sampling(crate::Sampling::new().first(0).thereafter(0))
+            .install()
+            .unwrap_err();
+        assert!(err.to_string().contains("would write nothing"), "{err}");
     }
 
     #[test]

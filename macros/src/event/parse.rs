@@ -226,6 +226,9 @@ fn message_after_fields(input: ParseStream<'_>, macro_name: &Ident) -> Option<sy
     if segments.first().is_none_or(is_message) {
         return None;
     }
+    if let Some(e) = sampling_with_equals(&segments[0], macro_name) {
+        return Some(e);
+    }
     let at = segments.iter().position(is_message)?;
     let fields: Vec<String> = segments[..at].iter().map(pulselog_spelling).collect();
     let rest: Vec<String> = segments[at + 1..]
@@ -247,6 +250,29 @@ fn message_after_fields(input: ParseStream<'_>, macro_name: &Ident) -> Option<sy
             "the message comes first in pulselog, then the fields: write `{macro_name}!({call})`"
         ),
     ))
+}
+
+/// `info!(every = 10, "msg")`: a sampling key written as a field, which
+/// the message-first rule would otherwise take for one.
+fn sampling_with_equals(seg: &TokenStream, macro_name: &Ident) -> Option<syn::Error> {
+    let tokens: Vec<TokenTree> = seg.clone().into_iter().collect();
+    match tokens.as_slice() {
+        [
+            TokenTree::Ident(key),
+            TokenTree::Punct(eq),
+            TokenTree::Literal(n),
+        ] if eq.as_char() == '='
+            && ["every", "first", "per_sec"].contains(&key.to_string().as_str()) =>
+        {
+            Some(syn::Error::new_spanned(
+                seg.clone(),
+                format!(
+                    "sampling takes `:`, not `=`: write `{macro_name}!({key}: {n}, \"message\", …)`"
+                ),
+            ))
+        }
+        _ => None,
+    }
 }
 
 /// A field as pulselog writes it: `?x` is `x = ?x`, `%x` is `x = %x`.

@@ -77,7 +77,9 @@ impl Sampling {
 
     /// Past the first, every `m`-th event of a key in the same second is
     /// written (the `first + m`-th, `first + 2m`-th …); 0 writes none past
-    /// the first. `first(0).thereafter(0)` writes nothing at all.
+    /// the first. `first(0).thereafter(0)` would write nothing at all, and
+    /// never the count of what it dropped: [`Config::install`](crate::Config::install)
+    /// refuses it (to silence events, filter their level out).
     #[must_use]
     pub const fn thereafter(mut self, m: u32) -> Sampling {
         self.thereafter = m;

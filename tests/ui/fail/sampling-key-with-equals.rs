@@ -1,0 +1,5 @@
+use pulselog::prelude::*;
+
+fn main() {
+    info!(every = 10, "cache miss");
+}
