@@ -44,27 +44,86 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
 }
 
 /// Whether any of 8 bytes is an ASCII control, `"`, `\`, DEL or non-ASCII,
-/// i.e. may need [`SPECIAL`]'s closer look (bit tricks on a `u64`: a byte
-/// `b` has its high bit set in `(x - 0x01..) & !x & 0x80..` only if some
-/// byte is zero, after `^` with the byte sought).
+/// i.e. may need [`SPECIAL`]'s closer look. Bit tricks on a `u64`: with
+/// the high bits cleared (`y`, bytes of at most 0x7F, so that no sum below
+/// carries into the next byte), a byte's high bit is set in `y + 0x60` if
+/// it is at least 0x20, in `(y ^ c) + 0x7F` if it differs from `c`, and in
+/// `y + 0x01` if it is DEL. (About half the instructions of a zero-byte
+/// test per byte sought.)
 #[inline]
 fn needs_look(chunk: [u8; 8]) -> bool {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    const LOW: u64 = !HIGH;
     let x = u64::from_ne_bytes(chunk);
-    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
-    let below_space = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
-    (below_space
-        | has_zero(x ^ (ONES * u64::from(b'"')))
-        | has_zero(x ^ (ONES * u64::from(b'\\')))
-        | has_zero(x ^ (ONES * 0x7F))
-        | (x & HIGH))
-        != 0
+    let y = x & LOW;
+    let plain = y.wrapping_add(ONES * 0x60)
+        & (y ^ (ONES * u64::from(b'"'))).wrapping_add(ONES * 0x7F)
+        & (y ^ (ONES * u64::from(b'\\'))).wrapping_add(ONES * 0x7F);
+    (!plain | y.wrapping_add(ONES) | x) & HIGH != 0
 }
 
-/// Writes `s` escaped as in [`write_str`], without the quotes. Runs of
-/// plain ASCII are skipped eight bytes at a time.
+/// Up to 16 bytes, padded with a byte that needs no look (`a`): read
+/// with fixed-size moves (two that overlap), so that no `memcpy` is
+/// called for them.
+#[inline(always)]
+fn load_short(b: &[u8]) -> [u8; 16] {
+    let n = b.len();
+    let mut buf = [b'a'; 16];
+    if n >= 8 {
+        buf[..8].copy_from_slice(&b[..8]);
+        buf[n - 8..n].copy_from_slice(&b[n - 8..]);
+    } else if n >= 4 {
+        buf[..4].copy_from_slice(&b[..4]);
+        buf[n - 4..n].copy_from_slice(&b[n - 4..]);
+    } else if n >= 2 {
+        buf[..2].copy_from_slice(&b[..2]);
+        buf[n - 2..n].copy_from_slice(&b[n - 2..]);
+    } else if n == 1 {
+        buf[0] = b[0];
+    }
+    buf
+}
+
+/// Appends `b`: a short slice (a number's digits, most values) with one
+/// fixed-size move, after which what was copied past it is dropped. The
+/// writer's lines are many short pieces, and a `memcpy` call for each took
+/// some 25 instructions (by callgrind).
+#[inline(always)]
+pub(crate) fn append(out: &mut Vec<u8>, b: &[u8]) {
+    if b.len() <= 16 {
+        let end = out.len() + b.len();
+        out.extend_from_slice(&load_short(b));
+        out.truncate(end);
+    } else {
+        out.extend_from_slice(b);
+    }
+}
+
+/// Writes `s` escaped as in [`write_str`], without the quotes. A string of
+/// at most 16 bytes that needs no escape (most values) is looked at and
+/// copied whole; longer ones are skipped eight bytes at a time.
+#[inline]
 pub(super) fn escape_into(out: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
+    if bytes.len() <= 16 {
+        let buf = load_short(bytes);
+        let (lo, hi) = buf.split_at(8);
+        if !needs_look(lo.try_into().expect("8 bytes"))
+            && (bytes.len() <= 8 || !needs_look(hi.try_into().expect("8 bytes")))
+        {
+            let end = out.len() + bytes.len();
+            out.extend_from_slice(&buf);
+            out.truncate(end);
+            return;
+        }
+    }
+    escape_long(out, s);
+}
+
+/// [`escape_into`] for a string that is long or needs escaping.
+#[inline(never)]
+fn escape_long(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     let mut start = 0;
     let mut i = 0;
@@ -180,6 +239,40 @@ mod tests {
                 assert_eq!(esc(&s), format!("\"{slow}\""), "{hit:?} at {at}");
             }
         }
+        // Short strings (read whole, with overlapping moves): every length
+        // up to past the limit, the special byte at every offset.
+        for hit in hits {
+            for len in 0..=17 {
+                let plain = "x".repeat(len);
+                assert_eq!(esc(&plain), format!("\"{plain}\""));
+                for at in 0..len {
+                    let s = format!("{}{hit}{}", "a".repeat(at), "b".repeat(len - at - 1));
+                    let slow: String = s
+                        .chars()
+                        .map(|c| esc(&c.to_string()))
+                        .map(|q| q[1..q.len() - 1].to_owned())
+                        .collect();
+                    assert_eq!(esc(&s), format!("\"{slow}\""), "{hit:?} at {at} of {len}");
+                }
+            }
+        }
+        let mut out = b"<".to_vec();
+        for len in 0..=40 {
+            let digits: String = (0..len)
+                .map(|i| char::from(b'0' + (i % 10) as u8))
+                .collect();
+            append(&mut out, digits.as_bytes());
+            out.push(b'|');
+        }
+        let expected: String = (0..=40)
+            .map(|len| {
+                (0..len)
+                    .map(|i| char::from(b'0' + (i % 10) as u8))
+                    .collect::<String>()
+                    + "|"
+            })
+            .collect();
+        assert_eq!(String::from_utf8(out).unwrap(), format!("<{expected}"));
         // Bytes next to the thresholds stay raw.
         assert_eq!(
             esc(" !#[]~ 0123456789abcdef"),

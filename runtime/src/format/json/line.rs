@@ -4,10 +4,11 @@
 use super::JsonFormat;
 use super::escape::{write_hex, write_str};
 use super::number::write_value;
-use super::site::{Layout, Part, Site};
-use super::style::{EXC_INFO, ErrorKeys};
+use super::site::{Layout, Op, Part, Site};
+use super::style::{EXC_INFO, ErrorKeys, Style};
 use crate::encode::Value;
 use crate::exc_info::ExcInfo;
+use crate::format::TimeFormat;
 use crate::format::common::{
     Event, IdKey, SUPPRESSED, StdKey, error_report_text, for_each_context_field, unique_key,
 };
@@ -31,46 +32,34 @@ impl JsonFormat {
         // Room for the line in one go (escaping makes a value at most six
         // times its encoded size); the copies below then never reallocate.
         out.reserve(site.len() + 6 * event.data_len() + 64);
+        let plain = event.context().is_empty()
+            && event.suppressed().is_none()
+            && event.exc_info().is_none();
+        if plain && !site.line.is_empty() {
+            let start = out.len();
+            if write_line(
+                site,
+                &mut rt.time,
+                self.datefmt.is_some(),
+                style,
+                event,
+                out,
+            ) {
+                return;
+            }
+            // A value missing: the general path writes what there is.
+            out.truncate(start);
+        }
         let ns = event.time_ns();
         let mut values = event.cursor();
+        let datefmt = self.datefmt.is_some();
         for part in &site.parts {
-            let key = match part {
-                Part::Static(r) => {
-                    site.put(out, r);
-                    continue;
-                }
-                Part::Value(key) => key,
-            };
-            match key {
-                StdKey::Asctime => {
-                    if self.datefmt.is_some() {
-                        let mut buf = Vec::new();
-                        rt.time.write(ns, &mut buf);
-                        write_str(out, &String::from_utf8_lossy(&buf));
-                    } else {
-                        // Its quotes are in the template.
-                        rt.time.write(ns, out);
-                    }
-                }
-                StdKey::Created => {
-                    #[allow(clippy::cast_precision_loss)]
-                    let secs = ns as f64 / 1e9;
-                    write_value(out, Value::F64(secs));
-                }
-                StdKey::Msecs => {
-                    #[allow(clippy::cast_precision_loss)]
-                    let ms = (ns % 1_000_000_000) as f64 / 1e6;
-                    write_value(out, Value::F64(ms));
-                }
-                StdKey::Message => site.write_message(out, &mut values),
-                StdKey::Thread => match event.thread_id() {
-                    Some(id) => write_value(out, Value::U64(id)),
-                    None => out.extend_from_slice(b"null"),
-                },
-                StdKey::ThreadName => write_opt_str(out, event.thread_name()),
-                StdKey::TaskName => write_opt_str(out, event.task_name()),
-                // Rendered into the call site's static parts.
-                _ => {}
+            match part {
+                Part::Static(r) => site.put(out, r),
+                Part::Value(StdKey::Message) => site.write_message(out, &mut values),
+                // Its quotes are in the template.
+                Part::Value(StdKey::Asctime) if !datefmt => rt.time.write(ns, out),
+                Part::Value(key) => write_hole(out, *key, event, &mut rt.time),
             }
         }
         let mut first = site.parts.is_empty();
@@ -149,6 +138,75 @@ impl JsonFormat {
             out.push(b'{');
         }
         out.extend_from_slice(b"}\n");
+    }
+}
+
+/// The event's whole line from its call site's [`Site::line`]; false if a
+/// value is missing (the caller then drops what was written).
+#[inline]
+fn write_line(
+    site: &Site,
+    time: &mut TimeFormat,
+    datefmt: bool,
+    style: &Style,
+    event: &Event<'_>,
+    out: &mut Vec<u8>,
+) -> bool {
+    let mut values = event.cursor();
+    for op in &site.line {
+        match *op {
+            Op::Lit(start, end) => site.put(out, &(start as usize..end as usize)),
+            Op::Time => time.write(event.time_ns(), out),
+            Op::Text(slot) => Site::write_text(out, values.get(usize::from(slot))),
+            Op::Value(slot) => match values.get(usize::from(slot)) {
+                Some(v) => write_value(out, v),
+                None => return false,
+            },
+            Op::Elapsed(slot) => match values.get(usize::from(slot)) {
+                Some(v) => {
+                    write_value(out, v);
+                    if let (Some(key), Value::F64(ms)) = (style.duration, v) {
+                        write_duration(out, key, style.comma(), style.colon(), ms);
+                    }
+                }
+                None => return false,
+            },
+            Op::Hole(StdKey::Asctime) if !datefmt => time.write(event.time_ns(), out),
+            Op::Hole(key) => write_hole(out, key, event, time),
+        }
+    }
+    true
+}
+
+/// The value of a standard key that changes per event, other than the
+/// message and the ISO time (whose quotes are in the template).
+#[inline(never)]
+fn write_hole(out: &mut Vec<u8>, key: StdKey, event: &Event<'_>, time: &mut TimeFormat) {
+    let ns = event.time_ns();
+    match key {
+        StdKey::Asctime => {
+            let mut buf = Vec::new();
+            time.write(ns, &mut buf);
+            write_str(out, &String::from_utf8_lossy(&buf));
+        }
+        StdKey::Created => {
+            #[allow(clippy::cast_precision_loss)]
+            let secs = ns as f64 / 1e9;
+            write_value(out, Value::F64(secs));
+        }
+        StdKey::Msecs => {
+            #[allow(clippy::cast_precision_loss)]
+            let ms = (ns % 1_000_000_000) as f64 / 1e6;
+            write_value(out, Value::F64(ms));
+        }
+        StdKey::Thread => match event.thread_id() {
+            Some(id) => write_value(out, Value::U64(id)),
+            None => out.extend_from_slice(b"null"),
+        },
+        StdKey::ThreadName => write_opt_str(out, event.thread_name()),
+        StdKey::TaskName => write_opt_str(out, event.task_name()),
+        // Rendered into the call site's template.
+        _ => {}
     }
 }
 

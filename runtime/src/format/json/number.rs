@@ -1,6 +1,6 @@
 //! Numbers as JSON.
 
-use super::escape::write_str;
+use super::escape::{append, write_str};
 use crate::encode::Value;
 
 /// Writes a value as JSON. Numbers stay numbers; a non-finite float becomes
@@ -8,8 +8,8 @@ use crate::encode::Value;
 /// mapping in Elasticsearch and others).
 pub(crate) fn write_value(out: &mut Vec<u8>, v: Value<'_>) {
     match v {
-        Value::I64(n) => out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
-        Value::U64(n) => out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
+        Value::I64(n) => append(out, itoa::Buffer::new().format(n).as_bytes()),
+        Value::U64(n) => append(out, itoa::Buffer::new().format(n).as_bytes()),
         Value::I128(n) => out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
         Value::U128(n) => out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
         Value::F32(f) if f.is_finite() => write_float(out, zmij::Buffer::new().format_finite(f)),
