@@ -232,27 +232,33 @@ impl<'a> Iterator for Decoder<'a> {
     /// on the writer, by callgrind).
     #[inline]
     fn next(&mut self) -> Option<Value<'a>> {
-        match *self.buf {
-            [tag::U64, a, b, c, d, e, f, g, h, ..] => {
-                self.buf = &self.buf[9..];
-                Some(Value::U64(u64::from_ne_bytes([a, b, c, d, e, f, g, h])))
+        let (&t, rest) = self.buf.split_first()?;
+        match t {
+            tag::U64 | tag::I64 => {
+                if let Some((n, rest)) = rest.split_first_chunk::<8>() {
+                    self.buf = rest;
+                    return Some(if t == tag::U64 {
+                        Value::U64(u64::from_ne_bytes(*n))
+                    } else {
+                        Value::I64(i64::from_ne_bytes(*n))
+                    });
+                }
             }
-            [tag::I64, a, b, c, d, e, f, g, h, ..] => {
-                self.buf = &self.buf[9..];
-                Some(Value::I64(i64::from_ne_bytes([a, b, c, d, e, f, g, h])))
+            tag::STR => {
+                if let Some((len, rest)) = rest.split_first_chunk::<4>()
+                    && let Some((s, rest)) =
+                        rest.split_at_checked(u32::from_ne_bytes(*len) as usize)
+                {
+                    self.buf = rest;
+                    debug_assert!(std::str::from_utf8(s).is_ok());
+                    // SAFETY: whole `&str`s copied by the `Encoder`, as
+                    // `next_other` argues.
+                    return Some(Value::Str(unsafe { std::str::from_utf8_unchecked(s) }));
+                }
             }
-            [tag::STR, a, b, c, d, ref rest @ ..]
-                if rest.len() >= u32::from_ne_bytes([a, b, c, d]) as usize =>
-            {
-                let (s, rest) = rest.split_at(u32::from_ne_bytes([a, b, c, d]) as usize);
-                self.buf = rest;
-                debug_assert!(std::str::from_utf8(s).is_ok());
-                // SAFETY: whole `&str`s copied by the `Encoder`, as
-                // `next_other` argues.
-                Some(Value::Str(unsafe { std::str::from_utf8_unchecked(s) }))
-            }
-            _ => self.next_other(),
+            _ => {}
         }
+        self.next_other()
     }
 }
 

@@ -104,7 +104,7 @@ pub(crate) fn append(out: &mut Vec<u8>, b: &[u8]) {
 /// at most 16 bytes that needs no escape (most values) is looked at and
 /// copied whole; longer ones are skipped eight bytes at a time.
 #[inline]
-pub(super) fn escape_into(out: &mut Vec<u8>, s: &str) {
+pub(crate) fn escape_into(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     if bytes.len() <= 16 {
         let buf = load_short(bytes);

@@ -2,9 +2,9 @@
 //! event's time, message, context, fields and error filled in.
 
 use super::JsonFormat;
-use super::escape::{write_hex, write_str};
+use super::escape::{append, escape_into, write_hex, write_str};
 use super::number::write_value;
-use super::site::{Layout, Op, Part, Site};
+use super::site::{Hole, Layout, Part, Site};
 use super::style::{EXC_INFO, ErrorKeys, Style};
 use crate::encode::Value;
 use crate::exc_info::ExcInfo;
@@ -153,16 +153,25 @@ fn write_line(
     out: &mut Vec<u8>,
 ) -> bool {
     let mut values = event.cursor();
-    for op in &site.line {
-        match *op {
-            Op::Lit(start, end) => site.put(out, &(start as usize..end as usize)),
-            Op::Time => time.write(event.time_ns(), out),
-            Op::Text(slot) => Site::write_text(out, values.get(usize::from(slot))),
-            Op::Value(slot) => match values.get(usize::from(slot)) {
+    for step in &site.line {
+        let (start, end) = step.lit;
+        site.put(out, &(start as usize..end as usize));
+        match step.then {
+            Hole::Time => time.write(event.time_ns(), out),
+            Hole::Text(slot) => Site::write_text(out, values.get(usize::from(slot))),
+            // The common values inline, the rest through `write_value`.
+            Hole::Value(slot) => match values.get(usize::from(slot)) {
+                Some(Value::Str(s)) => {
+                    out.push(b'"');
+                    escape_into(out, s);
+                    out.push(b'"');
+                }
+                Some(Value::U64(n)) => append(out, itoa::Buffer::new().format(n).as_bytes()),
+                Some(Value::I64(n)) => append(out, itoa::Buffer::new().format(n).as_bytes()),
                 Some(v) => write_value(out, v),
                 None => return false,
             },
-            Op::Elapsed(slot) => match values.get(usize::from(slot)) {
+            Hole::Elapsed(slot) => match values.get(usize::from(slot)) {
                 Some(v) => {
                     write_value(out, v);
                     if let (Some(key), Value::F64(ms)) = (style.duration, v) {
@@ -171,8 +180,9 @@ fn write_line(
                 }
                 None => return false,
             },
-            Op::Hole(StdKey::Asctime) if !datefmt => time.write(event.time_ns(), out),
-            Op::Hole(key) => write_hole(out, key, event, time),
+            Hole::Key(StdKey::Asctime) if !datefmt => time.write(event.time_ns(), out),
+            Hole::Key(key) => write_hole(out, key, event, time),
+            Hole::End => {}
         }
     }
     true

@@ -53,19 +53,26 @@ pub(in crate::format) struct Site {
     /// pieces and the keys one after another, with the checks for what
     /// may come between them, took the JSON writer some 400 instructions
     /// a line.
-    pub(in crate::format) line: Vec<Op>,
+    pub(in crate::format) line: Vec<Step>,
 }
 
-/// One step of [`Site::line`]. The slots are the record's, in the order
-/// the line reads them.
+/// One step of [`Site::line`]: a run of the template's bytes, then what
+/// follows it.
 #[derive(Debug, Clone, Copy)]
-pub(in crate::format) enum Op {
-    /// Bytes of the template: a start and an end.
-    Lit(u32, u32),
+pub(in crate::format) struct Step {
+    /// The run's start and end in the template.
+    pub(in crate::format) lit: (u32, u32),
+    pub(in crate::format) then: Hole,
+}
+
+/// What follows a run of the template in a line. The slots are the
+/// record's, in the order the line reads them.
+#[derive(Debug, Clone, Copy)]
+pub(in crate::format) enum Hole {
     /// The ISO time (its quotes are in the template).
     Time,
     /// Another standard key's value that changes per event.
-    Hole(StdKey),
+    Key(StdKey),
     /// A value of the message, as text (escaped, within the message's
     /// quotes).
     Text(u16),
@@ -74,35 +81,32 @@ pub(in crate::format) enum Op {
     /// `elapsed_ms`'s value, then the style's duration key and the same
     /// duration in nanoseconds (see [`Style::duration`]).
     Elapsed(u16),
+    /// The end of the line.
+    End,
 }
 
-/// Makes a [`Site::line`]: the line's bytes go into the template, each
-/// run between two holes one [`Op::Lit`].
+/// Makes a [`Site::line`]: the line's bytes go into the template, and each
+/// run up to a hole makes a [`Step`].
 struct LineBuilder<'b> {
     b: &'b mut Vec<u8>,
-    ops: Vec<Op>,
+    steps: Vec<Step>,
     /// Where the current run of bytes began.
     run: usize,
 }
 
 impl LineBuilder<'_> {
-    fn hole(&mut self, op: Op) {
-        self.lit();
-        self.ops.push(op);
-    }
-
-    /// Ends the current run of bytes.
-    fn lit(&mut self) {
+    fn hole(&mut self, then: Hole) {
         let at = |n: usize| u32::try_from(n).expect("a template is far below 4 GiB");
-        if self.b.len() > self.run {
-            self.ops.push(Op::Lit(at(self.run), at(self.b.len())));
-        }
+        self.steps.push(Step {
+            lit: (at(self.run), at(self.b.len())),
+            then,
+        });
         self.run = self.b.len();
     }
 
-    fn finish(mut self) -> Vec<Op> {
-        self.lit();
-        self.ops
+    fn finish(mut self) -> Vec<Step> {
+        self.hole(Hole::End);
+        self.steps
     }
 }
 
@@ -352,7 +356,7 @@ impl Site {
         event: &Event<'_>,
         layout: &Layout<'_>,
         own_keys: &[String],
-    ) -> Vec<Op> {
+    ) -> Vec<Step> {
         let Layout {
             keys,
             prefixes,
@@ -364,7 +368,7 @@ impl Site {
         let run = b.len();
         let mut line = LineBuilder {
             b,
-            ops: Vec::new(),
+            steps: Vec::new(),
             run,
         };
         let slot = |i: usize| u16::try_from(i).expect("a call site has fewer than 65,536 values");
@@ -373,7 +377,7 @@ impl Site {
             match key {
                 StdKey::Asctime if iso_time => {
                     line.b.push(b'"');
-                    line.hole(Op::Time);
+                    line.hole(Hole::Time);
                     line.b.push(b'"');
                 }
                 StdKey::Message => {
@@ -381,7 +385,7 @@ impl Site {
                     for piece in event.pieces() {
                         match *piece {
                             Piece::Lit(text) => escape_into(line.b, text),
-                            Piece::Value(i) => line.hole(Op::Text(i)),
+                            Piece::Value(i) => line.hole(Hole::Text(i)),
                         }
                     }
                     line.b.push(b'"');
@@ -391,7 +395,7 @@ impl Site {
                 | StdKey::Msecs
                 | StdKey::Thread
                 | StdKey::ThreadName
-                | StdKey::TaskName => line.hole(Op::Hole(*key)),
+                | StdKey::TaskName => line.hole(Hole::Key(*key)),
                 // The same bytes as the template's parts.
                 _ => Site::render_static(line.b, *key, event, style),
             }
@@ -407,8 +411,8 @@ impl Site {
             line.b.extend_from_slice(style.colon());
             let slot = slot(first + i);
             line.hole(match (style.duration, *name) {
-                (Some(_), "elapsed_ms") => Op::Elapsed(slot),
-                _ => Op::Value(slot),
+                (Some(_), "elapsed_ms") => Hole::Elapsed(slot),
+                _ => Hole::Value(slot),
             });
         }
         if empty {
