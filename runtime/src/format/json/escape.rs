@@ -100,20 +100,40 @@ pub(crate) fn append(out: &mut Vec<u8>, b: &[u8]) {
     }
 }
 
+/// Up to 8 bytes as a word (little-endian), padded with `a`: read with
+/// fixed-size loads (two that overlap).
+#[inline(always)]
+fn load_word(b: &[u8]) -> u64 {
+    const PAD: u64 = u64::from_le_bytes([b'a'; 8]);
+    let n = b.len();
+    let word = if n >= 4 {
+        let lo = u32::from_le_bytes(b[..4].try_into().expect("4 bytes"));
+        let hi = u32::from_le_bytes(b[n - 4..].try_into().expect("4 bytes"));
+        u64::from(lo) | u64::from(hi) << (8 * (n - 4))
+    } else if n >= 2 {
+        let lo = u16::from_le_bytes(b[..2].try_into().expect("2 bytes"));
+        let hi = u16::from_le_bytes(b[n - 2..].try_into().expect("2 bytes"));
+        u64::from(lo) | u64::from(hi) << (8 * (n - 2))
+    } else {
+        b.first().map_or(0, |&c| u64::from(c))
+    };
+    // The bytes past `n`: shifted out whole when there are none.
+    word | PAD.checked_shl(8 * n as u32).unwrap_or(0)
+}
+
 /// Writes `s` escaped as in [`write_str`], without the quotes. A string of
-/// at most 16 bytes that needs no escape (most values) is looked at and
-/// copied whole; longer ones are skipped eight bytes at a time.
-#[inline]
+/// at most 8 bytes that needs no escape (most short values) is looked at
+/// and copied as one word, inline; the rest are skipped eight bytes at a
+/// time. (`"stripe"` took 70 instructions through the general loop, by
+/// callgrind.)
+#[inline(always)]
 pub(crate) fn escape_into(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
-    if bytes.len() <= 16 {
-        let buf = load_short(bytes);
-        let (lo, hi) = buf.split_at(8);
-        if !needs_look(lo.try_into().expect("8 bytes"))
-            && (bytes.len() <= 8 || !needs_look(hi.try_into().expect("8 bytes")))
-        {
+    if bytes.len() <= 8 {
+        let word = load_word(bytes).to_le_bytes();
+        if !needs_look(word) {
             let end = out.len() + bytes.len();
-            out.extend_from_slice(&buf);
+            out.extend_from_slice(&word);
             out.truncate(end);
             return;
         }
