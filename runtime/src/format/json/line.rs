@@ -2,7 +2,7 @@
 //! event's time, message, context, fields and error filled in.
 
 use super::JsonFormat;
-use super::escape::{append, escape_into, write_hex, write_str};
+use super::escape::{escape_into, write_hex, write_str};
 use super::number::write_value;
 use super::site::{Hole, Layout, Part, Site};
 use super::style::{EXC_INFO, ErrorKeys, Style};
@@ -10,7 +10,7 @@ use crate::encode::Value;
 use crate::exc_info::ExcInfo;
 use crate::format::TimeFormat;
 use crate::format::common::{
-    Event, IdKey, SUPPRESSED, StdKey, error_report_text, for_each_context_field, unique_key,
+    Event, IdKey, SUPPRESSED, StdKey, append, error_report_text, for_each_context_field, unique_key,
 };
 
 impl JsonFormat {
@@ -20,15 +20,19 @@ impl JsonFormat {
         };
         let style = &self.style;
         let (comma, colon) = (style.comma(), style.colon());
-        let layout = Layout {
-            keys: &self.keys,
-            prefixes: &rt.prefixes,
-            statics: &rt.statics,
-            taken: &rt.taken,
-            iso_time: self.datefmt.is_none(),
-            style,
-        };
-        let site = rt.sites.get(event, |event| Site::render(event, &layout));
+        let (keys, iso_time) = (&self.keys, self.datefmt.is_none());
+        let (prefixes, statics, taken) = (&rt.prefixes, &rt.statics, &rt.taken);
+        let site = rt.sites.get(event, |event| {
+            let layout = Layout {
+                keys,
+                prefixes,
+                statics,
+                taken,
+                iso_time,
+                style,
+            };
+            Site::render(event, &layout)
+        });
         // Room for the line in one go (escaping makes a value at most six
         // times its encoded size); the copies below then never reallocate.
         out.reserve(site.len() + 6 * event.data_len() + 64);

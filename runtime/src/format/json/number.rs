@@ -1,7 +1,8 @@
 //! Numbers as JSON.
 
-use super::escape::{append, write_str};
+use super::escape::write_str;
 use crate::encode::Value;
+use crate::format::common::append;
 
 /// Writes a value as JSON. Numbers stay numbers; a non-finite float becomes
 /// `null` (JSON has no NaN, and a string would break the field's numeric

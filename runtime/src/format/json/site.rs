@@ -1,10 +1,11 @@
 //! The per-call-site line template.
 
-use super::escape::{Escaped, append, escape_into, write_str};
+use super::escape::{Escaped, escape_into, write_str};
 use super::number::write_value;
 use super::style::Style;
 use crate::callsite::Piece;
 use crate::encode::{Cursor, Value};
+use crate::format::common::append;
 use crate::format::common::{Event, StdKey, field_keys};
 use crate::level::Level;
 use std::fmt::Write as _;
