@@ -286,6 +286,11 @@ pub(crate) fn ticks(d: Duration) -> u64 {
         .unwrap_or(u64::MAX)
 }
 
+/// How long `ticks` of the counter last (the inverse of [`ticks`]).
+pub(crate) fn duration(ticks: u64) -> Duration {
+    Duration::from_nanos(nanos_between(0, ticks, rate()))
+}
+
 /// Nanoseconds since the Unix epoch (0 for a clock set before 1970).
 pub(crate) fn now_ns() -> u64 {
     SystemTime::now()
@@ -449,6 +454,10 @@ mod tests {
         let back = nanos_between(0, ms, rate);
         assert!((999_000..=1_001_000).contains(&back), "{back} ns");
         assert_eq!(ticks(Duration::ZERO), 0);
+        // And back to a duration at the latest rate.
+        let d = duration(ms).as_nanos();
+        assert!((990_000..=1_010_000).contains(&d), "{d} ns");
+        assert_eq!(duration(0), Duration::ZERO);
     }
 
     /// A stamp from before the anchor (the backlog queued when it was
