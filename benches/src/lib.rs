@@ -193,10 +193,18 @@ pub const CONTENDERS: &[Contender] = &[
     },
 ];
 
-/// Looks a contender up by name.
+/// Contenders a child runs by hand (`bench child NAME …`), outside the
+/// tables.
+pub const BY_HAND: &[Contender] = &[Contender {
+    name: "pulselog-text",
+    setup: "text lines (the default template), same queue",
+    workloads: &[Workload::W1, Workload::W2],
+}];
+
+/// Looks a contender up by name (of the tables' or [`BY_HAND`]).
 #[must_use]
 pub fn contender(name: &str) -> Option<&'static Contender> {
-    CONTENDERS.iter().find(|c| c.name == name)
+    CONTENDERS.iter().chain(BY_HAND).find(|c| c.name == name)
 }
 
 /// What a child is asked to do.
@@ -227,10 +235,10 @@ pub fn run_job(job: &Job<'_>) -> BTreeMap<&'static str, f64> {
     use contenders::{
         baseline::Baseline, baseline::PlainFunction, env_logger::EnvLogger, fastrace::Fastrace,
         ftlog::Ftlog, logforth::Logforth, pulselog::Logged, pulselog::Pulselog,
-        pulselog::PulselogEcs, pulselog::PulselogOtel, pulselog::RequestScope,
-        pulselog::TwoOutputs, pulselog::ViaLog, pulselog::ViaTracing, ring_bound::RingBound,
-        slog::Slog, spdlog::Spdlog, tracing::Instrument, tracing::RequestSpan, tracing::Tracing,
-        volume,
+        pulselog::PulselogEcs, pulselog::PulselogOtel, pulselog::PulselogText,
+        pulselog::RequestScope, pulselog::TwoOutputs, pulselog::ViaLog, pulselog::ViaTracing,
+        ring_bound::RingBound, slog::Slog, spdlog::Spdlog, tracing::Instrument,
+        tracing::RequestSpan, tracing::Tracing, volume,
     };
     fn logger<L: workload::Logger>(job: &Job<'_>) -> BTreeMap<&'static str, f64> {
         let clock = Clock::calibrate(Duration::from_millis(50));
@@ -270,6 +278,7 @@ pub fn run_job(job: &Job<'_>) -> BTreeMap<&'static str, f64> {
         "pulselog-via-tracing" => logger::<ViaTracing>(job),
         "pulselog-ecs" => logger::<PulselogEcs>(job),
         "pulselog-otel" => logger::<PulselogOtel>(job),
+        "pulselog-text" => logger::<PulselogText>(job),
         "pulselog-two-outputs" => logger::<TwoOutputs>(job),
         "tracing" => logger::<Tracing>(job),
         "slog" => logger::<Slog>(job),

@@ -1008,9 +1008,20 @@ pub(crate) fn run(queue: &Queue, mut out: Output) -> Output {
         }
         lanes.retire_finished(queue);
         if merged.pending > 0 {
-            // Records younger than the grace window: take them once it has
-            // passed.
-            thread::sleep(queue.limits().grace.max(Duration::from_micros(10)));
+            // Records younger than the grace window: take them once the
+            // oldest has come of age, which is often well before a whole
+            // grace from now (and never later). A whole grace's sleep kept
+            // a producer whose ring was full of records too young to take
+            // waiting longer: with rings of 1 Ki events filled at an event
+            // every 10 ns, W1 ran at 3.8–4.1 M lines/s, and at 4.4–4.8
+            // with this wait, in interleaved runs.
+            let grace = queue.limits().grace;
+            thread::sleep(
+                queue
+                    .until_due(merged.oldest)
+                    .min(grace)
+                    .max(Duration::from_micros(10)),
+            );
             continue;
         }
         // Stay awake briefly so that a steady stream costs no wake-ups;

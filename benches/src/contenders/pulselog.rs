@@ -102,6 +102,8 @@ in_format! {
     PulselogEcs => Format::Ecs;
     /// pulselog writing OTLP/JSON lines.
     PulselogOtel => Format::Otel;
+    /// pulselog writing text lines (run by hand only: see `run_job`).
+    PulselogText => Format::Text;
 }
 
 fn install(out: &Path, capacity: usize) -> Box<dyn FnOnce()> {

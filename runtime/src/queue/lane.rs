@@ -136,12 +136,14 @@ impl LaneReader {
 }
 
 /// What one merge pass did.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Merged {
     /// Records handed on.
     pub(crate) popped: usize,
     /// Records left queued because they are younger than the cutoff.
     pub(crate) pending: usize,
+    /// The stamp of the oldest of those (`u64::MAX`: none).
+    pub(crate) oldest: u64,
 }
 
 /// The consuming ends of every lane, owned by the writer.
@@ -182,7 +184,11 @@ impl Lanes {
         cutoff: u64,
         mut f: impl FnMut(&Record, &Origin),
     ) -> Merged {
-        let mut m = Merged::default();
+        let mut m = Merged {
+            popped: 0,
+            pending: 0,
+            oldest: u64::MAX,
+        };
         self.avail.clear();
         for lane in &mut self.lanes {
             self.avail.push(lane.available(q));
@@ -205,6 +211,16 @@ impl Lanes {
             }
         }
         m.pending = self.avail.iter().sum();
+        if m.pending > 0 {
+            m.oldest = self
+                .lanes
+                .iter()
+                .zip(&self.avail)
+                .filter(|&(_, &avail)| avail > 0)
+                .map(|(lane, _)| lane.head_stamp())
+                .min()
+                .unwrap_or(u64::MAX);
+        }
         q.release_spill(spill);
         if m.popped > 0 {
             q.made_progress();

@@ -881,6 +881,13 @@ impl Queue {
         crate::clock::stamp().saturating_sub(self.grace_ticks)
     }
 
+    /// How long until a record stamped `stamp` is older than the grace
+    /// window (zero if it is already).
+    pub(crate) fn until_due(&self, stamp: u64) -> Duration {
+        let due = stamp.saturating_add(self.grace_ticks);
+        crate::clock::duration(due.saturating_sub(crate::clock::stamp()))
+    }
+
     /// Called by the writer when it has nothing to do: parks until woken or
     /// until `timeout` (which bounds the delay of a missed wake-up).
     pub(crate) fn idle(&self, lanes: &Lanes, timeout: Duration) {

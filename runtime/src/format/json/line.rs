@@ -2,14 +2,15 @@
 //! event's time, message, context, fields and error filled in.
 
 use super::JsonFormat;
-use super::escape::{write_hex, write_str};
+use super::escape::{escape_into, write_hex, write_str};
 use super::number::write_value;
-use super::site::{Layout, Part, Site};
-use super::style::{EXC_INFO, ErrorKeys};
+use super::site::{Hole, Layout, Part, Site};
+use super::style::{EXC_INFO, ErrorKeys, Style};
 use crate::encode::Value;
 use crate::exc_info::ExcInfo;
+use crate::format::TimeFormat;
 use crate::format::common::{
-    Event, IdKey, REPLAYED, SUPPRESSED, StdKey, error_report_text, for_each_context_field,
+    Event, IdKey, REPLAYED, SUPPRESSED, StdKey, append, error_report_text, for_each_context_field,
     unique_key,
 };
 
@@ -20,58 +21,50 @@ impl JsonFormat {
         };
         let style = &self.style;
         let (comma, colon) = (style.comma(), style.colon());
-        let layout = Layout {
-            keys: &self.keys,
-            prefixes: &rt.prefixes,
-            statics: &rt.statics,
-            taken: &rt.taken,
-            iso_time: self.datefmt.is_none(),
-            style,
-        };
-        let site = rt.sites.get(event, |event| Site::render(event, &layout));
+        let (keys, iso_time) = (&self.keys, self.datefmt.is_none());
+        let (prefixes, statics, taken) = (&rt.prefixes, &rt.statics, &rt.taken);
+        let site = rt.sites.get(event, |event| {
+            let layout = Layout {
+                keys,
+                prefixes,
+                statics,
+                taken,
+                iso_time,
+                style,
+            };
+            Site::render(event, &layout)
+        });
         // Room for the line in one go (escaping makes a value at most six
         // times its encoded size); the copies below then never reallocate.
         out.reserve(site.len() + 6 * event.data_len() + 64);
+        let plain = event.context().is_empty()
+            && event.suppressed().is_none()
+            && event.exc_info().is_none();
+        if plain && !site.line.is_empty() {
+            let start = out.len();
+            if write_line(
+                site,
+                &mut rt.time,
+                self.datefmt.is_some(),
+                style,
+                event,
+                out,
+            ) {
+                return;
+            }
+            // A value missing: the general path writes what there is.
+            out.truncate(start);
+        }
         let ns = event.time_ns();
         let mut values = event.cursor();
+        let datefmt = self.datefmt.is_some();
         for part in &site.parts {
-            let key = match part {
-                Part::Static(r) => {
-                    site.put(out, r);
-                    continue;
-                }
-                Part::Value(key) => key,
-            };
-            match key {
-                StdKey::Asctime => {
-                    if self.datefmt.is_some() {
-                        let mut buf = Vec::new();
-                        rt.time.write(ns, &mut buf);
-                        write_str(out, &String::from_utf8_lossy(&buf));
-                    } else {
-                        // Its quotes are in the template.
-                        rt.time.write(ns, out);
-                    }
-                }
-                StdKey::Created => {
-                    #[allow(clippy::cast_precision_loss)]
-                    let secs = ns as f64 / 1e9;
-                    write_value(out, Value::F64(secs));
-                }
-                StdKey::Msecs => {
-                    #[allow(clippy::cast_precision_loss)]
-                    let ms = (ns % 1_000_000_000) as f64 / 1e6;
-                    write_value(out, Value::F64(ms));
-                }
-                StdKey::Message => site.write_message(out, &mut values),
-                StdKey::Thread => match event.thread_id() {
-                    Some(id) => write_value(out, Value::U64(id)),
-                    None => out.extend_from_slice(b"null"),
-                },
-                StdKey::ThreadName => write_opt_str(out, event.thread_name()),
-                StdKey::TaskName => write_opt_str(out, event.task_name()),
-                // Rendered into the call site's static parts.
-                _ => {}
+            match part {
+                Part::Static(r) => site.put(out, r),
+                Part::Value(StdKey::Message) => site.write_message(out, &mut values),
+                // Its quotes are in the template.
+                Part::Value(StdKey::Asctime) if !datefmt => rt.time.write(ns, out),
+                Part::Value(key) => write_hole(out, *key, event, &mut rt.time),
             }
         }
         let mut first = site.parts.is_empty();
@@ -160,6 +153,85 @@ impl JsonFormat {
             out.push(b'{');
         }
         out.extend_from_slice(b"}\n");
+    }
+}
+
+/// The event's whole line from its call site's [`Site::line`]; false if a
+/// value is missing (the caller then drops what was written).
+#[inline]
+fn write_line(
+    site: &Site,
+    time: &mut TimeFormat,
+    datefmt: bool,
+    style: &Style,
+    event: &Event<'_>,
+    out: &mut Vec<u8>,
+) -> bool {
+    let mut values = event.cursor();
+    for step in &site.line {
+        let (start, end) = step.lit;
+        site.put(out, &(start as usize..end as usize));
+        match step.then {
+            Hole::Time => time.write(event.time_ns(), out),
+            Hole::Text(slot) => Site::write_text(out, values.get(usize::from(slot))),
+            // The common values inline, the rest through `write_value`.
+            Hole::Value(slot) => match values.get(usize::from(slot)) {
+                Some(Value::Str(s)) => {
+                    out.push(b'"');
+                    escape_into(out, s);
+                    out.push(b'"');
+                }
+                Some(Value::U64(n)) => append(out, itoa::Buffer::new().format(n).as_bytes()),
+                Some(Value::I64(n)) => append(out, itoa::Buffer::new().format(n).as_bytes()),
+                Some(v) => write_value(out, v),
+                None => return false,
+            },
+            Hole::Elapsed(slot) => match values.get(usize::from(slot)) {
+                Some(v) => {
+                    write_value(out, v);
+                    if let (Some(key), Value::F64(ms)) = (style.duration, v) {
+                        write_duration(out, key, style.comma(), style.colon(), ms);
+                    }
+                }
+                None => return false,
+            },
+            Hole::Key(StdKey::Asctime) if !datefmt => time.write(event.time_ns(), out),
+            Hole::Key(key) => write_hole(out, key, event, time),
+            Hole::End => {}
+        }
+    }
+    true
+}
+
+/// The value of a standard key that changes per event, other than the
+/// message and the ISO time (whose quotes are in the template).
+#[inline(never)]
+fn write_hole(out: &mut Vec<u8>, key: StdKey, event: &Event<'_>, time: &mut TimeFormat) {
+    let ns = event.time_ns();
+    match key {
+        StdKey::Asctime => {
+            let mut buf = Vec::new();
+            time.write(ns, &mut buf);
+            write_str(out, &String::from_utf8_lossy(&buf));
+        }
+        StdKey::Created => {
+            #[allow(clippy::cast_precision_loss)]
+            let secs = ns as f64 / 1e9;
+            write_value(out, Value::F64(secs));
+        }
+        StdKey::Msecs => {
+            #[allow(clippy::cast_precision_loss)]
+            let ms = (ns % 1_000_000_000) as f64 / 1e6;
+            write_value(out, Value::F64(ms));
+        }
+        StdKey::Thread => match event.thread_id() {
+            Some(id) => write_value(out, Value::U64(id)),
+            None => out.extend_from_slice(b"null"),
+        },
+        StdKey::ThreadName => write_opt_str(out, event.thread_name()),
+        StdKey::TaskName => write_opt_str(out, event.task_name()),
+        // Rendered into the call site's template.
+        _ => {}
     }
 }
 

@@ -2,14 +2,15 @@
 
 use super::escape::write_str;
 use crate::encode::Value;
+use crate::format::common::append;
 
 /// Writes a value as JSON. Numbers stay numbers; a non-finite float becomes
 /// `null` (JSON has no NaN, and a string would break the field's numeric
 /// mapping in Elasticsearch and others).
 pub(crate) fn write_value(out: &mut Vec<u8>, v: Value<'_>) {
     match v {
-        Value::I64(n) => out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
-        Value::U64(n) => out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
+        Value::I64(n) => append(out, itoa::Buffer::new().format(n).as_bytes()),
+        Value::U64(n) => append(out, itoa::Buffer::new().format(n).as_bytes()),
         Value::I128(n) => out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
         Value::U128(n) => out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
         Value::F32(f) if f.is_finite() => write_float(out, zmij::Buffer::new().format_finite(f)),

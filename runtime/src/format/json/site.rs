@@ -5,6 +5,7 @@ use super::number::write_value;
 use super::style::Style;
 use crate::callsite::Piece;
 use crate::encode::{Cursor, Value};
+use crate::format::common::append;
 use crate::format::common::{Event, StdKey, field_keys};
 use crate::level::Level;
 use std::fmt::Write as _;
@@ -45,6 +46,69 @@ pub(in crate::format) struct Site {
     pub(in crate::format) own_keys: Vec<String>,
     /// The message template, its literal text escaped.
     message: Vec<MessagePiece>,
+    /// The whole line of an event with no context, no count of skipped
+    /// calls and no error, the common event (empty: none, as for the
+    /// OTel format): the template's bytes between what changes per event,
+    /// those of the standard keys, the message and the fields' keys
+    /// merged into one run each. Walking [`Site::parts`], the message's
+    /// pieces and the keys one after another, with the checks for what
+    /// may come between them, took the JSON writer some 400 instructions
+    /// a line.
+    pub(in crate::format) line: Vec<Step>,
+}
+
+/// One step of [`Site::line`]: a run of the template's bytes, then what
+/// follows it.
+#[derive(Debug, Clone, Copy)]
+pub(in crate::format) struct Step {
+    /// The run's start and end in the template.
+    pub(in crate::format) lit: (u32, u32),
+    pub(in crate::format) then: Hole,
+}
+
+/// What follows a run of the template in a line. The slots are the
+/// record's, in the order the line reads them.
+#[derive(Debug, Clone, Copy)]
+pub(in crate::format) enum Hole {
+    /// The ISO time (its quotes are in the template).
+    Time,
+    /// Another standard key's value that changes per event.
+    Key(StdKey),
+    /// A value of the message, as text (escaped, within the message's
+    /// quotes).
+    Text(u16),
+    /// A field's value, as JSON.
+    Value(u16),
+    /// `elapsed_ms`'s value, then the style's duration key and the same
+    /// duration in nanoseconds (see [`Style::duration`]).
+    Elapsed(u16),
+    /// The end of the line.
+    End,
+}
+
+/// Makes a [`Site::line`]: the line's bytes go into the template, and each
+/// run up to a hole makes a [`Step`].
+struct LineBuilder<'b> {
+    b: &'b mut Vec<u8>,
+    steps: Vec<Step>,
+    /// Where the current run of bytes began.
+    run: usize,
+}
+
+impl LineBuilder<'_> {
+    fn hole(&mut self, then: Hole) {
+        let at = |n: usize| u32::try_from(n).expect("a template is far below 4 GiB");
+        self.steps.push(Step {
+            lit: (at(self.run), at(self.b.len())),
+            then,
+        });
+        self.run = self.b.len();
+    }
+
+    fn finish(mut self) -> Vec<Step> {
+        self.hole(Hole::End);
+        self.steps
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -91,7 +155,8 @@ impl SiteCache {
     }
 
     /// The template of the event's call site, rendered by `render` if it is
-    /// not cached.
+    /// not cached. The hit is inlined, the rest is not.
+    #[inline]
     pub(in crate::format) fn get(
         &mut self,
         event: &Event<'_>,
@@ -100,26 +165,42 @@ impl SiteCache {
         let addr = std::ptr::from_ref(event.callsite()) as usize;
         // Fibonacci hashing: the top bits of the product spread neighbours.
         let slot = (addr.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) % SITE_SLOTS;
-        if self.slots.is_empty() {
-            self.fill();
-        }
-        let entry = &mut self.slots[slot];
         // A panic's file, line and function are the panic's, not the call
         // site's: its template is rendered afresh (panics are rare). So is a
         // site a record owns (past the bound of run-time call sites): its
         // address may be another's once it is freed.
-        if event.panic_location().is_some()
-            || crate::callsite::own::is_own(event.callsite())
-            || entry
-                .as_ref()
-                .is_none_or(|s| s.callsite != addr || s.level != event.level())
-        {
-            let mut site = render(event);
-            site.callsite = addr;
-            site.level = event.level();
-            *entry = Some(site);
+        let hit = self
+            .slots
+            .get(slot)
+            .and_then(Option::as_ref)
+            .is_some_and(|s| {
+                s.callsite == addr
+                    && s.level == event.level()
+                    && event.panic_location().is_none()
+                    && !crate::callsite::own::is_own(event.callsite())
+            });
+        if !hit {
+            self.render(event, slot, addr, render);
         }
-        entry.as_ref().expect("filled above")
+        self.slots[slot].as_ref().expect("filled above")
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn render(
+        &mut self,
+        event: &Event<'_>,
+        slot: usize,
+        addr: usize,
+        render: impl FnOnce(&Event<'_>) -> Site,
+    ) {
+        if self.slots.is_empty() {
+            self.fill();
+        }
+        let mut site = render(event);
+        site.callsite = addr;
+        site.level = event.level();
+        self.slots[slot] = Some(site);
     }
 }
 
@@ -156,6 +237,7 @@ impl Site {
             keys,
             own_keys,
             message,
+            line: Vec::new(),
         }
     }
 
@@ -165,22 +247,24 @@ impl Site {
         for piece in &self.message {
             match piece {
                 MessagePiece::Lit(r) => self.put(out, r),
-                MessagePiece::Value(i) => match values.get(*i) {
-                    Some(Value::Str(s)) => escape_into(out, s),
-                    Some(Value::I64(n)) => {
-                        out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
-                    }
-                    Some(Value::U64(n)) => {
-                        out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
-                    }
-                    Some(v) => {
-                        let _ = write!(&mut Escaped(out), "{v}");
-                    }
-                    None => {}
-                },
+                MessagePiece::Value(i) => Site::write_text(out, values.get(*i)),
             }
         }
         out.push(b'"');
+    }
+
+    /// Appends a value of the message, escaped.
+    #[inline]
+    pub(in crate::format) fn write_text(out: &mut Vec<u8>, value: Option<Value<'_>>) {
+        match value {
+            Some(Value::Str(s)) => escape_into(out, s),
+            Some(Value::I64(n)) => append(out, itoa::Buffer::new().format(n).as_bytes()),
+            Some(Value::U64(n)) => append(out, itoa::Buffer::new().format(n).as_bytes()),
+            Some(v) => {
+                let _ = write!(&mut Escaped(out), "{v}");
+            }
+            None => {}
+        }
     }
 
     /// Writes a quoted message of literal text alone (no values) into a
@@ -213,7 +297,6 @@ impl Site {
         let mut b = Vec::new();
         let mut parts = Vec::new();
         let mut run = 0;
-        let target = event.target();
         for ((key, _), prefix) in keys.iter().zip(prefixes) {
             b.extend_from_slice(prefix);
             match key {
@@ -240,18 +323,7 @@ impl Site {
                     parts.push(Part::Value(*key));
                     run = b.len();
                 }
-                StdKey::Levelname if style.lowercase_level => {
-                    write_str(&mut b, &event.level().as_str().to_ascii_lowercase());
-                }
-                StdKey::Levelname => write_str(&mut b, event.level().as_str()),
-                StdKey::Levelno => write_value(&mut b, Value::U64(event.level().number().into())),
-                StdKey::Name => write_str(&mut b, target),
-                StdKey::Filename | StdKey::Pathname => write_str(&mut b, event.file()),
-                StdKey::Module => write_str(&mut b, target.rsplit("::").next().unwrap_or(target)),
-                StdKey::Lineno => write_value(&mut b, Value::U64(event.line().into())),
-                StdKey::Colno => write_value(&mut b, Value::U64(event.column().into())),
-                StdKey::FuncName => write_str(&mut b, event.function()),
-                StdKey::Process => write_value(&mut b, Value::U64(std::process::id().into())),
+                _ => Site::render_static(&mut b, *key, event, style),
             }
         }
         b.extend_from_slice(statics);
@@ -267,7 +339,115 @@ impl Site {
                 start..b.len()
             })
             .collect();
-        Site::new(b, parts, keys, own_keys, event)
+        // A site whose first event lacked values for some fields (none
+        // that pulselog makes) is left to the general path.
+        let line = if own_keys.len() == event.field_names().len() {
+            Site::render_line(&mut b, event, layout, &own_keys)
+        } else {
+            Vec::new()
+        };
+        let mut site = Site::new(b, parts, keys, own_keys, event);
+        site.line = line;
+        site
+    }
+
+    /// The JSON formatter's [`Site::line`], its bytes appended to `b`.
+    fn render_line(
+        b: &mut Vec<u8>,
+        event: &Event<'_>,
+        layout: &Layout<'_>,
+        own_keys: &[String],
+    ) -> Vec<Step> {
+        let Layout {
+            keys,
+            prefixes,
+            statics,
+            iso_time,
+            style,
+            ..
+        } = *layout;
+        let run = b.len();
+        let mut line = LineBuilder {
+            b,
+            steps: Vec::new(),
+            run,
+        };
+        let slot = |i: usize| u16::try_from(i).expect("a call site has fewer than 65,536 values");
+        for ((key, _), prefix) in keys.iter().zip(prefixes) {
+            line.b.extend_from_slice(prefix);
+            match key {
+                StdKey::Asctime if iso_time => {
+                    line.b.push(b'"');
+                    line.hole(Hole::Time);
+                    line.b.push(b'"');
+                }
+                StdKey::Message => {
+                    line.b.push(b'"');
+                    for piece in event.pieces() {
+                        match *piece {
+                            Piece::Lit(text) => escape_into(line.b, text),
+                            Piece::Value(i) => line.hole(Hole::Text(i)),
+                        }
+                    }
+                    line.b.push(b'"');
+                }
+                StdKey::Asctime
+                | StdKey::Created
+                | StdKey::Msecs
+                | StdKey::Thread
+                | StdKey::ThreadName
+                | StdKey::TaskName => line.hole(Hole::Key(*key)),
+                // The same bytes as the template's parts.
+                _ => Site::render_static(line.b, *key, event, style),
+            }
+        }
+        line.b.extend_from_slice(statics);
+        let mut empty = line.b.len() == run;
+        let first = event.first_field_slot();
+        for (i, (key, name)) in own_keys.iter().zip(event.field_names()).enumerate() {
+            line.b
+                .extend_from_slice(if empty { b"{" } else { style.comma() });
+            empty = false;
+            write_str(line.b, key);
+            line.b.extend_from_slice(style.colon());
+            let slot = slot(first + i);
+            line.hole(match (style.duration, *name) {
+                (Some(_), "elapsed_ms") => Hole::Elapsed(slot),
+                _ => Hole::Value(slot),
+            });
+        }
+        if empty {
+            line.b.push(b'{');
+        }
+        line.b.extend_from_slice(b"}\n");
+        line.finish()
+    }
+
+    /// The value of a standard key that a call site's events share.
+    fn render_static(b: &mut Vec<u8>, key: StdKey, event: &Event<'_>, style: &Style) {
+        let target = event.target();
+        match key {
+            StdKey::Levelname if style.lowercase_level => {
+                write_str(b, &event.level().as_str().to_ascii_lowercase());
+            }
+            StdKey::Levelname => write_str(b, event.level().as_str()),
+            StdKey::Levelno => write_value(b, Value::U64(event.level().number().into())),
+            StdKey::Name => write_str(b, target),
+            StdKey::Filename | StdKey::Pathname => write_str(b, event.file()),
+            StdKey::Module => write_str(b, target.rsplit("::").next().unwrap_or(target)),
+            StdKey::Lineno => write_value(b, Value::U64(event.line().into())),
+            StdKey::Colno => write_value(b, Value::U64(event.column().into())),
+            StdKey::FuncName => write_str(b, event.function()),
+            StdKey::Process => write_value(b, Value::U64(std::process::id().into())),
+            // Per event: holes of the template.
+            StdKey::Asctime
+            | StdKey::Created
+            | StdKey::Msecs
+            | StdKey::Message
+            | StdKey::Thread
+            | StdKey::ThreadName
+            | StdKey::TaskName => {}
+        }
     }
 
     /// Bytes of the template (the most a line copies from it).

@@ -8,7 +8,7 @@
 //! then a push per character) was over a fifth of the text line's cost.
 
 use crate::encode::Value;
-use crate::format::common::is_hostile;
+use crate::format::common::{append, is_hostile};
 use std::fmt;
 
 /// The byte may start a character that is escaped: an ASCII control, DEL,
@@ -232,8 +232,8 @@ pub(super) fn push_pair(out: &mut Vec<u8>, key: &str, value: Value<'_>) {
 pub(super) fn write_logfmt_value(out: &mut Vec<u8>, value: Value<'_>) {
     match value {
         Value::Str(v) => write_logfmt_str(out, v),
-        Value::I64(n) => out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
-        Value::U64(n) => out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
+        Value::I64(n) => append(out, itoa::Buffer::new().format(n).as_bytes()),
+        Value::U64(n) => append(out, itoa::Buffer::new().format(n).as_bytes()),
         Value::I128(n) => out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
         Value::U128(n) => out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
         Value::Bool(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),

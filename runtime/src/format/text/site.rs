@@ -4,7 +4,7 @@ use super::escape::{Escaped, escape_into, write_logfmt_str};
 use super::template::{Align, Key, Segment};
 use crate::callsite::Piece;
 use crate::encode::{Cursor, Value};
-use crate::format::common::{Event, StdKey};
+use crate::format::common::{Event, StdKey, append};
 use crate::level::Level;
 use anstyle::{AnsiColor, Effects, Style};
 use std::fmt::Write as _;
@@ -232,10 +232,10 @@ impl Site {
                 MessagePiece::Value(i) => match values.get(*i) {
                     Some(Value::Str(s)) => escape_into(out, s),
                     Some(Value::I64(n)) => {
-                        out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+                        append(out, itoa::Buffer::new().format(n).as_bytes());
                     }
                     Some(Value::U64(n)) => {
-                        out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+                        append(out, itoa::Buffer::new().format(n).as_bytes());
                     }
                     Some(v) => {
                         let _ = write!(Escaped(out), "{v}");
