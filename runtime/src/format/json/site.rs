@@ -5,8 +5,8 @@ use super::number::write_value;
 use super::style::Style;
 use crate::callsite::Piece;
 use crate::encode::{Cursor, Value};
-use crate::format::common::append;
 use crate::format::common::{Event, StdKey, field_keys};
+use crate::format::common::{append, put_padded};
 use crate::level::Level;
 use std::fmt::Write as _;
 use std::ops::Range;
@@ -458,7 +458,7 @@ impl Site {
     /// Appends the bytes of `r`, a range of the template.
     #[inline(always)]
     pub(in crate::format) fn put(&self, out: &mut Vec<u8>, r: &Range<usize>) {
-        put_padded(out, &self.bytes, r.clone());
+        put_padded::<CHUNK>(out, &self.bytes, r.clone());
     }
 }
 
@@ -466,22 +466,3 @@ impl Site {
 /// can be copied as one whole [`CHUNK`].
 const PAD: usize = CHUNK;
 const CHUNK: usize = 32;
-
-/// Appends `src[r]`; a range of at most `CHUNK` bytes with one fixed-size
-/// move (inlined here), after which what was copied past the range is
-/// dropped. `src` must extend at least `PAD` bytes past `r`. Most pieces of
-/// a template are short keys and literals, and a `memcpy` call for each
-/// was a sixth of the writer's instructions.
-#[inline(always)]
-fn put_padded(out: &mut Vec<u8>, src: &[u8], r: Range<usize>) {
-    if r.len() <= CHUNK {
-        let end = out.len() + r.len();
-        let (chunk, _) = src[r.start..]
-            .split_first_chunk::<CHUNK>()
-            .expect("the template is padded");
-        out.extend_from_slice(chunk);
-        out.truncate(end);
-    } else {
-        out.extend_from_slice(&src[r]);
-    }
-}

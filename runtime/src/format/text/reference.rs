@@ -3,12 +3,13 @@
 //! and the escaping scans to, byte for byte.
 
 use super::CONTINUATION;
+use super::site::{DIM, key_style};
 use super::template::{Align, Key, Segment};
 use crate::encode::Value;
 use crate::exc_info::ExcInfo;
 use crate::format::common::{Event, IdKey, REPLAYED, SUPPRESSED, StdKey, error_report, is_hostile};
 use crate::format::time::TimeFormat;
-use anstyle::{AnsiColor, Effects, Style};
+use anstyle::Style;
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
@@ -183,37 +184,6 @@ fn std_value(s: &mut String, key: StdKey, event: &Event<'_>) {
             Ok(())
         }
     };
-}
-
-/// Dims the location and the continuation marker.
-const DIM: Style = Style::new().effects(Effects::DIMMED);
-
-/// The style of a template key on a terminal: the level coloured as
-/// env_logger colours it (CRITICAL, which it lacks, white on red), the
-/// location dimmed, the rest plain.
-fn key_style(key: Key, level: crate::level::Level) -> Style {
-    use crate::level::Level;
-    match key {
-        Key::Std(StdKey::Levelname | StdKey::Levelno) => match level {
-            Level::Trace => AnsiColor::Cyan.on_default(),
-            Level::Debug => AnsiColor::Blue.on_default(),
-            Level::Info => AnsiColor::Green.on_default(),
-            Level::Warning => AnsiColor::Yellow.on_default(),
-            Level::Error => AnsiColor::Red.on_default().effects(Effects::BOLD),
-            Level::Critical => AnsiColor::BrightWhite
-                .on(AnsiColor::Red)
-                .effects(Effects::BOLD),
-        },
-        Key::Std(
-            StdKey::Filename
-            | StdKey::Pathname
-            | StdKey::Lineno
-            | StdKey::Colno
-            | StdKey::FuncName
-            | StdKey::Module,
-        ) => DIM,
-        _ => Style::new(),
-    }
 }
 
 /// Writes `s` padded to `width`; the style covers the text, not the

@@ -4,7 +4,7 @@ use super::escape::{Escaped, escape_into, write_logfmt_str};
 use super::template::{Align, Key, Segment};
 use crate::callsite::Piece;
 use crate::encode::{Cursor, Value};
-use crate::format::common::{Event, StdKey, append};
+use crate::format::common::{Event, StdKey, append, put_padded};
 use crate::level::Level;
 use anstyle::{AnsiColor, Effects, Style};
 use std::fmt::Write as _;
@@ -254,7 +254,7 @@ impl Site {
     /// Appends the bytes of `r`, a range of the template.
     #[inline(always)]
     pub(super) fn put(&self, out: &mut Vec<u8>, r: &Range<usize>) {
-        put_padded(out, &self.bytes, r.clone());
+        put_padded::<CHUNK>(out, &self.bytes, r.clone());
     }
 }
 
@@ -301,7 +301,7 @@ pub(super) const DIM: Style = Style::new().effects(Effects::DIMMED);
 /// The style of a template key on a terminal: the level coloured as
 /// env_logger colours it (CRITICAL, which it lacks, white on red), the
 /// location dimmed, the rest plain.
-fn key_style(key: Key, level: Level) -> Style {
+pub(super) fn key_style(key: Key, level: Level) -> Style {
     match key {
         Key::Std(StdKey::Levelname | StdKey::Levelno) => match level {
             Level::Trace => AnsiColor::Cyan.on_default(),
@@ -367,24 +367,6 @@ fn char_count(utf8: &[u8]) -> usize {
 /// is often longer than 32).
 const PAD: usize = CHUNK;
 const CHUNK: usize = 64;
-
-/// Appends `src[r]`; a range of at most `CHUNK` bytes with one fixed-size
-/// move, after which what was copied past the range is dropped. `src` must
-/// extend at least `PAD` bytes past `r`. Most pieces of a template are
-/// short, and a `memcpy` call for each costs more than the copy.
-#[inline(always)]
-fn put_padded(out: &mut Vec<u8>, src: &[u8], r: Range<usize>) {
-    if r.len() <= CHUNK {
-        let end = out.len() + r.len();
-        let (chunk, _) = src[r.start..]
-            .split_first_chunk::<CHUNK>()
-            .expect("the template is padded");
-        out.extend_from_slice(chunk);
-        out.truncate(end);
-    } else {
-        out.extend_from_slice(&src[r]);
-    }
-}
 
 #[cfg(test)]
 mod tests {
