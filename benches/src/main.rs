@@ -226,32 +226,50 @@ fn build_cost(args: &[String]) -> ExitCode {
     )
 }
 
+/// The options of `build-weight` and `startup`.
+struct RoundsArgs {
+    rounds: usize,
+    /// `--against REV`: a commit of pulselog measured beside this checkout.
+    against: Option<String>,
+    /// Where the table goes (`None`: `--no-write`).
+    output: Option<PathBuf>,
+}
+
+impl RoundsArgs {
+    /// `[--rounds R] [--against REV] [--output PATH | --no-write]`;
+    /// `None` for anything else.
+    fn parse(args: &[String], rounds: usize) -> Option<RoundsArgs> {
+        let mut parsed = RoundsArgs {
+            rounds,
+            against: None,
+            output: Some(workspace_root().join("BENCHMARKS.md")),
+        };
+        let mut it = args.iter();
+        while let Some(a) = it.next() {
+            match a.as_str() {
+                "--rounds" => parsed.rounds = it.next()?.parse().ok().filter(|&r| r > 0)?,
+                "--against" => parsed.against = Some(it.next()?.clone()),
+                "--output" => parsed.output = Some(PathBuf::from(it.next()?)),
+                "--no-write" => parsed.output = None,
+                _ => return None,
+            }
+        }
+        Some(parsed)
+    }
+}
+
 /// Clean builds of a hello-world with pulselog (this checkout, and the
 /// commit `--against` names), with the `tracing` stack and with
 /// `env_logger`, written into `BENCHMARKS.md`.
 fn build_weight(args: &[String]) -> ExitCode {
-    let mut rounds = 3;
-    let mut against = None;
-    let mut output = Some(workspace_root().join("BENCHMARKS.md"));
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--rounds" => match it.next().and_then(|r| r.parse().ok()) {
-                Some(r) if r > 0 => rounds = r,
-                _ => return usage(),
-            },
-            "--against" => match it.next() {
-                Some(rev) => against = Some(rev.clone()),
-                None => return usage(),
-            },
-            "--output" => match it.next() {
-                Some(path) => output = Some(PathBuf::from(path)),
-                None => return usage(),
-            },
-            "--no-write" => output = None,
-            _ => return usage(),
-        }
-    }
+    let Some(RoundsArgs {
+        rounds,
+        against,
+        output,
+    }) = RoundsArgs::parse(args, 3)
+    else {
+        return usage();
+    };
     let root = workspace_root();
     let lock = std::fs::read_to_string(root.join("Cargo.lock")).unwrap_or_default();
     let scratch =
@@ -358,28 +376,14 @@ fn build_weight(args: &[String]) -> ExitCode {
 /// pulselog (this checkout, and the commit `--against` names), env_logger
 /// and `/bin/true`, written into `BENCHMARKS.md`.
 fn startup(args: &[String]) -> ExitCode {
-    let mut rounds = 100;
-    let mut against = None;
-    let mut output = Some(workspace_root().join("BENCHMARKS.md"));
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--rounds" => match it.next().and_then(|r| r.parse().ok()) {
-                Some(r) if r > 0 => rounds = r,
-                _ => return usage(),
-            },
-            "--against" => match it.next() {
-                Some(rev) => against = Some(rev.clone()),
-                None => return usage(),
-            },
-            "--output" => match it.next() {
-                Some(path) => output = Some(PathBuf::from(path)),
-                None => return usage(),
-            },
-            "--no-write" => output = None,
-            _ => return usage(),
-        }
-    }
+    let Some(RoundsArgs {
+        rounds,
+        against,
+        output,
+    }) = RoundsArgs::parse(args, 100)
+    else {
+        return usage();
+    };
     let exe = std::env::current_exe().expect("own executable");
     let bin_dir = exe
         .parent()
