@@ -162,6 +162,25 @@ fn loom_a_threads_events_keep_their_order_across_its_rings() {
     });
 }
 
+/// The writer thread on `q`, writing into a buffer nobody reads.
+fn start_writer(q: &Arc<Queue>) -> thread::JoinHandle<()> {
+    let writer = {
+        let q = Arc::clone(q);
+        ::loom::thread::spawn(move || drop(crate::writer::run(&q, Written::default().output())))
+    };
+    q.set_writer(writer.thread().clone());
+    writer
+}
+
+/// Sends the writer a request (a flush, a shutdown) and checks it is
+/// answered: `what` says how.
+fn ask(q: &Queue, request: fn(Arc<Signal>) -> Control, what: &str) {
+    let signal = Arc::new(Signal::default());
+    q.request(request(Arc::clone(&signal)))
+        .expect("the writer takes requests");
+    assert!(q.wait_while_progressing(&signal), "{what}");
+}
+
 /// Two flushes (`Queue::request`, `wake`, `wait_while_progressing`) while
 /// the writer thread (`writer::run`, `take_requests`, `idle`) goes to
 /// sleep with nothing to write: each returns, answered. A request the
@@ -170,27 +189,17 @@ fn loom_a_threads_events_keep_their_order_across_its_rings() {
 fn loom_a_flush_request_always_wakes_a_sleeping_writer() {
     model("flush wake-up", 2, || {
         let q = Arc::new(queue(1));
-        let writer = {
-            let q = Arc::clone(&q);
-            ::loom::thread::spawn(move || drop(crate::writer::run(&q, Written::default().output())))
-        };
-        q.set_writer(writer.thread().clone());
+        let writer = start_writer(&q);
         let flushes: Vec<_> = (0..2)
             .map(|_| {
                 let q = Arc::clone(&q);
                 ::loom::thread::spawn(move || {
-                    let signal = Arc::new(Signal::default());
-                    q.request(Control::Flush(Arc::clone(&signal)))
-                        .expect("the writer takes requests");
-                    assert!(q.wait_while_progressing(&signal), "answered");
+                    ask(&q, Control::Flush, "answered");
                 })
             })
             .collect();
         flushes.into_iter().for_each(|f| f.join().unwrap());
-        let stopped = Arc::new(Signal::default());
-        q.request(Control::Shutdown(Arc::clone(&stopped)))
-            .expect("the writer takes requests");
-        assert!(q.wait_while_progressing(&stopped), "stopped");
+        ask(&q, Control::Shutdown, "stopped");
         writer.join().unwrap();
     });
 }
@@ -205,28 +214,18 @@ fn loom_a_flush_request_always_wakes_a_sleeping_writer() {
 fn loom_a_fork_always_finds_the_writer_paused_and_a_flush_still_returns() {
     model("pause and flush", 2, || {
         let q = Arc::new(queue(1));
-        let writer = {
-            let q = Arc::clone(&q);
-            ::loom::thread::spawn(move || drop(crate::writer::run(&q, Written::default().output())))
-        };
-        q.set_writer(writer.thread().clone());
+        let writer = start_writer(&q);
         let flush = {
             let q = Arc::clone(&q);
             ::loom::thread::spawn(move || {
-                let signal = Arc::new(Signal::default());
-                q.request(Control::Flush(Arc::clone(&signal)))
-                    .expect("the writer takes requests");
-                assert!(q.wait_while_progressing(&signal), "answered");
+                ask(&q, Control::Flush, "answered");
             })
         };
         assert!(q.pause_writer(), "the writer pauses");
         assert!(super::lock(&q.pause).paused, "and stays paused");
         q.resume_writer();
         flush.join().unwrap();
-        let stopped = Arc::new(Signal::default());
-        q.request(Control::Shutdown(Arc::clone(&stopped)))
-            .expect("the writer takes requests");
-        assert!(q.wait_while_progressing(&stopped), "stopped");
+        ask(&q, Control::Shutdown, "stopped");
         writer.join().unwrap();
     });
 }
@@ -238,18 +237,11 @@ fn loom_a_fork_always_finds_the_writer_paused_and_a_flush_still_returns() {
 fn loom_a_fork_racing_the_writers_end_never_waits_for_good() {
     model("pause and shutdown", 2, || {
         let q = Arc::new(queue(1));
-        let writer = {
-            let q = Arc::clone(&q);
-            ::loom::thread::spawn(move || drop(crate::writer::run(&q, Written::default().output())))
-        };
-        q.set_writer(writer.thread().clone());
+        let writer = start_writer(&q);
         let shutdown = {
             let q = Arc::clone(&q);
             ::loom::thread::spawn(move || {
-                let stopped = Arc::new(Signal::default());
-                q.request(Control::Shutdown(Arc::clone(&stopped)))
-                    .expect("the writer takes requests");
-                assert!(q.wait_while_progressing(&stopped), "stopped");
+                ask(&q, Control::Shutdown, "stopped");
             })
         };
         if q.pause_writer() {
