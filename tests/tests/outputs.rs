@@ -212,7 +212,19 @@ fn a_syslog_peer_that_stops_reading_leaves_stdout_lossless() {
 
 #[test]
 fn hundreds_of_threads_into_two_outputs_lose_nothing_and_keep_each_threads_order() {
-    let dir = scratch("outputs-many");
+    many_threads_into_two_outputs("writer");
+}
+
+#[test]
+fn hundreds_of_threads_writing_their_own_lines_into_two_outputs_lose_nothing() {
+    many_threads_into_two_outputs("sync");
+}
+
+/// 200 threads, one of them with a 1 MiB value, into stdout (JSON) and a
+/// text file; `mode` is `writer` (the writer thread and the outputs' own)
+/// or `sync` (each thread writes its lines).
+fn many_threads_into_two_outputs(mode: &str) {
+    let dir = scratch(&format!("outputs-many-{mode}"));
     let file = dir.join("text.log");
     let (threads, n) = (200u64, 500u64);
     let out = run(
@@ -221,6 +233,7 @@ fn hundreds_of_threads_into_two_outputs_lose_nothing_and_keep_each_threads_order
             file.to_str().unwrap(),
             &threads.to_string(),
             &n.to_string(),
+            mode,
         ],
         &[],
     );

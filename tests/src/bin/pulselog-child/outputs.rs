@@ -121,7 +121,9 @@ pub fn run(role: &str, args: &[String]) -> bool {
             let path = std::path::Path::new(arg(0));
             let threads: u64 = arg(1).parse().expect("a thread count");
             let n: u64 = arg(2).parse().expect("a count");
+            // `sync`: written by the threads that log (`Config::synchronous`).
             let _guard = Config::new()
+                .synchronous(arg(3) == "sync")
                 .output(Output::stdout().format(Format::Json))
                 .output(Output::writer(File::create(path).expect("file")).format(Format::Text))
                 .install()
