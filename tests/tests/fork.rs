@@ -99,6 +99,10 @@ enum End {
     /// background thread's among them, are written on the threads that
     /// log them); the child logs and calls `pulselog::exit`.
     AfterShutdown,
+    /// The parent's lines are written by the threads that log them from
+    /// the start (`Config::synchronous`); the child logs and calls
+    /// `pulselog::exit`.
+    Synchronous,
     /// The parent writes through a custom writer (to stdout), which the
     /// child does not have: the child's lines go to stderr.
     CustomWriter,
@@ -118,6 +122,7 @@ impl End {
                 before_logging: false,
             },
             "after-shutdown" => End::AfterShutdown,
+            "synchronous" => End::Synchronous,
             "custom-writer" => End::CustomWriter,
             other => panic!("no role {other}"),
         }
@@ -138,7 +143,7 @@ fn child(end: End, guard: Option<pulselog::Guard>) -> ! {
             drop(guard);
             quick_exit(0);
         }
-        End::Exit | End::AfterShutdown | End::CustomWriter => {
+        End::Exit | End::AfterShutdown | End::Synchronous | End::CustomWriter => {
             log_lines("child", CHILD_LINES);
             pulselog::exit(0);
         }
@@ -174,7 +179,9 @@ fn child(end: End, guard: Option<pulselog::Guard>) -> ! {
 
 /// The role: the parent's part, around the fork.
 fn role(end: End) -> ! {
-    let config = Config::new().format(Format::Json);
+    let config = Config::new()
+        .format(Format::Json)
+        .synchronous(end == End::Synchronous);
     let config = if end == End::CustomWriter {
         config.writer(std::io::stdout())
     } else {
@@ -342,6 +349,11 @@ fn a_grandchild_forked_after_the_child_logged_writes_its_lines_once() {
 #[test]
 fn a_child_of_a_parent_that_dropped_its_guard_writes_its_lines_once() {
     run("after-shutdown");
+}
+
+#[test]
+fn a_child_of_a_parent_that_writes_synchronously_writes_its_lines_once() {
+    run("synchronous");
 }
 
 #[test]
