@@ -232,6 +232,7 @@ pub(crate) struct Decoder<'a> {
 
 impl<'a> Decoder<'a> {
     /// A decoder over a record's (or a context frame's) encoded values.
+    #[inline]
     pub(crate) fn new(data: &'a Data) -> Self {
         Decoder { buf: data }
     }
@@ -331,6 +332,7 @@ pub(crate) struct Cursor<'a> {
 }
 
 impl<'a> Cursor<'a> {
+    #[inline]
     pub(crate) fn new(values: Decoder<'a>) -> Self {
         Cursor {
             rest: values.clone(),

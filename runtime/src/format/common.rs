@@ -108,16 +108,19 @@ impl<'a> Event<'a> {
     }
 
     /// The record's values, in slot order.
+    #[inline]
     pub(crate) fn values(&self) -> Decoder<'a> {
         Decoder::new(&self.rec.data)
     }
 
     /// Size of the record's encoded values.
+    #[inline]
     pub(crate) fn data_len(&self) -> usize {
         self.rec.data.len()
     }
 
     /// Random access to the record's values.
+    #[inline]
     pub(crate) fn cursor(&self) -> Cursor<'a> {
         Cursor::new(self.values())
     }
@@ -348,7 +351,7 @@ impl std::error::Error for FormatterError {}
 /// with fixed-size moves (two that overlap), so that no `memcpy` is
 /// called for them.
 #[inline(always)]
-fn load_short(b: &[u8]) -> [u8; 16] {
+pub(crate) fn load_short(b: &[u8]) -> [u8; 16] {
     let n = b.len();
     let mut buf = [b'a'; 16];
     if n >= 8 {

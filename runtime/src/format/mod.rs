@@ -17,6 +17,7 @@ pub(crate) mod otel;
 #[cfg(feature = "otlp")]
 pub(crate) mod otlp;
 pub(crate) mod resource;
+pub(crate) mod spare;
 pub(crate) mod text;
 mod time;
 

@@ -26,7 +26,7 @@ pub(crate) struct TimeFormat {
 }
 
 /// `00` to `99`.
-static DIGITS2: [[u8; 2]; 100] = {
+pub(super) static DIGITS2: [[u8; 2]; 100] = {
     let mut t = [[0; 2]; 100];
     let mut i = 0;
     while i < 100 {
@@ -67,6 +67,38 @@ impl TimeFormat {
             return;
         }
         out.extend_from_slice(&iso_line(&self.iso, nanos));
+    }
+
+    /// The ISO time within the cached second (`None`: another second, or
+    /// a `datefmt`; [`TimeFormat::write`] then writes it).
+    #[inline(always)]
+    pub(crate) fn iso(&self, time_ns: u64) -> Option<[u8; 27]> {
+        let nanos = time_ns.wrapping_sub(self.cached_start);
+        if self.datefmt.is_some() || nanos >= 1_000_000_000 || self.cached.len() != 19 {
+            return None;
+        }
+        Some(iso_line(&self.iso, nanos))
+    }
+
+    /// The ISO time (`None`: with a `datefmt`, or past the year 9999),
+    /// the cached second renewed when the time is in another.
+    #[inline(always)]
+    pub(crate) fn iso_at(&mut self, time_ns: u64) -> Option<[u8; 27]> {
+        match self.iso(time_ns) {
+            Some(iso) => Some(iso),
+            None => self.iso_new_second(time_ns),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn iso_new_second(&mut self, time_ns: u64) -> Option<[u8; 27]> {
+        if self.datefmt.is_some() {
+            return None;
+        }
+        // Renders the second into the cache (the line itself is dropped).
+        self.write_other(time_ns, &mut Vec::with_capacity(32));
+        self.iso(time_ns)
     }
 
     /// A new second, or a `datefmt`: out of line, so that the ISO time

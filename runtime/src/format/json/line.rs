@@ -10,18 +10,45 @@ use crate::encode::Value;
 use crate::exc_info::ExcInfo;
 use crate::format::TimeFormat;
 use crate::format::common::{
-    Event, IdKey, REPLAYED, SUPPRESSED, StdKey, append, error_report_text, for_each_context_field,
+    Event, IdKey, REPLAYED, SUPPRESSED, StdKey, error_report_text, for_each_context_field,
     unique_key,
 };
+use crate::format::spare::{Put, Spare, write_in_place};
 
 impl JsonFormat {
+    /// Appends the event's line: the common event (no context, no count of
+    /// skipped calls, no error) in place from its call site's whole-line
+    /// program, the rest by [`JsonFormat::format_general`].
     pub(crate) fn format(&mut self, event: &Event<'_>, out: &mut Vec<u8>) {
+        let datefmt = self.datefmt.is_some();
+        let Some(rt) = &mut self.rt else {
+            return;
+        };
+        let plain = event.context().is_empty()
+            && event.suppressed().is_none()
+            && event.exc_info().is_none();
+        if plain
+            && let Some(site) = rt.sites.find(event)
+            && !site.line.is_empty()
+            && write_line(site, &mut rt.time, datefmt, &self.style, event, out)
+        {
+            return;
+        }
+        self.format_general(event, out);
+    }
+
+    /// Any event's line, the parts of its call site's template in turn,
+    /// then what the template cannot hold: context, fields past the
+    /// template's, the count of skipped calls, the error.
+    #[inline(never)]
+    fn format_general(&mut self, event: &Event<'_>, out: &mut Vec<u8>) {
+        let datefmt = self.datefmt.is_some();
         let Some(rt) = &mut self.rt else {
             return;
         };
         let style = &self.style;
         let (comma, colon) = (style.comma(), style.colon());
-        let (keys, iso_time) = (&self.keys, self.datefmt.is_none());
+        let (keys, iso_time) = (&self.keys, !datefmt);
         let (prefixes, statics, taken) = (&rt.prefixes, &rt.statics, &rt.taken);
         let site = rt.sites.get(event, |event| {
             let layout = Layout {
@@ -35,29 +62,10 @@ impl JsonFormat {
             Site::render(event, &layout)
         });
         // Room for the line in one go (escaping makes a value at most six
-        // times its encoded size); the copies below then never reallocate.
+        // times its encoded size).
         out.reserve(site.len() + 6 * event.data_len() + 64);
-        let plain = event.context().is_empty()
-            && event.suppressed().is_none()
-            && event.exc_info().is_none();
-        if plain && !site.line.is_empty() {
-            let start = out.len();
-            if write_line(
-                site,
-                &mut rt.time,
-                self.datefmt.is_some(),
-                style,
-                event,
-                out,
-            ) {
-                return;
-            }
-            // A value missing: the general path writes what there is.
-            out.truncate(start);
-        }
         let ns = event.time_ns();
         let mut values = event.cursor();
-        let datefmt = self.datefmt.is_some();
         for part in &site.parts {
             match part {
                 Part::Static(r) => site.put(out, r),
@@ -156,8 +164,9 @@ impl JsonFormat {
     }
 }
 
-/// The event's whole line from its call site's [`Site::line`]; false if a
-/// value is missing (the caller then drops what was written).
+/// The event's whole line from its call site's [`Site::line`], written in
+/// place ([`Spare`]); false if a value is missing or the line did not fit
+/// the room reserved (`out` is then as it was).
 #[inline]
 fn write_line(
     site: &Site,
@@ -168,45 +177,61 @@ fn write_line(
     out: &mut Vec<u8>,
 ) -> bool {
     let mut values = event.cursor();
-    for step in &site.line {
-        let (start, end) = step.lit;
-        site.put(out, &(start as usize..end as usize));
-        match step.then {
-            Hole::Time => time.write(event.time_ns(), out),
-            Hole::Text(slot) => Site::write_text(out, values.get(usize::from(slot))),
-            // The common values inline, the rest through `write_value`.
-            Hole::Value(slot) => match values.get(usize::from(slot)) {
-                Some(Value::Str(s)) => {
-                    out.push(b'"');
-                    escape_into(out, s);
-                    out.push(b'"');
-                }
-                Some(Value::U64(n)) => append(out, itoa::Buffer::new().format(n).as_bytes()),
-                Some(Value::I64(n)) => append(out, itoa::Buffer::new().format(n).as_bytes()),
-                Some(v) => write_value(out, v),
-                None => return false,
-            },
-            Hole::Elapsed(slot) => match values.get(usize::from(slot)) {
-                Some(v) => {
-                    write_value(out, v);
+    // Escaping makes a value at most six times its encoded size; the time,
+    // the last move's excess and a duration key fit in the rest.
+    let room = site.len() + 6 * event.data_len() + 128;
+    write_in_place(out, room, |line| {
+        for step in &site.line {
+            site.put_spare(line, step.lit);
+            match step.then {
+                Hole::Time => put_iso(line, time, event)?,
+                // The common values inline.
+                Hole::Text(slot) => match values.get(usize::from(slot)) {
+                    Some(Value::Str(s)) => escape_into(line, s),
+                    Some(Value::U64(n)) => line.put_u64(n),
+                    Some(Value::I64(n)) => line.put_i64(n),
+                    v => Site::write_text(line, v),
+                },
+                Hole::Value(slot) => match values.get(usize::from(slot)) {
+                    Some(Value::Str(s)) => {
+                        line.push(b'"');
+                        escape_into(line, s);
+                        line.push(b'"');
+                    }
+                    Some(Value::U64(n)) => line.put_u64(n),
+                    Some(Value::I64(n)) => line.put_i64(n),
+                    Some(v) => write_value(line, v),
+                    None => return None,
+                },
+                Hole::Elapsed(slot) => {
+                    let v = values.get(usize::from(slot))?;
+                    write_value(line, v);
                     if let (Some(key), Value::F64(ms)) = (style.duration, v) {
-                        write_duration(out, key, style.comma(), style.colon(), ms);
+                        write_duration(line, key, style.comma(), style.colon(), ms);
                     }
                 }
-                None => return false,
-            },
-            Hole::Key(StdKey::Asctime) if !datefmt => time.write(event.time_ns(), out),
-            Hole::Key(key) => write_hole(out, key, event, time),
-            Hole::End => {}
+                Hole::Key(StdKey::Asctime) if !datefmt => put_iso(line, time, event)?,
+                Hole::Key(key) => write_hole(line, key, event, time),
+                Hole::End => {}
+            }
         }
-    }
-    true
+        Some(())
+    })
+}
+
+/// The ISO time, from the cached second (`None`: a year past 9999, which
+/// the general path writes).
+#[inline(always)]
+fn put_iso(line: &mut Spare<'_>, time: &mut TimeFormat, event: &Event<'_>) -> Option<()> {
+    let iso = time.iso_at(event.time_ns())?;
+    line.put_array(&iso, iso.len());
+    Some(())
 }
 
 /// The value of a standard key that changes per event, other than the
 /// message and the ISO time (whose quotes are in the template).
 #[inline(never)]
-fn write_hole(out: &mut Vec<u8>, key: StdKey, event: &Event<'_>, time: &mut TimeFormat) {
+fn write_hole(out: &mut impl Put, key: StdKey, event: &Event<'_>, time: &mut TimeFormat) {
     let ns = event.time_ns();
     match key {
         StdKey::Asctime => {
@@ -226,7 +251,7 @@ fn write_hole(out: &mut Vec<u8>, key: StdKey, event: &Event<'_>, time: &mut Time
         }
         StdKey::Thread => match event.thread_id() {
             Some(id) => write_value(out, Value::U64(id)),
-            None => out.extend_from_slice(b"null"),
+            None => out.put(b"null"),
         },
         StdKey::ThreadName => write_opt_str(out, event.thread_name()),
         StdKey::TaskName => write_opt_str(out, event.task_name()),
@@ -286,10 +311,10 @@ fn write_flat_error(
 
 /// A duration (the access line's, a `#[logged]` exit's) under the style's
 /// own key, written after `elapsed_ms`: in nanoseconds.
-fn write_duration(out: &mut Vec<u8>, key: &str, comma: &[u8], colon: &[u8], ms: f64) {
-    out.extend_from_slice(comma);
+fn write_duration(out: &mut impl Put, key: &str, comma: &[u8], colon: &[u8], ms: f64) {
+    out.put(comma);
     write_str(out, key);
-    out.extend_from_slice(colon);
+    out.put(colon);
     // Whole microseconds: exact in nanoseconds.
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let ns = (ms * 1e6).round() as u64;
@@ -297,10 +322,10 @@ fn write_duration(out: &mut Vec<u8>, key: &str, comma: &[u8], colon: &[u8], ms: 
 }
 
 /// A string, or `null`.
-fn write_opt_str(out: &mut Vec<u8>, s: Option<&str>) {
+fn write_opt_str(out: &mut impl Put, s: Option<&str>) {
     match s {
         Some(s) => write_str(out, s),
-        None => out.extend_from_slice(b"null"),
+        None => out.put(b"null"),
     }
 }
 

@@ -2,21 +2,21 @@
 
 use super::escape::write_str;
 use crate::encode::Value;
-use crate::format::common::append;
+use crate::format::spare::Put;
 
 /// Writes a value as JSON. Numbers stay numbers; a non-finite float becomes
 /// `null` (JSON has no NaN, and a string would break the field's numeric
 /// mapping in Elasticsearch and others).
-pub(crate) fn write_value(out: &mut Vec<u8>, v: Value<'_>) {
+pub(crate) fn write_value(out: &mut impl Put, v: Value<'_>) {
     match v {
-        Value::I64(n) => append(out, itoa::Buffer::new().format(n).as_bytes()),
-        Value::U64(n) => append(out, itoa::Buffer::new().format(n).as_bytes()),
-        Value::I128(n) => out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
-        Value::U128(n) => out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
+        Value::I64(n) => out.put(itoa::Buffer::new().format(n).as_bytes()),
+        Value::U64(n) => out.put(itoa::Buffer::new().format(n).as_bytes()),
+        Value::I128(n) => out.put(itoa::Buffer::new().format(n).as_bytes()),
+        Value::U128(n) => out.put(itoa::Buffer::new().format(n).as_bytes()),
         Value::F32(f) if f.is_finite() => write_float(out, zmij::Buffer::new().format_finite(f)),
         Value::F64(f) if f.is_finite() => write_float(out, zmij::Buffer::new().format_finite(f)),
-        Value::F32(_) | Value::F64(_) | Value::Null => out.extend_from_slice(b"null"),
-        Value::Bool(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
+        Value::F32(_) | Value::F64(_) | Value::Null => out.put(b"null"),
+        Value::Bool(b) => out.put(if b { b"true" } else { b"false" }),
         Value::Char(c) => write_str(out, c.encode_utf8(&mut [0; 4])),
         Value::Str(s) => write_str(out, s),
     }
@@ -27,7 +27,7 @@ pub(crate) fn write_value(out: &mut Vec<u8>, v: Value<'_>) {
 /// `1e300`, as JavaScript, Python's `repr` and `ryu` write it. (`zmij`
 /// replaced `ryu` for its speed: for the `elapsed_ms` of a `#[logged]` exit
 /// line, by callgrind, about 190 instructions against 490.)
-fn write_float(out: &mut Vec<u8>, s: &str) {
+fn write_float(out: &mut impl Put, s: &str) {
     let b = s.as_bytes();
     // The only `+` is the exponent's sign, followed by one to three digits.
     let n = b.len();
@@ -37,10 +37,10 @@ fn write_float(out: &mut Vec<u8>, s: &str) {
         .find(|&i| b[i] == b'+')
     {
         Some(plus) => {
-            out.extend_from_slice(&b[..plus]);
-            out.extend_from_slice(&b[plus + 1..]);
+            out.put(&b[..plus]);
+            out.put(&b[plus + 1..]);
         }
-        None => out.extend_from_slice(b),
+        None => out.put(b),
     }
 }
 

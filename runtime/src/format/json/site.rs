@@ -5,8 +5,9 @@ use super::number::write_value;
 use super::style::Style;
 use crate::callsite::Piece;
 use crate::encode::{Cursor, Value};
+use crate::format::common::put_padded;
 use crate::format::common::{Event, StdKey, field_keys};
-use crate::format::common::{append, put_padded};
+use crate::format::spare::{Put, Spare};
 use crate::level::Level;
 use std::fmt::Write as _;
 use std::ops::Range;
@@ -154,6 +155,20 @@ impl SiteCache {
         self.slots = vec![None; SITE_SLOTS];
     }
 
+    /// The cached template of the event's call site, if there is one (and
+    /// may be used for it): no closure to build, for the common hit.
+    #[inline(always)]
+    pub(in crate::format) fn find(&self, event: &Event<'_>) -> Option<&Site> {
+        let addr = std::ptr::from_ref(event.callsite()) as usize;
+        let slot = (addr.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) % SITE_SLOTS;
+        self.slots.get(slot).and_then(Option::as_ref).filter(|s| {
+            s.callsite == addr
+                && s.level == event.level()
+                && event.panic_location().is_none()
+                && !crate::callsite::own::is_own(event.callsite())
+        })
+    }
+
     /// The template of the event's call site, rendered by `render` if it is
     /// not cached. The hit is inlined, the rest is not.
     #[inline]
@@ -255,11 +270,11 @@ impl Site {
 
     /// Appends a value of the message, escaped.
     #[inline]
-    pub(in crate::format) fn write_text(out: &mut Vec<u8>, value: Option<Value<'_>>) {
+    pub(in crate::format) fn write_text(out: &mut impl Put, value: Option<Value<'_>>) {
         match value {
             Some(Value::Str(s)) => escape_into(out, s),
-            Some(Value::I64(n)) => append(out, itoa::Buffer::new().format(n).as_bytes()),
-            Some(Value::U64(n)) => append(out, itoa::Buffer::new().format(n).as_bytes()),
+            Some(Value::I64(n)) => out.put(itoa::Buffer::new().format(n).as_bytes()),
+            Some(Value::U64(n)) => out.put(itoa::Buffer::new().format(n).as_bytes()),
             Some(v) => {
                 let _ = write!(&mut Escaped(out), "{v}");
             }
@@ -453,6 +468,13 @@ impl Site {
     /// Bytes of the template (the most a line copies from it).
     pub(in crate::format) fn len(&self) -> usize {
         self.bytes.len()
+    }
+
+    /// Appends the bytes `start..end` of the template to a line written
+    /// in place.
+    #[inline(always)]
+    pub(in crate::format) fn put_spare(&self, line: &mut Spare<'_>, (start, end): (u32, u32)) {
+        line.put_padded::<CHUNK>(&self.bytes, start as usize, end as usize);
     }
 
     /// Appends the bytes of `r`, a range of the template.

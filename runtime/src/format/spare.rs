@@ -1,0 +1,318 @@
+//! Writing a line straight into the spare capacity of the batch.
+//!
+//! A line is a few dozen short pieces. Appended to a `Vec` one by one,
+//! each piece checks the capacity, may call the allocator's growth path,
+//! and stores the new length: some 200 of the JSON writer's 950
+//! instructions a line, by callgrind. A [`Spare`] keeps the number of bytes
+//! written past the `Vec`'s length in a register and stores it once, when
+//! the line is done ([`Spare::commit`]); each piece is a bounds check and
+//! a fixed-size move.
+//!
+//! The one `unsafe` operation is in `commit`: the `Vec`'s new length covers
+//! exactly the bytes the methods below wrote, which is what every method
+//! keeps true (see [`Spare::written`]).
+
+use std::mem::MaybeUninit;
+
+/// A line written into spare capacity: the bytes after a `Vec`'s length.
+pub(crate) struct Spare<'a> {
+    dst: &'a mut [MaybeUninit<u8>],
+    /// Invariant: `dst[..written]` has been written by this `Spare`. Every
+    /// method writes `dst[written..written + k]` before it moves `written`
+    /// on by `k`.
+    written: usize,
+    /// A piece did not fit: the line is not committed.
+    short: bool,
+}
+
+/// Writes a line at the end of `out` with `f`, in place, after reserving
+/// `room` bytes: the line becomes part of `out` if `f` returns `Some` and
+/// every piece fitted in the room; otherwise `out` is left as it was (and
+/// the caller writes the line another way).
+#[inline(always)]
+pub(crate) fn write_in_place(
+    out: &mut Vec<u8>,
+    room: usize,
+    f: impl FnOnce(&mut Spare<'_>) -> Option<()>,
+) -> bool {
+    out.reserve(room);
+    let mut line = Spare {
+        dst: out.spare_capacity_mut(),
+        written: 0,
+        short: false,
+    };
+    let done = f(&mut line);
+    let (written, short) = (line.written, line.short);
+    if done.is_none() || short {
+        return false;
+    }
+    let len = out.len() + written;
+    // SAFETY: by `written`'s invariant the first `written` bytes of the
+    // spare capacity are initialized, and `written` is at most its length
+    // (every write is bounds-checked against `dst`).
+    unsafe { out.set_len(len) };
+    true
+}
+
+/// Where a formatter's pieces go: a `Vec` (the general path) or a line
+/// written in place.
+pub(crate) trait Put {
+    /// Appends `bytes`.
+    fn put(&mut self, bytes: &[u8]);
+    /// Appends one byte.
+    fn put_byte(&mut self, b: u8);
+    /// Appends the first `n` bytes of `word` (`n <= 8`) with one 8-byte
+    /// move.
+    fn put_word(&mut self, word: &[u8; 8], n: usize);
+    /// Makes room for `n` more bytes, where that saves growing piece by
+    /// piece.
+    fn reserve(&mut self, n: usize);
+}
+
+impl Put for Vec<u8> {
+    #[inline(always)]
+    fn put(&mut self, bytes: &[u8]) {
+        super::common::append(self, bytes);
+    }
+
+    #[inline(always)]
+    fn put_byte(&mut self, b: u8) {
+        self.push(b);
+    }
+
+    #[inline(always)]
+    fn put_word(&mut self, word: &[u8; 8], n: usize) {
+        let end = self.len() + n.min(8);
+        self.extend_from_slice(word);
+        self.truncate(end);
+    }
+
+    #[inline(always)]
+    fn reserve(&mut self, n: usize) {
+        Vec::reserve(self, n);
+    }
+}
+
+impl Put for Spare<'_> {
+    #[inline(always)]
+    fn put(&mut self, bytes: &[u8]) {
+        self.put_slice(bytes);
+    }
+
+    #[inline(always)]
+    fn put_byte(&mut self, b: u8) {
+        self.push(b);
+    }
+
+    #[inline(always)]
+    fn put_word(&mut self, word: &[u8; 8], n: usize) {
+        self.put_array(word, n);
+    }
+
+    /// The room was reserved for the whole line.
+    #[inline(always)]
+    fn reserve(&mut self, _: usize) {}
+}
+
+impl Spare<'_> {
+    /// Appends the first `n` of `bytes` (`n <= N`), moving all `N`: one
+    /// fixed-size move for a piece of any length up to `N`.
+    #[inline(always)]
+    pub(crate) fn put_array<const N: usize>(&mut self, bytes: &[u8; N], n: usize) {
+        match self
+            .dst
+            .get_mut(self.written..)
+            .and_then(<[MaybeUninit<u8>]>::first_chunk_mut::<N>)
+        {
+            Some(dst) => {
+                dst.write_copy_of_slice(bytes);
+                self.written += n.min(N);
+            }
+            None => self.short = true,
+        }
+    }
+
+    /// Appends `src[start..end]`, which `src` follows with at least
+    /// `CHUNK` bytes (a padded template): up to `CHUNK` bytes with one
+    /// fixed-size move, whose excess what comes next overwrites.
+    #[inline(always)]
+    pub(crate) fn put_padded<const CHUNK: usize>(&mut self, src: &[u8], start: usize, end: usize) {
+        let len = end.saturating_sub(start);
+        if len <= CHUNK {
+            match src.get(start..).and_then(<[u8]>::first_chunk::<CHUNK>) {
+                Some(chunk) => self.put_array(chunk, len),
+                None => self.short = true,
+            }
+        } else {
+            self.put_long(src.get(start..end).unwrap_or_default());
+        }
+    }
+
+    /// Appends `bytes`; up to 16 with fixed-size moves.
+    #[inline(always)]
+    pub(crate) fn put_slice(&mut self, bytes: &[u8]) {
+        if bytes.len() <= 16 {
+            self.put_array(&super::common::load_short(bytes), bytes.len());
+        } else {
+            self.put_long(bytes);
+        }
+    }
+
+    #[inline(always)]
+    fn put_long(&mut self, bytes: &[u8]) {
+        let n = bytes.len();
+        match self
+            .dst
+            .get_mut(self.written..)
+            .and_then(|d| d.get_mut(..n))
+        {
+            Some(dst) => {
+                dst.write_copy_of_slice(bytes);
+                self.written += n;
+            }
+            None => self.short = true,
+        }
+    }
+
+    /// Appends one byte.
+    #[inline(always)]
+    pub(crate) fn push(&mut self, b: u8) {
+        match self.dst.get_mut(self.written) {
+            Some(dst) => {
+                dst.write(b);
+                self.written += 1;
+            }
+            None => self.short = true,
+        }
+    }
+
+    /// Appends a number's decimal digits: written two at a time from the
+    /// last into a buffer, then moved as 16 bytes (or 20).
+    #[inline(always)]
+    pub(crate) fn put_u64(&mut self, n: u64) {
+        let mut buf = [b'0'; DIGITS_END + 16];
+        let start = write_digits(&mut buf, n);
+        let len = DIGITS_END - start;
+        match buf.get(start..).and_then(<[u8]>::first_chunk::<16>) {
+            Some(digits) if len <= 16 => self.put_array(digits, len),
+            _ => self.put_long(buf.get(start..DIGITS_END).unwrap_or_default()),
+        }
+    }
+
+    /// Appends a number's decimal digits, with its sign.
+    #[inline(always)]
+    pub(crate) fn put_i64(&mut self, n: i64) {
+        if n < 0 {
+            self.push(b'-');
+        }
+        self.put_u64(n.unsigned_abs());
+    }
+}
+
+/// Where [`write_digits`] ends a number (the most digits a `u64` has).
+const DIGITS_END: usize = 20;
+
+/// Writes the decimal digits of `n` to end at [`DIGITS_END`] in `buf`;
+/// returns where they start.
+#[inline(always)]
+fn write_digits(buf: &mut [u8; DIGITS_END + 16], mut n: u64) -> usize {
+    let mut start = DIGITS_END;
+    while n >= 100 {
+        let pair = super::time::DIGITS2[(n % 100) as usize];
+        n /= 100;
+        start -= 2;
+        if let Some(d) = buf.get_mut(start..start + 2) {
+            d.copy_from_slice(&pair);
+        }
+    }
+    if n >= 10 {
+        start -= 2;
+        if let Some(d) = buf.get_mut(start..start + 2) {
+            d.copy_from_slice(&super::time::DIGITS2[n as usize]);
+        }
+    } else {
+        start -= 1;
+        if let Some(d) = buf.get_mut(start) {
+            *d = b'0' + n as u8;
+        }
+    }
+    start
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_piece_lands_once_in_order() {
+        let template: Vec<u8> = (0..200u8).chain([0; 32]).collect();
+        let mut out = b"head|".to_vec();
+        let mut expected = out.clone();
+        let done = write_in_place(&mut out, 2048, |line| {
+            for (start, end) in [(0, 0), (3, 5), (10, 42), (0, 200), (199, 200)] {
+                line.put_padded::<32>(&template, start, end);
+                expected.extend_from_slice(&template[start..end]);
+            }
+            for len in 0..=40 {
+                let s: Vec<u8> = (0..len).map(|i| b'a' + i % 26).collect();
+                line.put_slice(&s);
+                expected.extend_from_slice(&s);
+            }
+            line.put_array(b"0123456789", 4);
+            expected.extend_from_slice(b"0123");
+            line.push(b'|');
+            expected.push(b'|');
+            // Every count of digits, at both of its ends.
+            let edges = (0..20).flat_map(|d| {
+                let low = 10u64.pow(d);
+                [low, low.saturating_mul(10) - 1, low + 1]
+            });
+            for n in [0, 99, 100, 101, 1_000_200_003, u64::MAX]
+                .into_iter()
+                .chain(edges)
+            {
+                line.put_u64(n);
+                expected.extend_from_slice(n.to_string().as_bytes());
+                line.push(b',');
+                expected.push(b',');
+            }
+            for n in [0, -1, -9, -10, 42, i64::MAX] {
+                line.put_i64(n);
+                expected.extend_from_slice(n.to_string().as_bytes());
+            }
+            line.put_i64(i64::MIN);
+            expected.extend_from_slice(i64::MIN.to_string().as_bytes());
+            Some(())
+        });
+        assert!(done);
+        assert_eq!(out, expected);
+    }
+
+    #[test]
+    fn a_line_that_does_not_fit_or_is_abandoned_leaves_the_vec_as_it_was() {
+        // Capacity exactly 12 past the length: the 16-byte moves do not
+        // fit (a short line), whatever was written before them.
+        let mut out = Vec::with_capacity(16);
+        out.extend_from_slice(b"kept");
+        let fits = write_in_place(&mut out, 0, |line| {
+            line.push(b'x');
+            line.put_slice(b"0123456789");
+            Some(())
+        });
+        assert!(!fits);
+        assert_eq!(out, b"kept");
+        let given_up = write_in_place(&mut out, 64, |line| {
+            line.put_slice(b"dropped");
+            None
+        });
+        assert!(!given_up);
+        assert_eq!(out, b"kept");
+        // A padded range past the source's end is short, not a panic.
+        let template = [b'a'; 40];
+        assert!(!write_in_place(&mut out, 64, |line| {
+            line.put_padded::<32>(&template, 20, 30);
+            Some(())
+        }));
+        assert_eq!(out, b"kept");
+    }
+}
