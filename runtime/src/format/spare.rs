@@ -8,9 +8,10 @@
 //! the line is done ([`Spare::commit`]); each piece is a bounds check and
 //! a fixed-size move.
 //!
-//! The one `unsafe` operation is in `commit`: the `Vec`'s new length covers
-//! exactly the bytes the methods below wrote, which is what every method
-//! keeps true (see [`Spare::written`]).
+//! The `Vec`'s new length covers exactly the bytes the methods below
+//! wrote, which is what every method keeps true (see `Spare::written`);
+//! each move is checked against the spare capacity once (one comparison,
+//! then an unchecked copy).
 
 use std::mem::MaybeUninit;
 
@@ -119,17 +120,42 @@ impl Spare<'_> {
     /// fixed-size move for a piece of any length up to `N`.
     #[inline(always)]
     pub(crate) fn put_array<const N: usize>(&mut self, bytes: &[u8; N], n: usize) {
-        match self
-            .dst
-            .get_mut(self.written..)
-            .and_then(<[MaybeUninit<u8>]>::first_chunk_mut::<N>)
-        {
-            Some(dst) => {
-                dst.write_copy_of_slice(bytes);
-                self.written += n.min(N);
-            }
-            None => self.short = true,
+        if let Some(dst) = self.next(N) {
+            // SAFETY: `next` checked that `N` bytes from `dst` are within
+            // the spare capacity, which `bytes` (not part of it: `dst` is
+            // borrowed exclusively) cannot overlap.
+            unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), dst, N) };
+            self.written += n.min(N);
         }
+    }
+
+    /// Where the next `n` bytes of the line go, if there is room for them
+    /// (else the line is short). One comparison: `written` never exceeds
+    /// the spare capacity.
+    #[inline(always)]
+    fn next(&mut self, n: usize) -> Option<*mut u8> {
+        if self.dst.len() - self.written >= n {
+            Some(self.dst.as_mut_ptr().wrapping_add(self.written).cast())
+        } else {
+            self.short = true;
+            None
+        }
+    }
+
+    /// Runs `f` on a copy of this line's state and takes it back: what
+    /// `f` does out of line (rare values, escapes) then does not keep the
+    /// state of the inlined pieces in memory.
+    #[inline(always)]
+    pub(crate) fn detour(&mut self, f: impl FnOnce(&mut Spare<'_>)) {
+        let mut line = Spare {
+            dst: std::mem::take(&mut self.dst),
+            written: self.written,
+            short: self.short,
+        };
+        f(&mut line);
+        self.dst = line.dst;
+        self.written = line.written;
+        self.short = line.short;
     }
 
     /// Appends `src[start..end]`, which `src` follows with at least
@@ -139,7 +165,10 @@ impl Spare<'_> {
     pub(crate) fn put_padded<const CHUNK: usize>(&mut self, src: &[u8], start: usize, end: usize) {
         let len = end.saturating_sub(start);
         if len <= CHUNK {
-            match src.get(start..).and_then(<[u8]>::first_chunk::<CHUNK>) {
+            match src
+                .get(start..start.wrapping_add(CHUNK))
+                .and_then(|c| c.first_chunk::<CHUNK>())
+            {
                 Some(chunk) => self.put_array(chunk, len),
                 None => self.short = true,
             }
@@ -161,28 +190,21 @@ impl Spare<'_> {
     #[inline(always)]
     fn put_long(&mut self, bytes: &[u8]) {
         let n = bytes.len();
-        match self
-            .dst
-            .get_mut(self.written..)
-            .and_then(|d| d.get_mut(..n))
-        {
-            Some(dst) => {
-                dst.write_copy_of_slice(bytes);
-                self.written += n;
-            }
-            None => self.short = true,
+        if let Some(dst) = self.next(n) {
+            // SAFETY: as in `put_array`, for `n` bytes.
+            unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), dst, n) };
+            self.written += n;
         }
     }
 
     /// Appends one byte.
     #[inline(always)]
     pub(crate) fn push(&mut self, b: u8) {
-        match self.dst.get_mut(self.written) {
-            Some(dst) => {
-                dst.write(b);
-                self.written += 1;
-            }
-            None => self.short = true,
+        if let Some(dst) = self.next(1) {
+            // SAFETY: `next` checked that one byte at `dst` is within the
+            // spare capacity.
+            unsafe { dst.write(b) };
+            self.written += 1;
         }
     }
 
