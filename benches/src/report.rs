@@ -99,9 +99,10 @@ fn lossless(results: &Results, name: &str, w: Workload) -> String {
 }
 
 /// pulselog's lines per second over `ring-bound`'s in workload `w`, one
-/// ratio per round that ran both: a round runs every job once, so within
-/// one the two share most of what else the machine was doing.
-fn bound_ratio(results: &Results, w: Workload) -> Option<Spread> {
+/// ratio per round that ran both, in round order: a round runs every job
+/// once, so within one the two share most of what else the machine was
+/// doing.
+fn bound_ratios(results: &Results, w: Workload) -> Vec<f64> {
     let by_round = |name: &str| -> BTreeMap<u64, f64> {
         results
             .runs
@@ -116,11 +117,10 @@ fn bound_ratio(results: &Results, w: Workload) -> Option<Spread> {
             .collect()
     };
     let bound = by_round("ring-bound");
-    let ratios: Vec<f64> = by_round("pulselog")
+    by_round("pulselog")
         .iter()
         .filter_map(|(round, rate)| Some(rate / bound.get(round)?))
-        .collect();
-    Spread::of(&ratios)
+        .collect()
 }
 
 /// Renders the generated section (between [`BEGIN`] and [`END`]).
@@ -175,12 +175,15 @@ pub fn render(setup: &Setup, results: &Results) -> String {
                 lossless(results, c.name, w),
             );
         }
-        if let Some(ratio) = bound_ratio(results, w) {
+        let ratios = bound_ratios(results, w);
+        if let Some(ratio) = Spread::of(&ratios) {
+            let each: Vec<String> = ratios.iter().map(|r| format!("{r:.2}")).collect();
             let _ = writeln!(
                 s,
                 "\npulselog's lines per second over `ring-bound`'s (its lower bound: the same line through \
-                 per-thread rings and nothing else), round by round: {}.",
-                cell(Some(ratio), 1.0, 2)
+                 per-thread rings and nothing else), round by round: {} ({}).",
+                cell(Some(ratio), 1.0, 2),
+                each.join(", ")
             );
         }
     }
@@ -412,8 +415,7 @@ mod tests {
             "ring-bound",
             vec![run(0.0, 8.0), run(1.0, 1.0), run(2.0, 10.0)],
         );
-        let ratio = bound_ratio(&results, Workload::W1).unwrap();
-        assert_eq!((ratio.min, ratio.max), (0.3, 0.5));
-        assert!(bound_ratio(&results, Workload::W2).is_none());
+        assert_eq!(bound_ratios(&results, Workload::W1), [0.5, 0.3]);
+        assert!(bound_ratios(&results, Workload::W2).is_empty());
     }
 }
