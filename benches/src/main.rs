@@ -122,7 +122,7 @@ fn callgrind(args: &[String]) -> ExitCode {
     std::fs::create_dir_all(&scratch).expect("scratch directory");
     eprintln!(
         "bench: {} children under callgrind, {} events each",
-        6 + callgrind::VOLUME.len(),
+        6 + callgrind::FORMATS.len() + callgrind::VOLUME.len(),
         callgrind::N
     );
     let counts =
