@@ -478,6 +478,24 @@ impl Encoder {
         self.data
     }
 
+    /// The encoded values, taken out: the encoder is left empty.
+    #[inline]
+    pub(crate) fn take_data(&mut self) -> Data {
+        std::mem::take(&mut self.data)
+    }
+
+    /// Moves the encoded values into `to`, an empty `Data`, leaving the
+    /// encoder empty: the inline bytes are copied straight from the
+    /// encoder to `to`.
+    #[inline(always)]
+    pub(crate) fn move_into(&mut self, to: &mut Data) {
+        let from = &mut self.data;
+        to.len = from.len;
+        to.inline = from.inline;
+        std::mem::swap(&mut to.heap, &mut from.heap);
+        from.len = 0;
+    }
+
     /// The encoded values so far.
     #[inline]
     pub(crate) fn data(&self) -> &Data {
