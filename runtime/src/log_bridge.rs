@@ -12,7 +12,7 @@ use crate::callsite::interned::{SiteKey, site};
 use crate::callsite::{max_verbosity, on_filter_change};
 use crate::encode::Encoder;
 use crate::level::Level;
-use crate::record::RecordBuilder;
+use crate::record::{IntoRecord, RecordBuilder};
 use ::log::kv::{self, VisitSource};
 use smallvec::SmallVec;
 
@@ -89,7 +89,7 @@ impl ::log::Log for Bridge {
         if own {
             // A record that owns its site, made now so that whichever way
             // it goes (written, captured, dropped) frees the site with it.
-            crate::logger::dispatch(rec.into_record());
+            crate::logger::dispatch(IntoRecord::into_record(&mut rec));
         } else {
             crate::logger::submit(rec);
         }

@@ -6,6 +6,7 @@ use crate::context::Context;
 use crate::encode::{Data, Encoder};
 use crate::exc_info::ExcInfo;
 use crate::level::Level;
+use std::mem::MaybeUninit;
 
 /// One event, as it travels from the call site to the writer thread.
 #[derive(Debug)]
@@ -40,6 +41,40 @@ impl Drop for Record {
         // template caches and the repeat detection skip such sites).
         unsafe { crate::callsite::own::release(self.callsite) }
     }
+}
+
+/// An event on its way to where it is kept: a record, or a call site's
+/// builder of one, which makes its record in the place it goes to (a ring
+/// slot, see `Queue::push`).
+pub(crate) trait IntoRecord {
+    /// Heap bytes the record holds (see [`Record::spill_bytes`]).
+    fn spill_bytes(&self) -> usize;
+    /// Writes the record into `slot`.
+    fn write(self, slot: &mut MaybeUninit<Record>);
+    /// The record, where it is not written straight into its place.
+    fn into_record(self) -> Record;
+    /// Drops the event, refused (by a full queue).
+    fn discard(self);
+}
+
+impl IntoRecord for Record {
+    #[inline]
+    fn spill_bytes(&self) -> usize {
+        Record::spill_bytes(self)
+    }
+
+    #[inline]
+    fn write(self, slot: &mut MaybeUninit<Record>) {
+        slot.write(self);
+    }
+
+    #[inline]
+    fn into_record(self) -> Record {
+        self
+    }
+
+    #[inline]
+    fn discard(self) {}
 }
 
 impl Record {
@@ -180,21 +215,53 @@ impl RecordBuilder {
     pub(crate) fn spill_bytes(&self) -> usize {
         spill_bytes(self.values.data(), self.exc.as_deref())
     }
+}
 
-    /// The finished record, stamped now, in the current context. The
-    /// pipeline calls this where the record is to go (the thread's ring),
-    /// so that the values are copied once, from the builder into the slot.
+/// A call site's builder, where the call site made it (`submit` keeps it
+/// there): its values and error move into the record, and the builder is
+/// left empty.
+impl IntoRecord for &mut RecordBuilder {
     #[inline(always)]
-    pub(crate) fn into_record(self) -> Record {
+    fn spill_bytes(&self) -> usize {
+        RecordBuilder::spill_bytes(self)
+    }
+
+    /// Made in the slot, so that the values are copied once, from where the
+    /// call site encoded them into the slot. (Moved with the builder, they
+    /// were copied two or three times more; made as a `Record` first, they
+    /// went through the stack.) Stamped and in its context first, so that
+    /// less is held across those reads.
+    #[inline(always)]
+    fn write(self, slot: &mut MaybeUninit<Record>) {
+        let rec = slot.write(Record {
+            stamp: crate::clock::stamp(),
+            context: Context::current(),
+            callsite: self.callsite,
+            level: self.level,
+            task: false,
+            data: Data::new(),
+            exc: self.exc.take(),
+        });
+        self.values.move_into(&mut rec.data);
+    }
+
+    #[inline]
+    fn into_record(self) -> Record {
         Record {
             callsite: self.callsite,
             level: self.level,
             task: false,
             stamp: crate::clock::stamp(),
             context: Context::current(),
-            data: self.values.into_data(),
-            exc: self.exc,
+            data: self.values.take_data(),
+            exc: self.exc.take(),
         }
+    }
+
+    #[inline]
+    fn discard(self) {
+        drop(self.values.take_data());
+        self.exc = None;
     }
 }
 

@@ -125,8 +125,8 @@ fn loom_a_parked_producer_is_always_woken() {
         let producer = {
             let q = Arc::clone(&q);
             ::loom::thread::spawn(move || {
-                q.push(0, || event(1));
-                q.push(0, || event(2));
+                q.push(event(1));
+                q.push(event(2));
             })
         };
         let mut writer = Merging::default();
@@ -149,7 +149,7 @@ fn loom_a_threads_events_keep_their_order_across_its_rings() {
         let q = Arc::new(q);
         let producer = {
             let q = Arc::clone(&q);
-            ::loom::thread::spawn(move || (1..=3).for_each(|n| q.push(0, || event(n))))
+            ::loom::thread::spawn(move || (1..=3).for_each(|n| q.push(event(n))))
         };
         let mut writer = Merging::default();
         writer.run(&q, false);

@@ -96,7 +96,7 @@ pub(crate) mod loom;
 pub(crate) use lane::Lanes;
 
 use crate::origin::Origin;
-use crate::record::Record;
+use crate::record::{IntoRecord, Record};
 use crate::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering, fence};
 use crate::sync::ring::{PushError, RingBuffer};
 use crate::sync::thread::{self, Thread};
@@ -290,10 +290,10 @@ pub(crate) struct Queue {
 }
 
 /// Runs `f` out of line. A record's slow paths go through it with the
-/// closure that makes the record, so that the common path keeps one
-/// inlined copy of the record's making, written into its ring slot (with a
-/// copy per path, the compiler made the record on the stack and copied it
-/// in: 53 more instructions per `info!` by callgrind).
+/// event, so that the common path keeps one inlined copy of the record's
+/// making, written into its ring slot (with a copy per path, the compiler
+/// made the record on the stack and copied it in: 53 more instructions per
+/// `info!` by callgrind).
 #[cold]
 #[inline(never)]
 pub(crate) fn cold_path<R>(f: impl FnOnce() -> R) -> R {
@@ -548,14 +548,16 @@ impl Queue {
     }
 
     /// Queues an event on this thread's lane; waits only as
-    /// [`Overflow::Block`] says. `make` makes the record (it holds
-    /// `spill` heap bytes) once its place is known.
+    /// [`Overflow::Block`] says. The event is made into its record once its
+    /// place is known, or discarded if the queue drops it.
     #[inline]
-    pub(crate) fn push(&self, spill: usize, make: impl FnOnce() -> Record) {
+    pub(crate) fn push(&self, event: impl IntoRecord) {
+        let spill = event.spill_bytes();
         if spill > 0 && !self.admit_spill(spill) {
+            event.discard();
             return;
         }
-        let mut make = Some(make);
+        let mut event = Some(event);
         let _ = LOCAL.try_with(|slot| {
             let Ok(mut slot) = slot.try_borrow_mut() else {
                 return;
@@ -564,10 +566,10 @@ impl Queue {
                 Some(l) if l.queue == self.id => l,
                 other => other.insert(self.new_lane()),
             };
-            let Some(make) = make.take() else { return };
+            let Some(event) = event.take() else { return };
             match local.producer.write_chunk_uninit(1) {
                 Ok(mut chunk) => {
-                    chunk.as_mut_slices().0[0].write(make());
+                    event.write(&mut chunk.as_mut_slices().0[0]);
                     // SAFETY: the chunk is one slot (`write_chunk_uninit(1)`
                     // gives a first slice of at least one), written above.
                     unsafe { chunk.commit_all() };
@@ -577,13 +579,13 @@ impl Queue {
                         self.wake();
                     }
                 }
-                Err(_) => cold_path(|| self.push_full(local, make(), spill)),
+                Err(_) => cold_path(|| self.push_full(local, event.into_record())),
             }
         });
         // The thread's storage is being torn down (a log call from a
         // thread-local destructor) or in use further up this stack.
-        if let Some(make) = make {
-            cold_path(|| self.push_orphan(make()));
+        if let Some(event) = event {
+            cold_path(|| self.push_orphan(event.into_record()));
         }
     }
 
@@ -683,7 +685,7 @@ impl Queue {
 
     #[cold]
     #[inline(never)]
-    fn push_full(&self, local: &mut Local, mut rec: Record, spill: usize) {
+    fn push_full(&self, local: &mut Local, mut rec: Record) {
         self.wake();
         let events = local.producer.buffer().capacity();
         if events < self.limits.capacity {
@@ -707,7 +709,7 @@ impl Queue {
         let mut waiting = Waiting::new(self, Some(&lane));
         loop {
             if !waiting.wait_more() {
-                self.release_spill(spill);
+                self.release_spill(rec.spill_bytes());
                 return;
             }
             match local.producer.push(rec) {
