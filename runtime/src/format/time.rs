@@ -8,6 +8,7 @@
 //! cost the build).
 
 use crate::civil::DateTime;
+use crate::format::spare::Put;
 
 /// Renders timestamps, formatting the date and time of day once per second.
 #[derive(Debug, Clone)]
@@ -59,14 +60,14 @@ impl TimeFormat {
     /// Appends the rendered timestamp (no quotes, no escaping needed: the
     /// output of a valid strftime format is checked to be plain text).
     #[inline]
-    pub(crate) fn write(&mut self, time_ns: u64, out: &mut Vec<u8>) {
+    pub(crate) fn write(&mut self, time_ns: u64, out: &mut impl Put) {
         // Within the cached second, no division is needed.
         let nanos = time_ns.wrapping_sub(self.cached_start);
         if self.datefmt.is_some() || nanos >= 1_000_000_000 || self.cached.len() != 19 {
             self.write_other(time_ns, out);
             return;
         }
-        out.extend_from_slice(&iso_line(&self.iso, nanos));
+        out.put(&iso_line(&self.iso, nanos));
     }
 
     /// The ISO time within the cached second (`None`: another second, or
@@ -105,7 +106,7 @@ impl TimeFormat {
     /// within the cached second, the common case of the JSON and text
     /// formats, keeps a small frame.
     #[inline(never)]
-    fn write_other(&mut self, time_ns: u64, out: &mut Vec<u8>) {
+    fn write_other(&mut self, time_ns: u64, out: &mut impl Put) {
         let sec = time_ns / 1_000_000_000;
         match &self.datefmt {
             None => {
@@ -132,10 +133,10 @@ impl TimeFormat {
                 }
                 let nanos = time_ns - self.cached_start;
                 if self.cached.len() == 19 {
-                    out.extend_from_slice(&iso_line(&self.iso, nanos));
+                    out.put(&iso_line(&self.iso, nanos));
                 } else {
-                    out.extend_from_slice(&self.cached);
-                    out.extend_from_slice(&iso_line(&self.iso, nanos)[19..]);
+                    out.put(&self.cached);
+                    out.put(&iso_line(&self.iso, nanos)[19..]);
                 }
             }
             Some(items) => {
@@ -145,7 +146,7 @@ impl TimeFormat {
                     render(items, sec, nanos, &mut self.cached);
                     self.cached_sec = Some(sec);
                 }
-                out.extend_from_slice(&self.cached);
+                out.put(&self.cached);
             }
         }
     }

@@ -8,7 +8,8 @@
 //! then a push per character) was over a fifth of the text line's cost.
 
 use crate::encode::Value;
-use crate::format::common::{append, is_hostile};
+use crate::format::common::is_hostile;
+use crate::format::spare::Put;
 use std::fmt;
 
 /// The byte may start a character that is escaped: an ASCII control, DEL,
@@ -127,13 +128,13 @@ fn next_special<const LOGFMT: bool>(bytes: &[u8], mut i: usize, mask: u8) -> usi
 
 /// Appends `v`, escaping characters that could break the line or drive a
 /// terminal.
-pub(crate) fn escape_into(out: &mut Vec<u8>, v: &str) {
+pub(crate) fn escape_into(out: &mut impl Put, v: &str) {
     escape_with(out, v, ESC);
 }
 
 /// Appends `v` escaped, `"` and `\` too when `mask` has [`IN_QUOTES`].
 #[inline]
-fn escape_with(out: &mut Vec<u8>, v: &str, mask: u8) {
+fn escape_with(out: &mut impl Put, v: &str, mask: u8) {
     let bytes = v.as_bytes();
     let mut start = 0;
     let mut i = 0;
@@ -160,41 +161,41 @@ fn escape_with(out: &mut Vec<u8>, v: &str, mask: u8) {
                 continue;
             }
         };
-        out.extend_from_slice(&bytes[start..i]);
+        out.put(&bytes[start..i]);
         if escape.is_empty() {
             push_u_escape(out, c);
         } else {
-            out.extend_from_slice(escape);
+            out.put(escape);
         }
         i += c.len_utf8();
         start = i;
     }
-    out.extend_from_slice(&bytes[start..]);
+    out.put(&bytes[start..]);
 }
 
 /// `\u{…}`: the code point in lowercase hex, without leading zeros.
-fn push_u_escape(out: &mut Vec<u8>, c: char) {
+fn push_u_escape(out: &mut impl Put, c: char) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let n = c as u32;
-    out.extend_from_slice(b"\\u{");
+    out.put(b"\\u{");
     let digits = (32 - (n | 1).leading_zeros()).div_ceil(4);
     for k in (0..digits).rev() {
-        out.push(HEX[((n >> (4 * k)) & 0xF) as usize]);
+        out.put_byte(HEX[((n >> (4 * k)) & 0xF) as usize]);
     }
-    out.push(b'}');
+    out.put_byte(b'}');
 }
 
 /// Appends a logfmt key or string value: as it is, or quoted and escaped
 /// when it is empty or holds a space, `"`, `=`, `\`, or a character that
 /// is escaped.
-pub(super) fn write_logfmt_str(out: &mut Vec<u8>, v: &str) {
+pub(super) fn write_logfmt_str(out: &mut impl Put, v: &str) {
     if !needs_quotes(v) {
-        out.extend_from_slice(v.as_bytes());
+        out.put(v.as_bytes());
         return;
     }
-    out.push(b'"');
+    out.put_byte(b'"');
     escape_with(out, v, ESC | IN_QUOTES);
-    out.push(b'"');
+    out.put_byte(b'"');
 }
 
 fn needs_quotes(v: &str) -> bool {
@@ -220,25 +221,25 @@ fn needs_quotes(v: &str) -> bool {
 }
 
 /// Appends ` key=value`.
-pub(super) fn push_pair(out: &mut Vec<u8>, key: &str, value: Value<'_>) {
-    out.push(b' ');
+pub(super) fn push_pair(out: &mut impl Put, key: &str, value: Value<'_>) {
+    out.put_byte(b' ');
     write_logfmt_str(out, key);
-    out.push(b'=');
+    out.put_byte(b'=');
     write_logfmt_value(out, value);
 }
 
 /// Appends a field's value: a string as [`write_logfmt_str`] writes it,
 /// `null` for none, anything else as `Display` writes it.
-pub(super) fn write_logfmt_value(out: &mut Vec<u8>, value: Value<'_>) {
+pub(super) fn write_logfmt_value(out: &mut impl Put, value: Value<'_>) {
     match value {
         Value::Str(v) => write_logfmt_str(out, v),
-        Value::I64(n) => append(out, itoa::Buffer::new().format(n).as_bytes()),
-        Value::U64(n) => append(out, itoa::Buffer::new().format(n).as_bytes()),
-        Value::I128(n) => out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
-        Value::U128(n) => out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
-        Value::Bool(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
+        Value::I64(n) => out.put(itoa::Buffer::new().format(n).as_bytes()),
+        Value::U64(n) => out.put(itoa::Buffer::new().format(n).as_bytes()),
+        Value::I128(n) => out.put(itoa::Buffer::new().format(n).as_bytes()),
+        Value::U128(n) => out.put(itoa::Buffer::new().format(n).as_bytes()),
+        Value::Bool(b) => out.put(if b { b"true" } else { b"false" }),
         Value::Char(c) => write_logfmt_str(out, c.encode_utf8(&mut [0; 4])),
-        Value::Null => out.extend_from_slice(b"null"),
+        Value::Null => out.put(b"null"),
         // Floats as `Display` writes them (`1e300` in full, `1` for 1.0):
         // the faster float writers spell some differently.
         other @ (Value::F32(_) | Value::F64(_)) => {
@@ -248,19 +249,19 @@ pub(super) fn write_logfmt_value(out: &mut Vec<u8>, value: Value<'_>) {
 }
 
 /// A `fmt::Write` that appends text as it is.
-pub(super) struct Raw<'a>(pub(super) &'a mut Vec<u8>);
+pub(super) struct Raw<'a, P: Put>(pub(super) &'a mut P);
 
-impl fmt::Write for Raw<'_> {
+impl<P: Put> fmt::Write for Raw<'_, P> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        self.0.extend_from_slice(s.as_bytes());
+        self.0.put(s.as_bytes());
         Ok(())
     }
 }
 
 /// A `fmt::Write` that appends text escaped as [`escape_into`] does.
-pub(super) struct Escaped<'a>(pub(super) &'a mut Vec<u8>);
+pub(super) struct Escaped<'a, P: Put>(pub(super) &'a mut P);
 
-impl fmt::Write for Escaped<'_> {
+impl<P: Put> fmt::Write for Escaped<'_, P> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         escape_into(self.0, s);
         Ok(())

@@ -26,6 +26,7 @@ mod site;
 mod template;
 
 use super::common::{Event, FormatterError, IdKey, REPLAYED, SUPPRESSED, StdKey, error_report};
+use super::spare::{Put, write_in_place};
 use super::time::TimeFormat;
 use crate::context::RequestId;
 use crate::encode::Value;
@@ -276,6 +277,13 @@ impl TextFormat {
         let site = rt
             .sites
             .get(event, || Site::render(event, segments, styled, program));
+        let plain = event.context().is_empty()
+            && event.suppressed().is_none()
+            && !event.replayed()
+            && event.exc_info().is_none();
+        if plain && write_plain(site, &mut rt.time, self.fields, event, out) {
+            return;
+        }
         // Room for the line in one go (escaping makes a value at most six
         // times its encoded size).
         out.reserve(site.len() + 6 * event.data_len() + 64);
@@ -357,6 +365,55 @@ impl TextFormat {
     }
 }
 
+/// The line of an event with no context, count, replay mark or error,
+/// written in place ([`Spare`](super::spare::Spare)); false (and `out` as
+/// it was) if the template pads a key that changes per event, or the line
+/// did not fit.
+fn write_plain(
+    site: &Site,
+    time: &mut TimeFormat,
+    fields: bool,
+    event: &Event<'_>,
+    out: &mut Vec<u8>,
+) -> bool {
+    let mut values = event.cursor();
+    let room = site.len() + 6 * event.data_len() + 128;
+    write_in_place(out, room, |line| {
+        for part in &site.parts {
+            match part {
+                Part::Static(r) => site.put_spare(line, r),
+                Part::Hole { key, width: 0, .. } => match *key {
+                    Key::Std(StdKey::Asctime) => {
+                        line.detour(|line| time.write(event.time_ns(), line));
+                    }
+                    Key::Std(StdKey::Message) => site.write_message_spare(line, &mut values),
+                    Key::Std(k) => line.detour(|line| event_value(line, k, event)),
+                    // No context: no id. The origin is in the template.
+                    Key::Id(_) | Key::Origin => {}
+                },
+                // Padding moves what was written: the general path's.
+                Part::Hole { .. } => return None,
+            }
+        }
+        if fields {
+            let first_field = event.first_field_slot();
+            for (i, key) in site.keys.iter().enumerate() {
+                let Some(value) = values.get(first_field + i) else {
+                    break;
+                };
+                site.put_spare(line, key);
+                match value {
+                    Value::U64(n) => line.put_u64(n),
+                    Value::I64(n) => line.put_i64(n),
+                    v => line.detour(|line| write_logfmt_value(line, v)),
+                }
+            }
+        }
+        line.push(b'\n');
+        Some(())
+    })
+}
+
 /// Starts every line of the text format that continues an event (error
 /// chain, backtrace), so that it cannot be taken for the start of a new
 /// event. Data in those lines is escaped like the message: a newline in an
@@ -406,7 +463,7 @@ fn hex_str<'b>(buf: &'b mut [u8; 32], bytes: &[u8]) -> &'b str {
 
 /// The text of a key that changes per event (besides the time and the
 /// message).
-fn event_value(out: &mut Vec<u8>, key: StdKey, event: &Event<'_>) {
+fn event_value(out: &mut impl Put, key: StdKey, event: &Event<'_>) {
     let ns = event.time_ns();
     match key {
         #[allow(clippy::cast_precision_loss)]
@@ -419,8 +476,8 @@ fn event_value(out: &mut Vec<u8>, key: StdKey, event: &Event<'_>) {
         }
         // Unknown (outside a task, on a platform without thread ids): `-`.
         StdKey::Thread => match event.thread_id() {
-            Some(id) => out.extend_from_slice(itoa::Buffer::new().format(id).as_bytes()),
-            None => out.push(b'-'),
+            Some(id) => out.put(itoa::Buffer::new().format(id).as_bytes()),
+            None => out.put_byte(b'-'),
         },
         StdKey::ThreadName => escape_into(out, event.thread_name().unwrap_or("-")),
         StdKey::TaskName => escape_into(out, event.task_name().unwrap_or("-")),

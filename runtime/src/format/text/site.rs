@@ -4,7 +4,8 @@ use super::escape::{Escaped, escape_into, write_logfmt_str};
 use super::template::{Align, Key, Segment};
 use crate::callsite::Piece;
 use crate::encode::{Cursor, Value};
-use crate::format::common::{Event, StdKey, append, put_padded};
+use crate::format::common::{Event, StdKey, put_padded};
+use crate::format::spare::{Put, Spare};
 use crate::level::Level;
 use anstyle::{AnsiColor, Effects, Style};
 use std::fmt::Write as _;
@@ -229,21 +230,30 @@ impl Site {
         for piece in &self.message {
             match piece {
                 MessagePiece::Lit(r) => self.put(out, r),
+                MessagePiece::Value(i) => write_message_value(out, values.get(*i)),
+            }
+        }
+    }
+
+    /// [`Site::write_message`] for a line written in place.
+    #[inline(always)]
+    pub(super) fn write_message_spare(&self, line: &mut Spare<'_>, values: &mut Cursor<'_>) {
+        for piece in &self.message {
+            match piece {
+                MessagePiece::Lit(r) => line.put_padded::<CHUNK>(&self.bytes, r.start, r.end),
                 MessagePiece::Value(i) => match values.get(*i) {
-                    Some(Value::Str(s)) => escape_into(out, s),
-                    Some(Value::I64(n)) => {
-                        append(out, itoa::Buffer::new().format(n).as_bytes());
-                    }
-                    Some(Value::U64(n)) => {
-                        append(out, itoa::Buffer::new().format(n).as_bytes());
-                    }
-                    Some(v) => {
-                        let _ = write!(Escaped(out), "{v}");
-                    }
-                    None => {}
+                    Some(Value::U64(n)) => line.put_u64(n),
+                    Some(Value::I64(n)) => line.put_i64(n),
+                    v => line.detour(|line| write_message_value(line, v)),
                 },
             }
         }
+    }
+
+    /// Appends the bytes `r` of the template to a line written in place.
+    #[inline(always)]
+    pub(super) fn put_spare(&self, line: &mut Spare<'_>, r: &Range<usize>) {
+        line.put_padded::<CHUNK>(&self.bytes, r.start, r.end);
     }
 
     /// Bytes of the template (the most a line copies from it).
@@ -255,6 +265,19 @@ impl Site {
     #[inline(always)]
     pub(super) fn put(&self, out: &mut Vec<u8>, r: &Range<usize>) {
         put_padded::<CHUNK>(out, &self.bytes, r.clone());
+    }
+}
+
+/// A value of the message, escaped.
+fn write_message_value(out: &mut impl Put, value: Option<Value<'_>>) {
+    match value {
+        Some(Value::Str(s)) => escape_into(out, s),
+        Some(Value::I64(n)) => out.put(itoa::Buffer::new().format(n).as_bytes()),
+        Some(Value::U64(n)) => out.put(itoa::Buffer::new().format(n).as_bytes()),
+        Some(v) => {
+            let _ = write!(Escaped(out), "{v}");
+        }
+        None => {}
     }
 }
 
