@@ -30,6 +30,7 @@ use super::common::{
 use super::json::site::{Part, Site, SiteCache};
 use super::json::{write_hex, write_str, write_value};
 use super::resource::Resource;
+use super::spare::{Digits, Put, write_in_place};
 use crate::encode::Value;
 use crate::level::Level;
 use std::borrow::Cow;
@@ -144,6 +145,13 @@ impl OtelFormat {
         let site = self
             .sites
             .get(event, |event| OtelFormat::render(head, event));
+        let plain = event.context().is_empty()
+            && event.suppressed().is_none()
+            && !event.replayed()
+            && event.exc_info().is_none();
+        if plain && write_plain(site, event, out) {
+            return;
+        }
         out.reserve(site.len() + 12 * event.data_len() + 64);
         let mut values = event.cursor();
         let mut ns = itoa::Buffer::new();
@@ -218,6 +226,38 @@ impl OtelFormat {
     }
 }
 
+/// The line of an event with no context, count, replay mark or error,
+/// written in place ([`Spare`](super::spare::Spare)); false (and `out` as
+/// it was) if it did not fit the room reserved.
+fn write_plain(site: &Site, event: &Event<'_>, out: &mut Vec<u8>) -> bool {
+    let mut values = event.cursor();
+    // The line's two times, `timeUnixNano` and `observedTimeUnixNano`.
+    let ns = Digits::new(event.time_ns());
+    // An `AnyValue` wraps a value in at most 17 bytes, escaping makes it
+    // at most six times its encoded size.
+    let room = site.len() + 12 * event.data_len() + 128;
+    write_in_place(out, room, |line| {
+        for part in &site.parts {
+            match part {
+                Part::Static(r) => site.put_range_spare(line, r),
+                Part::Value(StdKey::Message) => site.write_message_spare(line, &mut values),
+                Part::Value(_) => ns.put(line),
+            }
+        }
+        let first_field = event.first_field_slot();
+        for (i, key) in site.keys.iter().enumerate() {
+            let Some(value) = values.get(first_field + i) else {
+                break;
+            };
+            site.put_range_spare(line, key);
+            line.detour(|line| write_any_value(line, value));
+            line.push(b'}');
+        }
+        line.put_array(b"]}]}]}]}\n", 9);
+        Some(())
+    })
+}
+
 /// `{"key":"…","value":` for one of the line's own attributes.
 fn attribute_key(out: &mut Vec<u8>, key: &str) {
     out.extend_from_slice(b"{\"key\":");
@@ -269,25 +309,25 @@ fn double(f: f64) -> AnyValue<'static> {
 }
 
 /// A value as an OTLP `AnyValue`, in the protobuf JSON mapping.
-fn write_any_value(out: &mut Vec<u8>, v: Value<'_>) {
+fn write_any_value(out: &mut impl Put, v: Value<'_>) {
     match any_value(v) {
         AnyValue::Int(n) => {
-            out.extend_from_slice(b"{\"intValue\":\"");
-            out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
-            out.extend_from_slice(b"\"}");
+            out.put(b"{\"intValue\":\"");
+            out.put(itoa::Buffer::new().format(n).as_bytes());
+            out.put(b"\"}");
         }
         AnyValue::Double(f) => {
-            out.extend_from_slice(b"{\"doubleValue\":");
+            out.put(b"{\"doubleValue\":");
             write_value(out, Value::F64(f));
-            out.push(b'}');
+            out.put_byte(b'}');
         }
-        AnyValue::Bool(true) => out.extend_from_slice(b"{\"boolValue\":true}"),
-        AnyValue::Bool(false) => out.extend_from_slice(b"{\"boolValue\":false}"),
+        AnyValue::Bool(true) => out.put(b"{\"boolValue\":true}"),
+        AnyValue::Bool(false) => out.put(b"{\"boolValue\":false}"),
         AnyValue::Text(s) => {
-            out.extend_from_slice(b"{\"stringValue\":");
+            out.put(b"{\"stringValue\":");
             write_str(out, &s);
-            out.push(b'}');
+            out.put_byte(b'}');
         }
-        AnyValue::Empty => out.extend_from_slice(b"{}"),
+        AnyValue::Empty => out.put(b"{}"),
     }
 }

@@ -208,17 +208,10 @@ impl Spare<'_> {
         }
     }
 
-    /// Appends a number's decimal digits: written two at a time from the
-    /// last into a buffer, then moved as 16 bytes (or 20).
+    /// Appends a number's decimal digits.
     #[inline(always)]
     pub(crate) fn put_u64(&mut self, n: u64) {
-        let mut buf = [b'0'; DIGITS_END + 16];
-        let start = write_digits(&mut buf, n);
-        let len = DIGITS_END - start;
-        match buf.get(start..).and_then(<[u8]>::first_chunk::<16>) {
-            Some(digits) if len <= 16 => self.put_array(digits, len),
-            _ => self.put_long(buf.get(start..DIGITS_END).unwrap_or_default()),
-        }
+        Digits::new(n).put(self);
     }
 
     /// Appends a number's decimal digits, with its sign.
@@ -231,26 +224,65 @@ impl Spare<'_> {
     }
 }
 
+/// A number's decimal digits, written once (from the last, into a buffer)
+/// and moved into a line as 20 bytes (the most a `u64` has) as often as
+/// it appears.
+pub(crate) struct Digits {
+    buf: [u8; DIGITS_END + 20],
+    start: usize,
+}
+
+impl Digits {
+    #[inline(always)]
+    pub(crate) fn new(n: u64) -> Digits {
+        let mut buf = [b'0'; DIGITS_END + 20];
+        let start = write_digits(&mut buf, n);
+        Digits { buf, start }
+    }
+
+    /// Appends the digits to `line`.
+    #[inline(always)]
+    pub(crate) fn put(&self, line: &mut Spare<'_>) {
+        if let Some(digits) = self
+            .buf
+            .get(self.start..)
+            .and_then(<[u8]>::first_chunk::<20>)
+        {
+            line.put_array(digits, DIGITS_END - self.start);
+        }
+    }
+}
+
 /// Where [`write_digits`] ends a number (the most digits a `u64` has).
 const DIGITS_END: usize = 20;
 
 /// Writes the decimal digits of `n` to end at [`DIGITS_END`] in `buf`;
-/// returns where they start.
+/// returns where they start. Four digits a division while there are more
+/// (a time stamp in nanoseconds has 19), then two, then one.
 #[inline(always)]
-fn write_digits(buf: &mut [u8; DIGITS_END + 16], mut n: u64) -> usize {
+fn write_digits(buf: &mut [u8; DIGITS_END + 20], mut n: u64) -> usize {
+    let digits2 = &super::time::DIGITS2;
     let mut start = DIGITS_END;
-    while n >= 100 {
-        let pair = super::time::DIGITS2[(n % 100) as usize];
-        n /= 100;
+    while n >= 10_000 {
+        let four = (n % 10_000) as usize;
+        n /= 10_000;
+        start -= 4;
+        if let Some(d) = buf.get_mut(start..start + 4) {
+            d[..2].copy_from_slice(&digits2[four / 100]);
+            d[2..].copy_from_slice(&digits2[four % 100]);
+        }
+    }
+    if n >= 100 {
         start -= 2;
         if let Some(d) = buf.get_mut(start..start + 2) {
-            d.copy_from_slice(&pair);
+            d.copy_from_slice(&digits2[(n % 100) as usize]);
         }
+        n /= 100;
     }
     if n >= 10 {
         start -= 2;
         if let Some(d) = buf.get_mut(start..start + 2) {
-            d.copy_from_slice(&super::time::DIGITS2[n as usize]);
+            d.copy_from_slice(&digits2[n as usize]);
         }
     } else {
         start -= 1;

@@ -268,6 +268,27 @@ impl Site {
         out.push(b'"');
     }
 
+    /// [`Site::write_message`] for a line written in place.
+    #[inline(always)]
+    pub(in crate::format) fn write_message_spare(
+        &self,
+        line: &mut Spare<'_>,
+        values: &mut Cursor<'_>,
+    ) {
+        line.push(b'"');
+        for piece in &self.message {
+            match piece {
+                MessagePiece::Lit(r) => line.put_padded::<CHUNK>(&self.bytes, r.start, r.end),
+                MessagePiece::Value(i) => match values.get(*i) {
+                    Some(Value::U64(n)) => line.put_u64(n),
+                    Some(Value::I64(n)) => line.put_i64(n),
+                    v => line.detour(|line| Site::write_text(line, v)),
+                },
+            }
+        }
+        line.push(b'"');
+    }
+
     /// Appends a value of the message, escaped.
     #[inline]
     pub(in crate::format) fn write_text(out: &mut impl Put, value: Option<Value<'_>>) {
@@ -475,6 +496,13 @@ impl Site {
     #[inline(always)]
     pub(in crate::format) fn put_spare(&self, line: &mut Spare<'_>, (start, end): (u32, u32)) {
         line.put_padded::<CHUNK>(&self.bytes, start as usize, end as usize);
+    }
+
+    /// Appends the bytes of `r`, a range of the template, to a line
+    /// written in place.
+    #[inline(always)]
+    pub(in crate::format) fn put_range_spare(&self, line: &mut Spare<'_>, r: &Range<usize>) {
+        line.put_padded::<CHUNK>(&self.bytes, r.start, r.end);
     }
 
     /// Appends the bytes of `r`, a range of the template.
