@@ -2,10 +2,10 @@
 //! `crate::sync`): a producer parked on a full ring and the writer that
 //! frees it, a thread's order across its growing rings, a thread whose
 //! ring is too short for the ordering grace woken to grow it, flush
-//! requests racing the writer going to sleep, and a fork's pause of the
-//! writer racing a flush or the writer's end. A wake-up the protocol
-//! misses leaves a thread parked for good (under loom no timeout fires),
-//! which loom reports as a deadlock.
+//! requests racing the writer going to sleep or waiting for the grace, and
+//! a fork's pause of the writer racing a flush or the writer's end. A
+//! wake-up the protocol misses leaves a thread parked for good (under loom
+//! no timeout fires), which loom reports as a deadlock.
 
 use super::{Control, Lanes, Limits, Overflow, Queue, Signal};
 use crate::callsite::internal_site;
@@ -239,6 +239,30 @@ fn loom_a_flush_request_always_wakes_a_sleeping_writer() {
             })
             .collect();
         flushes.into_iter().for_each(|f| f.join().unwrap());
+        ask(&q, Control::Shutdown, "stopped");
+        writer.join().unwrap();
+    });
+}
+
+/// A flush (`Queue::request`, `wake`) while the writer thread waits for
+/// an event to come of age (`writer::run`, `Queue::doze`): it is
+/// answered, the event taken young. A request the waiting writer missed
+/// would leave the flush waiting for good (under loom, the writer's wait
+/// has no end but a wake-up).
+#[test]
+fn loom_a_flush_request_always_wakes_a_writer_waiting_for_the_grace() {
+    model("flush while the grace runs", 2, || {
+        let mut q = queue(1);
+        q.grace_ticks = u64::MAX;
+        let q = Arc::new(q);
+        {
+            let q = Arc::clone(&q);
+            ::loom::thread::spawn(move || q.push(0, || event(1)))
+                .join()
+                .unwrap();
+        }
+        let writer = start_writer(&q);
+        ask(&q, Control::Flush, "answered");
         ask(&q, Control::Shutdown, "stopped");
         writer.join().unwrap();
     });

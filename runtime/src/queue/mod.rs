@@ -85,7 +85,10 @@
 //! the capacity if need be ([`Queue::bigger_ring`]): in the runs
 //! interleaved with those, rings of 2 and 4 Ki, 0 to 7 such waits,
 //! 5.5–14.4 M lines/s (with both threads on one core, 3.1–4.0 before,
-//! 4.7–9.2 after).
+//! 4.7–9.2 after). And once the writer has caught up with the window (a
+//! merge took few records and left younger ones queued), it waits for them
+//! to come of age ([`Queue::doze`]), woken early only by a full ring or a
+//! request, instead of merging again at once (see `writer::run`).
 //!
 //! **Figures** (2-core machine, `benches/` and `tests/tests/pipeline.rs`;
 //! the full tables are in `BENCHMARKS.md`):
@@ -274,6 +277,8 @@ pub(crate) struct Queue {
     control_closed: AtomicBool,
     /// Set by the writer just before it parks.
     sleeping: AtomicBool,
+    /// Set by the writer while it dozes (see [`Queue::doze`]).
+    dozing: AtomicBool,
     writer: OnceLock<Thread>,
     /// Set when a blocked producer saw no progress for a whole block
     /// timeout; cleared by the writer's next progress.
@@ -545,6 +550,7 @@ impl Queue {
             has_control: AtomicBool::new(false),
             control_closed: AtomicBool::new(false),
             sleeping: AtomicBool::new(false),
+            dozing: AtomicBool::new(false),
             writer: OnceLock::new(),
             stalled: AtomicBool::new(false),
             attempts: AtomicU64::new(0),
@@ -791,10 +797,14 @@ impl Queue {
         Ok(())
     }
 
+    /// Wakes the writer if it sleeps (see [`Queue::idle`]) or dozes (see
+    /// [`Queue::doze`]).
     pub(crate) fn wake(&self) {
-        if self.sleeping.swap(false, Ordering::AcqRel)
-            && let Some(t) = self.writer.get()
-        {
+        // Swaps, not loads: see `idle` (with a load first, loom found a
+        // flush left waiting on a writer parked in `doze`).
+        let waits = self.sleeping.swap(false, Ordering::AcqRel)
+            || self.dozing.swap(false, Ordering::AcqRel);
+        if waits && let Some(t) = self.writer.get() {
             t.unpark();
         }
     }
@@ -961,6 +971,24 @@ impl Queue {
         // sequence: the next `idle`'s swap reads it and sees the request.
         // With a store, the writer could miss it and sleep (loom found it).
         self.sleeping.swap(false, Ordering::Relaxed);
+    }
+
+    /// Called by the writer when what is queued is younger than the grace
+    /// window (`timeout`: until the oldest comes of age), or while it polls
+    /// the lanes after the last event: parks until `timeout`, or until
+    /// [`Queue::wake`]: a producer whose ring is full, which may hold
+    /// events of age by then, or be too short for the grace (with a sleep
+    /// instead, it waited out the rest of it), or a request. A log call
+    /// does not end it, as it ends [`Queue::idle`]: the writer waits so as
+    /// to take what comes of age in one pass, not a few records at a time.
+    pub(crate) fn doze(&self, timeout: Duration) {
+        // As in `idle`: a request's `wake` comes after this swap and
+        // unparks, or this thread sees the request below.
+        self.dozing.swap(true, Ordering::SeqCst);
+        if !self.has_control.load(Ordering::SeqCst) && !self.pause_asked.load(Ordering::SeqCst) {
+            thread::park_timeout(timeout);
+        }
+        self.dozing.swap(false, Ordering::Relaxed);
     }
 
     /// The writer made progress: blocked producers may wait again.
