@@ -250,7 +250,8 @@ impl Default for Config {
 /// Default queue capacity: the most events one logging thread's ring grows
 /// to (512 KiB), so that a burst of 4 Ki events (half a millisecond of the
 /// writer's time) never waits. A thread starts with a ring of 64 events
-/// (8 KiB) and grows it only when it fills.
+/// (8 KiB) and grows it only when it fills (past this only to hold what
+/// the ordering grace keeps queued: see [`Config::capacity`]).
 pub const DEFAULT_CAPACITY: usize = 4 * 1024;
 
 /// Default byte budget: 64 MiB for everything queued.
@@ -455,9 +456,17 @@ impl Config {
         /// starts at 64 events (or this many, if fewer) on its first event and
         /// doubles each time it fills, up to this many, while the byte budget
         /// allows (128 bytes per event; the default, [`DEFAULT_CAPACITY`], is
-        /// 4 Ki events). A ring keeps its size while its thread lives, and is
-        /// freed once the thread has exited and its events are written. At least
-        /// 1, and one ring of it must fit in half the byte budget;
+        /// 4 Ki events). Past this many only when the writer finds the ring
+        /// full of events stamped less than twice [`Config::ordering_grace`]
+        /// apart: the writer leaves each event queued for the grace, and a ring
+        /// that holds less of its thread's events keeps the thread waiting for
+        /// its own events to come of age while the writer has nothing to do.
+        /// Such a ring keeps doubling, within the byte budget, until it holds
+        /// two graces' worth (for a thread logging an event every 10 ns, with
+        /// the default grace: 32 Ki events, 4 MiB). A ring keeps its size while
+        /// its thread lives, and is freed once the thread has exited and its
+        /// events are written. At least 1, and one ring of it must fit in half
+        /// the byte budget;
         /// [`Config::install`] says so otherwise.
         capacity(capacity: usize);
         /// The most memory queued events may take, in bytes (default
@@ -479,7 +488,9 @@ impl Config {
         /// across threads, unless a thread stalls between taking an event's
         /// timestamp and queueing it for longer than this. Each thread's (and
         /// each task's) own order holds whatever the value. `flush`, shutdown
-        /// and exit do not wait for it.
+        /// and exit do not wait for it. A thread's ring grows past
+        /// [`Config::capacity`] while it holds less than twice this long of
+        /// the thread's events.
         ordering_grace(grace: Duration);
         /// Whether an event written exactly like the one before it (its time
         /// aside) is counted instead of written, as syslog does (default

@@ -22,6 +22,8 @@ pub(crate) trait Accounts {
     fn release_spill(&self, bytes: usize);
     /// The writer took records.
     fn made_progress(&self);
+    /// The ordering grace in clock ticks.
+    fn grace_ticks(&self) -> u64;
     /// Lanes of threads that have exited, emptied, leave the registry.
     fn retire(&self, lanes: Vec<Arc<LaneShared>>);
 }
@@ -48,6 +50,10 @@ pub(crate) struct LaneShared {
     /// The producer is parked (or about to park) until the writer frees
     /// slots of its ring.
     pub(super) blocked: AtomicBool,
+    /// The writer found the ring too short for the ordering grace (see
+    /// `LaneReader::outgrow_if_short`): the thread moves to a larger ring,
+    /// past the configured capacity if need be (see `Queue::bigger_ring`).
+    pub(super) outgrow: AtomicBool,
     /// The producer's thread, once it has waited.
     pub(super) waiter: OnceLock<Thread>,
     /// The thread's id and name, for the `thread` and `threadName` keys.
@@ -127,12 +133,59 @@ impl LaneReader {
         self.ring.peek().map_or(u64::MAX, |r| r.stamp)
     }
 
+    /// If the thread's ring is full of events stamped less than `span`
+    /// ticks apart, asks the thread to move to a larger one: it logs
+    /// faster than its ring holds that long of its events, and would
+    /// otherwise wait, with the writer idle, for its events to come of
+    /// age. `avail` is what this ring holds; the thread's ring is the
+    /// newest of its next ones if it has moved on (the writer, reading
+    /// this one, may not have got there yet).
+    fn outgrow_if_short(&mut self, avail: usize, span: u64) {
+        let shared = &*self.shared;
+        if shared.outgrow.load(Ordering::Relaxed) {
+            return;
+        }
+        let short = if shared.has_next.load(Ordering::Acquire) {
+            let mut next = shared.next.lock().unwrap_or_else(PoisonError::into_inner);
+            next.back_mut()
+                .is_some_and(|(ring, events)| full_within(ring, ring.slots(), *events, span))
+        } else {
+            full_within(&mut self.ring, avail, self.events, span)
+        };
+        if !short {
+            return;
+        }
+        shared.outgrow.store(true, Ordering::Relaxed);
+        // Pairs with a waiting producer's fence (see `Waiting`): either it
+        // sees `outgrow` before it parks, or this sees `blocked`.
+        fence(Ordering::SeqCst);
+        if shared.blocked.load(Ordering::Relaxed)
+            && shared.blocked.swap(false, Ordering::Relaxed)
+            && let Some(t) = shared.waiter.get()
+        {
+            t.unpark();
+        }
+    }
+
     /// The thread has exited and everything it queued was taken.
     fn finished(&self) -> bool {
         self.shared.done.load(Ordering::Acquire)
             && self.ring.is_empty()
             && !self.shared.has_next.load(Ordering::Acquire)
     }
+}
+
+/// Whether `ring`, holding `avail` of its `events` slots, is full of
+/// events stamped less than `span` ticks apart.
+fn full_within(ring: &mut Consumer<Record>, avail: usize, events: usize, span: u64) -> bool {
+    avail == events
+        && ring.read_chunk(avail).is_ok_and(|chunk| {
+            let (a, b) = chunk.as_slices();
+            match (a.first(), b.last().or(a.last())) {
+                (Some(first), Some(last)) => last.stamp.saturating_sub(first.stamp) < span,
+                _ => false,
+            }
+        })
 }
 
 /// What one merge pass did.
@@ -191,7 +244,13 @@ impl Lanes {
         };
         self.avail.clear();
         for lane in &mut self.lanes {
-            self.avail.push(lane.available(q));
+            let avail = lane.available(q);
+            if cutoff != u64::MAX {
+                // Two graces' worth: the one the writer may not take, and as
+                // much again to take in one pass while the thread logs on.
+                lane.outgrow_if_short(avail, q.grace_ticks().saturating_mul(2));
+            }
+            self.avail.push(avail);
         }
         let mut spill = 0;
         loop {

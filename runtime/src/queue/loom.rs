@@ -1,10 +1,11 @@
 //! Loom models of the queue's protocols, run on the production code (see
 //! `crate::sync`): a producer parked on a full ring and the writer that
-//! frees it, a thread's order across its growing rings, flush requests
-//! racing the writer going to sleep, and a fork's pause of the writer
-//! racing a flush or the writer's end. A wake-up the protocol misses leaves
-//! a thread parked for good (under loom no timeout fires), which loom
-//! reports as a deadlock.
+//! frees it, a thread's order across its growing rings, a thread whose
+//! ring is too short for the ordering grace woken to grow it, flush
+//! requests racing the writer going to sleep or waiting for the grace, and
+//! a fork's pause of the writer racing a flush or the writer's end. A
+//! wake-up the protocol misses leaves a thread parked for good (under loom
+//! no timeout fires), which loom reports as a deadlock.
 
 use super::{Control, Lanes, Limits, Overflow, Queue, Signal};
 use crate::callsite::internal_site;
@@ -14,6 +15,7 @@ use crate::format::Formatter;
 use crate::format::text::TextFormat;
 use crate::level::Level;
 use crate::record::Record;
+use crate::sync::atomic::{AtomicBool, Ordering};
 use crate::sync::{Arc, model, thread};
 use crate::writer::{Output, Sink};
 use std::time::Duration;
@@ -162,6 +164,44 @@ fn loom_a_threads_events_keep_their_order_across_its_rings() {
     });
 }
 
+/// A thread logs two events into a ring of one, at the capacity, while
+/// the writer's merges take nothing: both events are younger than the
+/// grace, as when a thread fills its ring faster than the ring holds
+/// what the grace keeps queued. The writer finds the ring full of them (`Lanes::merge`,
+/// `LaneReader::outgrow_if_short`) and unparks the thread, which waits
+/// for room (`Waiting::wait_more`); it moves to a ring past the capacity
+/// (`Queue::bigger_ring`). Had the wake-up been lost, the thread would
+/// wait for good, the writer taking nothing.
+#[test]
+fn loom_a_thread_whose_ring_is_too_short_for_the_grace_is_woken_to_grow_it() {
+    model("ring too short for the grace", 3, || {
+        let mut q = queue(1);
+        q.grace_ticks = u64::MAX;
+        let q = Arc::new(q);
+        let logged = Arc::new(AtomicBool::new(false));
+        let producer = {
+            let (q, logged) = (Arc::clone(&q), Arc::clone(&logged));
+            ::loom::thread::spawn(move || {
+                q.push(0, || event(1));
+                q.push(0, || event(2));
+                logged.store(true, Ordering::Release);
+            })
+        };
+        let mut lanes = Lanes::default();
+        while !logged.load(Ordering::Acquire) {
+            q.adopt(&mut lanes);
+            let merged = lanes.merge(&*q, 0, |_, _| unreachable!("nothing is of age"));
+            assert_eq!(merged.popped, 0);
+            thread::yield_now();
+        }
+        producer.join().unwrap();
+        let mut written = Vec::new();
+        q.adopt(&mut lanes);
+        lanes.merge(&*q, u64::MAX, |rec, _| written.push(rec.stamp));
+        assert_eq!(written, [1, 2], "the thread's events, in its order");
+    });
+}
+
 /// The writer thread on `q`, writing into a buffer nobody reads.
 fn start_writer(q: &Arc<Queue>) -> thread::JoinHandle<()> {
     let writer = {
@@ -199,6 +239,30 @@ fn loom_a_flush_request_always_wakes_a_sleeping_writer() {
             })
             .collect();
         flushes.into_iter().for_each(|f| f.join().unwrap());
+        ask(&q, Control::Shutdown, "stopped");
+        writer.join().unwrap();
+    });
+}
+
+/// A flush (`Queue::request`, `wake`) while the writer thread waits for
+/// an event to come of age (`writer::run`, `Queue::doze`): it is
+/// answered, the event taken young. A request the waiting writer missed
+/// would leave the flush waiting for good (under loom, the writer's wait
+/// has no end but a wake-up).
+#[test]
+fn loom_a_flush_request_always_wakes_a_writer_waiting_for_the_grace() {
+    model("flush while the grace runs", 2, || {
+        let mut q = queue(1);
+        q.grace_ticks = u64::MAX;
+        let q = Arc::new(q);
+        {
+            let q = Arc::clone(&q);
+            ::loom::thread::spawn(move || q.push(0, || event(1)))
+                .join()
+                .unwrap();
+        }
+        let writer = start_writer(&q);
+        ask(&q, Control::Flush, "answered");
         ask(&q, Control::Shutdown, "stopped");
         writer.join().unwrap();
     });

@@ -127,12 +127,17 @@ pub fn written_and_dropped(lines: &[serde_json::Value], prefix: &str) -> (u64, u
 
 /// Installs `config` writing to a gate that stays shut while `n` events are
 /// logged into a ring of 2, then opens it: the logger must have dropped some
-/// events, and counted and reported exactly those.
+/// events, and counted and reported exactly those. With no ordering grace,
+/// the writer takes the first events at once and is stuck in the output
+/// from then on; with one, a ring of 2 filled within it would grow past
+/// the capacity while the writer waits for its events to come of age
+/// (see `Config::capacity`), and hold all `n`.
 pub fn log_into_a_stuck_output(config: Config, n: u64) {
     let gate = Gate::default();
     let _guard = config
         .format(pulselog::Format::Json)
         .capacity(2)
+        .ordering_grace(std::time::Duration::ZERO)
         .writer(gate.clone())
         .install()
         .unwrap();
