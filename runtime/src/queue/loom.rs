@@ -182,8 +182,8 @@ fn loom_a_thread_whose_ring_is_too_short_for_the_grace_is_woken_to_grow_it() {
         let producer = {
             let (q, logged) = (Arc::clone(&q), Arc::clone(&logged));
             ::loom::thread::spawn(move || {
-                q.push(0, || event(1));
-                q.push(0, || event(2));
+                q.push(event(1));
+                q.push(event(2));
                 logged.store(true, Ordering::Release);
             })
         };
@@ -257,7 +257,7 @@ fn loom_a_flush_request_always_wakes_a_writer_waiting_for_the_grace() {
         let q = Arc::new(q);
         {
             let q = Arc::clone(&q);
-            ::loom::thread::spawn(move || q.push(0, || event(1)))
+            ::loom::thread::spawn(move || q.push(event(1)))
                 .join()
                 .unwrap();
         }

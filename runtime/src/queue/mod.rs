@@ -1290,7 +1290,7 @@ mod tests {
             s.spawn(|| {
                 let mut lanes = Lanes::default();
                 for i in 0..n {
-                    q.push(0, || event(i, i * every));
+                    q.push(event(i, i * every));
                     q.adopt(&mut lanes);
                     let merged = lanes.merge(&q, 0, |_, _| {});
                     assert_eq!(merged.popped, 0, "nothing is of age");
