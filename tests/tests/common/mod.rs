@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod child;
+pub mod in_place;
 
 use pulselog::Config;
 use std::future::Future;
