@@ -5,13 +5,15 @@
 //! and stores the new length: some 200 of the JSON writer's 950
 //! instructions a line, by callgrind. A [`Spare`] keeps the number of bytes
 //! written past the `Vec`'s length in a register and stores it once, when
-//! the line is done ([`Spare::commit`]); each piece is a bounds check and
-//! a fixed-size move.
+//! the line is done ([`write_in_place`]); each piece is a bounds check and
+//! a fixed-size move. A piece that does not fit leaves the `Vec` as it
+//! was, and the caller writes the line the general way.
 //!
 //! The `Vec`'s new length covers exactly the bytes the methods below
 //! wrote, which is what every method keeps true (see `Spare::written`);
 //! each move is checked against the spare capacity once (one comparison,
-//! then an unchecked copy).
+//! then an unchecked copy). `tests/{json,text,otel}_in_place.rs` check the
+//! lines written this way against the general path's.
 
 use std::mem::MaybeUninit;
 
