@@ -381,6 +381,46 @@ impl<'a> Cursor<'a> {
         self.seek(i)
     }
 
+    /// The value in slot `i` when it is one of the common kinds, read
+    /// inline without building a [`Value`] (the writer's in-place lines
+    /// then branch once on the tag, not again on the `Value`); `Other`
+    /// for the rest, which [`Cursor::get`] then reads.
+    #[inline(always)]
+    pub(crate) fn get_common(&mut self, i: usize) -> Common<'a> {
+        if i == self.at
+            && let Some((&t, rest)) = self.rest.buf.split_first()
+        {
+            match t {
+                tag::U64 | tag::I64 => {
+                    if let Some((n, rest)) = rest.split_first_chunk::<8>() {
+                        self.rest.buf = rest;
+                        self.at = i + 1;
+                        return if t == tag::U64 {
+                            Common::U64(u64::from_ne_bytes(*n))
+                        } else {
+                            Common::I64(i64::from_ne_bytes(*n))
+                        };
+                    }
+                }
+                tag::STR => {
+                    if let Some((len, rest)) = rest.split_first_chunk::<4>()
+                        && let Some((s, rest)) =
+                            rest.split_at_checked(u32::from_ne_bytes(*len) as usize)
+                    {
+                        self.rest.buf = rest;
+                        self.at = i + 1;
+                        debug_assert!(std::str::from_utf8(s).is_ok());
+                        // SAFETY: whole `&str`s copied by the `Encoder`, as
+                        // `Decoder::next_other` argues.
+                        return Common::Str(unsafe { std::str::from_utf8_unchecked(s) });
+                    }
+                }
+                _ => {}
+            }
+        }
+        Common::Other
+    }
+
     #[inline(never)]
     fn seek(&mut self, i: usize) -> Option<Value<'a>> {
         if i < self.at {
@@ -391,6 +431,16 @@ impl<'a> Cursor<'a> {
         self.at = i + 1;
         v
     }
+}
+
+/// A value of one of the kinds most events carry, as
+/// [`Cursor::get_common`] reads it.
+pub(crate) enum Common<'a> {
+    U64(u64),
+    I64(i64),
+    Str(&'a str),
+    /// Another kind (or no value): read it with [`Cursor::get`].
+    Other,
 }
 
 /// Placeholder written when a value's `Display`/`Debug` panics.

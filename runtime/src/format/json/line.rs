@@ -6,7 +6,7 @@ use super::escape::{escape_into, write_hex, write_str};
 use super::number::write_value;
 use super::site::{Hole, Layout, Part, Site};
 use super::style::{EXC_INFO, ErrorKeys, Style};
-use crate::encode::Value;
+use crate::encode::{Common, Value};
 use crate::exc_info::ExcInfo;
 use crate::format::TimeFormat;
 use crate::format::common::{
@@ -186,22 +186,27 @@ fn write_line(
             match step.then {
                 Hole::Time => put_iso(line, time, event)?,
                 // The common values inline.
-                Hole::Text(slot) => match values.get(usize::from(slot)) {
-                    Some(Value::Str(s)) => line.detour(|line| escape_into(line, s)),
-                    Some(Value::U64(n)) => line.put_u64(n),
-                    Some(Value::I64(n)) => line.put_i64(n),
-                    v => line.detour(|line| Site::write_text(line, v)),
+                Hole::Text(slot) => match values.get_common(usize::from(slot)) {
+                    Common::Str(s) => line.detour(|line| escape_into(line, s)),
+                    Common::U64(n) => line.put_u64(n),
+                    Common::I64(n) => line.put_i64(n),
+                    Common::Other => {
+                        let v = values.get(usize::from(slot));
+                        line.detour(|line| Site::write_text(line, v));
+                    }
                 },
-                Hole::Value(slot) => match values.get(usize::from(slot)) {
-                    Some(Value::Str(s)) => {
+                Hole::Value(slot) => match values.get_common(usize::from(slot)) {
+                    Common::Str(s) => {
                         line.push(b'"');
                         line.detour(|line| escape_into(line, s));
                         line.push(b'"');
                     }
-                    Some(Value::U64(n)) => line.put_u64(n),
-                    Some(Value::I64(n)) => line.put_i64(n),
-                    Some(v) => line.detour(|line| write_value(line, v)),
-                    None => return None,
+                    Common::U64(n) => line.put_u64(n),
+                    Common::I64(n) => line.put_i64(n),
+                    Common::Other => {
+                        let v = values.get(usize::from(slot))?;
+                        line.detour(|line| write_value(line, v));
+                    }
                 },
                 Hole::Elapsed(slot) => {
                     let v = values.get(usize::from(slot))?;

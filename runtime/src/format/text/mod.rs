@@ -29,7 +29,7 @@ use super::common::{Event, FormatterError, IdKey, REPLAYED, SUPPRESSED, StdKey, 
 use super::spare::{Put, write_in_place};
 use super::time::TimeFormat;
 use crate::context::RequestId;
-use crate::encode::Value;
+use crate::encode::{Common, Value};
 use crate::exc_info::ExcInfo;
 use anstyle::Style;
 use escape::{Raw, push_pair, write_logfmt_str, write_logfmt_value};
@@ -398,14 +398,27 @@ fn write_plain(
         if fields {
             let first_field = event.first_field_slot();
             for (i, key) in site.keys.iter().enumerate() {
-                let Some(value) = values.get(first_field + i) else {
-                    break;
-                };
-                site.put_spare(line, key);
-                match value {
-                    Value::U64(n) => line.put_u64(n),
-                    Value::I64(n) => line.put_i64(n),
-                    v => line.detour(|line| write_logfmt_value(line, v)),
+                let slot = first_field + i;
+                match values.get_common(slot) {
+                    Common::U64(n) => {
+                        site.put_spare(line, key);
+                        line.put_u64(n);
+                    }
+                    Common::I64(n) => {
+                        site.put_spare(line, key);
+                        line.put_i64(n);
+                    }
+                    Common::Str(s) => {
+                        site.put_spare(line, key);
+                        line.detour(|line| write_logfmt_str(line, s));
+                    }
+                    Common::Other => {
+                        let Some(v) = values.get(slot) else {
+                            break;
+                        };
+                        site.put_spare(line, key);
+                        line.detour(|line| write_logfmt_value(line, v));
+                    }
                 }
             }
         }
