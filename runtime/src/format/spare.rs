@@ -255,6 +255,17 @@ impl Digits {
     }
 }
 
+/// `00` to `99`.
+pub(super) static DIGITS2: [[u8; 2]; 100] = {
+    let mut t = [[0; 2]; 100];
+    let mut i = 0;
+    while i < 100 {
+        t[i] = [b'0' + (i / 10) as u8, b'0' + (i % 10) as u8];
+        i += 1;
+    }
+    t
+};
+
 /// Where [`write_digits`] ends a number (the most digits a `u64` has).
 const DIGITS_END: usize = 20;
 
@@ -263,7 +274,7 @@ const DIGITS_END: usize = 20;
 /// (a time stamp in nanoseconds has 19), then two, then one.
 #[inline(always)]
 fn write_digits(buf: &mut [u8; DIGITS_END + 20], mut n: u64) -> usize {
-    let digits2 = &super::time::DIGITS2;
+    let digits2 = &DIGITS2;
     let mut start = DIGITS_END;
     while n >= 10_000 {
         let four = (n % 10_000) as usize;

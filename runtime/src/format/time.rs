@@ -8,7 +8,7 @@
 //! cost the build).
 
 use crate::civil::DateTime;
-use crate::format::spare::Put;
+use crate::format::spare::{DIGITS2, Put};
 
 /// Renders timestamps, formatting the date and time of day once per second.
 #[derive(Debug, Clone)]
@@ -25,17 +25,6 @@ pub(crate) struct TimeFormat {
     /// seconds), copied with one fixed-size move.
     iso: [u8; 19],
 }
-
-/// `00` to `99`.
-pub(super) static DIGITS2: [[u8; 2]; 100] = {
-    let mut t = [[0; 2]; 100];
-    let mut i = 0;
-    while i < 100 {
-        t[i] = [b'0' + (i / 10) as u8, b'0' + (i % 10) as u8];
-        i += 1;
-    }
-    t
-};
 
 impl TimeFormat {
     /// Checks a strftime format (as Python's `datefmt`).
