@@ -142,16 +142,19 @@ impl OtelFormat {
 
     pub(crate) fn format(&mut self, event: &Event<'_>, out: &mut Vec<u8>) {
         let head = &self.head;
-        let site = self
-            .sites
-            .get(event, |event| OtelFormat::render(head, event));
         let plain = event.context().is_empty()
             && event.suppressed().is_none()
             && !event.replayed()
             && event.exc_info().is_none();
-        if plain && write_plain(site, event, out) {
+        if plain
+            && let Some(site) = self.sites.find(event)
+            && write_plain(site, event, out)
+        {
             return;
         }
+        let site = self
+            .sites
+            .get(event, |event| OtelFormat::render(head, event));
         out.reserve(site.len() + 12 * event.data_len() + 64);
         let mut values = event.cursor();
         let mut ns = itoa::Buffer::new();

@@ -274,16 +274,19 @@ impl TextFormat {
             return;
         };
         let (segments, styled, program) = (&self.segments, self.styled, self.program.as_deref());
-        let site = rt
-            .sites
-            .get(event, || Site::render(event, segments, styled, program));
         let plain = event.context().is_empty()
             && event.suppressed().is_none()
             && !event.replayed()
             && event.exc_info().is_none();
-        if plain && write_plain(site, &mut rt.time, self.fields, event, out) {
+        if plain
+            && let Some(site) = rt.sites.find(event)
+            && write_plain(site, &mut rt.time, self.fields, event, out)
+        {
             return;
         }
+        let site = rt
+            .sites
+            .get(event, || Site::render(event, segments, styled, program));
         // Room for the line in one go (escaping makes a value at most six
         // times its encoded size).
         out.reserve(site.len() + 6 * event.data_len() + 64);

@@ -74,6 +74,20 @@ impl SiteCache {
         self.slots = vec![None; SITE_SLOTS];
     }
 
+    /// The cached template of the event's call site, if there is one (and
+    /// may be used for it): no closure to build, for the common hit.
+    #[inline(always)]
+    pub(super) fn find(&self, event: &Event<'_>) -> Option<&Site> {
+        let addr = std::ptr::from_ref(event.callsite()) as usize;
+        let slot = (addr.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) % SITE_SLOTS;
+        self.slots.get(slot).and_then(Option::as_ref).filter(|s| {
+            s.callsite == addr
+                && s.level == event.level()
+                && event.panic_location().is_none()
+                && !crate::callsite::own::is_own(event.callsite())
+        })
+    }
+
     /// The template of the event's call site, rendered by `render` if it is
     /// not cached.
     pub(super) fn get(&mut self, event: &Event<'_>, render: impl FnOnce() -> Site) -> &Site {
