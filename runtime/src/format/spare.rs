@@ -15,6 +15,7 @@
 //! then an unchecked copy). `tests/{json,text,otel}_in_place.rs` check the
 //! lines written this way against the general path's.
 
+use crate::encode::{Common, Cursor, Value};
 use std::mem::MaybeUninit;
 
 /// A line written into spare capacity: the bytes after a `Vec`'s length.
@@ -207,6 +208,28 @@ impl Spare<'_> {
             // spare capacity.
             unsafe { dst.write(b) };
             self.written += 1;
+        }
+    }
+
+    /// Appends value `i` of `values` as text of a message: a number's
+    /// digits in place, a string through `escape`, any other value (or
+    /// none) through `other`.
+    #[inline(always)]
+    pub(crate) fn put_text(
+        &mut self,
+        values: &mut Cursor<'_>,
+        i: usize,
+        escape: impl FnOnce(&mut Spare<'_>, &str),
+        other: impl FnOnce(&mut Spare<'_>, Option<Value<'_>>),
+    ) {
+        match values.get_common(i) {
+            Common::U64(n) => self.put_u64(n),
+            Common::I64(n) => self.put_i64(n),
+            Common::Str(s) => self.detour(|line| escape(line, s)),
+            Common::Other => {
+                let v = values.get(i);
+                self.detour(|line| other(line, v));
+            }
         }
     }
 

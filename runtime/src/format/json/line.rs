@@ -186,15 +186,16 @@ fn write_line(
             match step.then {
                 Hole::Time => put_iso(line, time, event)?,
                 // The common values inline.
-                Hole::Text(slot) => match values.get_common(usize::from(slot)) {
-                    Common::Str(s) => line.detour(|line| escape_into(line, s)),
-                    Common::U64(n) => line.put_u64(n),
-                    Common::I64(n) => line.put_i64(n),
-                    Common::Other => {
-                        let v = values.get(usize::from(slot));
-                        line.detour(|line| Site::write_text(line, v));
-                    }
-                },
+                Hole::Text(slot) => {
+                    line.put_text(
+                        &mut values,
+                        slot.into(),
+                        |l, s| escape_into(l, s),
+                        |l, v| {
+                            Site::write_text(l, v);
+                        },
+                    );
+                }
                 Hole::Value(slot) => match values.get_common(usize::from(slot)) {
                     Common::Str(s) => {
                         line.push(b'"');

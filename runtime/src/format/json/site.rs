@@ -4,7 +4,7 @@ use super::escape::{Escaped, escape_into, write_str};
 use super::number::write_value;
 use super::style::Style;
 use crate::callsite::Piece;
-use crate::encode::{Common, Cursor, Value};
+use crate::encode::{Cursor, Value};
 use crate::format::common::put_padded;
 use crate::format::common::{Event, StdKey, field_keys};
 use crate::format::spare::{Put, Spare};
@@ -279,15 +279,16 @@ impl Site {
         for piece in &self.message {
             match piece {
                 MessagePiece::Lit(r) => line.put_padded::<CHUNK>(&self.bytes, r.start, r.end),
-                MessagePiece::Value(i) => match values.get_common(*i) {
-                    Common::U64(n) => line.put_u64(n),
-                    Common::I64(n) => line.put_i64(n),
-                    Common::Str(s) => line.detour(|line| escape_into(line, s)),
-                    Common::Other => {
-                        let v = values.get(*i);
-                        line.detour(|line| Site::write_text(line, v));
-                    }
-                },
+                MessagePiece::Value(i) => {
+                    line.put_text(
+                        values,
+                        *i,
+                        |l, s| escape_into(l, s),
+                        |l, v| {
+                            Site::write_text(l, v);
+                        },
+                    );
+                }
             }
         }
         line.push(b'"');

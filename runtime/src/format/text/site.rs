@@ -3,7 +3,7 @@
 use super::escape::{Escaped, escape_into, write_logfmt_str};
 use super::template::{Align, Key, Segment};
 use crate::callsite::Piece;
-use crate::encode::{Common, Cursor, Value};
+use crate::encode::{Cursor, Value};
 use crate::format::common::{Event, StdKey, put_padded};
 use crate::format::spare::{Put, Spare};
 use crate::level::Level;
@@ -255,15 +255,16 @@ impl Site {
         for piece in &self.message {
             match piece {
                 MessagePiece::Lit(r) => line.put_padded::<CHUNK>(&self.bytes, r.start, r.end),
-                MessagePiece::Value(i) => match values.get_common(*i) {
-                    Common::U64(n) => line.put_u64(n),
-                    Common::I64(n) => line.put_i64(n),
-                    Common::Str(s) => line.detour(|line| escape_into(line, s)),
-                    Common::Other => {
-                        let v = values.get(*i);
-                        line.detour(|line| write_message_value(line, v));
-                    }
-                },
+                MessagePiece::Value(i) => {
+                    line.put_text(
+                        values,
+                        *i,
+                        |l, s| escape_into(l, s),
+                        |l, v| {
+                            write_message_value(l, v);
+                        },
+                    );
+                }
             }
         }
     }
