@@ -3,7 +3,6 @@
 
 mod common;
 
-use common::Shared;
 use pulselog::{Config, JsonFormat};
 use serde_json::{Map, Value};
 
@@ -16,19 +15,8 @@ fn object(line: &str) -> Map<String, Value> {
 
 #[test]
 fn the_common_line_and_the_general_one_write_every_value_alike() {
-    let out = Shared::default();
-    let guard = Config::new()
-        .json(JsonFormat::new())
-        .writer(out.clone())
-        .install()
-        .unwrap();
-    common::in_place::both_ways();
-    drop(guard);
-    let text = out.text();
-    let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 8, "{text}");
-    for pair in lines.chunks(2) {
-        let (plain, scoped) = (pair[0], pair[1]);
+    for (plain, scoped) in common::in_place::pairs(Config::new().json(JsonFormat::new())) {
+        let (plain, scoped) = (plain.as_str(), scoped.as_str());
         let (mut a, mut b) = (object(plain), object(scoped));
         assert!(!a.contains_key("ctx_only") && b.remove("ctx_only").is_some());
         a.remove("asctime");

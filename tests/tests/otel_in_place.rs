@@ -4,7 +4,6 @@
 
 mod common;
 
-use common::Shared;
 use pulselog::{Config, Format};
 use serde_json::Value;
 
@@ -26,19 +25,8 @@ fn strip(v: &mut Value) {
 
 #[test]
 fn the_common_line_and_the_general_one_write_the_same_record() {
-    let out = Shared::default();
-    let guard = Config::new()
-        .format(Format::Otel)
-        .writer(out.clone())
-        .install()
-        .unwrap();
-    common::in_place::both_ways();
-    drop(guard);
-    let text = out.text();
-    let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 8, "{text}");
-    for pair in lines.chunks(2) {
-        let (plain, scoped) = (pair[0], pair[1]);
+    for (plain, scoped) in common::in_place::pairs(Config::new().format(Format::Otel)) {
+        let (plain, scoped) = (plain.as_str(), scoped.as_str());
         assert!(!plain.contains("ctx_only") && scoped.contains("ctx_only"));
         let mut a: Value = serde_json::from_str(plain).expect(plain);
         let mut b: Value = serde_json::from_str(scoped).expect(scoped);

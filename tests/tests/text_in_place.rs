@@ -4,25 +4,16 @@
 
 mod common;
 
-use common::Shared;
 use pulselog::{Config, Format, TextFormat};
 
 #[test]
 fn the_common_line_and_the_general_one_are_the_same_line() {
-    let out = Shared::default();
-    let guard = Config::new()
-        .format(Format::Text)
-        .text(TextFormat::new().template("{levelname} {name} {lineno} {funcName}: {message}"))
-        .writer(out.clone())
-        .install()
-        .unwrap();
-    common::in_place::both_ways();
-    drop(guard);
-    let text = out.text();
-    let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 8, "{text}");
-    for pair in lines.chunks(2) {
-        let (plain, scoped) = (pair[0], pair[1]);
+    for (plain, scoped) in common::in_place::pairs(
+        Config::new()
+            .format(Format::Text)
+            .text(TextFormat::new().template("{levelname} {name} {lineno} {funcName}: {message}")),
+    ) {
+        let (plain, scoped) = (plain.as_str(), scoped.as_str());
         assert!(!plain.contains("ctx_only"), "{plain}");
         assert_eq!(
             plain,

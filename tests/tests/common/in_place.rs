@@ -1,8 +1,11 @@
 //! For the tests of the writer's two ways to a line (`*_in_place.rs`): an
 //! event without context, count, replay mark or error is written in
 //! place from its call site's template; any other by the general path.
-//! [`both_ways`] logs one call site's event both ways, for many values.
+//! [`both_ways`] logs one call site's event both ways, for many values;
+//! [`pairs`] installs a logger and returns the lines.
 
+use super::Shared;
+use pulselog::Config;
 use pulselog::context::Context;
 use pulselog::prelude::*;
 
@@ -55,4 +58,20 @@ pub fn both_ways() {
             .with_field("ctx_only", 1)
             .scope(|| log(long));
     }
+}
+
+/// Installs `config` writing into memory, logs [`both_ways`] and returns
+/// its lines in pairs: (in place, general).
+pub fn pairs(config: Config) -> Vec<(String, String)> {
+    let out = Shared::default();
+    let guard = config.writer(out.clone()).install().unwrap();
+    both_ways();
+    drop(guard);
+    let text = out.text();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 8, "{text}");
+    lines
+        .chunks(2)
+        .map(|pair| (pair[0].to_owned(), pair[1].to_owned()))
+        .collect()
 }
