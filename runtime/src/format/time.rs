@@ -86,8 +86,7 @@ impl TimeFormat {
         if self.datefmt.is_some() {
             return None;
         }
-        // Renders the second into the cache (the line itself is dropped).
-        self.write_other(time_ns, &mut Vec::with_capacity(32));
+        self.renew_iso(time_ns / 1_000_000_000);
         self.iso(time_ns)
     }
 
@@ -95,31 +94,38 @@ impl TimeFormat {
     /// within the cached second, the common case of the JSON and text
     /// formats, keeps a small frame.
     #[inline(never)]
+    /// Renders second `sec` of the ISO time into the cache, unless it is
+    /// there.
+    fn renew_iso(&mut self, sec: u64) {
+        if self.cached_sec == Some(sec) {
+            return;
+        }
+        self.cached.clear();
+        let t = DateTime::from_unix(unix(sec));
+        number(&mut self.cached, t.year, Pad::Zero, 4);
+        for (sep, n) in [
+            (b'-', t.month),
+            (b'-', t.day),
+            (b'T', t.hour),
+            (b':', t.minute),
+            (b':', t.second),
+        ] {
+            self.cached.push(sep);
+            self.cached.extend_from_slice(&DIGITS2[usize::from(n)]);
+        }
+        self.cached_sec = Some(sec);
+        self.cached_start = sec * 1_000_000_000;
+        // Years 1970 to 9999: always 19 bytes.
+        if let Ok(iso) = <[u8; 19]>::try_from(&self.cached[..]) {
+            self.iso = iso;
+        }
+    }
+
     fn write_other(&mut self, time_ns: u64, out: &mut impl Put) {
         let sec = time_ns / 1_000_000_000;
         match &self.datefmt {
             None => {
-                if self.cached_sec != Some(sec) {
-                    self.cached.clear();
-                    let t = DateTime::from_unix(unix(sec));
-                    number(&mut self.cached, t.year, Pad::Zero, 4);
-                    for (sep, n) in [
-                        (b'-', t.month),
-                        (b'-', t.day),
-                        (b'T', t.hour),
-                        (b':', t.minute),
-                        (b':', t.second),
-                    ] {
-                        self.cached.push(sep);
-                        self.cached.extend_from_slice(&DIGITS2[usize::from(n)]);
-                    }
-                    self.cached_sec = Some(sec);
-                    self.cached_start = sec * 1_000_000_000;
-                    // Years 1970 to 9999: always 19 bytes.
-                    if let Ok(iso) = <[u8; 19]>::try_from(&self.cached[..]) {
-                        self.iso = iso;
-                    }
-                }
+                self.renew_iso(sec);
                 let nanos = time_ns - self.cached_start;
                 if self.cached.len() == 19 {
                     out.put(&iso_line(&self.iso, nanos));
@@ -544,6 +550,26 @@ mod tests {
         let mut out = Vec::new();
         f.write(ns, &mut out);
         String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn the_in_place_iso_time_is_the_written_one_across_seconds() {
+        // 2026-04-09T10:15:30.999999Z, then the next second, then back.
+        let base = 1_775_729_730_999_999_000;
+        let (mut a, mut b) = (
+            TimeFormat::new(None).unwrap(),
+            TimeFormat::new(None).unwrap(),
+        );
+        for ns in [base, base + 1_000, base + 2_000_000_000, base, 0] {
+            let iso = a.iso_at(ns).expect("an ISO time");
+            assert_eq!(String::from_utf8(iso.to_vec()).unwrap(), render(&mut b, ns));
+        }
+        assert!(
+            TimeFormat::new(Some("%H".into()))
+                .unwrap()
+                .iso_at(base)
+                .is_none()
+        );
     }
 
     #[test]
