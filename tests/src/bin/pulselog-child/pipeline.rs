@@ -43,13 +43,29 @@ fn json() -> Config {
 }
 
 /// `threads` threads, each logging `per_thread` events numbered by thread
-/// and sequence, on rings of at most `capacity` events.
+/// and sequence, on rings of at most `capacity` events; then, on stderr,
+/// the context switches the process's threads made by waiting
+/// (`waits=N`, from `getrusage`).
 fn threads(threads: u64, per_thread: u64, capacity: u64) {
-    let _guard = json()
+    let guard = json()
         .capacity(capacity as usize)
         .install()
         .expect("install");
     log_from_threads(threads, per_thread);
+    drop(guard);
+    eprintln!("waits={}", voluntary_switches());
+}
+
+/// The voluntary context switches of every thread of the process so far.
+fn voluntary_switches() -> u64 {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: `getrusage` fills the `rusage` it is given; RUSAGE_SELF
+    // is a valid `who`.
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()) };
+    assert_eq!(rc, 0, "getrusage");
+    // SAFETY: filled by the successful call above (and zeroed before).
+    let usage = unsafe { usage.assume_init() };
+    u64::try_from(usage.ru_nvcsw).expect("a count")
 }
 
 /// `threads` threads log `per_thread` numbered events each and are joined.
