@@ -9,21 +9,52 @@
 mod common;
 
 use common::child::{command, figure, json, run, run_ok, run_stalled, stdout_lines, within_time};
+use serde::Deserialize;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::process::Output;
+
+/// What the tests read of an event's line: the numbers its role gave it.
+#[derive(Debug, Clone, Copy)]
+struct Ev {
+    producer: Option<u64>,
+    seq: Option<u64>,
+    i: Option<u64>,
+}
+
+/// A line as [`tally`] reads it: every other key is parsed (a line must be
+/// valid JSON) and skipped. Typed and borrowed rather than a `Value`: the
+/// tests read millions of lines, and under AddressSanitizer building each
+/// line's map took most of their time.
+#[derive(Deserialize)]
+struct Line<'a> {
+    #[serde(borrow)]
+    name: Cow<'a, str>,
+    #[serde(borrow)]
+    levelname: Option<Cow<'a, str>>,
+    dropped: Option<u64>,
+    producer: Option<u64>,
+    seq: Option<u64>,
+    i: Option<u64>,
+}
 
 /// The events a child wrote (lines of its own) and the drops pulselog
 /// reported, from stdout; panics on a torn or invalid line.
-fn tally(lines: &[String]) -> (Vec<Value>, u64) {
-    let mut events = Vec::new();
+fn tally(lines: &[String]) -> (Vec<Ev>, u64) {
+    let mut events = Vec::with_capacity(lines.len());
     let mut dropped = 0;
     for line in lines {
-        let v = json(line);
-        if v["name"] == "pulselog" {
-            assert_eq!(v["levelname"], "WARNING", "{line}");
-            dropped += v["dropped"].as_u64().expect("a count");
+        let v: Line<'_> =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("invalid JSON ({e}): {line}"));
+        if v.name == "pulselog" {
+            assert_eq!(v.levelname.as_deref(), Some("WARNING"), "{line}");
+            dropped += v.dropped.expect("a count");
         } else {
-            events.push(v);
+            events.push(Ev {
+                producer: v.producer,
+                seq: v.seq,
+                i: v.i,
+            });
         }
     }
     (events, dropped)
@@ -34,11 +65,11 @@ fn stderr(out: &Output) -> String {
 }
 
 /// Each producer's `seq`s in the order written: must be 0, 1, 2, ….
-fn assert_each_producer_in_order(events: &[Value], producers: u64, per_producer: u64) {
+fn assert_each_producer_in_order(events: &[Ev], producers: u64, per_producer: u64) {
     let mut next = vec![0u64; producers as usize];
     for e in events {
-        let p = e["producer"].as_u64().expect("producer") as usize;
-        assert_eq!(e["seq"], next[p], "producer {p} out of order");
+        let p = e.producer.expect("producer") as usize;
+        assert_eq!(e.seq, Some(next[p]), "producer {p} out of order");
         next[p] += 1;
     }
     assert!(next.iter().all(|&n| n == per_producer), "{next:?}");
@@ -123,7 +154,7 @@ mod write_errors {
         // Everything logged after the outage is there, in order.
         let tail: Vec<u64> = events[events.len() - n as usize / 2..]
             .iter()
-            .map(|e| e["i"].as_u64().unwrap())
+            .map(|e| e.i.unwrap())
             .collect();
         assert_eq!(tail, (n / 2..n).collect::<Vec<_>>());
         let report = lines
@@ -171,7 +202,7 @@ mod write_errors {
         let (events, dropped) = tally(&lines);
         assert!(dropped > 0, "the pause outlasts the block timeout");
         assert_eq!(events.len() as u64 + dropped, n);
-        assert_eq!(events.last().unwrap()["i"], n - 1, "output resumed");
+        assert_eq!(events.last().unwrap().i, Some(n - 1), "output resumed");
         assert!(
             !stderr(&out).contains("failed"),
             "a full pipe is no error: {}",
@@ -195,8 +226,8 @@ mod write_errors {
         assert!(!on_stdout.is_empty() && !on_stderr.is_empty());
         let all: Vec<u64> = on_stdout
             .iter()
-            .chain(&on_stderr)
-            .map(|e| e["i"].as_u64().unwrap())
+            .map(|e| e.i.unwrap())
+            .chain(on_stderr.iter().map(|e| e["i"].as_u64().unwrap()))
             .collect();
         assert_eq!(
             all,
@@ -369,11 +400,11 @@ mod exits {
     }
 
     /// Each producer's `seq`s increase by one (their count varies).
-    fn assert_each_producer_order(events: &[Value]) {
+    fn assert_each_producer_order(events: &[Ev]) {
         let mut next = std::collections::HashMap::new();
         for e in events {
-            let n = next.entry(e["producer"].as_u64().unwrap()).or_insert(0);
-            assert_eq!(e["seq"], *n);
+            let n = next.entry(e.producer.unwrap()).or_insert(0);
+            assert_eq!(e.seq, Some(*n));
             *n += 1;
         }
     }
@@ -414,7 +445,7 @@ mod shared_pipe {
         // Each process logged `line 0` … `line n-1`: every one twice.
         let mut seen = vec![0u8; n];
         for e in &events {
-            seen[e["i"].as_u64().unwrap() as usize] += 1;
+            seen[e.i.unwrap() as usize] += 1;
         }
         assert!(seen.iter().all(|&c| c == 2), "every line of both");
     }
