@@ -5,7 +5,7 @@ use pulselog::prelude::*;
 #[derive(Debug)]
 struct OnlyDebug;
 
-fn main() {
+pub fn main() {
     let x = 1;
     let name = "n";
     trace!("t");

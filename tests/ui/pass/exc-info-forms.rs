@@ -3,7 +3,7 @@
 use pulselog::prelude::*;
 use std::error::Error;
 
-fn main() {
+pub fn main() {
     let io = std::io::Error::other("boom");
     let boxed: Box<dyn Error + Send + Sync> = "boxed".into();
     let plain: Box<dyn Error> = "plain".into();

@@ -15,7 +15,7 @@ enum Shadow {
 }
 use Shadow::{Err, None, Ok, Some};
 
-fn main() {
+pub fn main() {
     let err = ::std::io::Error::other("boom");
     let boxed: ::std::boxed::Box<dyn ::std::error::Error + ::std::marker::Send + ::std::marker::Sync> =
         ::std::convert::From::from("boxed");

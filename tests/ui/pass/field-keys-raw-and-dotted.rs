@@ -8,7 +8,7 @@ fn with_fields() {
     info!("inside");
 }
 
-fn main() {
+pub fn main() {
     let (_, events) = pulselog::testing::capture(|| {
         info!("event", r#type = 1, http.method = "GET", r#use.r#as = true, match = 2);
         with_fields();

@@ -28,7 +28,7 @@ macro_rules! format_args {
     };
 }
 
-fn main() {
+pub fn main() {
     let x = 1;
     let name = "n";
     ::pulselog::trace!("t {x}");

@@ -8,7 +8,7 @@ async fn double(x: u32) -> u32 {
     x * 2
 }
 
-fn main() {
+pub fn main() {
     let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     let (v, events) = pulselog::testing::capture(|| {
         let fut = double(4);

@@ -22,7 +22,7 @@ impl Repo for Db {
     }
 }
 
-fn main() {
+pub fn main() {
     let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     let (r, events) = pulselog::testing::capture(|| {
         let fut = Db.load(0);

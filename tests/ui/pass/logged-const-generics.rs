@@ -16,7 +16,7 @@ impl<const N: usize> Buf<N> {
     }
 }
 
-fn main() {
+pub fn main() {
     let (s, events) = pulselog::testing::capture(|| sum([1, 2, 3]));
     assert_eq!(s, 6);
     assert_eq!(events.find("exit").field("return").unwrap(), "6");

@@ -41,7 +41,7 @@ fn by_type(id: u32) -> Result<u32, Failed> {
     if id == 0 { Err(Failed) } else { Ok(id) }
 }
 
-fn main() {
+pub fn main() {
     let _ = classified(0);
     let _ = by_type(0);
     let _ = run(1, 0);

@@ -17,7 +17,7 @@ async fn swap((a, b): (u8, u8)) -> (u8, u8) {
     (b, a)
 }
 
-fn main() {
+pub fn main() {
     let (d, events) = pulselog::testing::capture(|| manhattan(Point { x: 1, y: -2 }, (3, 4)));
     assert_eq!(d, 6);
     let keys: Vec<_> = events.find("enter").fields().into_iter().map(|(k, _)| k).collect();

@@ -30,7 +30,7 @@ async fn parse_async(s: &str) -> Result<u32, std::num::ParseIntError> {
     Ok(s.parse::<u32>()? + 1)
 }
 
-fn main() {
+pub fn main() {
     for (input, messages) in [("", &["enter", "exit"][..]), ("7", &["enter", "exit"]), ("x", &["enter", "parse_pos failed", "exit"])] {
         let (_, events) = pulselog::testing::capture(|| parse_pos(input));
         assert_eq!(events.messages(), messages, "{input:?}");

@@ -21,7 +21,7 @@ fn fatal() -> Result<(), &'static str> {
     Err("failed")
 }
 
-fn main() {
+pub fn main() {
     let (_, events) = pulselog::testing::capture(|| {
         trace();
         debug();

@@ -71,7 +71,7 @@ fn uuid() -> RequestId {
     RequestId::new()
 }
 
-fn main() {
+pub fn main() {
     a();
     b();
     c();

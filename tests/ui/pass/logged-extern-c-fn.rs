@@ -7,7 +7,7 @@ extern "C" fn callback(code: i32) -> i32 {
     code + 1
 }
 
-fn main() {
+pub fn main() {
     let f: extern "C" fn(i32) -> i32 = callback;
     let (v, events) = pulselog::testing::capture(|| f(1));
     assert_eq!(v, 2);

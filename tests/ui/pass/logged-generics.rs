@@ -24,7 +24,7 @@ impl<T: Clone> Wrapper<T> {
     }
 }
 
-fn main() {
+pub fn main() {
     let (m, events) = pulselog::testing::capture(|| largest(&[1, 5, 3]));
     assert_eq!(m, 5);
     assert_eq!(events.find("enter").field("items").unwrap(), "[1, 5, 3]");

@@ -13,7 +13,7 @@ fn total(items: impl IntoIterator<Item = u32>) -> u32 {
     items.into_iter().sum()
 }
 
-fn main() {
+pub fn main() {
     let (s, events) = pulselog::testing::capture(|| shout("hi", 2));
     assert_eq!(s, "HIHI");
     let enter = events.find("enter");

@@ -18,7 +18,7 @@ fn shown() -> impl std::fmt::Debug {
     (1, "a")
 }
 
-fn main() {
+pub fn main() {
     assert_eq!(evens(5).collect::<Vec<_>>(), [0, 2, 4]);
     assert_eq!(parsed("3").unwrap().count(), 3);
     let (_, events) = pulselog::testing::capture(|| parsed("x").is_err());

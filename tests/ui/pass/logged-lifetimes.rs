@@ -23,7 +23,7 @@ impl<'s> Parser<'s> {
     }
 }
 
-fn main() {
+pub fn main() {
     assert_eq!(longest("ab", "c"), "ab");
     let p = Parser { src: "hello world" };
     assert_eq!(p.first_word(), "hello");

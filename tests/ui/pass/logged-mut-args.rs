@@ -18,7 +18,7 @@ async fn append(mut v: Vec<u8>, x: u8) -> Vec<u8> {
     v
 }
 
-fn main() {
+pub fn main() {
     let (s, events) = pulselog::testing::capture(|| countdown(3));
     assert_eq!(s, 3);
     assert_eq!(events.find("enter").field("n").unwrap(), 3);

@@ -21,7 +21,7 @@ impl Store for Mem {
     }
 }
 
-fn main() {
+pub fn main() {
     let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     let (v, events) = rt.block_on(pulselog::testing::capture_async(Mem.get_or_zero(3)));
     assert_eq!(v, 30);

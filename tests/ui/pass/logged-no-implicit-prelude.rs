@@ -55,7 +55,7 @@ fn returns_future() -> impl std::future::Future<Output = u32> {
     async { 1 }
 }
 
-fn main() {
+pub fn main() {
     let _ = sync(1);
     let _ = asynchronous(1);
     let _ = returns_future();

@@ -15,7 +15,7 @@ impl Job for Sleep {
     }
 }
 
-fn main() {
+pub fn main() {
     let job: Box<dyn Job> = Box::new(Sleep(3));
     let (v, events) = pulselog::testing::capture(|| job.run());
     assert_eq!(v, 3);

@@ -13,7 +13,7 @@ impl Stack {
     }
 }
 
-fn main() {
+pub fn main() {
     let mut s = Stack::default();
     s.push(1).push(2);
     assert_eq!(s.0, [1, 2]);

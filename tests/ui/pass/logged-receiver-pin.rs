@@ -21,7 +21,7 @@ impl Pinned {
     }
 }
 
-fn main() {
+pub fn main() {
     let mut p = Pinned { polls: 0 };
     assert_eq!(Pin::new(&mut p).tick(), 1);
     let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();

@@ -18,7 +18,7 @@ impl User {
     }
 }
 
-fn main() {
+pub fn main() {
     let u = User { name: "ada".into() };
     let (c, events) = pulselog::testing::capture(|| u.first_char());
     assert_eq!(c, Some('a'));

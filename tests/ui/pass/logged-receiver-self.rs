@@ -27,7 +27,7 @@ impl Shown {
     }
 }
 
-fn main() {
+pub fn main() {
     assert_eq!(Counter(1).bumped().into_inner(), 2);
     let (v, events) = pulselog::testing::capture(|| Shown(3).get());
     assert_eq!(v, 3);

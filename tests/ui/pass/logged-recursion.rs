@@ -14,7 +14,7 @@ fn depth(n: u32) -> Pin<Box<dyn Future<Output = u32> + Send>> {
     Box::pin(async move { if n == 0 { 0 } else { 1 + depth(n - 1).await } })
 }
 
-fn main() {
+pub fn main() {
     let (v, events) = pulselog::testing::capture(|| fact(4));
     assert_eq!(v, 24);
     assert_eq!(events.len(), 8);

@@ -16,7 +16,7 @@ fn fetch(id: u32) -> impl Future<Output = Result<u32, String>> {
     }
 }
 
-fn main() {
+pub fn main() {
     let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     let (v, events) = pulselog::testing::capture(|| {
         let fut = fetch(4);

@@ -24,7 +24,7 @@ impl Config {
     }
 }
 
-fn main() {
+pub fn main() {
     assert_eq!(Config::new().with_retries(1), Config { retries: 1 });
     let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     assert_eq!(rt.block_on(Config::load()), Config::default());

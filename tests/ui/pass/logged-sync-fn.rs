@@ -18,7 +18,7 @@ fn with_inner_attribute(unused: u8) {
     let also_unused = 1;
 }
 
-fn main() {
+pub fn main() {
     let (sum, events) = pulselog::testing::capture(|| {
         nothing();
         add(2, 3)

@@ -20,7 +20,7 @@ impl Greeter for En {
     }
 }
 
-fn main() {
+pub fn main() {
     let (s, events) = pulselog::testing::capture(|| En.greet());
     assert_eq!(s, "hello en");
     let functions: Vec<_> = events.events().iter().map(|e| e.function()).collect();

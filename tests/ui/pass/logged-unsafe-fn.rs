@@ -21,7 +21,7 @@ impl Raw {
     }
 }
 
-fn main() {
+pub fn main() {
     let x = 7;
     // SAFETY: `x` is alive.
     assert_eq!(unsafe { read(&raw const x) }, 7);

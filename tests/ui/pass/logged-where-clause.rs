@@ -20,7 +20,7 @@ where
     items.into_iter().sum()
 }
 
-fn main() {
+pub fn main() {
     assert_eq!(join([1u8, 2, 3], "-"), "1-2-3");
     let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     assert_eq!(rt.block_on(sum(vec![1, 2])), 3);

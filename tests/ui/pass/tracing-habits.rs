@@ -4,7 +4,7 @@ use pulselog::prelude::*;
 
 const AUDIT: &str = "audit";
 
-fn main() {
+pub fn main() {
     let user_id = 7u64;
     let r#type = "card";
     info!(target: "audit", "login");
