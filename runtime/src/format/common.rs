@@ -524,6 +524,32 @@ impl fmt::Display for StdKey {
 /// `extra.message`).
 pub const CLASH_PREFIX: &str = "extra.";
 
+/// Slots of a formatter's cache of call-site templates (JSON, OTLP/JSON
+/// and text each keep one).
+pub(crate) const SITE_SLOTS: usize = 256;
+
+/// The address of the event's call site and its slot in a template cache
+/// (Fibonacci hashing: the top bits of the product spread neighbours).
+#[inline(always)]
+pub(crate) fn site_slot(event: &Event<'_>) -> (usize, usize) {
+    let addr = std::ptr::from_ref(event.callsite()) as usize;
+    let slot = (addr.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) % SITE_SLOTS;
+    (addr, slot)
+}
+
+/// Whether a template rendered for the call site at `addr` and `level`
+/// serves `event`. A panic's file, line and function are the panic's, not
+/// the call site's: its template is rendered afresh (panics are rare). So
+/// is a site a record owns (past the bound of run-time call sites): its
+/// address may be another's once it is freed.
+#[inline(always)]
+pub(crate) fn site_serves(addr: usize, level: Level, event: &Event<'_>) -> bool {
+    std::ptr::from_ref(event.callsite()) as usize == addr
+        && level == event.level()
+        && event.panic_location().is_none()
+        && !crate::callsite::own::is_own(event.callsite())
+}
+
 /// The field that carries the calls a sampled call site skipped before an
 /// event (`"suppressed": 99`), written after the event's own fields when
 /// there were any. A sampled call cannot have a field of that name (the

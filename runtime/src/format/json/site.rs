@@ -6,7 +6,7 @@ use super::style::Style;
 use crate::callsite::Piece;
 use crate::encode::{Cursor, Value};
 use crate::format::common::put_padded;
-use crate::format::common::{Event, StdKey, field_keys};
+use crate::format::common::{Event, SITE_SLOTS, StdKey, field_keys, site_serves, site_slot};
 use crate::format::spare::{Put, Spare};
 use crate::level::Level;
 use std::fmt::Write as _;
@@ -126,8 +126,6 @@ pub(in crate::format) enum Part {
     Value(StdKey),
 }
 
-const SITE_SLOTS: usize = 256;
-
 /// What every line of this formatter shares, from which a call site's
 /// template is rendered.
 pub(super) struct Layout<'a> {
@@ -159,14 +157,11 @@ impl SiteCache {
     /// may be used for it): no closure to build, for the common hit.
     #[inline(always)]
     pub(in crate::format) fn find(&self, event: &Event<'_>) -> Option<&Site> {
-        let addr = std::ptr::from_ref(event.callsite()) as usize;
-        let slot = (addr.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) % SITE_SLOTS;
-        self.slots.get(slot).and_then(Option::as_ref).filter(|s| {
-            s.callsite == addr
-                && s.level == event.level()
-                && event.panic_location().is_none()
-                && !crate::callsite::own::is_own(event.callsite())
-        })
+        let (_, slot) = site_slot(event);
+        self.slots
+            .get(slot)
+            .and_then(Option::as_ref)
+            .filter(|s| site_serves(s.callsite, s.level, event))
     }
 
     /// The template of the event's call site, rendered by `render` if it is
@@ -177,23 +172,12 @@ impl SiteCache {
         event: &Event<'_>,
         render: impl FnOnce(&Event<'_>) -> Site,
     ) -> &Site {
-        let addr = std::ptr::from_ref(event.callsite()) as usize;
-        // Fibonacci hashing: the top bits of the product spread neighbours.
-        let slot = (addr.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) % SITE_SLOTS;
-        // A panic's file, line and function are the panic's, not the call
-        // site's: its template is rendered afresh (panics are rare). So is a
-        // site a record owns (past the bound of run-time call sites): its
-        // address may be another's once it is freed.
+        let (addr, slot) = site_slot(event);
         let hit = self
             .slots
             .get(slot)
             .and_then(Option::as_ref)
-            .is_some_and(|s| {
-                s.callsite == addr
-                    && s.level == event.level()
-                    && event.panic_location().is_none()
-                    && !crate::callsite::own::is_own(event.callsite())
-            });
+            .is_some_and(|s| site_serves(s.callsite, s.level, event));
         if !hit {
             self.render(event, slot, addr, render);
         }

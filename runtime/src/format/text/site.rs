@@ -4,7 +4,7 @@ use super::escape::{Escaped, escape_into, write_logfmt_str};
 use super::template::{Align, Key, Segment};
 use crate::callsite::Piece;
 use crate::encode::{Cursor, Value};
-use crate::format::common::{Event, StdKey, put_padded};
+use crate::format::common::{Event, SITE_SLOTS, StdKey, put_padded, site_serves, site_slot};
 use crate::format::spare::{Put, Spare};
 use crate::level::Level;
 use anstyle::{AnsiColor, Effects, Style};
@@ -60,8 +60,6 @@ pub(super) enum Part {
     },
 }
 
-const SITE_SLOTS: usize = 256;
-
 impl SiteCache {
     /// Empty: the slots are made on the first event, so that a formatter
     /// built only to be checked (or never used) costs nothing for them.
@@ -78,31 +76,24 @@ impl SiteCache {
     /// may be used for it): no closure to build, for the common hit.
     #[inline(always)]
     pub(super) fn find(&self, event: &Event<'_>) -> Option<&Site> {
-        let addr = std::ptr::from_ref(event.callsite()) as usize;
-        let slot = (addr.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) % SITE_SLOTS;
-        self.slots.get(slot).and_then(Option::as_ref).filter(|s| {
-            s.callsite == addr
-                && s.level == event.level()
-                && event.panic_location().is_none()
-                && !crate::callsite::own::is_own(event.callsite())
-        })
+        let (_, slot) = site_slot(event);
+        self.slots
+            .get(slot)
+            .and_then(Option::as_ref)
+            .filter(|s| site_serves(s.callsite, s.level, event))
     }
 
     /// The template of the event's call site, rendered by `render` if it is
     /// not cached.
     pub(super) fn get(&mut self, event: &Event<'_>, render: impl FnOnce() -> Site) -> &Site {
-        let addr = std::ptr::from_ref(event.callsite()) as usize;
-        // Fibonacci hashing: the top bits of the product spread neighbours.
-        let slot = (addr.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) % SITE_SLOTS;
+        let (addr, slot) = site_slot(event);
         if self.slots.is_empty() {
             self.fill();
         }
         let entry = &mut self.slots[slot];
-        if event.panic_location().is_some()
-            || crate::callsite::own::is_own(event.callsite())
-            || entry
-                .as_ref()
-                .is_none_or(|s| s.callsite != addr || s.level != event.level())
+        if !entry
+            .as_ref()
+            .is_some_and(|s| site_serves(s.callsite, s.level, event))
         {
             let mut site = render();
             site.callsite = addr;
