@@ -28,10 +28,10 @@ use super::common::{
     Event, REPLAYED, SUPPRESSED, StdKey, error_report_text, field_keys, for_each_context_field,
 };
 use super::json::site::{Part, Site, SiteCache};
-use super::json::{write_hex, write_str, write_value};
+use super::json::{escape_into, write_hex, write_str, write_value};
 use super::resource::Resource;
 use super::spare::{Digits, Put, write_in_place};
-use crate::encode::Value;
+use crate::encode::{Common, Value};
 use crate::level::Level;
 use std::borrow::Cow;
 
@@ -249,12 +249,44 @@ fn write_plain(site: &Site, event: &Event<'_>, out: &mut Vec<u8>) -> bool {
         }
         let first_field = event.first_field_slot();
         for (i, key) in site.keys.iter().enumerate() {
-            let Some(value) = values.get(first_field + i) else {
-                break;
-            };
-            site.put_range_spare(line, key);
-            line.detour(|line| write_any_value(line, value));
-            line.push(b'}');
+            let slot = first_field + i;
+            // The common kinds inline, as `write_any_value` writes them.
+            match values.get_common(slot) {
+                Common::Str(s) => {
+                    site.put_range_spare(line, key);
+                    line.put_array(b"{\"stringValue\":\"", 16);
+                    line.detour(|line| escape_into(line, s));
+                    line.put_array(b"\"}}", 3);
+                }
+                Common::I64(n) => {
+                    site.put_range_spare(line, key);
+                    line.put_array(b"{\"intValue\":\"", 13);
+                    line.put_i64(n);
+                    line.put_array(b"\"}}", 3);
+                }
+                Common::U64(n) => {
+                    site.put_range_spare(line, key);
+                    match i64::try_from(n) {
+                        Ok(n) => {
+                            line.put_array(b"{\"intValue\":\"", 13);
+                            line.put_i64(n);
+                            line.put_array(b"\"}}", 3);
+                        }
+                        Err(_) => {
+                            line.detour(|line| write_any_value(line, Value::U64(n)));
+                            line.push(b'}');
+                        }
+                    }
+                }
+                Common::Other => {
+                    let Some(value) = values.get(slot) else {
+                        break;
+                    };
+                    site.put_range_spare(line, key);
+                    line.detour(|line| write_any_value(line, value));
+                    line.push(b'}');
+                }
+            }
         }
         line.put_array(b"]}]}]}]}\n", 9);
         Some(())

@@ -20,7 +20,7 @@ use crate::encode::{Decoder, Encoder};
 use crate::value::Encode;
 use site::SiteCache;
 
-pub(crate) use escape::{write_hex, write_str};
+pub(crate) use escape::{escape_into, write_hex, write_str};
 pub(crate) use number::write_value;
 pub(crate) use style::{ErrorKeys, Style};
 
