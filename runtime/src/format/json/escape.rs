@@ -2,7 +2,7 @@
 
 #[cfg(test)]
 use crate::format::common::append;
-use crate::format::common::is_hostile;
+use crate::format::common::{is_hostile, load_word};
 use crate::format::spare::Put;
 use std::fmt;
 
@@ -64,27 +64,6 @@ fn needs_look(chunk: [u8; 8]) -> bool {
         & (y ^ (ONES * u64::from(b'"'))).wrapping_add(ONES * 0x7F)
         & (y ^ (ONES * u64::from(b'\\'))).wrapping_add(ONES * 0x7F);
     (!plain | y.wrapping_add(ONES) | x) & HIGH != 0
-}
-
-/// Up to 8 bytes as a word (little-endian), padded with `a`: read with
-/// fixed-size loads (two that overlap).
-#[inline(always)]
-fn load_word(b: &[u8]) -> u64 {
-    const PAD: u64 = u64::from_le_bytes([b'a'; 8]);
-    let n = b.len();
-    let word = if n >= 4 {
-        let lo = u32::from_le_bytes(b[..4].try_into().expect("4 bytes"));
-        let hi = u32::from_le_bytes(b[n - 4..].try_into().expect("4 bytes"));
-        u64::from(lo) | u64::from(hi) << (8 * (n - 4))
-    } else if n >= 2 {
-        let lo = u16::from_le_bytes(b[..2].try_into().expect("2 bytes"));
-        let hi = u16::from_le_bytes(b[n - 2..].try_into().expect("2 bytes"));
-        u64::from(lo) | u64::from(hi) << (8 * (n - 2))
-    } else {
-        b.first().map_or(0, |&c| u64::from(c))
-    };
-    // The bytes past `n`: shifted out whole when there are none.
-    word | PAD.checked_shl(8 * n as u32).unwrap_or(0)
 }
 
 /// Writes `s` escaped as in [`write_str`], without the quotes. A string of

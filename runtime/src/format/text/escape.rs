@@ -8,7 +8,7 @@
 //! then a push per character) was over a fifth of the text line's cost.
 
 use crate::encode::Value;
-use crate::format::common::is_hostile;
+use crate::format::common::{is_hostile, load_word};
 use crate::format::spare::Put;
 use std::fmt;
 
@@ -188,7 +188,26 @@ fn push_u_escape(out: &mut impl Put, c: char) {
 /// Appends a logfmt key or string value: as it is, or quoted and escaped
 /// when it is empty or holds a space, `"`, `=`, `\`, or a character that
 /// is escaped.
+///
+/// A string of 1 to 8 bytes that needs neither (most short values) is
+/// looked at and copied as one word, inline: `"stripe"` took 140
+/// instructions through the general scan, by callgrind.
+#[inline(always)]
 pub(super) fn write_logfmt_str(out: &mut impl Put, v: &str) {
+    let bytes = v.as_bytes();
+    if (1..=8).contains(&bytes.len()) {
+        let word = load_word(bytes).to_le_bytes();
+        if !needs_look::<true>(word) {
+            out.put_word(&word, bytes.len());
+            return;
+        }
+    }
+    write_logfmt_str_scanned(out, v);
+}
+
+/// [`write_logfmt_str`] for any string: scanned for what needs quotes,
+/// then escaped if it does.
+fn write_logfmt_str_scanned(out: &mut impl Put, v: &str) {
     if !needs_quotes(v) {
         out.put(v.as_bytes());
         return;
