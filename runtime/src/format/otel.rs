@@ -27,11 +27,12 @@
 use super::common::{
     Event, REPLAYED, SUPPRESSED, StdKey, error_report_text, field_keys, for_each_context_field,
 };
-use super::json::site::{Part, Site, SiteCache};
+use super::json::site::{Hole, LineBuilder, Part, Site, SiteCache, Step};
 use super::json::{escape_into, write_hex, write_str, write_value};
 use super::resource::Resource;
-use super::spare::{Digits, Put, write_in_place};
-use crate::encode::{Common, Value};
+use super::spare::{Digits, Put, Spare, write_in_place};
+use crate::callsite::Piece;
+use crate::encode::{Common, Cursor, Value};
 use crate::level::Level;
 use std::borrow::Cow;
 
@@ -137,7 +138,71 @@ impl OtelFormat {
                 start..b.len()
             })
             .collect();
-        Site::new(b, parts, keys, own_keys, event)
+        // A site whose first event lacked values for some fields (none
+        // that pulselog makes) is left to the general path.
+        let line = if own_keys.len() == event.field_names().len() {
+            OtelFormat::render_line(&mut b, head, event, &own_keys)
+        } else {
+            Vec::new()
+        };
+        let mut site = Site::new(b, parts, keys, own_keys, event);
+        site.line = line;
+        site
+    }
+
+    /// The whole line of the common event ([`Site::line`]), its bytes
+    /// appended to the template `b`: the bytes [`OtelFormat::render`]'s
+    /// parts and keys hold, between the holes of the times, the
+    /// message's values and the fields' values.
+    fn render_line(
+        b: &mut Vec<u8>,
+        head: &[u8],
+        event: &Event<'_>,
+        own_keys: &[String],
+    ) -> Vec<Step> {
+        let slot = |i: usize| u16::try_from(i).expect("a call site has fewer than 65,536 values");
+        let mut line = LineBuilder::new(b);
+        line.b.extend_from_slice(head);
+        write_str(line.b, event.target());
+        line.b
+            .extend_from_slice(b"},\"logRecords\":[{\"timeUnixNano\":\"");
+        line.hole(Hole::Nanos);
+        line.b.extend_from_slice(b"\",\"observedTimeUnixNano\":\"");
+        line.hole(Hole::Nanos);
+        line.b.extend_from_slice(b"\",\"severityNumber\":");
+        line.b.extend_from_slice(
+            itoa::Buffer::new()
+                .format(severity_number(event.level()))
+                .as_bytes(),
+        );
+        line.b.extend_from_slice(b",\"severityText\":");
+        write_str(line.b, event.level().as_str());
+        line.b.extend_from_slice(b",\"body\":{\"stringValue\":\"");
+        for piece in event.pieces() {
+            match *piece {
+                Piece::Lit(text) => escape_into(line.b, text),
+                Piece::Value(i) => line.hole(Hole::Text(i)),
+            }
+        }
+        line.b.extend_from_slice(b"\"},\"attributes\":[");
+        attribute_key(line.b, OWN_KEYS[0]);
+        write_any_value(line.b, Value::Str(event.file()));
+        line.b.extend_from_slice(b"},");
+        attribute_key(line.b, OWN_KEYS[1]);
+        write_any_value(line.b, Value::U64(event.line().into()));
+        line.b.extend_from_slice(b"},");
+        attribute_key(line.b, OWN_KEYS[2]);
+        write_any_value(line.b, Value::Str(event.function()));
+        line.b.push(b'}');
+        let first = event.first_field_slot();
+        for (i, key) in own_keys.iter().enumerate() {
+            line.b.push(b',');
+            attribute_key(line.b, key);
+            line.hole(Hole::AnyValue(slot(first + i)));
+            line.b.push(b'}');
+        }
+        line.b.extend_from_slice(b"]}]}]}]}\n");
+        line.finish()
     }
 
     pub(crate) fn format(&mut self, event: &Event<'_>, out: &mut Vec<u8>) {
@@ -230,9 +295,13 @@ impl OtelFormat {
 }
 
 /// The line of an event with no context, count, replay mark or error,
-/// written in place ([`Spare`](super::spare::Spare)); false (and `out` as
-/// it was) if it did not fit the room reserved.
+/// written in place ([`Spare`](super::spare::Spare)) from its call site's
+/// [`Site::line`]; false (and `out` as it was) if the site has none, a
+/// value is missing, or the line did not fit the room reserved.
 fn write_plain(site: &Site, event: &Event<'_>, out: &mut Vec<u8>) -> bool {
+    if site.line.is_empty() {
+        return false;
+    }
     let mut values = event.cursor();
     // The line's two times, `timeUnixNano` and `observedTimeUnixNano`.
     let ns = Digits::new(event.time_ns());
@@ -240,57 +309,55 @@ fn write_plain(site: &Site, event: &Event<'_>, out: &mut Vec<u8>) -> bool {
     // at most six times its encoded size.
     let room = site.len() + 12 * event.data_len() + 128;
     write_in_place(out, room, |line| {
-        for part in &site.parts {
-            match part {
-                Part::Static(r) => site.put_range_spare(line, r),
-                Part::Value(StdKey::Message) => site.write_message_spare(line, &mut values),
-                Part::Value(_) => ns.put(line),
+        for step in &site.line {
+            site.put_spare(line, step.lit);
+            match step.then {
+                Hole::Nanos => ns.put(line),
+                Hole::Text(slot) => line.put_text(
+                    &mut values,
+                    slot.into(),
+                    |l, s| escape_into(l, s),
+                    |l, v| Site::write_text(l, v),
+                ),
+                Hole::AnyValue(slot) => put_any_value(line, &mut values, slot.into())?,
+                Hole::End => {}
+                // The JSON format's: not in an OTLP/JSON line.
+                Hole::Time | Hole::Key(_) | Hole::Value(_) | Hole::Elapsed(_) => return None,
             }
         }
-        let first_field = event.first_field_slot();
-        for (i, key) in site.keys.iter().enumerate() {
-            let slot = first_field + i;
-            // The common kinds inline, as `write_any_value` writes them.
-            match values.get_common(slot) {
-                Common::Str(s) => {
-                    site.put_range_spare(line, key);
-                    line.put_array(b"{\"stringValue\":\"", 16);
-                    line.detour(|line| escape_into(line, s));
-                    line.put_array(b"\"}}", 3);
-                }
-                Common::I64(n) => {
-                    site.put_range_spare(line, key);
-                    line.put_array(b"{\"intValue\":\"", 13);
-                    line.put_i64(n);
-                    line.put_array(b"\"}}", 3);
-                }
-                Common::U64(n) => {
-                    site.put_range_spare(line, key);
-                    match i64::try_from(n) {
-                        Ok(n) => {
-                            line.put_array(b"{\"intValue\":\"", 13);
-                            line.put_i64(n);
-                            line.put_array(b"\"}}", 3);
-                        }
-                        Err(_) => {
-                            line.detour(|line| write_any_value(line, Value::U64(n)));
-                            line.push(b'}');
-                        }
-                    }
-                }
-                Common::Other => {
-                    let Some(value) = values.get(slot) else {
-                        break;
-                    };
-                    site.put_range_spare(line, key);
-                    line.detour(|line| write_any_value(line, value));
-                    line.push(b'}');
-                }
-            }
-        }
-        line.put_array(b"]}]}]}]}\n", 9);
         Some(())
     })
+}
+
+/// Value `slot` of `values` as [`write_any_value`] writes it, the common
+/// kinds inline; `None` if there is no such value.
+#[inline(always)]
+fn put_any_value(line: &mut Spare<'_>, values: &mut Cursor<'_>, slot: usize) -> Option<()> {
+    match values.get_common(slot) {
+        Common::Str(s) => {
+            line.put_array(b"{\"stringValue\":\"", 16);
+            line.detour(|line| escape_into(line, s));
+            line.put_array(b"\"}", 2);
+        }
+        Common::I64(n) => {
+            line.put_array(b"{\"intValue\":\"", 13);
+            line.put_i64(n);
+            line.put_array(b"\"}", 2);
+        }
+        Common::U64(n) => match i64::try_from(n) {
+            Ok(n) => {
+                line.put_array(b"{\"intValue\":\"", 13);
+                line.put_i64(n);
+                line.put_array(b"\"}", 2);
+            }
+            Err(_) => line.detour(|line| write_any_value(line, Value::U64(n))),
+        },
+        Common::Other => {
+            let value = values.get(slot)?;
+            line.detour(|line| write_any_value(line, value));
+        }
+    }
+    Some(())
 }
 
 /// `{"key":"…","value":` for one of the line's own attributes.

@@ -216,6 +216,8 @@ fn write_line(
                 Hole::Key(StdKey::Asctime) if !datefmt => put_iso(line, time, event)?,
                 Hole::Key(key) => line.detour(|line| write_hole(line, key, event, time)),
                 Hole::End => {}
+                // OTLP/JSON's: not in a JSON line.
+                Hole::Nanos | Hole::AnyValue(_) => return None,
             }
         }
         Some(())

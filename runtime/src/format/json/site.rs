@@ -83,21 +83,37 @@ pub(in crate::format) enum Hole {
     /// `elapsed_ms`'s value, then the style's duration key and the same
     /// duration in nanoseconds (see [`Style::duration`]).
     Elapsed(u16),
+    /// OTLP/JSON: the time in nanoseconds (its quotes are in the
+    /// template).
+    Nanos,
+    /// OTLP/JSON: a field's value as an `AnyValue`.
+    AnyValue(u16),
     /// The end of the line.
     End,
 }
 
 /// Makes a [`Site::line`]: the line's bytes go into the template, and each
 /// run up to a hole makes a [`Step`].
-struct LineBuilder<'b> {
-    b: &'b mut Vec<u8>,
+pub(in crate::format) struct LineBuilder<'b> {
+    pub(in crate::format) b: &'b mut Vec<u8>,
     steps: Vec<Step>,
     /// Where the current run of bytes began.
     run: usize,
 }
 
-impl LineBuilder<'_> {
-    fn hole(&mut self, then: Hole) {
+impl<'b> LineBuilder<'b> {
+    /// A line whose bytes are appended to the template `b`.
+    pub(in crate::format) fn new(b: &'b mut Vec<u8>) -> LineBuilder<'b> {
+        let run = b.len();
+        LineBuilder {
+            b,
+            steps: Vec::new(),
+            run,
+        }
+    }
+
+    /// Ends the current run of bytes with `then`.
+    pub(in crate::format) fn hole(&mut self, then: Hole) {
         let at = |n: usize| u32::try_from(n).expect("a template is far below 4 GiB");
         self.steps.push(Step {
             lit: (at(self.run), at(self.b.len())),
@@ -106,7 +122,8 @@ impl LineBuilder<'_> {
         self.run = self.b.len();
     }
 
-    fn finish(mut self) -> Vec<Step> {
+    /// The steps, the last ending the line.
+    pub(in crate::format) fn finish(mut self) -> Vec<Step> {
         self.hole(Hole::End);
         self.steps
     }
@@ -252,32 +269,6 @@ impl Site {
         out.push(b'"');
     }
 
-    /// [`Site::write_message`] for a line written in place.
-    #[inline(always)]
-    pub(in crate::format) fn write_message_spare(
-        &self,
-        line: &mut Spare<'_>,
-        values: &mut Cursor<'_>,
-    ) {
-        line.push(b'"');
-        for piece in &self.message {
-            match piece {
-                MessagePiece::Lit(r) => line.put_padded::<CHUNK>(&self.bytes, r.start, r.end),
-                MessagePiece::Value(i) => {
-                    line.put_text(
-                        values,
-                        *i,
-                        |l, s| escape_into(l, s),
-                        |l, v| {
-                            Site::write_text(l, v);
-                        },
-                    );
-                }
-            }
-        }
-        line.push(b'"');
-    }
-
     /// Appends a value of the message, escaped.
     #[inline]
     pub(in crate::format) fn write_text(out: &mut impl Put, value: Option<Value<'_>>) {
@@ -392,11 +383,7 @@ impl Site {
             ..
         } = *layout;
         let run = b.len();
-        let mut line = LineBuilder {
-            b,
-            steps: Vec::new(),
-            run,
-        };
+        let mut line = LineBuilder::new(b);
         let slot = |i: usize| u16::try_from(i).expect("a call site has fewer than 65,536 values");
         for ((key, _), prefix) in keys.iter().zip(prefixes) {
             line.b.extend_from_slice(prefix);
@@ -485,13 +472,6 @@ impl Site {
     #[inline(always)]
     pub(in crate::format) fn put_spare(&self, line: &mut Spare<'_>, (start, end): (u32, u32)) {
         line.put_padded::<CHUNK>(&self.bytes, start as usize, end as usize);
-    }
-
-    /// Appends the bytes of `r`, a range of the template, to a line
-    /// written in place.
-    #[inline(always)]
-    pub(in crate::format) fn put_range_spare(&self, line: &mut Spare<'_>, r: &Range<usize>) {
-        line.put_padded::<CHUNK>(&self.bytes, r.start, r.end);
     }
 
     /// Appends the bytes of `r`, a range of the template.
