@@ -670,3 +670,57 @@ pub(crate) fn for_each_context_field(
         }
     });
 }
+
+/// One step of a call site's whole-line program: a run of its template's
+/// bytes, then what follows it (`H`: the format's holes).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Step<H> {
+    /// The run's start and end in the template.
+    pub(crate) lit: (u32, u32),
+    pub(crate) then: H,
+}
+
+/// Makes a whole-line program: the line's bytes go into the template, and
+/// each run up to a hole makes a [`Step`].
+pub(crate) struct LineBuilder<'b, H> {
+    pub(crate) b: &'b mut Vec<u8>,
+    steps: Vec<Step<H>>,
+    /// Where the current run of bytes began.
+    run: usize,
+    /// The hole that ends the line.
+    end: H,
+}
+
+impl<'b, H> LineBuilder<'b, H> {
+    /// A line whose bytes are appended to the template `b`, its last step
+    /// ending with `end`.
+    pub(crate) fn new(b: &'b mut Vec<u8>, end: H) -> LineBuilder<'b, H> {
+        let run = b.len();
+        LineBuilder {
+            b,
+            steps: Vec::new(),
+            run,
+            end,
+        }
+    }
+
+    /// Ends the current run of bytes with `then`.
+    pub(crate) fn hole(&mut self, then: H) {
+        let at = |n: usize| u32::try_from(n).expect("a template is far below 4 GiB");
+        self.steps.push(Step {
+            lit: (at(self.run), at(self.b.len())),
+            then,
+        });
+        self.run = self.b.len();
+    }
+
+    /// The steps, the last ending the line.
+    pub(crate) fn finish(mut self) -> Vec<Step<H>> {
+        let at = |n: usize| u32::try_from(n).expect("a template is far below 4 GiB");
+        self.steps.push(Step {
+            lit: (at(self.run), at(self.b.len())),
+            then: self.end,
+        });
+        self.steps
+    }
+}

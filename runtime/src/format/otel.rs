@@ -25,9 +25,10 @@
 //! changes for a call site once and keeps it.
 
 use super::common::{
-    Event, REPLAYED, SUPPRESSED, StdKey, error_report_text, field_keys, for_each_context_field,
+    Event, LineBuilder, REPLAYED, SUPPRESSED, StdKey, error_report_text, field_keys,
+    for_each_context_field,
 };
-use super::json::site::{Hole, LineBuilder, Part, Site, SiteCache, Step};
+use super::json::site::{Hole, Part, Site, SiteCache, Step};
 use super::json::{escape_into, write_hex, write_str, write_value};
 use super::resource::Resource;
 use super::spare::{Digits, Put, Spare, write_in_place};
@@ -161,7 +162,7 @@ impl OtelFormat {
         own_keys: &[String],
     ) -> Vec<Step> {
         let slot = |i: usize| u16::try_from(i).expect("a call site has fewer than 65,536 values");
-        let mut line = LineBuilder::new(b);
+        let mut line = LineBuilder::new(b, Hole::End);
         line.b.extend_from_slice(head);
         write_str(line.b, event.target());
         line.b
@@ -431,5 +432,61 @@ fn write_any_value(out: &mut impl Put, v: Value<'_>) {
             out.put_byte(b'}');
         }
         AnyValue::Empty => out.put(b"{}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::callsite::internal_site;
+    use crate::context::Context;
+    use crate::encode::Encoder;
+    use crate::level::Level;
+    use crate::origin::Origin;
+    use crate::record::Record;
+    use crate::value::Encode;
+
+    internal_site! {
+        static SITE: Info,
+        target = "app::billing",
+        template = "request {i} \"failed\"",
+        message = ["request " {0} " \"failed\""],
+        fields = ["user_id", "gateway", "big", "ratio", "code.line.number"],
+        message_values = 1,
+    }
+
+    /// The common event's line is written in place, and is the line the
+    /// general path writes (which wrote the site's first).
+    #[test]
+    fn the_common_event_is_written_in_place_as_the_general_path_writes_it() {
+        let mut e = Encoder::new();
+        7_u64.encode(&mut e);
+        (-99_i64).encode(&mut e);
+        "str\"ipe\n".encode(&mut e);
+        u64::MAX.encode(&mut e);
+        0.5_f64.encode(&mut e);
+        "clash".encode(&mut e);
+        let rec = Record {
+            callsite: &SITE,
+            level: Level::Info,
+            task: false,
+            stamp: 0,
+            context: Context::default(),
+            data: e.into_data(),
+            exc: None,
+        };
+        let origin = Origin::default();
+        let event = Event::from_thread(&rec, &origin);
+        let mut format = OtelFormat::new(&Resource::default());
+        let mut general = Vec::new();
+        format.format(&event, &mut general);
+        let site = format.sites.find(&event).expect("the site's template");
+        assert!(!site.line.is_empty());
+        let mut line = b"kept|".to_vec();
+        assert!(write_plain(site, &event, &mut line));
+        assert_eq!(
+            String::from_utf8(line).unwrap(),
+            format!("kept|{}", String::from_utf8(general).unwrap())
+        );
     }
 }

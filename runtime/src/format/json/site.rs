@@ -6,7 +6,9 @@ use super::style::Style;
 use crate::callsite::Piece;
 use crate::encode::{Cursor, Value};
 use crate::format::common::put_padded;
-use crate::format::common::{Event, SITE_SLOTS, StdKey, field_keys, site_serves, site_slot};
+use crate::format::common::{
+    Event, LineBuilder, SITE_SLOTS, StdKey, field_keys, site_serves, site_slot,
+};
 use crate::format::spare::{Put, Spare};
 use crate::level::Level;
 use std::fmt::Write as _;
@@ -58,14 +60,8 @@ pub(in crate::format) struct Site {
     pub(in crate::format) line: Vec<Step>,
 }
 
-/// One step of [`Site::line`]: a run of the template's bytes, then what
-/// follows it.
-#[derive(Debug, Clone, Copy)]
-pub(in crate::format) struct Step {
-    /// The run's start and end in the template.
-    pub(in crate::format) lit: (u32, u32),
-    pub(in crate::format) then: Hole,
-}
+/// One step of [`Site::line`].
+pub(in crate::format) type Step = crate::format::common::Step<Hole>;
 
 /// What follows a run of the template in a line. The slots are the
 /// record's, in the order the line reads them.
@@ -90,43 +86,6 @@ pub(in crate::format) enum Hole {
     AnyValue(u16),
     /// The end of the line.
     End,
-}
-
-/// Makes a [`Site::line`]: the line's bytes go into the template, and each
-/// run up to a hole makes a [`Step`].
-pub(in crate::format) struct LineBuilder<'b> {
-    pub(in crate::format) b: &'b mut Vec<u8>,
-    steps: Vec<Step>,
-    /// Where the current run of bytes began.
-    run: usize,
-}
-
-impl<'b> LineBuilder<'b> {
-    /// A line whose bytes are appended to the template `b`.
-    pub(in crate::format) fn new(b: &'b mut Vec<u8>) -> LineBuilder<'b> {
-        let run = b.len();
-        LineBuilder {
-            b,
-            steps: Vec::new(),
-            run,
-        }
-    }
-
-    /// Ends the current run of bytes with `then`.
-    pub(in crate::format) fn hole(&mut self, then: Hole) {
-        let at = |n: usize| u32::try_from(n).expect("a template is far below 4 GiB");
-        self.steps.push(Step {
-            lit: (at(self.run), at(self.b.len())),
-            then,
-        });
-        self.run = self.b.len();
-    }
-
-    /// The steps, the last ending the line.
-    pub(in crate::format) fn finish(mut self) -> Vec<Step> {
-        self.hole(Hole::End);
-        self.steps
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -383,7 +342,7 @@ impl Site {
             ..
         } = *layout;
         let run = b.len();
-        let mut line = LineBuilder::new(b);
+        let mut line = LineBuilder::new(b, Hole::End);
         let slot = |i: usize| u16::try_from(i).expect("a call site has fewer than 65,536 values");
         for ((key, _), prefix) in keys.iter().zip(prefixes) {
             line.b.extend_from_slice(prefix);
