@@ -33,7 +33,7 @@ use crate::encode::{Common, Value};
 use crate::exc_info::ExcInfo;
 use anstyle::Style;
 use escape::{Raw, push_pair, write_logfmt_str, write_logfmt_value};
-use site::{DIM, Part, Site, SiteCache, pad};
+use site::{DIM, Hole, Part, Site, SiteCache, pad, write_message_value};
 use std::fmt::Write as _;
 use template::{Key, Segment, parse_template};
 
@@ -273,20 +273,25 @@ impl TextFormat {
         let Some(rt) = &mut self.rt else {
             return;
         };
-        let (segments, styled, program) = (&self.segments, self.styled, self.program.as_deref());
+        let (segments, styled, program, fields) = (
+            &self.segments,
+            self.styled,
+            self.program.as_deref(),
+            self.fields,
+        );
         let plain = event.context().is_empty()
             && event.suppressed().is_none()
             && !event.replayed()
             && event.exc_info().is_none();
         if plain
             && let Some(site) = rt.sites.find(event)
-            && write_plain(site, &mut rt.time, self.fields, event, out)
+            && write_plain(site, &mut rt.time, event, out)
         {
             return;
         }
-        let site = rt
-            .sites
-            .get(event, || Site::render(event, segments, styled, program));
+        let site = rt.sites.get(event, || {
+            Site::render(event, segments, styled, program, fields)
+        });
         // Room for the line in one go (escaping makes a value at most six
         // times its encoded size).
         out.reserve(site.len() + 6 * event.data_len() + 64);
@@ -369,63 +374,39 @@ impl TextFormat {
 }
 
 /// The line of an event with no context, count, replay mark or error,
-/// written in place ([`Spare`](super::spare::Spare)); false (and `out` as
-/// it was) if the template pads a key that changes per event, or the line
-/// did not fit.
-fn write_plain(
-    site: &Site,
-    time: &mut TimeFormat,
-    fields: bool,
-    event: &Event<'_>,
-    out: &mut Vec<u8>,
-) -> bool {
+/// written in place ([`Spare`](super::spare::Spare)) from its call site's
+/// [`Site::line`]; false (and `out` as it was) if the site has none, a
+/// value is missing, or the line did not fit.
+fn write_plain(site: &Site, time: &mut TimeFormat, event: &Event<'_>, out: &mut Vec<u8>) -> bool {
+    if site.line.is_empty() {
+        return false;
+    }
     let mut values = event.cursor();
     let room = site.len() + 6 * event.data_len() + 128;
     write_in_place(out, room, |line| {
-        for part in &site.parts {
-            match part {
-                Part::Static(r) => site.put_spare(line, r),
-                Part::Hole { key, width: 0, .. } => match *key {
-                    Key::Std(StdKey::Asctime) => {
-                        line.detour(|line| time.write(event.time_ns(), line));
-                    }
-                    Key::Std(StdKey::Message) => site.write_message_spare(line, &mut values),
-                    Key::Std(k) => line.detour(|line| event_value(line, k, event)),
-                    // No context: no id. The origin is in the template.
-                    Key::Id(_) | Key::Origin => {}
-                },
-                // Padding moves what was written: the general path's.
-                Part::Hole { .. } => return None,
-            }
-        }
-        if fields {
-            let first_field = event.first_field_slot();
-            for (i, key) in site.keys.iter().enumerate() {
-                let slot = first_field + i;
-                match values.get_common(slot) {
-                    Common::U64(n) => {
-                        site.put_spare(line, key);
-                        line.put_u64(n);
-                    }
-                    Common::I64(n) => {
-                        site.put_spare(line, key);
-                        line.put_i64(n);
-                    }
-                    Common::Str(s) => {
-                        site.put_spare(line, key);
-                        line.detour(|line| write_logfmt_str(line, s));
-                    }
+        for step in &site.line {
+            site.put_spare(line, step.lit);
+            match step.then {
+                Hole::Time => line.detour(|line| time.write(event.time_ns(), line)),
+                Hole::Key(k) => line.detour(|line| event_value(line, k, event)),
+                Hole::Text(slot) => line.put_text(
+                    &mut values,
+                    slot.into(),
+                    |l, s| escape_into(l, s),
+                    |l, v| write_message_value(l, v),
+                ),
+                Hole::Value(slot) => match values.get_common(slot.into()) {
+                    Common::U64(n) => line.put_u64(n),
+                    Common::I64(n) => line.put_i64(n),
+                    Common::Str(s) => line.detour(|line| write_logfmt_str(line, s)),
                     Common::Other => {
-                        let Some(v) = values.get(slot) else {
-                            break;
-                        };
-                        site.put_spare(line, key);
+                        let v = values.get(slot.into())?;
                         line.detour(|line| write_logfmt_value(line, v));
                     }
-                }
+                },
+                Hole::End => {}
             }
         }
-        line.push(b'\n');
         Some(())
     })
 }
@@ -706,7 +687,7 @@ mod tests {
             Origin::default(),
         ];
         let records = records();
-        let mut lines = 0;
+        let (mut lines, mut in_place) = (0, 0);
         for template in TEMPLATES {
             for datefmt in [None, Some("%d/%m/%Y %H:%M:%S%.3f")] {
                 for (styled, fields, program) in [
@@ -750,11 +731,32 @@ mod tests {
                                 "{template:?} styled={styled} fields={fields}"
                             );
                             lines += 1;
+                            // The common event whose site has a line
+                            // program was written in place.
+                            let plain = event.context().is_empty()
+                                && event.exc_info().is_none()
+                                && event.suppressed().is_none();
+                            let Runtime { sites, time, .. } = &mut **format.rt.as_mut().unwrap();
+                            if plain
+                                && let Some(site) = sites.find(&event)
+                                && !site.line.is_empty()
+                            {
+                                let mut line = Vec::new();
+                                assert!(
+                                    write_plain(site, time, &event, &mut line),
+                                    "{template:?} fields={fields}"
+                                );
+                                in_place += 1;
+                            }
                         }
                     }
                 }
             }
         }
         assert!(lines > 1000);
+        assert!(
+            in_place * 10 > lines,
+            "{in_place} of {lines} lines in place"
+        );
     }
 }

@@ -4,7 +4,9 @@ use super::escape::{Escaped, escape_into, write_logfmt_str};
 use super::template::{Align, Key, Segment};
 use crate::callsite::Piece;
 use crate::encode::{Cursor, Value};
-use crate::format::common::{Event, SITE_SLOTS, StdKey, put_padded, site_serves, site_slot};
+use crate::format::common::{
+    Event, LineBuilder, SITE_SLOTS, StdKey, Step, put_padded, site_serves, site_slot,
+};
 use crate::format::spare::{Put, Spare};
 use crate::level::Level;
 use anstyle::{AnsiColor, Effects, Style};
@@ -40,6 +42,30 @@ pub(super) struct Site {
     message: Vec<MessagePiece>,
     /// ` key=` of each of the event's fields.
     pub(super) keys: Vec<Range<usize>>,
+    /// The whole line of an event with no context, no count of skipped
+    /// calls, no replay mark and no error, the common event: the
+    /// template's bytes between what changes per event, those of the
+    /// parts, the message and the fields' keys merged into one run each
+    /// (empty: none, when a key that changes per event is padded). Walking
+    /// the parts, the message's pieces and the keys one after another took
+    /// the writer some 90 instructions more a line.
+    pub(super) line: Vec<Step<Hole>>,
+}
+
+/// What follows a run of the template in a text line ([`Site::line`]).
+/// The slots are the record's, in the order the line reads them.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Hole {
+    /// The time, as the format writes it.
+    Time,
+    /// Another standard key's text that changes per event.
+    Key(StdKey),
+    /// A value of the message, escaped.
+    Text(u16),
+    /// A field's value, as logfmt.
+    Value(u16),
+    /// The end of the line.
+    End,
 }
 
 #[derive(Debug, Clone)]
@@ -132,6 +158,7 @@ impl Site {
         segments: &[Segment],
         styled: bool,
         program: Option<&str>,
+        fields: bool,
     ) -> Site {
         let mut b = Vec::new();
         let mut parts = Vec::new();
@@ -189,7 +216,7 @@ impl Site {
         }
         parts.push(Part::Static(run..b.len()));
         parts.retain(|p| !matches!(p, Part::Static(r) if r.is_empty()));
-        let keys = event
+        let keys: Vec<Range<usize>> = event
             .field_names()
             .iter()
             .map(|key| {
@@ -219,6 +246,7 @@ impl Site {
                 })
                 .collect(),
         };
+        let line = Site::render_line(&mut b, &parts, &message, &keys, fields, event);
         b.extend_from_slice(&[0; PAD]);
         Site {
             callsite: 0,
@@ -227,7 +255,62 @@ impl Site {
             parts,
             message,
             keys,
+            line,
         }
+    }
+
+    /// The [`Site::line`] of a template whose parts, message and keys are
+    /// `b`'s, its bytes appended to `b`: the same bytes, merged between
+    /// the holes. None (empty) if a key that changes per event is padded
+    /// (padding moves what was written), or if the first event lacked
+    /// values for some fields (none that pulselog makes).
+    fn render_line(
+        b: &mut Vec<u8>,
+        parts: &[Part],
+        message: &[MessagePiece],
+        keys: &[Range<usize>],
+        fields: bool,
+        event: &Event<'_>,
+    ) -> Vec<Step<Hole>> {
+        let padded = parts
+            .iter()
+            .any(|p| matches!(p, Part::Hole { width, .. } if *width > 0));
+        if padded || keys.len() != event.field_names().len() {
+            return Vec::new();
+        }
+        let slot = |i: usize| u16::try_from(i).expect("a call site has fewer than 65,536 values");
+        let template = b.clone();
+        let mut line = LineBuilder::new(b, Hole::End);
+        for part in parts {
+            match part {
+                Part::Static(r) => line.b.extend_from_slice(&template[r.clone()]),
+                Part::Hole { key, .. } => match *key {
+                    Key::Std(StdKey::Asctime) => line.hole(Hole::Time),
+                    Key::Std(StdKey::Message) => {
+                        for piece in message {
+                            match piece {
+                                MessagePiece::Lit(r) => {
+                                    line.b.extend_from_slice(&template[r.clone()]);
+                                }
+                                MessagePiece::Value(i) => line.hole(Hole::Text(slot(*i))),
+                            }
+                        }
+                    }
+                    Key::Std(k) => line.hole(Hole::Key(k)),
+                    // No context: no id. The origin is in the template.
+                    Key::Id(_) | Key::Origin => {}
+                },
+            }
+        }
+        if fields {
+            let first = event.first_field_slot();
+            for (i, key) in keys.iter().enumerate() {
+                line.b.extend_from_slice(&template[key.clone()]);
+                line.hole(Hole::Value(slot(first + i)));
+            }
+        }
+        line.b.push(b'\n');
+        line.finish()
     }
 
     /// Appends the event's message, escaped.
@@ -240,30 +323,11 @@ impl Site {
         }
     }
 
-    /// [`Site::write_message`] for a line written in place.
+    /// Appends the bytes `start..end` of the template to a line written
+    /// in place.
     #[inline(always)]
-    pub(super) fn write_message_spare(&self, line: &mut Spare<'_>, values: &mut Cursor<'_>) {
-        for piece in &self.message {
-            match piece {
-                MessagePiece::Lit(r) => line.put_padded::<CHUNK>(&self.bytes, r.start, r.end),
-                MessagePiece::Value(i) => {
-                    line.put_text(
-                        values,
-                        *i,
-                        |l, s| escape_into(l, s),
-                        |l, v| {
-                            write_message_value(l, v);
-                        },
-                    );
-                }
-            }
-        }
-    }
-
-    /// Appends the bytes `r` of the template to a line written in place.
-    #[inline(always)]
-    pub(super) fn put_spare(&self, line: &mut Spare<'_>, r: &Range<usize>) {
-        line.put_padded::<CHUNK>(&self.bytes, r.start, r.end);
+    pub(super) fn put_spare(&self, line: &mut Spare<'_>, (start, end): (u32, u32)) {
+        line.put_padded::<CHUNK>(&self.bytes, start as usize, end as usize);
     }
 
     /// Bytes of the template (the most a line copies from it).
@@ -279,7 +343,7 @@ impl Site {
 }
 
 /// A value of the message, escaped.
-fn write_message_value(out: &mut impl Put, value: Option<Value<'_>>) {
+pub(super) fn write_message_value(out: &mut impl Put, value: Option<Value<'_>>) {
     match value {
         Some(Value::Str(s)) => escape_into(out, s),
         Some(Value::I64(n)) => out.put(itoa::Buffer::new().format(n).as_bytes()),
