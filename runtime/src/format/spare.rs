@@ -279,7 +279,7 @@ impl Digits {
 }
 
 /// `00` to `99`.
-pub(super) static DIGITS2: [[u8; 2]; 100] = {
+pub(crate) static DIGITS2: [[u8; 2]; 100] = {
     let mut t = [[0; 2]; 100];
     let mut i = 0;
     while i < 100 {
