@@ -315,7 +315,7 @@ fn write_plain(site: &Site, nanos: &mut Nanos, event: &Event<'_>, out: &mut Vec<
     let room = site.len() + 12 * event.data_len() + 128;
     write_in_place(out, room, |line| {
         for step in &site.line {
-            site.put_spare(line, step.lit);
+            site.put_run(line, step);
             match step.then {
                 Hole::Nanos => line.put_array(&ns, ns_len),
                 Hole::Text(slot) => line.put_text(

@@ -161,25 +161,6 @@ impl Spare<'_> {
         self.short = line.short;
     }
 
-    /// Appends `src[start..end]`, which `src` follows with at least
-    /// `CHUNK` bytes (a padded template): up to `CHUNK` bytes with one
-    /// fixed-size move, whose excess what comes next overwrites.
-    #[inline(always)]
-    pub(crate) fn put_padded<const CHUNK: usize>(&mut self, src: &[u8], start: usize, end: usize) {
-        let len = end.saturating_sub(start);
-        if len <= CHUNK {
-            match src
-                .get(start..start.wrapping_add(CHUNK))
-                .and_then(|c| c.first_chunk::<CHUNK>())
-            {
-                Some(chunk) => self.put_array(chunk, len),
-                None => self.short = true,
-            }
-        } else {
-            self.put_long(src.get(start..end).unwrap_or_default());
-        }
-    }
-
     /// Appends `bytes`; up to 16 with fixed-size moves.
     #[inline(always)]
     pub(crate) fn put_slice(&mut self, bytes: &[u8]) {
@@ -340,7 +321,7 @@ mod tests {
         let mut expected = out.clone();
         let done = write_in_place(&mut out, 2048, |line| {
             for (start, end) in [(0, 0), (3, 5), (10, 42), (0, 200), (199, 200)] {
-                line.put_padded::<32>(&template, start, end);
+                line.put_slice(&template[start..end]);
                 expected.extend_from_slice(&template[start..end]);
             }
             for len in 0..=40 {
@@ -396,13 +377,6 @@ mod tests {
             None
         });
         assert!(!given_up);
-        assert_eq!(out, b"kept");
-        // A padded range past the source's end is short, not a panic.
-        let template = [b'a'; 40];
-        assert!(!write_in_place(&mut out, 64, |line| {
-            line.put_padded::<32>(&template, 20, 30);
-            Some(())
-        }));
         assert_eq!(out, b"kept");
     }
 }

@@ -182,7 +182,7 @@ fn write_line(
     let room = site.len() + 6 * event.data_len() + 128;
     write_in_place(out, room, |line| {
         for step in &site.line {
-            site.put_spare(line, step.lit);
+            site.put_run(line, step);
             match step.then {
                 Hole::Time => put_iso(line, time, event)?,
                 // The common values inline.

@@ -426,11 +426,10 @@ impl Site {
         self.bytes.len()
     }
 
-    /// Appends the bytes `start..end` of the template to a line written
-    /// in place.
+    /// Appends the run of `step` to a line written in place.
     #[inline(always)]
-    pub(in crate::format) fn put_spare(&self, line: &mut Spare<'_>, (start, end): (u32, u32)) {
-        line.put_padded::<CHUNK>(&self.bytes, start as usize, end as usize);
+    pub(in crate::format) fn put_run(&self, line: &mut Spare<'_>, step: &Step) {
+        step.put_run(&self.bytes, line);
     }
 
     /// Appends the bytes of `r`, a range of the template.

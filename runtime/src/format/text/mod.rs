@@ -385,7 +385,7 @@ fn write_plain(site: &Site, time: &mut TimeFormat, event: &Event<'_>, out: &mut 
     let room = site.len() + 6 * event.data_len() + 128;
     write_in_place(out, room, |line| {
         for step in &site.line {
-            site.put_spare(line, step.lit);
+            site.put_run(line, step);
             match step.then {
                 Hole::Time => line.detour(|line| time.write(event.time_ns(), line)),
                 Hole::Key(k) => line.detour(|line| event_value(line, k, event)),

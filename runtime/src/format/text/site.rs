@@ -323,11 +323,10 @@ impl Site {
         }
     }
 
-    /// Appends the bytes `start..end` of the template to a line written
-    /// in place.
+    /// Appends the run of `step` to a line written in place.
     #[inline(always)]
-    pub(super) fn put_spare(&self, line: &mut Spare<'_>, (start, end): (u32, u32)) {
-        line.put_padded::<CHUNK>(&self.bytes, start as usize, end as usize);
+    pub(super) fn put_run(&self, line: &mut Spare<'_>, step: &Step<Hole>) {
+        step.put_run(&self.bytes, line);
     }
 
     /// Bytes of the template (the most a line copies from it).
