@@ -214,10 +214,23 @@ impl Spare<'_> {
         }
     }
 
-    /// Appends a number's decimal digits.
+    /// Appends a number's decimal digits: below 100 (counts, codes, most
+    /// small fields) two bytes from a table; otherwise written from the
+    /// last into a buffer and moved as 20 bytes (the most a `u64` has).
     #[inline(always)]
     pub(crate) fn put_u64(&mut self, n: u64) {
-        Digits::new(n).put(self);
+        if n < 100 {
+            #[allow(clippy::cast_possible_truncation)]
+            let two = DIGITS2[n as usize];
+            let (word, len) = if n < 10 { ([two[1], 0], 1) } else { (two, 2) };
+            self.put_array(&word, len);
+            return;
+        }
+        let mut buf = [b'0'; DIGITS_END + 20];
+        let start = write_digits(&mut buf, n);
+        if let Some(digits) = buf.get(start..).and_then(<[u8]>::first_chunk::<20>) {
+            self.put_array(digits, DIGITS_END - start);
+        }
     }
 
     /// Appends a number's decimal digits, with its sign.
@@ -227,35 +240,6 @@ impl Spare<'_> {
             self.push(b'-');
         }
         self.put_u64(n.unsigned_abs());
-    }
-}
-
-/// A number's decimal digits, written once (from the last, into a buffer)
-/// and moved into a line as 20 bytes (the most a `u64` has) as often as
-/// it appears.
-pub(crate) struct Digits {
-    buf: [u8; DIGITS_END + 20],
-    start: usize,
-}
-
-impl Digits {
-    #[inline(always)]
-    pub(crate) fn new(n: u64) -> Digits {
-        let mut buf = [b'0'; DIGITS_END + 20];
-        let start = write_digits(&mut buf, n);
-        Digits { buf, start }
-    }
-
-    /// Appends the digits to `line`.
-    #[inline(always)]
-    pub(crate) fn put(&self, line: &mut Spare<'_>) {
-        if let Some(digits) = self
-            .buf
-            .get(self.start..)
-            .and_then(<[u8]>::first_chunk::<20>)
-        {
-            line.put_array(digits, DIGITS_END - self.start);
-        }
     }
 }
 
