@@ -25,13 +25,12 @@
 //! changes for a call site once and keeps it.
 
 use super::common::{
-    Event, LineBuilder, REPLAYED, SUPPRESSED, StdKey, error_report_text, field_keys,
-    for_each_context_field,
+    Event, REPLAYED, SUPPRESSED, StdKey, error_report_text, field_keys, for_each_context_field,
 };
 use super::json::site::{Hole, Part, Site, SiteCache, Step};
 use super::json::{escape_into, write_hex, write_str, write_value};
 use super::resource::Resource;
-use super::spare::{DIGITS2, Put, Spare, write_in_place};
+use super::spare::{DIGITS2, LineBuilder, Put, Spare, write_in_place};
 use crate::callsite::Piece;
 use crate::encode::{Common, Cursor, Value};
 use crate::level::Level;

@@ -294,6 +294,90 @@ fn write_digits(buf: &mut [u8; DIGITS_END + 20], mut n: u64) -> usize {
     start
 }
 
+/// Bytes of a run of a whole-line program kept in its [`Step`].
+pub(crate) const SHORT_RUN: usize = 32;
+
+/// One step of a call site's whole-line program: a run of its template's
+/// bytes, then what follows it (`H`: the format's holes).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Step<H> {
+    /// The run's start and end in the template.
+    pub(crate) lit: (u32, u32),
+    /// The run itself if it is at most [`SHORT_RUN`] bytes (most are),
+    /// padded: copied with one fixed-size move, without a look at the
+    /// template (its bounds, its address).
+    pub(crate) short: [u8; SHORT_RUN],
+    pub(crate) then: H,
+}
+
+impl<H> Step<H> {
+    /// Appends the step's run of `template` to a line written in place.
+    #[inline(always)]
+    pub(crate) fn put_run(&self, template: &[u8], line: &mut Spare<'_>) {
+        let (start, end) = self.lit;
+        let len = end.wrapping_sub(start) as usize;
+        if len <= SHORT_RUN {
+            line.put_array(&self.short, len);
+        } else {
+            line.put_slice(
+                template
+                    .get(start as usize..end as usize)
+                    .unwrap_or_default(),
+            );
+        }
+    }
+}
+
+/// Makes a whole-line program: the line's bytes go into the template, and
+/// each run up to a hole makes a [`Step`].
+pub(crate) struct LineBuilder<'b, H> {
+    pub(crate) b: &'b mut Vec<u8>,
+    steps: Vec<Step<H>>,
+    /// Where the current run of bytes began.
+    run: usize,
+    /// The hole that ends the line.
+    end: H,
+}
+
+impl<'b, H> LineBuilder<'b, H> {
+    /// A line whose bytes are appended to the template `b`, its last step
+    /// ending with `end`.
+    pub(crate) fn new(b: &'b mut Vec<u8>, end: H) -> LineBuilder<'b, H> {
+        let run = b.len();
+        LineBuilder {
+            b,
+            steps: Vec::new(),
+            run,
+            end,
+        }
+    }
+
+    /// Ends the current run of bytes with `then`.
+    pub(crate) fn hole(&mut self, then: H) {
+        let at = |n: usize| u32::try_from(n).expect("a template is far below 4 GiB");
+        let run = &self.b[self.run..];
+        let mut short = [0; SHORT_RUN];
+        if let Some(dst) = short.get_mut(..run.len()) {
+            dst.copy_from_slice(run);
+        }
+        self.steps.push(Step {
+            lit: (at(self.run), at(self.b.len())),
+            short,
+            then,
+        });
+        self.run = self.b.len();
+    }
+
+    /// The steps, the last ending the line.
+    pub(crate) fn finish(mut self) -> Vec<Step<H>>
+    where
+        H: Copy,
+    {
+        self.hole(self.end);
+        self.steps
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -362,5 +446,35 @@ mod tests {
         });
         assert!(!given_up);
         assert_eq!(out, b"kept");
+    }
+
+    /// A program's runs, of every length about [`SHORT_RUN`], written in
+    /// place: each exactly once, in order, with what the holes write.
+    #[test]
+    fn a_line_program_writes_its_runs_and_holes_in_order() {
+        let mut template = b"head".to_vec();
+        let mut line = LineBuilder::new(&mut template, usize::MAX);
+        let mut expected = Vec::new();
+        for (i, len) in [0, 1, 7, 31, 32, 33, 64, 100, 300].into_iter().enumerate() {
+            let run: Vec<u8> = (0..len).map(|k| b'a' + (k % 26) as u8).collect();
+            line.b.extend_from_slice(&run);
+            line.hole(i);
+            expected.extend_from_slice(&run);
+            expected.extend_from_slice(format!("<{i}>").as_bytes());
+        }
+        line.b.extend_from_slice(b"tail\n");
+        expected.extend_from_slice(b"tail\n");
+        let steps = line.finish();
+        let mut out = b"kept|".to_vec();
+        assert!(write_in_place(&mut out, template.len() + 512, |line| {
+            for step in &steps {
+                step.put_run(&template, line);
+                if step.then != usize::MAX {
+                    line.put_slice(format!("<{}>", step.then).as_bytes());
+                }
+            }
+            Some(())
+        }));
+        assert_eq!(out, [b"kept|".as_slice(), &expected].concat());
     }
 }

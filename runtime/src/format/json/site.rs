@@ -6,10 +6,8 @@ use super::style::Style;
 use crate::callsite::Piece;
 use crate::encode::{Cursor, Value};
 use crate::format::common::put_padded;
-use crate::format::common::{
-    Event, LineBuilder, SITE_SLOTS, StdKey, field_keys, site_serves, site_slot,
-};
-use crate::format::spare::{Put, Spare};
+use crate::format::common::{Event, SITE_SLOTS, StdKey, field_keys, site_serves, site_slot};
+use crate::format::spare::{LineBuilder, Put, Spare};
 use crate::level::Level;
 use std::fmt::Write as _;
 use std::ops::Range;
@@ -61,7 +59,7 @@ pub(in crate::format) struct Site {
 }
 
 /// One step of [`Site::line`].
-pub(in crate::format) type Step = crate::format::common::Step<Hole>;
+pub(in crate::format) type Step = crate::format::spare::Step<Hole>;
 
 /// What follows a run of the template in a line. The slots are the
 /// record's, in the order the line reads them.

@@ -4,10 +4,8 @@ use super::escape::{Escaped, escape_into, write_logfmt_str};
 use super::template::{Align, Key, Segment};
 use crate::callsite::Piece;
 use crate::encode::{Cursor, Value};
-use crate::format::common::{
-    Event, LineBuilder, SITE_SLOTS, StdKey, Step, put_padded, site_serves, site_slot,
-};
-use crate::format::spare::{Put, Spare};
+use crate::format::common::{Event, SITE_SLOTS, StdKey, put_padded, site_serves, site_slot};
+use crate::format::spare::{LineBuilder, Put, Spare, Step};
 use crate::level::Level;
 use anstyle::{AnsiColor, Effects, Style};
 use std::fmt::Write as _;
