@@ -140,16 +140,9 @@ impl OtelFormat {
                 start..b.len()
             })
             .collect();
-        // A site whose first event lacked values for some fields (none
-        // that pulselog makes) is left to the general path.
-        let line = if own_keys.len() == event.field_names().len() {
-            OtelFormat::render_line(&mut b, head, event, &own_keys)
-        } else {
-            Vec::new()
-        };
-        let mut site = Site::new(b, parts, keys, own_keys, event);
-        site.line = line;
-        site
+        Site::with_line(b, parts, keys, own_keys, event, |b, own_keys| {
+            OtelFormat::render_line(b, head, event, own_keys)
+        })
     }
 
     /// The whole line of the common event ([`Site::line`]), its bytes

@@ -312,14 +312,29 @@ impl Site {
                 start..b.len()
             })
             .collect();
-        // A site whose first event lacked values for some fields (none
-        // that pulselog makes) is left to the general path.
+        Site::with_line(b, parts, keys, own_keys, event, |b, own_keys| {
+            Site::render_line(b, event, layout, own_keys)
+        })
+    }
+
+    /// [`Site::new`], with the [`Site::line`] `render_line` appends to
+    /// the template (given the keys as written); none for a site whose
+    /// first event lacked values for some fields (none that pulselog
+    /// makes), which is left to the general path.
+    pub(in crate::format) fn with_line(
+        mut bytes: Vec<u8>,
+        parts: Vec<Part>,
+        keys: Vec<Range<usize>>,
+        own_keys: Vec<String>,
+        event: &Event<'_>,
+        render_line: impl FnOnce(&mut Vec<u8>, &[String]) -> Vec<Step>,
+    ) -> Site {
         let line = if own_keys.len() == event.field_names().len() {
-            Site::render_line(&mut b, event, layout, &own_keys)
+            render_line(&mut bytes, &own_keys)
         } else {
             Vec::new()
         };
-        let mut site = Site::new(b, parts, keys, own_keys, event);
+        let mut site = Site::new(bytes, parts, keys, own_keys, event);
         site.line = line;
         site
     }
