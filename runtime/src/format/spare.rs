@@ -321,11 +321,12 @@ impl<H> Step<H> {
         if len <= SHORT_RUN {
             line.put_array(&self.short, len);
         } else {
-            line.put_slice(
-                template
-                    .get(start as usize..end as usize)
-                    .unwrap_or_default(),
-            );
+            match template.get(start as usize..end as usize) {
+                Some(run) => line.put_slice(run),
+                // Not this step's template: the line is short (written
+                // the general way), not missing a run.
+                None => line.short = true,
+            }
         }
     }
 }
@@ -478,5 +479,12 @@ mod tests {
             Some(())
         }));
         assert_eq!(out, [b"kept|".as_slice(), &expected].concat());
+        // Against a template too short for its long run: not written.
+        let mut out = b"kept|".to_vec();
+        assert!(!write_in_place(&mut out, 1024, |line| {
+            steps.iter().for_each(|step| step.put_run(b"head", line));
+            Some(())
+        }));
+        assert_eq!(out, b"kept|");
     }
 }
