@@ -330,30 +330,31 @@ fn write_plain(site: &Site, nanos: &mut Nanos, event: &Event<'_>, out: &mut Vec<
 /// kinds inline; `None` if there is no such value.
 #[inline(always)]
 fn put_any_value(line: &mut Spare<'_>, values: &mut Cursor<'_>, slot: usize) -> Option<()> {
-    match values.get_common(slot) {
+    let int = match values.get_common(slot) {
         Common::Str(s) => {
             line.put_array(b"{\"stringValue\":\"", 16);
             line.detour(|line| escape_into(line, s));
             line.put_array(b"\"}", 2);
+            return Some(());
         }
-        Common::I64(n) => {
-            line.put_array(b"{\"intValue\":\"", 13);
-            line.put_i64(n);
-            line.put_array(b"\"}", 2);
-        }
+        Common::I64(n) => n,
         Common::U64(n) => match i64::try_from(n) {
-            Ok(n) => {
-                line.put_array(b"{\"intValue\":\"", 13);
-                line.put_i64(n);
-                line.put_array(b"\"}", 2);
+            Ok(n) => n,
+            // Its digits as a string, as `any_value` says.
+            Err(_) => {
+                line.detour(|line| write_any_value(line, Value::U64(n)));
+                return Some(());
             }
-            Err(_) => line.detour(|line| write_any_value(line, Value::U64(n))),
         },
         Common::Other => {
             let value = values.get(slot)?;
             line.detour(|line| write_any_value(line, value));
+            return Some(());
         }
-    }
+    };
+    line.put_array(b"{\"intValue\":\"", 13);
+    line.put_i64(int);
+    line.put_array(b"\"}", 2);
     Some(())
 }
 
@@ -401,8 +402,9 @@ impl Nanos {
     #[cold]
     #[inline(never)]
     fn new_second(&mut self, second: u64) {
-        let text = itoa::Buffer::new().format(second).as_bytes().to_owned();
-        self.digits[..text.len()].copy_from_slice(&text);
+        let mut buf = itoa::Buffer::new();
+        let text = buf.format(second).as_bytes();
+        self.digits[..text.len()].copy_from_slice(text);
         self.len = text.len();
         self.second = second;
     }
