@@ -30,7 +30,7 @@ use super::common::{
 use super::json::site::{Hole, Part, Site, SiteCache, Step};
 use super::json::{escape_into, write_hex, write_str, write_value};
 use super::resource::Resource;
-use super::spare::{DIGITS2, LineBuilder, Put, Spare, write_in_place};
+use super::spare::{DIGITS2, LineBuilder, Put, Spare, slot, write_in_place};
 use crate::callsite::Piece;
 use crate::encode::{Common, Cursor, Value};
 use crate::level::Level;
@@ -155,7 +155,6 @@ impl OtelFormat {
         event: &Event<'_>,
         own_keys: &[String],
     ) -> Vec<Step> {
-        let slot = |i: usize| u16::try_from(i).expect("a call site has fewer than 65,536 values");
         let mut line = LineBuilder::new(b, Hole::End);
         line.b.extend_from_slice(head);
         write_str(line.b, event.target());

@@ -331,6 +331,11 @@ impl<H> Step<H> {
     }
 }
 
+/// A record's value slot as a line program's hole holds it.
+pub(crate) fn slot(i: usize) -> u16 {
+    u16::try_from(i).expect("a call site has fewer than 65,536 values")
+}
+
 /// Makes a whole-line program: the line's bytes go into the template, and
 /// each run up to a hole makes a [`Step`].
 pub(crate) struct LineBuilder<'b, H> {

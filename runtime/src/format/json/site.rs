@@ -7,7 +7,7 @@ use crate::callsite::Piece;
 use crate::encode::{Cursor, Value};
 use crate::format::common::put_padded;
 use crate::format::common::{Event, SITE_SLOTS, StdKey, field_keys, site_serves, site_slot};
-use crate::format::spare::{LineBuilder, Put, Spare};
+use crate::format::spare::{LineBuilder, Put, Spare, slot};
 use crate::level::Level;
 use std::fmt::Write as _;
 use std::ops::Range;
@@ -356,7 +356,6 @@ impl Site {
         } = *layout;
         let run = b.len();
         let mut line = LineBuilder::new(b, Hole::End);
-        let slot = |i: usize| u16::try_from(i).expect("a call site has fewer than 65,536 values");
         for ((key, _), prefix) in keys.iter().zip(prefixes) {
             line.b.extend_from_slice(prefix);
             match key {

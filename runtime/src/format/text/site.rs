@@ -5,7 +5,7 @@ use super::template::{Align, Key, Segment};
 use crate::callsite::Piece;
 use crate::encode::{Cursor, Value};
 use crate::format::common::{Event, SITE_SLOTS, StdKey, put_padded, site_serves, site_slot};
-use crate::format::spare::{LineBuilder, Put, Spare, Step};
+use crate::format::spare::{LineBuilder, Put, Spare, Step, slot};
 use crate::level::Level;
 use anstyle::{AnsiColor, Effects, Style};
 use std::fmt::Write as _;
@@ -276,19 +276,17 @@ impl Site {
         if padded || keys.len() != event.field_names().len() {
             return Vec::new();
         }
-        let slot = |i: usize| u16::try_from(i).expect("a call site has fewer than 65,536 values");
-        let template = b.clone();
         let mut line = LineBuilder::new(b, Hole::End);
         for part in parts {
             match part {
-                Part::Static(r) => line.b.extend_from_slice(&template[r.clone()]),
+                Part::Static(r) => line.b.extend_from_within(r.clone()),
                 Part::Hole { key, .. } => match *key {
                     Key::Std(StdKey::Asctime) => line.hole(Hole::Time),
                     Key::Std(StdKey::Message) => {
                         for piece in message {
                             match piece {
                                 MessagePiece::Lit(r) => {
-                                    line.b.extend_from_slice(&template[r.clone()]);
+                                    line.b.extend_from_within(r.clone());
                                 }
                                 MessagePiece::Value(i) => line.hole(Hole::Text(slot(*i))),
                             }
@@ -303,7 +301,7 @@ impl Site {
         if fields {
             let first = event.first_field_slot();
             for (i, key) in keys.iter().enumerate() {
-                line.b.extend_from_slice(&template[key.clone()]);
+                line.b.extend_from_within(key.clone());
                 line.hole(Hole::Value(slot(first + i)));
             }
         }
