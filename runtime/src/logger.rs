@@ -349,9 +349,9 @@ impl Logger {
     /// Writes whatever is still queued (events that raced with shutdown),
     /// then answers the requests that arrived meanwhile.
     fn drain_into(&self, out: &mut Output) {
-        let leftover = self
-            .queue
-            .drain_stopped(|rec, origin| out.format(rec, origin, &self.queue));
+        let leftover = self.queue.drain_stopped(|rec, origin| {
+            out.format(rec, origin, &self.queue);
+        });
         out.report_dropped(&self.queue);
         out.flush_sink(&self.queue);
         leftover.into_iter().for_each(Control::answer);

@@ -736,12 +736,21 @@ impl Output {
         self.push(channel, key);
     }
 
-    /// Formats a queued event into the batch of each channel that wants it.
+    /// Formats a queued event into the batch of each channel that wants it;
+    /// true if a batch is full after it. (Asked here, where the one channel
+    /// of the common case is at hand: asked after, of every channel, it
+    /// took the writer 11 instructions a line by callgrind.)
     #[inline]
-    pub(crate) fn format(&mut self, rec: &Record, origin: &Origin, q: &Queue) {
+    pub(crate) fn format(&mut self, rec: &Record, origin: &Origin, q: &Queue) -> bool {
         match self.channels.as_mut_slice() {
-            [one] if !self.filtered => one.format(rec, origin, q),
-            _ => self.format_each(rec, origin, q),
+            [one] if !self.filtered => {
+                one.format(rec, origin, q);
+                one.batch_full()
+            }
+            _ => {
+                self.format_each(rec, origin, q);
+                self.batch_full()
+            }
         }
     }
 
@@ -775,7 +784,7 @@ impl Output {
         }
     }
 
-    pub(crate) fn batch_full(&self) -> bool {
+    fn batch_full(&self) -> bool {
         self.channels.iter().any(Channel::batch_full)
     }
 
@@ -974,8 +983,7 @@ pub(crate) fn run(queue: &Queue, mut out: Output) -> Output {
             u64::MAX
         };
         let merged = lanes.merge(queue, cutoff, |rec, origin| {
-            out.format(rec, origin, queue);
-            if out.batch_full() {
+            if out.format(rec, origin, queue) {
                 out.write_batch(queue);
             }
         });
