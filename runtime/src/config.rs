@@ -989,7 +989,7 @@ impl Config {
             Format::Text => {
                 let text = text.clone().resolve_color(terminal).build()?;
                 let key = key(&text, "text");
-                (Formatter::Text(text), key)
+                (Formatter::Text(Box::new(text)), key)
             }
             Format::Ecs => (
                 Formatter::Json(Box::new(

@@ -235,9 +235,9 @@ impl CapturedEvent {
     /// The line the text formatter writes for this event (no newline).
     #[must_use]
     pub fn to_text(&self, format: &TextFormat) -> String {
-        self.render(Formatter::Text(
+        self.render(Formatter::Text(Box::new(
             format.clone().build().expect("a valid TextFormat"),
-        ))
+        )))
     }
 
     /// The line `PULSELOG_FORMAT=ecs` writes for this event (no newline),

@@ -32,11 +32,13 @@ use crate::origin::Origin;
 use crate::record::Record;
 use common::StdKey;
 
-/// The formatter the writer thread runs.
+/// The formatter the writer thread runs. Every variant boxed: the enum is
+/// a pointer and a tag, matched per line with a jump on the tag (with the
+/// text formatter inline, its niche made the match 10 instructions a line).
 #[derive(Debug, Clone)]
 pub(crate) enum Formatter {
     Json(Box<json::JsonFormat>),
-    Text(text::TextFormat),
+    Text(Box<text::TextFormat>),
     Otel(Box<otel::OtelFormat>),
     /// One syslog message per event (`crate::syslog`).
     Syslog(Box<crate::syslog::SyslogFormat>),

@@ -74,7 +74,10 @@ impl std::io::Write for Written {
 impl Written {
     pub(crate) fn output(&self) -> Output {
         let text = TextFormat::new().build().expect("the default text format");
-        Output::new(Formatter::Text(text), Sink::Writer(Box::new(self.clone())))
+        Output::new(
+            Formatter::Text(Box::new(text)),
+            Sink::Writer(Box::new(self.clone())),
+        )
     }
 
     /// Whether event `n`'s line was written.
