@@ -122,6 +122,12 @@ impl Data {
         }
     }
 
+    /// Whether the bytes are on the heap (dropping the data frees them).
+    #[inline(always)]
+    pub(crate) fn on_heap(&self) -> bool {
+        self.heap.is_some()
+    }
+
     /// Heap bytes held besides the record itself.
     #[inline]
     pub(crate) fn heap_bytes(&self) -> usize {

@@ -3,7 +3,7 @@
 //! lanes.
 
 use crate::origin::Origin;
-use crate::record::Record;
+use crate::record::{Record, Slot};
 use crate::sync::atomic::{AtomicBool, AtomicU64, Ordering, fence};
 use crate::sync::ring::{Consumer, Producer};
 use crate::sync::thread::Thread;
@@ -38,7 +38,7 @@ pub(crate) struct LaneShared {
     /// Rings the thread has moved on to, oldest first, with their sizes in
     /// events. Published before the thread drops the ring it outgrew, so the
     /// writer drains that one first.
-    pub(super) next: Mutex<VecDeque<(Consumer<Record>, usize)>>,
+    pub(super) next: Mutex<VecDeque<(Consumer<Slot>, usize)>>,
     pub(super) has_next: AtomicBool,
     /// The thread has exited (or the lane held one orphan event): once its
     /// rings are empty the lane is finished.
@@ -70,7 +70,7 @@ pub(super) struct OwnLine<T>(pub(super) T);
 pub(super) struct Local {
     /// The queue the lane belongs to ([`super::Queue`]'s `id`).
     pub(super) queue: u64,
-    pub(super) producer: Producer<Record>,
+    pub(super) producer: Producer<Slot>,
     pub(super) lane: Arc<LaneShared>,
     pub(super) pushed: u64,
 }
@@ -91,7 +91,7 @@ thread_local! {
 /// The writer's end of one lane.
 #[derive(Debug)]
 pub(crate) struct LaneReader {
-    pub(super) ring: Consumer<Record>,
+    pub(super) ring: Consumer<Slot>,
     /// The ring's size in events (for the budget).
     pub(super) events: usize,
     pub(super) shared: Arc<LaneShared>,
@@ -177,7 +177,7 @@ impl LaneReader {
 
 /// Whether `ring`, holding `avail` of its `events` slots, is full of
 /// events stamped less than `span` ticks apart.
-fn full_within(ring: &mut Consumer<Record>, avail: usize, events: usize, span: u64) -> bool {
+fn full_within(ring: &mut Consumer<Slot>, avail: usize, events: usize, span: u64) -> bool {
     avail == events
         && ring.read_chunk(avail).is_ok_and(|chunk| {
             let (a, b) = chunk.as_slices();
@@ -210,7 +210,7 @@ pub(crate) struct Lanes {
 /// One lane's records in a pass: the two halves of its read chunk.
 struct View<'a> {
     lane: usize,
-    recs: [&'a [Record]; 2],
+    recs: [&'a [Slot]; 2],
     /// The lane's thread.
     origin: &'a Origin,
     /// Records taken from the front.
@@ -222,7 +222,7 @@ struct View<'a> {
 impl View<'_> {
     fn get(&self, k: usize) -> Option<&Record> {
         let [a, b] = self.recs;
-        a.get(k).or_else(|| b.get(k - a.len()))
+        a.get(k).or_else(|| b.get(k - a.len())).map(|slot| &**slot)
     }
 }
 

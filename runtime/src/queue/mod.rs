@@ -127,7 +127,7 @@ pub(crate) mod loom;
 pub(crate) use lane::Lanes;
 
 use crate::origin::Origin;
-use crate::record::{IntoRecord, Record};
+use crate::record::{IntoRecord, Record, Slot};
 use crate::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering, fence};
 use crate::sync::ring::{PushError, RingBuffer};
 use crate::sync::thread::{self, Thread};
@@ -612,7 +612,7 @@ impl Queue {
             let Some(event) = event.take() else { return };
             match local.producer.write_chunk_uninit(1) {
                 Ok(mut chunk) => {
-                    event.write(&mut chunk.as_mut_slices().0[0]);
+                    event.write(Slot::record_place(&mut chunk.as_mut_slices().0[0]));
                     // SAFETY: the chunk is one slot (`write_chunk_uninit(1)`
                     // gives a first slice of at least one), written above.
                     unsafe { chunk.commit_all() };
@@ -683,7 +683,7 @@ impl Queue {
     fn push_orphan(&self, rec: Record) {
         self.reserve_ring(1, true);
         let (mut producer, consumer) = RingBuffer::new(1);
-        let _ = producer.push(rec);
+        let _ = producer.push(Slot::new(rec));
         let lane = Arc::new(LaneShared {
             done: AtomicBool::new(true),
             pushed: lane::OwnLine(AtomicU64::new(1)),
@@ -728,12 +728,13 @@ impl Queue {
 
     #[cold]
     #[inline(never)]
-    fn push_full(&self, local: &mut Local, mut rec: Record) {
+    fn push_full(&self, local: &mut Local, rec: Record) {
         self.wake();
         if let Some(events) = self.bigger_ring(local) {
             self.move_to(local, events, rec);
             return;
         }
+        let mut rec = Slot::new(rec);
         let lane = Arc::clone(&local.lane);
         let mut waiting = Waiting::new(self, Some(&lane));
         loop {
@@ -746,7 +747,7 @@ impl Queue {
             if lane.outgrow.load(Ordering::Relaxed)
                 && let Some(events) = self.bigger_ring(local)
             {
-                self.move_to(local, events, rec);
+                self.move_to(local, events, rec.into_record());
                 return;
             }
             match local.producer.push(rec) {
@@ -782,7 +783,7 @@ impl Queue {
     /// Moves the thread to a new ring of `events`, `rec` its first event.
     fn move_to(&self, local: &mut Local, events: usize, rec: Record) {
         let (mut producer, consumer) = RingBuffer::new(events);
-        let _ = producer.push(rec);
+        let _ = producer.push(Slot::new(rec));
         {
             let mut next = lock(&local.lane.next);
             next.push_back((consumer, events));
