@@ -14,6 +14,7 @@ use crate::format::common::{
     unique_key,
 };
 use crate::format::spare::{Put, Spare, write_in_place};
+use crate::format::time::ISO_LEN;
 
 impl JsonFormat {
     /// Appends the event's line: the common event (no context, no count of
@@ -240,7 +241,7 @@ fn write_elapsed(line: &mut Spare<'_>, v: Value<'_>, style: &Style) {
 #[inline(always)]
 fn put_iso(line: &mut Spare<'_>, time: &mut TimeFormat, event: &Event<'_>) -> Option<()> {
     let iso = time.iso_at(event.time_ns())?;
-    line.put_array(&iso, iso.len());
+    line.put_array(&iso, ISO_LEN);
     Some(())
 }
 
