@@ -982,9 +982,11 @@ pub(crate) fn run(queue: &Queue, mut out: Output) -> Output {
         } else {
             u64::MAX
         };
-        let merged = lanes.merge(queue, cutoff, |rec, origin| {
-            if out.format(rec, origin, queue) {
-                out.write_batch(queue);
+        let merged = lanes.merge(queue, cutoff, |recs, origin| {
+            for rec in recs {
+                if out.format(rec, origin, queue) {
+                    out.write_batch(queue);
+                }
             }
         });
         out.report_dropped(queue);

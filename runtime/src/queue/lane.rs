@@ -219,10 +219,19 @@ struct View<'a> {
     more: bool,
 }
 
-impl View<'_> {
-    fn get(&self, k: usize) -> Option<&Record> {
+impl<'a> View<'a> {
+    fn get(&self, k: usize) -> Option<&'a Record> {
         let [a, b] = self.recs;
         a.get(k).or_else(|| b.get(k - a.len())).map(|slot| &**slot)
+    }
+
+    /// The records not taken yet, up to the end of the half they begin in.
+    fn rest(&self) -> &'a [Slot] {
+        let [a, b] = self.recs;
+        match a.get(self.taken..) {
+            Some(rest) if !rest.is_empty() => rest,
+            _ => b.get(self.taken - a.len()..).unwrap_or_default(),
+        }
     }
 }
 
@@ -230,12 +239,14 @@ impl Lanes {
     /// Hands `f` the records queued when called and stamped before
     /// `cutoff`, in timestamp order across lanes and in queue order within
     /// each (records pushed meanwhile wait for the next call, so a steady
-    /// stream cannot delay a flush), then frees their slots.
+    /// stream cannot delay a flush), then frees their slots. `f` gets them
+    /// in runs of one lane's, the records of each run in order, so that
+    /// what is the same for all of a run is done once.
     pub(crate) fn merge(
         &mut self,
         q: &impl Accounts,
         cutoff: u64,
-        mut f: impl FnMut(&Record, &Origin),
+        mut f: impl FnMut(&[Slot], &Origin),
     ) -> Merged {
         let mut m = Merged {
             popped: 0,
@@ -294,7 +305,7 @@ impl Lanes {
     fn pass(
         &mut self,
         cutoff: u64,
-        f: &mut impl FnMut(&Record, &Origin),
+        f: &mut impl FnMut(&[Slot], &Origin),
         spill: &mut usize,
     ) -> usize {
         let Lanes { lanes, avail } = self;
@@ -340,16 +351,28 @@ impl Lanes {
             let view = &mut views[v];
             let mut last = stamp;
             let run_start = view.taken;
-            while let Some(rec) = view.get(view.taken) {
-                // The head itself is older than every other lane's head.
-                if view.taken > run_start && rec.stamp >= run_limit {
+            // The run, one half of the chunk at a time.
+            loop {
+                let rest = view.rest();
+                let mut n = 0;
+                for rec in rest {
+                    // The head itself is older than every other lane's head.
+                    if view.taken + n > run_start && rec.stamp >= run_limit {
+                        break;
+                    }
+                    *spill += rec.spill_bytes();
+                    n += 1;
+                }
+                let Some(run) = rest.get(..n).filter(|run| !run.is_empty()) else {
+                    break;
+                };
+                f(run, view.origin);
+                last = run[n - 1].stamp;
+                view.taken += n;
+                popped += n;
+                if n < rest.len() {
                     break;
                 }
-                f(rec, view.origin);
-                *spill += rec.spill_bytes();
-                last = rec.stamp;
-                view.taken += 1;
-                popped += 1;
             }
             match view.get(view.taken) {
                 Some(next) => heads.push(Reverse((next.stamp, v))),

@@ -103,9 +103,9 @@ impl Merging {
         loop {
             q.adopt(&mut self.lanes);
             self.adopted |= !self.lanes.lanes.is_empty();
-            let merged = self
-                .lanes
-                .merge(q, u64::MAX, |rec, _| self.written.push(rec.stamp));
+            let merged = self.lanes.merge(q, u64::MAX, |recs, _| {
+                self.written.extend(recs.iter().map(|rec| rec.stamp));
+            });
             if until_one && merged.popped > 0 {
                 return;
             }
@@ -200,7 +200,9 @@ fn loom_a_thread_whose_ring_is_too_short_for_the_grace_is_woken_to_grow_it() {
         producer.join().unwrap();
         let mut written = Vec::new();
         q.adopt(&mut lanes);
-        lanes.merge(&*q, u64::MAX, |rec, _| written.push(rec.stamp));
+        lanes.merge(&*q, u64::MAX, |recs, _| {
+            written.extend(recs.iter().map(|rec| rec.stamp));
+        });
         assert_eq!(written, [1, 2], "the thread's events, in its order");
     });
 }

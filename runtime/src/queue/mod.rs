@@ -943,10 +943,12 @@ impl Queue {
     /// Pops every event queued so far, from every lane, in timestamp order,
     /// with the writer stopped; returns the requests left behind, to be
     /// answered once what was popped is written.
-    pub(crate) fn drain_stopped(&self, f: impl FnMut(&Record, &Origin)) -> Vec<Control> {
+    pub(crate) fn drain_stopped(&self, mut f: impl FnMut(&Record, &Origin)) -> Vec<Control> {
         let mut lanes = Lanes::default();
         self.adopt(&mut lanes);
-        lanes.merge(self, u64::MAX, f);
+        lanes.merge(self, u64::MAX, |recs, origin| {
+            recs.iter().for_each(|rec| f(rec, origin));
+        });
         lanes.retire_finished(self);
         self.return_lanes(lanes);
         let mut control = lock(&self.control);
@@ -1312,7 +1314,9 @@ mod tests {
                     assert_eq!(merged.popped, 0, "nothing is of age");
                 }
                 let mut written = Vec::new();
-                lanes.merge(&q, u64::MAX, |rec, _| written.push(rec.stamp / every));
+                lanes.merge(&q, u64::MAX, |recs, _| {
+                    written.extend(recs.iter().map(|rec| rec.stamp / every));
+                });
                 (q.take_dropped().full, written)
             })
             .join()
