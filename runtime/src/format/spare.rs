@@ -146,6 +146,30 @@ impl Spare<'_> {
         }
     }
 
+    /// Appends the first `n` of `bytes` with `words` put in over them, each
+    /// `(at, word)` at `at` (`at + 4 <= N`, else left out): a template and
+    /// the few bytes that change in it, within one fixed-size move.
+    #[inline(always)]
+    pub(crate) fn put_array_with<const N: usize, const W: usize>(
+        &mut self,
+        bytes: &[u8; N],
+        n: usize,
+        words: [(usize, [u8; 4]); W],
+    ) {
+        if let Some(dst) = self.next(N) {
+            // SAFETY: as in `put_array`.
+            unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), dst, N) };
+            for (at, word) in words {
+                if at + 4 <= N {
+                    // SAFETY: within the `N` bytes `next` checked, and
+                    // `word` is not part of the spare capacity.
+                    unsafe { std::ptr::copy_nonoverlapping(word.as_ptr(), dst.add(at), 4) };
+                }
+            }
+            self.written += n.min(N);
+        }
+    }
+
     /// Where the next `n` bytes of the line go, if there is room for them
     /// (else the line is short). One comparison: `written` never exceeds
     /// the spare capacity, and for `n` up to [`MOVE`] (a constant, where
@@ -428,6 +452,13 @@ mod tests {
             }
             line.put_array(b"0123456789", 4);
             expected.extend_from_slice(b"0123");
+            // Words put in over a template; one past its end left out.
+            line.put_array_with(
+                b"abcdefgh",
+                7,
+                [(2, *b"WXYZ"), (1, *b"12__"), (5, *b"!!!!")],
+            );
+            expected.extend_from_slice(b"a12__Zg");
             line.push(b'|');
             expected.push(b'|');
             // Every count of digits, at both of its ends.

@@ -8,7 +8,7 @@
 //! cost the build).
 
 use crate::civil::DateTime;
-use crate::format::spare::{DIGITS2, Put};
+use crate::format::spare::{DIGITS2, Put, Spare};
 
 /// Renders timestamps, formatting the date and time of day once per second.
 #[derive(Debug, Clone)]
@@ -66,36 +66,39 @@ impl TimeFormat {
         out.put(&iso_line(&self.iso, nanos)[..ISO_LEN]);
     }
 
-    /// The ISO time within the cached second (`None`: another second, or
-    /// a `datefmt`; [`TimeFormat::write`] then writes it): its first
-    /// [`ISO_LEN`] bytes.
+    /// Whether `time_ns` is an ISO time within the cached second.
     #[inline(always)]
-    pub(crate) fn iso(&self, time_ns: u64) -> Option<[u8; 32]> {
+    fn in_cached_iso(&self, time_ns: u64) -> bool {
         let nanos = time_ns.wrapping_sub(self.cached_start);
-        if self.datefmt.is_some() || nanos >= 1_000_000_000 || self.cached.len() != 19 {
-            return None;
-        }
-        Some(iso_line(&self.iso, nanos))
+        self.datefmt.is_none() && nanos < 1_000_000_000 && self.cached.len() == 19
     }
 
-    /// The ISO time (`None`: with a `datefmt`, or past the year 9999),
-    /// the cached second renewed when the time is in another.
+    /// Appends the time to a line written in place: an ISO time as the
+    /// cached second's [`TimeFormat::iso`] moved whole with its
+    /// microseconds put in over it ([`Spare::put_array_with`]; built on the
+    /// stack and then moved, the JSON writer's time took 25 instructions a
+    /// line more, by callgrind); any other time (a `datefmt`, a year past
+    /// 9999) as [`TimeFormat::write`] writes it.
     #[inline(always)]
-    pub(crate) fn iso_at(&mut self, time_ns: u64) -> Option<[u8; 32]> {
-        match self.iso(time_ns) {
-            Some(iso) => Some(iso),
-            None => self.iso_new_second(time_ns),
+    pub(crate) fn put_in_place(&mut self, time_ns: u64, line: &mut Spare<'_>) {
+        if self.in_cached_iso(time_ns) || self.iso_new_second(time_ns) {
+            let (high, low) = micros_digits(time_ns.wrapping_sub(self.cached_start));
+            line.put_array_with(&self.iso, ISO_LEN, [(HIGH_AT, high), (LOW_AT, low)]);
+        } else {
+            line.detour(|line| self.write(time_ns, line));
         }
     }
 
+    /// Renews the cached second for `time_ns`; false if it is not an ISO
+    /// time of 19 bytes to the second then.
     #[cold]
     #[inline(never)]
-    fn iso_new_second(&mut self, time_ns: u64) -> Option<[u8; 32]> {
+    fn iso_new_second(&mut self, time_ns: u64) -> bool {
         if self.datefmt.is_some() {
-            return None;
+            return false;
         }
         self.renew_iso(time_ns / 1_000_000_000);
-        self.iso(time_ns)
+        self.in_cached_iso(time_ns)
     }
 
     /// A new second, or a `datefmt`: out of line, so that the ISO time
@@ -155,20 +158,34 @@ impl TimeFormat {
     }
 }
 
-/// The ISO 8601 time (its first [`ISO_LEN`] bytes): `iso`, the date and
-/// time to the second and `.000000Z`, with the microseconds of `nanos`
-/// into that second put in three digits at a time. (Two at a time, from
-/// `DIGITS2`, the time cost the JSON writer 15 instructions a line more,
-/// by callgrind.)
-#[inline]
-fn iso_line(iso: &[u8; 32], nanos: u64) -> [u8; 32] {
+/// Where the first and the second three digits of the microseconds go in
+/// an ISO time, each with a `Z` after it (the second's `Z` is the time's,
+/// the first's is written over).
+const HIGH_AT: usize = 20;
+const LOW_AT: usize = 23;
+
+/// The microseconds of `nanos` (below a second) as two groups of three
+/// digits, each followed by a `Z`. (Two digits at a time, from `DIGITS2`,
+/// the time cost the JSON writer 15 instructions a line more, by
+/// callgrind.)
+#[inline(always)]
+fn micros_digits(nanos: u64) -> ([u8; 4], [u8; 4]) {
     #[allow(clippy::cast_possible_truncation)]
     let micros = ((nanos / 1000) as u32).min(999_999);
-    let (high, low) = (micros / 1000, micros % 1000);
+    (
+        DIGITS3Z[(micros / 1000) as usize],
+        DIGITS3Z[(micros % 1000) as usize],
+    )
+}
+
+/// The ISO 8601 time (its first [`ISO_LEN`] bytes) for `nanos` into the
+/// second of template `iso`.
+#[inline]
+fn iso_line(iso: &[u8; 32], nanos: u64) -> [u8; 32] {
+    let (high, low) = micros_digits(nanos);
     let mut line = *iso;
-    // The second move puts the `Z` back over the first's fourth byte.
-    line[20..24].copy_from_slice(&DIGITS3Z[high as usize]);
-    line[23..27].copy_from_slice(&DIGITS3Z[low as usize]);
+    line[HIGH_AT..HIGH_AT + 4].copy_from_slice(&high);
+    line[LOW_AT..LOW_AT + 4].copy_from_slice(&low);
     line
 }
 
@@ -570,6 +587,7 @@ fn fraction(out: &mut Vec<u8>, nanos: u32, digits: Option<u8>, dot: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::format::spare::write_in_place;
 
     fn render(f: &mut TimeFormat, ns: u64) -> String {
         let mut out = Vec::new();
@@ -593,18 +611,26 @@ mod tests {
             .into_iter()
             .chain(instants)
         {
-            let iso = a.iso_at(ns).expect("an ISO time");
+            let mut put = Vec::new();
+            assert!(write_in_place(&mut put, 64, |line| {
+                a.put_in_place(ns, line);
+                Some(())
+            }));
             let written = render(&mut b, ns);
-            assert_eq!(String::from_utf8(iso[..ISO_LEN].to_vec()).unwrap(), written);
+            assert_eq!(String::from_utf8(put).unwrap(), written);
             let us = ns % 1_000_000_000 / 1_000;
             assert!(written.ends_with(&format!(".{us:06}Z")), "{written}");
         }
-        assert!(
-            TimeFormat::new(Some("%H".into()))
-                .unwrap()
-                .iso_at(base)
-                .is_none()
-        );
+        // Any other time, the general way: a `datefmt`, a year past 9999.
+        for (datefmt, ns) in [(Some("%H:%M"), base), (None, u64::MAX)] {
+            let mut f = TimeFormat::new(datefmt.map(str::to_owned)).unwrap();
+            let mut put = Vec::new();
+            assert!(write_in_place(&mut put, 64, |line| {
+                f.put_in_place(ns, line);
+                Some(())
+            }));
+            assert_eq!(String::from_utf8(put).unwrap(), render(&mut f, ns));
+        }
     }
 
     #[test]

@@ -14,7 +14,6 @@ use crate::format::common::{
     unique_key,
 };
 use crate::format::spare::{Put, Spare, write_in_place};
-use crate::format::time::ISO_LEN;
 
 impl JsonFormat {
     /// Appends the event's line: the common event (no context, no count of
@@ -185,7 +184,7 @@ fn write_line(
         for step in &site.line {
             site.put_run(line, step);
             match step.then {
-                Hole::Time => put_iso(line, time, event)?,
+                Hole::Time => time.put_in_place(event.time_ns(), line),
                 // The common values inline.
                 Hole::Text(slot) => {
                     line.put_text(
@@ -214,7 +213,7 @@ fn write_line(
                     let v = values.get(usize::from(slot))?;
                     line.detour(|line| write_elapsed(line, v, style));
                 }
-                Hole::Key(StdKey::Asctime) if !datefmt => put_iso(line, time, event)?,
+                Hole::Key(StdKey::Asctime) if !datefmt => time.put_in_place(event.time_ns(), line),
                 Hole::Key(key) => line.detour(|line| write_hole(line, key, event, time)),
                 Hole::End => {}
                 // OTLP/JSON's: not in a JSON line.
@@ -234,15 +233,6 @@ fn write_elapsed(line: &mut Spare<'_>, v: Value<'_>, style: &Style) {
     if let (Some(key), Value::F64(ms)) = (style.duration, v) {
         write_duration(line, key, style.comma(), style.colon(), ms);
     }
-}
-
-/// The ISO time, from the cached second (`None`: a year past 9999, which
-/// the general path writes).
-#[inline(always)]
-fn put_iso(line: &mut Spare<'_>, time: &mut TimeFormat, event: &Event<'_>) -> Option<()> {
-    let iso = time.iso_at(event.time_ns())?;
-    line.put_array(&iso, ISO_LEN);
-    Some(())
 }
 
 /// The value of a standard key that changes per event, other than the

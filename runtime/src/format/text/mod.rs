@@ -387,7 +387,7 @@ fn write_plain(site: &Site, time: &mut TimeFormat, event: &Event<'_>, out: &mut 
         for step in &site.line {
             site.put_run(line, step);
             match step.then {
-                Hole::Time => line.detour(|line| time.write(event.time_ns(), line)),
+                Hole::Time => time.put_in_place(event.time_ns(), line),
                 Hole::Key(k) => line.detour(|line| event_value(line, k, event)),
                 Hole::Text(slot) => line.put_text(
                     &mut values,
