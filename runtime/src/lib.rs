@@ -190,8 +190,8 @@
 //! ## Guarantees and limits
 //!
 //! Each of these is checked by a test that runs a child process and counts
-//! its output line by line (`tests/tests/pipeline.rs`, `order.rs`,
-//! `overflow.rs`, `process.rs`).
+//! its output line by line (`tests/pipeline/tests/pipeline.rs` and
+//! `order.rs`, `tests/tests/overflow.rs` and `process.rs`).
 //!
 //! - **Exit.** Dropping the [`Guard`] (or calling [`flush`]) writes every
 //!   event logged before. [`exit`] writes everything, then exits; on Unix a

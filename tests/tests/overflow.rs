@@ -15,7 +15,7 @@
 //! `overflow_block_timeout.rs` (a stuck output under `Block`) and
 //! `overflow_lossless.rs` (`Block` with many producers on tiny rings).
 //! Outputs that fail, pause or panic, and hundreds of threads, are
-//! `pipeline.rs`'s.
+//! `tests/pipeline/tests/pipeline.rs`'s.
 
 mod common;
 

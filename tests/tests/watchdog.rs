@@ -8,7 +8,7 @@
 //! | case | test |
 //! |---|---|
 //! | `Display`/`Debug` that panics or returns `fmt::Error`, hook installed | `format_faults_leave_placeholders_and_no_report` |
-//! | a `Display` that panics, no report on stderr | `pipeline.rs` `a_caught_display_panic_prints_no_report` |
+//! | a `Display` that panics, no report on stderr | `tests/pipeline/tests/pipeline.rs` `a_caught_display_panic_prints_no_report` |
 //! | an error whose `Display` panics or logs itself | `exc_panic.rs` `hostile_errors_with_the_hook_installed` |
 //! | a field whose `Display` logs itself, without end | `a_field_that_logs_itself_is_cut_a_few_levels_down` |
 //! | a `Display` that sleeps while others log and flush | `a_sleeping_display_holds_up_only_its_own_caller` |
@@ -17,9 +17,9 @@
 //! | logging from `Drop` during unwinding | `drop_during_unwinding_logs` |
 //! | logging from a panic hook | `a_panic_hook_that_logs_and_flushes` |
 //! | logging and flushing from a custom writer | `a_writer_that_logs_and_flushes_does_not_wait_for_itself` |
-//! | a custom writer that panics | `pipeline.rs` `a_panicking_writer_is_replaced_by_stderr` |
+//! | a custom writer that panics | `tests/pipeline/tests/pipeline.rs` `a_panicking_writer_is_replaced_by_stderr` |
 //! | `init`/`flush`/guard drop/`exit` from many threads at once | `init_flush_and_exit_from_many_threads_at_once` |
-//! | racing `init`s, guard drop racing `exit`, two `exit`s, shutdown racing loggers | `pipeline.rs` module `exits` |
+//! | racing `init`s, guard drop racing `exit`, two `exit`s, shutdown racing loggers | `tests/pipeline/tests/pipeline.rs` module `exits` |
 
 mod common;
 

@@ -1,11 +1,10 @@
-//! Running the `pulselog-child` program, for what only a whole process
-//! shows.
+//! Running a child program, for what only a whole process shows: the
+//! `CHILD` of the module that includes this one (`pulselog-child` here;
+//! the pipeline's tests, `tests/pipeline/`, run their own program with it).
 
+pub use super::CHILD;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
-
-/// The `pulselog-child` program of this package.
-pub const CHILD: &str = env!("CARGO_BIN_EXE_pulselog-child");
 
 /// The child with `args`, in an environment without pulselog's variables,
 /// its stdout and stderr piped.

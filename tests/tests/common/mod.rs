@@ -7,6 +7,9 @@
 pub mod child;
 pub mod in_place;
 
+/// The `pulselog-child` program of this package, which `child` runs.
+pub const CHILD: &str = env!("CARGO_BIN_EXE_pulselog-child");
+
 use pulselog::Config;
 use std::future::Future;
 use std::io::{self, Write};

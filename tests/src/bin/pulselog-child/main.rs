@@ -1,7 +1,8 @@
 //! A program the process-level tests run as a child: each role exercises
 //! one behaviour that only a whole process shows (flush at exit, closed
 //! stdout, environment configuration). The pipeline's roles (many threads,
-//! failing and stalled outputs, racing exits, memory) are in `pipeline.rs`.
+//! failing and stalled outputs, racing exits, memory) are a program of
+//! their own, `pulselog-pipeline-child` (`tests/pipeline/`).
 
 mod bridged;
 mod cli;
@@ -10,7 +11,6 @@ mod guarded;
 mod hostile;
 mod outputs;
 mod panics;
-mod pipeline;
 mod reopen;
 mod repeats;
 mod replay;
@@ -314,8 +314,7 @@ fn main() {
             lines(2);
         }
         other => {
-            if !pipeline::run(other, &args[1..])
-                && !hostile::run(other)
+            if !hostile::run(other)
                 && !bridged::run(other, &args[1..])
                 && !panics::run(other, &args[1..])
                 && !outputs::run(other, &args[1..])

@@ -18,6 +18,7 @@ pub fn run(role: &str, args: &[String]) -> bool {
             .unwrap_or_else(|| panic!("role {role}: argument {i} must be a number"))
     };
     match role {
+        "lines" => init_lines(num(0)),
         "threads" => threads(num(0), num(1), num(2)),
         "fail-once" => fail_once(num(0)),
         "fail-for" => fail_for(num(0), Duration::from_millis(num(1))),
@@ -40,6 +41,17 @@ pub fn run(role: &str, args: &[String]) -> bool {
 
 fn json() -> Config {
     Config::new().format(Format::Json)
+}
+
+/// `n` numbered lines with 40 bytes of payload each, configured as a
+/// service is by default (`pulselog::init`): what each of two processes
+/// that share one pipe writes.
+fn init_lines(n: u64) {
+    let _guard = pulselog::init();
+    let payload = "p".repeat(40);
+    for i in 0..n {
+        info!("line {i}", i = i, payload = payload.as_str());
+    }
 }
 
 /// `threads` threads, each logging `per_thread` events numbered by thread

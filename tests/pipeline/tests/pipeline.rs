@@ -1,10 +1,10 @@
 //! The pipeline's promises, from outside: each test runs the
-//! `pulselog-child` program and counts what it wrote, line by line. Every
-//! line of every test must be whole, valid JSON; events written plus events
-//! reported as dropped must account for every event logged.
+//! `pulselog-pipeline-child` program and counts what it wrote, line by
+//! line. Every line of every test must be whole, valid JSON; events written
+//! plus events reported as dropped must account for every event logged.
 //!
 //! The in-process ordering tests are `order.rs`; a slow or stuck output
-//! under the two overflow policies is `overflow.rs`.
+//! under the two overflow policies is `tests/tests/overflow.rs`.
 
 mod common;
 
