@@ -100,7 +100,7 @@
 //! to come of age ([`Queue::doze`]), woken early only by a full ring or a
 //! request, instead of merging again at once (see `writer::run`).
 //!
-//! **Figures** (2-core machine, `benches/` and `tests/tests/pipeline.rs`;
+//! **Figures** (2-core machine, `benches/` and `tests/pipeline/tests/pipeline.rs`;
 //! the full tables are in `BENCHMARKS.md`):
 //! - Parking instead of polling: 512 threads logging 1,000 events each
 //!   into rings of 4 Ki took 80 s while blocked producers slept in 50 µs
