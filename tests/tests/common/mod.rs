@@ -6,6 +6,9 @@
 
 pub mod child;
 pub mod in_place;
+mod shared;
+
+pub use shared::Shared;
 
 /// The `pulselog-child` program of this package, which `child` runs.
 pub const CHILD: &str = env!("CARGO_BIN_EXE_pulselog-child");
@@ -51,35 +54,6 @@ pub fn object_members(line: &str) -> Vec<(String, serde_json::Value)> {
     serde_json::Deserializer::from_str(line)
         .deserialize_map(Members)
         .unwrap_or_else(|e| panic!("not a JSON object ({e}): {line}"))
-}
-
-/// An in-memory output.
-#[derive(Clone, Default)]
-pub struct Shared(Arc<Mutex<Vec<u8>>>);
-
-impl Shared {
-    /// Everything written so far.
-    pub fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).expect("UTF-8 output")
-    }
-
-    /// Everything written so far, one JSON value per line.
-    pub fn lines(&self) -> Vec<serde_json::Value> {
-        self.text()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-            .collect()
-    }
-}
-
-impl Write for Shared {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
 }
 
 /// An output whose writes block until it is released: an output that
