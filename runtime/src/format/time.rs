@@ -57,13 +57,12 @@ impl TimeFormat {
     /// output of a valid strftime format is checked to be plain text).
     #[inline]
     pub(crate) fn write(&mut self, time_ns: u64, out: &mut impl Put) {
-        // Within the cached second, no division is needed.
-        let nanos = time_ns.wrapping_sub(self.cached_start);
-        if self.datefmt.is_some() || nanos >= 1_000_000_000 || self.cached.len() != 19 {
+        if !self.in_cached_iso(time_ns) {
             self.write_other(time_ns, out);
             return;
         }
-        out.put(&iso_line(&self.iso, nanos)[..ISO_LEN]);
+        // Within the cached second, no division is needed.
+        out.put(&iso_line(&self.iso, time_ns.wrapping_sub(self.cached_start))[..ISO_LEN]);
     }
 
     /// Whether `time_ns` is an ISO time within the cached second.
@@ -101,12 +100,10 @@ impl TimeFormat {
         self.in_cached_iso(time_ns)
     }
 
-    /// A new second, or a `datefmt`: out of line, so that the ISO time
-    /// within the cached second, the common case of the JSON and text
-    /// formats, keeps a small frame.
-    #[inline(never)]
     /// Renders second `sec` of the ISO time into the cache, unless it is
-    /// there.
+    /// there. Out of line, so that the ISO time within the cached second,
+    /// the common case of the JSON and text formats, keeps a small frame.
+    #[inline(never)]
     fn renew_iso(&mut self, sec: u64) {
         if self.cached_sec == Some(sec) {
             return;
